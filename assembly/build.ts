@@ -1,0 +1,279 @@
+// Forest construction, Annoy's algorithm: split by two-means hyperplanes until at most leafCapacity items remain.
+// The host lays out the file region (header, vectors, present bitmap) and a scratch area, then calls buildTree
+// once per tree; nodes are appended after the scratch area in post-order and the host moves them into place.
+import {
+  H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET,
+  METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
+  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
+  hdr32, hdr64, isPresent, align16,
+} from './layout';
+import { dot, squaredL2, l1, scale } from './simd';
+import { seedTree, index, flip } from './random';
+import * as angular from './metrics/angular';
+import * as euclidean from './metrics/euclidean';
+import * as dotMetric from './metrics/dot';
+import * as hamming from './metrics/hamming';
+
+const TWO_MEANS_STEPS = 200;
+const SPLIT_ATTEMPTS = 3;
+
+// Build state: set by beginBuild, one build per instance at a time.
+let metric: u32 = 0;
+let dims: u32 = 0;
+let stride: usize = 0;
+let nodeBytes: usize = 0;
+let leafCapacity: u32 = 0;
+let vectors: usize = 0;
+let work: usize = 0;      // u32 ids of the present items, permuted in place as trees partition them
+let extras: usize = 0;    // dot: f32 extra coordinate per id
+let centroidP: usize = 0; // two-means centroids (stride bytes each)
+let centroidQ: usize = 0;
+let planes: usize = 0;    // one split record per recursion depth, held until the children are written
+let nodesBase: usize = 0;
+let count: u32 = 0;
+
+export let builtNodes: u32 = 0;     // nodes written so far (all trees)
+export let buildFailed: bool = false; // memory could not grow: the host reports CAPACITY
+
+// Deepest recursion for n items: each split leaves at most 99% (and at most n - 1) of its items on a side.
+function maxDepth(n: u32, leaf: u32): u32 {
+  let depth: u32 = 1;
+  let m: f64 = n;
+  while (m > <f64>leaf) {
+    m = min(m - 1, Math.floor(m * 0.9901));
+    depth++;
+  }
+  return depth;
+}
+
+export function buildScratchBytes(file: usize): usize {
+  const n = hdr32(file, H_COUNT);
+  const nb = <u64>hdr32(file, H_NODE_BYTES);
+  return <usize>(align16(<u64>n << 2) + align16(<u64>hdr32(file, H_SIZE) << 2) + 2 * <u64>hdr32(file, H_STRIDE)
+    + <u64>maxDepth(n, hdr32(file, H_LEAF_CAPACITY)) * nb);
+}
+
+export function beginBuild(file: usize, scratch: usize, nodes: usize): void {
+  metric = hdr32(file, H_METRIC);
+  dims = hdr32(file, H_DIMENSIONS);
+  stride = hdr32(file, H_STRIDE);
+  nodeBytes = hdr32(file, H_NODE_BYTES);
+  leafCapacity = hdr32(file, H_LEAF_CAPACITY);
+  vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
+  count = hdr32(file, H_COUNT);
+  const size = hdr32(file, H_SIZE);
+  work = scratch;
+  extras = work + <usize>align16(<u64>count << 2);
+  centroidP = extras + <usize>align16(<u64>size << 2);
+  centroidQ = centroidP + stride;
+  planes = centroidQ + stride;
+  nodesBase = nodes;
+  builtNodes = 0;
+  buildFailed = false;
+  if (metric == METRIC_DOT) {
+    let maxNorm: f32 = 0;
+    for (let id: u32 = 0; id < size; id++) {
+      const nn = dot(item(id), item(id), stride);
+      store<f32>(extras + (<usize>id << 2), nn);
+      if (nn > maxNorm) maxNorm = nn;
+    }
+    for (let id: u32 = 0; id < size; id++) {
+      const gap = maxNorm - load<f32>(extras + (<usize>id << 2));
+      store<f32>(extras + (<usize>id << 2), gap > 0 ? sqrt<f32>(gap) : 0);
+    }
+  }
+}
+
+@inline function item(id: u32): usize { return vectors + <usize>id * stride; }
+@inline function workAt(i: u32): u32 { return load<u32>(work + (<usize>i << 2)); }
+@inline function extraOf(id: u32): f32 { return load<f32>(extras + (<usize>id << 2)); }
+
+// Builds one tree over every present item and returns its root ref (the root is always a node).
+export function buildTree(file: usize, seed: u32, tree: u32): i32 {
+  seedTree(seed, tree);
+  const size = hdr32(file, H_SIZE);
+  let n: u32 = 0;
+  for (let id: u32 = 0; id < size; id++) {
+    if (isPresent(file, id)) { store<u32>(work + (<usize>n << 2), id); n++; }
+  }
+  return makeTree(0, n, 0, true);
+}
+
+function makeTree(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
+  const n = hi - lo;
+  if (n == 1 && !isRoot) return ~<i32>workAt(lo);
+  if (n <= leafCapacity) return writeLeaf(lo, hi);
+
+  const split = planes + <usize>depth * nodeBytes;
+  let left: u32 = 0;
+  for (let attempt = 0; attempt < SPLIT_ATTEMPTS; attempt++) {
+    setPlane(split, lo, hi);
+    left = partition(split, lo, hi);
+    if (imbalance(left, n) < 0.95) break;
+  }
+  // No plane separates these items (duplicates, say): split them at random, as Annoy does.
+  while (imbalance(left, n) > 0.99) {
+    memory.fill(split + NODE_OFFSET, 0, stride + 4);
+    left = randomPartition(lo, hi);
+  }
+  const child0 = makeTree(lo, lo + left, depth + 1, false);
+  const child1 = makeTree(lo + left, hi, depth + 1, false);
+  const node = allocNode();
+  if (node == 0) return 0;
+  memory.copy(node, split, nodeBytes);
+  store<u32>(node, SPLIT_TAG);
+  store<i32>(node + NODE_CHILD0, child0);
+  store<i32>(node + NODE_CHILD1, child1);
+  return <i32>(builtNodes - 1);
+}
+
+@inline function imbalance(left: u32, n: u32): f32 {
+  const f = <f32>(<f64>left / (<f64>n + 1e-9));
+  return max<f32>(f, 1 - f);
+}
+
+function writeLeaf(lo: u32, hi: u32): i32 {
+  const node = allocNode();
+  if (node == 0) return 0;
+  store<u32>(node, hi - lo);
+  memory.copy(node + NODE_LEAF_IDS, work + (<usize>lo << 2), <usize>(hi - lo) << 2);
+  return <i32>(builtNodes - 1);
+}
+
+// Next node record, growing memory when needed; 0 (and buildFailed) when memory cannot grow.
+function allocNode(): usize {
+  const at = nodesBase + <usize>builtNodes * nodeBytes;
+  const end = at + nodeBytes;
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    const need = <i32>((end - have + 0xFFFF) >> 16);
+    const more = max<i32>(need, memory.size() >> 3); // grow by 1/8 at least: amortised, and little waste
+    if (memory.grow(more) < 0 && memory.grow(need) < 0) { buildFailed = true; return 0; }
+  }
+  memory.fill(at, 0, nodeBytes);
+  builtNodes++;
+  return at;
+}
+
+// Sends each item of work[lo, hi) to side 0 (front) or 1 (back); returns how many went to side 0.
+function partition(split: usize, lo: u32, hi: u32): u32 {
+  let front = lo;
+  for (let i = lo; i < hi; i++) {
+    const id = workAt(i);
+    if (side(split, id) == 0) {
+      store<u32>(work + (<usize>i << 2), workAt(front));
+      store<u32>(work + (<usize>front << 2), id);
+      front++;
+    }
+  }
+  return front - lo;
+}
+
+function randomPartition(lo: u32, hi: u32): u32 {
+  let front = lo;
+  for (let i = lo; i < hi; i++) {
+    const id = workAt(i);
+    if (flip() == 0) {
+      store<u32>(work + (<usize>i << 2), workAt(front));
+      store<u32>(work + (<usize>front << 2), id);
+      front++;
+    }
+  }
+  return front - lo;
+}
+
+function side(split: usize, id: u32): u32 {
+  const v = item(id);
+  let m: f32;
+  if (metric == METRIC_HAMMING) return hamming.margin(split, v);
+  if (metric == METRIC_DOT) m = dotMetric.itemMargin(split, v, extraOf(id), stride);
+  else if (metric == METRIC_ANGULAR) m = angular.margin(split, v, stride);
+  else m = euclidean.margin(split, v, stride);
+  if (m > 0) return 1;
+  if (m < 0) return 0;
+  return flip();
+}
+
+function setPlane(split: usize, lo: u32, hi: u32): void {
+  if (metric == METRIC_HAMMING) {
+    hamming.setPlane(split, vectors, stride, dims, work, lo, hi);
+    return;
+  }
+  const cosine = metric == METRIC_ANGULAR || metric == METRIC_DOT;
+  twoMeans(lo, hi, cosine);
+  if (metric == METRIC_ANGULAR) angular.setPlane(split, centroidP, centroidQ, stride);
+  else if (metric == METRIC_DOT) dotMetric.setPlane(split, centroidP, pExtra, centroidQ, qExtra, stride);
+  else euclidean.setPlane(split, centroidP, centroidQ, stride);
+}
+
+// Two-means over a sample of work[lo, hi), Annoy's way: start from two random items, then move the nearer
+// centroid towards each sampled item, weighting distances by cluster size. Cosine metrics use unit vectors.
+let pExtra: f32 = 0;
+let qExtra: f32 = 0;
+let pNorm: f32 = 0; // squared norms of the centroids (cosine metrics), including the extra coordinate
+let qNorm: f32 = 0;
+
+function twoMeans(lo: u32, hi: u32, cosine: bool): void {
+  const n = hi - lo;
+  const i = index(n);
+  let j = index(n - 1);
+  if (j >= i) j++;
+  const a = workAt(lo + i), b = workAt(lo + j);
+  memory.copy(centroidP, item(a), stride);
+  memory.copy(centroidQ, item(b), stride);
+  pExtra = metric == METRIC_DOT ? extraOf(a) : 0;
+  qExtra = metric == METRIC_DOT ? extraOf(b) : 0;
+  if (cosine) {
+    pExtra = normalise(centroidP, pExtra);
+    qExtra = normalise(centroidQ, qExtra);
+  }
+  pNorm = dot(centroidP, centroidP, stride) + pExtra * pExtra;
+  qNorm = dot(centroidQ, centroidQ, stride) + qExtra * qExtra;
+  let ic: f32 = 1, jc: f32 = 1;
+  for (let step = 0; step < TWO_MEANS_STEPS; step++) {
+    const k = workAt(lo + index(n));
+    const v = item(k);
+    const e: f32 = metric == METRIC_DOT ? extraOf(k) : 0;
+    let norm: f32 = 1;
+    let di: f32, dj: f32;
+    if (cosine) {
+      const vv = dot(v, v, stride) + e * e;
+      di = ic * angular.fromParts(dot(centroidP, v, stride) + pExtra * e, pNorm, vv);
+      dj = jc * angular.fromParts(dot(centroidQ, v, stride) + qExtra * e, qNorm, vv);
+      norm = sqrt<f32>(vv);
+      if (!(norm > 0)) continue;
+    } else if (metric == METRIC_EUCLIDEAN) {
+      di = ic * squaredL2(centroidP, v, stride);
+      dj = jc * squaredL2(centroidQ, v, stride);
+    } else {
+      di = ic * l1(centroidP, v, stride);
+      dj = jc * l1(centroidQ, v, stride);
+    }
+    if (di < dj) {
+      pExtra = moveTowards(centroidP, pExtra, v, e, norm, ic);
+      pNorm = dot(centroidP, centroidP, stride) + pExtra * pExtra;
+      ic++;
+    } else if (dj < di) {
+      qExtra = moveTowards(centroidQ, qExtra, v, e, norm, jc);
+      qNorm = dot(centroidQ, centroidQ, stride) + qExtra * qExtra;
+      jc++;
+    }
+  }
+}
+
+// c = (c * weight + v / norm) / (weight + 1); returns the updated extra coordinate.
+function moveTowards(c: usize, cExtra: f32, v: usize, vExtra: f32, norm: f32, weight: f32): f32 {
+  const w = f32x4.splat(weight), inv = f32x4.splat(norm), next = f32x4.splat(weight + 1);
+  for (let i: usize = 0; i < stride; i += 16) {
+    const x = f32x4.add(f32x4.mul(v128.load(c + i), w), f32x4.div(v128.load(v + i), inv));
+    v128.store(c + i, f32x4.div(x, next));
+  }
+  return (cExtra * weight + vExtra / norm) / (weight + 1);
+}
+
+function normalise(c: usize, extra: f32): f32 {
+  const norm = sqrt<f32>(dot(c, c, stride) + extra * extra);
+  if (!(norm > 0)) return extra;
+  scale(c, stride, 1 / norm);
+  return extra / norm;
+}

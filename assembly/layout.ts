@@ -1,0 +1,115 @@
+// THE annoy-wasm file layout (format v1). Everything the core and the facade know about bytes lives here;
+// src/format/layout.ts mirrors it once and a test checks the two agree (the wasm exports these constants).
+//
+// A file is its own memory image: loading copies it into wasm memory at a 64-byte aligned base and the core
+// reads it in place, so nothing is parsed. All fields are little-endian; every section starts 16-byte aligned.
+//
+//   header   HEADER_BYTES
+//   vectors  size * stride        item i at i * stride; f32 lanes (hamming: u64 words, bit j = word j/64 bit j%64)
+//                                 padded with zeros to a multiple of 16 bytes so SIMD kernels need no tail loop
+//   present  align16(ceil(size / 32) * 4)   bit i set when id i was added (clear bits are holes)
+//   nodes    nodeCount * nodeBytes          every tree in post-order: children always precede their parent
+//   roots    align16(trees * 4)             one ref per tree
+
+export const MAGIC_LO: u32 = 0x6F6E6E41; // "Anno"
+export const MAGIC_HI: u32 = 0x6D734179; // "yAsm"
+export const FORMAT_VERSION: u32 = 1;
+export const HEADER_BYTES: u32 = 128;
+
+export const H_MAGIC: u32 = 0;          // 8 bytes
+export const H_VERSION: u32 = 8;        // u32
+export const H_METRIC: u32 = 12;        // u32, METRIC_*
+export const H_DIMENSIONS: u32 = 16;    // u32
+export const H_STRIDE: u32 = 20;        // u32, bytes per stored vector
+export const H_SIZE: u32 = 24;          // u32, max id + 1 (holes included)
+export const H_COUNT: u32 = 28;         // u32, ids actually added
+export const H_TREES: u32 = 32;         // u32
+export const H_NODE_COUNT: u32 = 36;    // u32
+export const H_NODE_BYTES: u32 = 40;    // u32
+export const H_LEAF_CAPACITY: u32 = 44; // u32, most ids a leaf node holds
+export const H_SEED: u32 = 48;          // u64, the build seed (information only)
+export const H_VECTORS_OFFSET: u32 = 56;  // u64 each: offset then length of the sections
+export const H_VECTORS_BYTES: u32 = 64;
+export const H_PRESENT_OFFSET: u32 = 72;
+export const H_PRESENT_BYTES: u32 = 80;
+export const H_NODES_OFFSET: u32 = 88;
+export const H_NODES_BYTES: u32 = 96;
+export const H_ROOTS_OFFSET: u32 = 104;
+export const H_ROOTS_BYTES: u32 = 112;
+export const H_CHECKSUM: u32 = 120;     // u64 over every byte of the file but these 8
+
+export const METRIC_ANGULAR: u32 = 0;
+export const METRIC_EUCLIDEAN: u32 = 1;
+export const METRIC_MANHATTAN: u32 = 2;
+export const METRIC_DOT: u32 = 3;
+export const METRIC_HAMMING: u32 = 4;
+
+// Node encoding. A leaf: u32 count (1..leafCapacity) then the item ids. A split: u32 SPLIT_TAG, two child refs,
+// a f32 `offset` (euclidean/manhattan: the plane's bias; dot: the plane's component along the extra dimension
+// used by the build; hamming: the bit tested, as u32), then the plane normal at NODE_PLANE (16-byte aligned).
+export const SPLIT_TAG: u32 = 0xFFFFFFFF;
+export const NODE_TAG: u32 = 0;
+export const NODE_CHILD0: u32 = 4;
+export const NODE_CHILD1: u32 = 8;
+export const NODE_OFFSET: u32 = 12;
+export const NODE_PLANE: u32 = 16;
+export const NODE_LEAF_IDS: u32 = 4;
+
+// A child or root ref is an i32: >= 0 is a node index, < 0 is an item id stored as ~id (a one-item subtree).
+@inline export function isItemRef(ref: i32): bool { return ref < 0; }
+@inline export function itemOfRef(ref: i32): u32 { return <u32>~ref; }
+
+@inline export function align16(n: u64): u64 { return (n + 15) & ~(<u64>15); }
+
+export function strideFor(metric: u32, dimensions: u32): u32 {
+  const bytes: u64 = metric == METRIC_HAMMING ? ((<u64>dimensions + 63) >> 6) << 3 : <u64>dimensions << 2;
+  return <u32>align16(bytes);
+}
+
+@inline export function hdr32(file: usize, field: u32): u32 { return load<u32>(file + field); }
+@inline export function hdr64(file: usize, field: u32): u64 { return load<u64>(file + field); }
+@inline export function vectorOf(file: usize, id: u32): usize {
+  return file + <usize>hdr64(file, H_VECTORS_OFFSET) + <usize>id * <usize>hdr32(file, H_STRIDE);
+}
+@inline export function nodeAt(file: usize, node: u32): usize {
+  return file + <usize>hdr64(file, H_NODES_OFFSET) + <usize>node * <usize>hdr32(file, H_NODE_BYTES);
+}
+@inline export function isPresent(file: usize, id: u32): bool {
+  const word = load<u32>(file + <usize>hdr64(file, H_PRESENT_OFFSET) + ((<usize>id >> 5) << 2));
+  return ((word >> (id & 31)) & 1) != 0;
+}
+
+// A query's scratch slot (one per thread, laid out by the host after the index, never inside it):
+//   queryIn   f32 x dimensions  the host writes the query here
+//   query     stride            the query as the kernels read it (padded; hamming: packed bits)
+//   outIds    u32 x count       results, best first
+//   outDists  f32 x count
+//   visited   one bit per id    which candidates were already collected (cleared after each query)
+//   cands     u32 x count       the distinct candidates of this query
+//   topK      u64 x count       max-heap of (distance, id) keys
+//   heap      u64 x (trees + 2 * nodeCount + 2)   the traversal's priority queue
+export const SLOT_QUERY_IN: u32 = 0;
+export const SLOT_QUERY: u32 = 1;
+export const SLOT_OUT_IDS: u32 = 2;
+export const SLOT_OUT_DISTANCES: u32 = 3;
+export const SLOT_VISITED: u32 = 4;
+export const SLOT_CANDIDATES: u32 = 5;
+export const SLOT_TOP_K: u32 = 6;
+export const SLOT_HEAP: u32 = 7;
+export const SLOT_END: u32 = 8;
+
+export function slotOffset(file: usize, part: u32): usize {
+  const count = <u64>hdr32(file, H_COUNT);
+  let at: u64 = 0;
+  for (let p: u32 = 0; p < part; p++) at += align16(slotPartBytes(file, p, count));
+  return <usize>at;
+}
+
+function slotPartBytes(file: usize, part: u32, count: u64): u64 {
+  if (part == SLOT_QUERY_IN) return <u64>hdr32(file, H_DIMENSIONS) << 2;
+  if (part == SLOT_QUERY) return <u64>hdr32(file, H_STRIDE);
+  if (part == SLOT_OUT_IDS || part == SLOT_OUT_DISTANCES || part == SLOT_CANDIDATES) return count << 2;
+  if (part == SLOT_VISITED) return ((<u64>hdr32(file, H_SIZE) + 31) >> 5) << 2;
+  if (part == SLOT_TOP_K) return count << 3;
+  return (<u64>hdr32(file, H_TREES) + 2 * <u64>hdr32(file, H_NODE_COUNT) + 2) << 3;
+}

@@ -1,0 +1,142 @@
+// Search: one priority queue over every tree's root, descending towards the query until searchK candidates
+// are collected (Annoy's search_k, counting repeats as Annoy does), then an exact re-rank of the distinct
+// candidates. Everything lives in the caller's scratch slot: the query path allocates nothing, so many
+// threads can search one shared index at once.
+import {
+  H_METRIC, H_DIMENSIONS, H_STRIDE, H_COUNT, H_TREES, H_ROOTS_OFFSET, METRIC_ANGULAR, METRIC_HAMMING,
+  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS,
+  SLOT_QUERY_IN, SLOT_QUERY, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
+  hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
+} from './layout';
+import { dot } from './simd';
+import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
+import * as metrics from './metrics/index';
+import * as hamming from './metrics/hamming';
+
+// Hamming priorities count the wrong turns taken; start high enough that they never reach zero.
+const HAMMING_START: f32 = 16777216;
+
+@inline function queueKey(priority: f32, ref: i32): u64 {
+  // Larger priority first; on equal priority the larger ref (as Annoy: the larger node id).
+  return (<u64>orderedBits(priority) << 32) | <u64>(<u32>ref ^ 0x80000000);
+}
+@inline function refOfKey(key: u64): i32 { return <i32>(<u32>key ^ 0x80000000); }
+@inline function priorityOfKey(key: u64): f32 { return floatOfOrderedBits(<u32>(key >> 32)); }
+
+// Search state for one query (module globals: one query at a time per instance).
+let visited: usize = 0;
+let cands: usize = 0;
+let nCands: u32 = 0;
+let collected: u32 = 0;
+
+@inline function collect(id: u32): void {
+  collected++;
+  const w = visited + ((<usize>id >> 5) << 2);
+  const bits = load<u32>(w);
+  const mask: u32 = 1 << (id & 31);
+  if ((bits & mask) == 0) {
+    store<u32>(w, bits | mask);
+    store<u32>(cands + (<usize>nCands << 2), id);
+    nCands++;
+  }
+}
+
+// Copies the query into the kernels' form: from item `fromItem` when >= 0, else from queryIn.
+function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
+  const q = slot + slotOffset(file, SLOT_QUERY);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  if (fromItem >= 0) {
+    memory.copy(q, vectorOf(file, <u32>fromItem), stride);
+    return q;
+  }
+  const input = slot + slotOffset(file, SLOT_QUERY_IN);
+  const dims = hdr32(file, H_DIMENSIONS);
+  memory.fill(q, 0, stride);
+  if (hdr32(file, H_METRIC) == METRIC_HAMMING) {
+    for (let j: u32 = 0; j < dims; j++) {
+      if (load<f32>(input + (<usize>j << 2)) > 0.5) {
+        const w = q + ((<usize>j >> 6) << 3);
+        store<u64>(w, load<u64>(w) | (<u64>1 << (<u64>j & 63)));
+      }
+    }
+  } else {
+    memory.copy(q, input, <usize>dims << 2);
+  }
+  return q;
+}
+
+// Returns the number of results written to the slot's outIds / outDistances (best first).
+export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32): u32 {
+  const metric = hdr32(file, H_METRIC);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const q = prepareQuery(file, slot, fromItem);
+  const qq: f32 = metric == METRIC_ANGULAR ? dot(q, q, stride) : 0;
+  visited = slot + slotOffset(file, SLOT_VISITED);
+  cands = slot + slotOffset(file, SLOT_CANDIDATES);
+  nCands = 0;
+  collected = 0;
+
+  // Descend.
+  const heap = slot + slotOffset(file, SLOT_HEAP);
+  const trees = hdr32(file, H_TREES);
+  const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
+  const start: f32 = metric == METRIC_HAMMING ? HAMMING_START : Infinity;
+  let size: u32 = 0;
+  for (let t: u32 = 0; t < trees; t++) heapPush(heap, size++, queueKey(start, load<i32>(roots + (<usize>t << 2))));
+  while (size > 0 && collected < searchK) {
+    const top = load<u64>(heap);
+    heapPop(heap, size--);
+    const ref = refOfKey(top);
+    if (ref < 0) { collect(itemOfRef(ref)); continue; }
+    const node = nodeAt(file, <u32>ref);
+    const tag = load<u32>(node);
+    if (tag != SPLIT_TAG) {
+      for (let i: u32 = 0; i < tag; i++) collect(load<u32>(node + NODE_LEAF_IDS + (<usize>i << 2)));
+      continue;
+    }
+    const d = priorityOfKey(top);
+    let p0: f32, p1: f32;
+    if (metric == METRIC_HAMMING) {
+      const bit = hamming.margin(node, q);
+      p0 = d - <f32>(bit != 0 ? 1 : 0);
+      p1 = d - <f32>(bit != 1 ? 1 : 0);
+    } else {
+      const m = metrics.margin(metric, node, q, stride);
+      p1 = min<f32>(d, m);
+      p0 = min<f32>(d, -m);
+    }
+    heapPush(heap, size++, queueKey(p1, load<i32>(node + NODE_CHILD1)));
+    heapPush(heap, size++, queueKey(p0, load<i32>(node + NODE_CHILD0)));
+  }
+
+  // Re-rank the distinct candidates exactly, keeping the best k in a max-heap of (distance, id).
+  const topK = slot + slotOffset(file, SLOT_TOP_K);
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < nCands; i++) {
+    const id = load<u32>(cands + (<usize>i << 2));
+    const key = (<u64>orderedBits(metrics.distance(metric, q, vectorOf(file, id), stride, qq)) << 32) | <u64>id;
+    if (kept < k) heapPush(topK, kept++, key);
+    else if (key < load<u64>(topK)) siftDown(topK, kept, key);
+    // forget the candidate for the next query
+    const w = visited + ((<usize>id >> 5) << 2);
+    store<u32>(w, 0);
+  }
+  const outIds = slot + slotOffset(file, SLOT_OUT_IDS);
+  const outDists = slot + slotOffset(file, SLOT_OUT_DISTANCES);
+  for (let n = kept; n > 0; n--) {
+    const key = load<u64>(topK);
+    heapPop(topK, n);
+    store<u32>(outIds + (<usize>(n - 1) << 2), <u32>key);
+    store<f32>(outDists + (<usize>(n - 1) << 2), metrics.toUser(metric, floatOfOrderedBits(<u32>(key >> 32))));
+  }
+  return kept;
+}
+
+// The user-facing distance between two stored items.
+export function itemDistance(file: usize, i: u32, j: u32): f32 {
+  const metric = hdr32(file, H_METRIC);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const a = vectorOf(file, i), b = vectorOf(file, j);
+  const aa: f32 = metric == METRIC_ANGULAR ? dot(a, a, stride) : 0;
+  return metrics.toUser(metric, metrics.distance(metric, a, b, stride, aa));
+}

@@ -1,0 +1,93 @@
+// f32x4 kernels with four accumulators. Every stored vector, plane and query buffer is zero-padded to a multiple
+// of 16 bytes (layout.ts), so the loops need no scalar tail and the padding adds exactly 0 to each sum.
+// The summation order is fixed, so results are bit-identical on every machine (wasm has no fused multiply-add).
+
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+export function dot(a: usize, b: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let i: usize = 0;
+  for (; i + 64 <= bytes; i += 64) {
+    const pa = a + i, pb = b + i;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(pa), v128.load(pb)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(pa, 16), v128.load(pb, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v128.load(pa, 32), v128.load(pb, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v128.load(pa, 48), v128.load(pb, 48)));
+  }
+  for (; i < bytes; i += 16) s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
+  return hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+}
+
+// a.b and b.b in one pass over b: the angular distance needs the item's norm, and b is the operand that comes
+// from main memory, so reading it once matters more than the extra multiply.
+export let dotNormSecond: f32 = 0;
+export function dotAndNorm(a: usize, b: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), n0 = f32x4.splat(0), n1 = f32x4.splat(0);
+  let i: usize = 0;
+  for (; i + 32 <= bytes; i += 32) {
+    const x0 = v128.load(b + i), x1 = v128.load(b + i, 16);
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), x0));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + i, 16), x1));
+    n0 = f32x4.add(n0, f32x4.mul(x0, x0));
+    n1 = f32x4.add(n1, f32x4.mul(x1, x1));
+  }
+  for (; i < bytes; i += 16) {
+    const x = v128.load(b + i);
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), x));
+    n0 = f32x4.add(n0, f32x4.mul(x, x));
+  }
+  dotNormSecond = hsum(f32x4.add(n0, n1));
+  return hsum(f32x4.add(s0, s1));
+}
+
+export function squaredL2(a: usize, b: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let i: usize = 0;
+  for (; i + 64 <= bytes; i += 64) {
+    const pa = a + i, pb = b + i;
+    const d0 = f32x4.sub(v128.load(pa), v128.load(pb));
+    const d1 = f32x4.sub(v128.load(pa, 16), v128.load(pb, 16));
+    const d2 = f32x4.sub(v128.load(pa, 32), v128.load(pb, 32));
+    const d3 = f32x4.sub(v128.load(pa, 48), v128.load(pb, 48));
+    s0 = f32x4.add(s0, f32x4.mul(d0, d0));
+    s1 = f32x4.add(s1, f32x4.mul(d1, d1));
+    s2 = f32x4.add(s2, f32x4.mul(d2, d2));
+    s3 = f32x4.add(s3, f32x4.mul(d3, d3));
+  }
+  for (; i < bytes; i += 16) {
+    const d = f32x4.sub(v128.load(a + i), v128.load(b + i));
+    s0 = f32x4.add(s0, f32x4.mul(d, d));
+  }
+  return hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+}
+
+export function l1(a: usize, b: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let i: usize = 0;
+  for (; i + 64 <= bytes; i += 64) {
+    const pa = a + i, pb = b + i;
+    s0 = f32x4.add(s0, f32x4.abs(f32x4.sub(v128.load(pa), v128.load(pb))));
+    s1 = f32x4.add(s1, f32x4.abs(f32x4.sub(v128.load(pa, 16), v128.load(pb, 16))));
+    s2 = f32x4.add(s2, f32x4.abs(f32x4.sub(v128.load(pa, 32), v128.load(pb, 32))));
+    s3 = f32x4.add(s3, f32x4.abs(f32x4.sub(v128.load(pa, 48), v128.load(pb, 48))));
+  }
+  for (; i < bytes; i += 16) s0 = f32x4.add(s0, f32x4.abs(f32x4.sub(v128.load(a + i), v128.load(b + i))));
+  return hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+}
+
+export function hammingBits(a: usize, b: usize, bytes: usize): u32 {
+  let c0: u64 = 0, c1: u64 = 0;
+  for (let i: usize = 0; i < bytes; i += 16) {
+    c0 += popcnt<u64>(load<u64>(a + i) ^ load<u64>(b + i));
+    c1 += popcnt<u64>(load<u64>(a + i, 8) ^ load<u64>(b + i, 8));
+  }
+  return <u32>(c0 + c1);
+}
+
+// v *= s over `bytes`; used to normalise planes and centroids.
+export function scale(v: usize, bytes: usize, s: f32): void {
+  const m = f32x4.splat(s);
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(v + i, f32x4.mul(v128.load(v + i), m));
+}

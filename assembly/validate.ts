@@ -1,0 +1,132 @@
+// Structure checks run on every loaded file after the host has checked the header against the real byte
+// length and the checksum. A file that passes is one the search can walk safely: every ref points at an
+// earlier node or at a present item, every node has at most one parent (so each is queued at most once and
+// the queue in the scratch slot cannot overflow), and every stored float is finite with zero padding.
+import {
+  H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_NODE_COUNT, H_LEAF_CAPACITY,
+  H_VECTORS_OFFSET, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_ROOTS_OFFSET,
+  METRIC_HAMMING, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT,
+  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS, SLOT_HEAP,
+  hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
+} from './layout';
+
+export const OK: i32 = 0;
+export const BAD_VECTOR: i32 = 1;      // an item vector holds NaN/Infinity or non-zero padding
+export const BAD_PRESENT: i32 = 2;     // the present bitmap disagrees with the item count or has bits past size
+export const BAD_NODE: i32 = 3;        // a node's tag, leaf count, plane or bit index is invalid
+export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at a hole, or at a node twice
+export const BAD_ROOT: i32 = 5;        // a root ref is invalid
+
+export let detail: u32 = 0; // where the problem is: item id, node index or tree number
+
+const EXP_MASK: u32 = 0x7F800000;
+
+// Every lane finite; lanes from `used` bytes on are zero.
+function floatsOk(p: usize, used: usize, bytes: usize): bool {
+  const mask = i32x4.splat(EXP_MASK);
+  let i: usize = 0;
+  for (; i + 16 <= used; i += 16) {
+    if (v128.any_true(i32x4.eq(v128.and(v128.load(p + i), mask), mask))) return false;
+  }
+  for (; i < used; i += 4) {
+    if ((load<u32>(p + i) & EXP_MASK) == EXP_MASK) return false;
+  }
+  for (; i < bytes; i += 4) if (load<u32>(p + i) != 0) return false;
+  return true;
+}
+
+function bitsOk(p: usize, dims: u32, bytes: usize): bool {
+  // bits from dims on must be zero
+  for (let b = <usize>dims; b < bytes * 8; b++) {
+    if (((load<u8>(p + (b >> 3)) >> <u8>(b & 7)) & 1) != 0) return false;
+  }
+  return true;
+}
+
+// slot: a scratch slot of this file (its queue area doubles as the parent-seen bitmap).
+export function validate(file: usize, slot: usize): i32 {
+  const metric = hdr32(file, H_METRIC);
+  const dims = hdr32(file, H_DIMENSIONS);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const size = hdr32(file, H_SIZE);
+  const nodeCount = hdr32(file, H_NODE_COUNT);
+  const used: usize = <usize>dims << 2;
+
+  // present bitmap: count matches, nothing past size
+  const present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
+  const presentBytes = <usize>hdr64(file, H_PRESENT_BYTES);
+  let seen: u32 = 0;
+  for (let o: usize = 0; o < presentBytes; o += 4) {
+    let w = load<u32>(present + o);
+    const first = <u64>o << 3;
+    if (first + 32 > <u64>size) {
+      const keep = first >= <u64>size ? 0 : <u32>(<u64>size - first);
+      const extra = keep == 0 ? w : w >> keep;
+      if (extra != 0) { detail = <u32>first; return BAD_PRESENT; }
+    }
+    seen += popcnt<u32>(w);
+  }
+  if (seen != hdr32(file, H_COUNT)) { detail = seen; return BAD_PRESENT; }
+
+  // vectors
+  const vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
+  for (let id: u32 = 0; id < size; id++) {
+    const v = vectors + <usize>id * stride;
+    const ok = metric == METRIC_HAMMING ? bitsOk(v, dims, stride) : floatsOk(v, used, stride);
+    if (!ok) { detail = id; return BAD_VECTOR; }
+  }
+
+  // nodes
+  const parents = slot + slotOffset(file, SLOT_HEAP);
+  memory.fill(parents, 0, ((<usize>nodeCount + 31) >> 5) << 2);
+  const leafCapacity = hdr32(file, H_LEAF_CAPACITY);
+  for (let n: u32 = 0; n < nodeCount; n++) {
+    const node = nodeAt(file, n);
+    const tag = load<u32>(node);
+    detail = n;
+    if (tag == SPLIT_TAG) {
+      if (!refOk(file, parents, load<i32>(node + NODE_CHILD0), n)) return BAD_REF;
+      if (!refOk(file, parents, load<i32>(node + NODE_CHILD1), n)) return BAD_REF;
+      if (metric == METRIC_HAMMING) {
+        if (load<u32>(node + NODE_OFFSET) >= dims) return BAD_NODE;
+      } else {
+        if (!floatsOk(node + NODE_PLANE, used, stride)) return BAD_NODE;
+        if ((metric == METRIC_EUCLIDEAN || metric == METRIC_MANHATTAN || metric == METRIC_DOT)
+          && (load<u32>(node + NODE_OFFSET) & EXP_MASK) == EXP_MASK) return BAD_NODE;
+      }
+    } else {
+      if (tag == 0 || tag > leafCapacity) return BAD_NODE;
+      for (let i: u32 = 0; i < tag; i++) {
+        const id = load<u32>(node + NODE_LEAF_IDS + (<usize>i << 2));
+        if (id >= size || !isPresent(file, id)) return BAD_REF;
+      }
+    }
+  }
+
+  // roots: trees may share nothing either
+  const trees = hdr32(file, H_TREES);
+  const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
+  for (let t: u32 = 0; t < trees; t++) {
+    detail = t;
+    if (!refOk(file, parents, load<i32>(roots + (<usize>t << 2)), nodeCount)) return BAD_ROOT;
+  }
+  detail = 0;
+  return OK;
+}
+
+// A ref held by node `owner` (or by a root, owner = nodeCount): an earlier node not referenced before, or a
+// present item.
+function refOk(file: usize, parents: usize, ref: i32, owner: u32): bool {
+  if (ref < 0) {
+    const id = itemOfRef(ref);
+    return id < hdr32(file, H_SIZE) && isPresent(file, id);
+  }
+  const n = <u32>ref;
+  if (n >= owner) return false;
+  const w = parents + ((<usize>n >> 5) << 2);
+  const bit: u32 = 1 << (n & 31);
+  const bits = load<u32>(w);
+  if ((bits & bit) != 0) return false;
+  store<u32>(w, bits | bit);
+  return true;
+}

@@ -1,0 +1,111 @@
+// Argument checks at the API boundary: each throws an AnnoyError naming the value and what was expected.
+import { AnnoyError, show } from './errors.js';
+import type { Metric } from './metric.js';
+
+/** Ids are Annoy's: integers in [0, 2^31 - 1). */
+export const MAX_ID = 2 ** 31 - 2;
+const F32_MAX = 3.4028234663852886e38;
+
+export function checkId(id: unknown, what = 'id'): number {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID) {
+    throw new AnnoyError('INVALID_ID', `${what} ${show(id)} is not an integer in [0, 2^31 - 1)`);
+  }
+  return id;
+}
+
+export function checkK(k: unknown): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+    throw new AnnoyError('INVALID_ARGUMENT', `k ${show(k)} is not an integer >= 1`);
+  }
+  return k;
+}
+
+export function checkPositiveInteger(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new AnnoyError('INVALID_ARGUMENT', `${what} ${show(value)} is not an integer >= 1`);
+  }
+  return value;
+}
+
+/** Rejects option keys the function does not know, so a typo is not silently ignored. */
+export function checkOptions(options: unknown, known: readonly string[], what: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new AnnoyError('INVALID_ARGUMENT', `${what} options ${show(options)} must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new AnnoyError('INVALID_ARGUMENT', `unknown ${what} option ${show(key)}: expected ${known.join(', ')}`);
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+/** searchK: undefined or -1 means the default (k * trees); otherwise an integer >= 1. */
+export function checkSearchK(options: unknown, k: number, trees: number): number {
+  const { searchK } = checkOptions(options, ['searchK'], 'search');
+  if (searchK === undefined || searchK === -1) return Math.min(k * Math.max(trees, 1), 0xFFFFFFFF);
+  if (typeof searchK !== 'number' || !Number.isInteger(searchK) || searchK < 1) {
+    throw new AnnoyError('INVALID_ARGUMENT', `searchK ${show(searchK)} is not an integer >= 1 (or -1 for k * trees)`);
+  }
+  return Math.min(searchK, 0xFFFFFFFF);
+}
+
+export type Vector = Float32Array | ArrayLike<number>;
+
+function isVectorLike(v: unknown): v is ArrayLike<number> {
+  return ArrayBuffer.isView(v) || Array.isArray(v) || (v !== null && typeof v === 'object' && typeof (v as { length?: unknown }).length === 'number');
+}
+
+/**
+ * Checks `count` rows of `dims` values starting at `values[start]`: numbers, finite as float32, and for hamming 0 or 1.
+ * `row` names the first row in messages (batches), or is -1 for a single vector.
+ */
+export function checkValues(values: ArrayLike<number>, start: number, count: number, dims: number, metric: Metric, row: number): void {
+  for (let r = 0; r < count; r++) {
+    let sumSquares = 0;
+    const base = start + r * dims;
+    for (let j = 0; j < dims; j++) {
+      const x = values[base + j];
+      const where = () => (row < 0 ? `vector[${j}]` : `row ${row + r}, vector[${j}]`);
+      if (typeof x !== 'number') {
+        throw new AnnoyError('INVALID_ARGUMENT', `${where()} is ${show(x)}, not a number`);
+      }
+      if (!Number.isFinite(x) || Math.abs(x) > F32_MAX) {
+        throw new AnnoyError('NOT_FINITE', `${where()} is ${x}: vectors must hold finite float32 values`);
+      }
+      if (metric === 'hamming' && x !== 0 && x !== 1) {
+        throw new AnnoyError('INVALID_ARGUMENT', `${where()} is ${x}: hamming vectors hold only 0 and 1`);
+      }
+      sumSquares += x * x;
+    }
+    if (sumSquares > F32_MAX) {
+      const at = row < 0 ? 'vector' : `row ${row + r}`;
+      throw new AnnoyError('NOT_FINITE', `${at} is too large: its squared norm ${sumSquares.toExponential(3)} overflows float32`);
+    }
+  }
+}
+
+export function checkVector(vector: unknown, dims: number, metric: Metric): ArrayLike<number> {
+  if (!isVectorLike(vector)) {
+    throw new AnnoyError('INVALID_ARGUMENT', `vector ${show(vector)} is not a Float32Array or an array of numbers`);
+  }
+  if (vector.length !== dims) {
+    throw new AnnoyError('DIMENSION_MISMATCH', `vector has length ${vector.length}, expected ${dims} (the index's dimensions)`);
+  }
+  checkValues(vector, 0, 1, dims, metric, -1);
+  return vector;
+}
+
+/** A flat batch of rows; returns the row count. */
+export function checkBatch(flat: unknown, dims: number, metric: Metric): number {
+  if (!isVectorLike(flat)) {
+    throw new AnnoyError('INVALID_ARGUMENT', `batch ${show(flat)} is not a Float32Array or an array of numbers`);
+  }
+  if (flat.length % dims !== 0) {
+    throw new AnnoyError('DIMENSION_MISMATCH', `batch has length ${flat.length}, which is not a multiple of dimensions ${dims}`);
+  }
+  const rows = flat.length / dims;
+  checkValues(flat, 0, rows, dims, metric, 0);
+  return rows;
+}

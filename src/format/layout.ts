@@ -1,0 +1,154 @@
+// The file layout as the facade sees it: a mirror of assembly/layout.ts (test/layout.test.ts checks that the
+// constants agree with the ones the wasm exports). Reading a header checks every field against the real byte
+// length before anything is allocated or copied.
+import { AnnoyError } from '../errors.js';
+import { METRICS, type Metric } from '../metric.js';
+
+export const MAGIC = 'AnnoyAsm';
+export const FORMAT_VERSION = 1;
+export const HEADER_BYTES = 128;
+
+export const H = {
+  MAGIC: 0, VERSION: 8, METRIC: 12, DIMENSIONS: 16, STRIDE: 20, SIZE: 24, COUNT: 28, TREES: 32,
+  NODE_COUNT: 36, NODE_BYTES: 40, LEAF_CAPACITY: 44, SEED: 48,
+  VECTORS_OFFSET: 56, VECTORS_BYTES: 64, PRESENT_OFFSET: 72, PRESENT_BYTES: 80,
+  NODES_OFFSET: 88, NODES_BYTES: 96, ROOTS_OFFSET: 104, ROOTS_BYTES: 112, CHECKSUM: 120,
+} as const;
+
+export const NODE_PLANE = 16;
+export const NODE_LEAF_IDS = 4;
+/** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
+export const MAX_DIMENSIONS = 65536;
+/** The most memory one wasm32 instance addresses. */
+export const MAX_MEMORY = 2 ** 32;
+
+export interface Header {
+  metric: Metric;
+  dimensions: number;
+  stride: number;
+  size: number;
+  count: number;
+  trees: number;
+  nodeCount: number;
+  nodeBytes: number;
+  leafCapacity: number;
+  seed: number;
+  checksum: bigint;
+}
+
+export interface Sections {
+  vectorsOffset: number; vectorsBytes: number;
+  presentOffset: number; presentBytes: number;
+  nodesOffset: number; nodesBytes: number;
+  rootsOffset: number; rootsBytes: number;
+  fileBytes: number;
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+export function strideFor(metric: Metric, dimensions: number): number {
+  return align16(metric === 'hamming' ? Math.ceil(dimensions / 64) * 8 : dimensions * 4);
+}
+
+/** The one valid placement of every section for these counts (all < 2^53, so plain numbers are exact). */
+export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees'>): Sections {
+  const vectorsOffset = HEADER_BYTES;
+  const vectorsBytes = h.size * h.stride;
+  const presentOffset = vectorsOffset + vectorsBytes;
+  const presentBytes = align16(Math.ceil(h.size / 32) * 4);
+  const nodesOffset = presentOffset + presentBytes;
+  const nodesBytes = h.nodeCount * h.nodeBytes;
+  const rootsOffset = nodesOffset + nodesBytes;
+  const rootsBytes = align16(h.trees * 4);
+  return {
+    vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes,
+    fileBytes: rootsOffset + rootsBytes,
+  };
+}
+
+export function leafCapacityFor(nodeBytes: number): number {
+  return (nodeBytes - NODE_LEAF_IDS) / 4;
+}
+
+function corrupt(message: string): AnnoyError {
+  return new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${message}`);
+}
+
+/** Reads and checks the header of a file of `fileBytes` bytes whose first bytes are `head`. */
+export function readHeader(head: Uint8Array, fileBytes: number): Header {
+  if (fileBytes < HEADER_BYTES || head.length < HEADER_BYTES) {
+    throw corrupt(`${fileBytes} bytes is shorter than the ${HEADER_BYTES}-byte header (truncated?)`);
+  }
+  const dv = new DataView(head.buffer, head.byteOffset, HEADER_BYTES);
+  const magic = String.fromCharCode(...head.subarray(0, 8));
+  if (magic !== MAGIC) throw corrupt(`bad magic ${JSON.stringify(magic)}, expected ${JSON.stringify(MAGIC)} (is it an Annoy .ann file? open it with { format: 'annoy' })`);
+  const u32 = (o: number) => dv.getUint32(o, true);
+  const u64 = (o: number) => dv.getBigUint64(o, true);
+  const version = u32(H.VERSION);
+  if (version > FORMAT_VERSION) {
+    throw new AnnoyError('UNSUPPORTED_VERSION', `index format version ${version} is newer than this library reads (${FORMAT_VERSION}): upgrade annoy-wasm`);
+  }
+  if (version < 1) throw corrupt(`format version ${version}`);
+  const metricCode = u32(H.METRIC);
+  if (metricCode >= METRICS.length) throw corrupt(`metric code ${metricCode}`);
+  const metric = METRICS[metricCode];
+  const h: Header = {
+    metric,
+    dimensions: u32(H.DIMENSIONS),
+    stride: u32(H.STRIDE),
+    size: u32(H.SIZE),
+    count: u32(H.COUNT),
+    trees: u32(H.TREES),
+    nodeCount: u32(H.NODE_COUNT),
+    nodeBytes: u32(H.NODE_BYTES),
+    leafCapacity: u32(H.LEAF_CAPACITY),
+    seed: Number(u64(H.SEED) & 0xFFFFFFFFn),
+    checksum: u64(H.CHECKSUM),
+  };
+  if (h.dimensions < 1 || h.dimensions > MAX_DIMENSIONS) throw corrupt(`dimensions ${h.dimensions}`);
+  if (h.stride !== strideFor(metric, h.dimensions)) throw corrupt(`stride ${h.stride} for ${h.dimensions}-d ${metric}`);
+  if (h.nodeBytes !== NODE_PLANE + h.stride) throw corrupt(`node size ${h.nodeBytes}`);
+  if (h.leafCapacity < 1 || h.leafCapacity > leafCapacityFor(h.nodeBytes)) throw corrupt(`leaf capacity ${h.leafCapacity}`);
+  if (h.size > 2 ** 31 - 1) throw corrupt(`size ${h.size}`);
+  if (h.count > h.size || (h.count === 0) !== (h.size === 0)) throw corrupt(`item count ${h.count} for size ${h.size}`);
+  if (h.count === 0 ? h.trees !== 0 || h.nodeCount !== 0 : h.trees === 0) throw corrupt(`${h.trees} trees for ${h.count} items`);
+  const s = sectionsFor(h);
+  const fields: [string, number, number][] = [
+    ['vectors offset', H.VECTORS_OFFSET, s.vectorsOffset], ['vectors length', H.VECTORS_BYTES, s.vectorsBytes],
+    ['present offset', H.PRESENT_OFFSET, s.presentOffset], ['present length', H.PRESENT_BYTES, s.presentBytes],
+    ['nodes offset', H.NODES_OFFSET, s.nodesOffset], ['nodes length', H.NODES_BYTES, s.nodesBytes],
+    ['roots offset', H.ROOTS_OFFSET, s.rootsOffset], ['roots length', H.ROOTS_BYTES, s.rootsBytes],
+  ];
+  for (const [name, offset, expected] of fields) {
+    const got = u64(offset);
+    if (got !== BigInt(expected)) throw corrupt(`${name} ${got} does not match the counts in the header (expected ${expected})`);
+  }
+  if (s.fileBytes !== fileBytes) {
+    throw corrupt(`the header describes ${s.fileBytes} bytes but there are ${fileBytes} (${fileBytes < s.fileBytes ? 'truncated' : 'trailing bytes'})`);
+  }
+  return h;
+}
+
+export function writeHeader(target: Uint8Array, h: Header): void {
+  const dv = new DataView(target.buffer, target.byteOffset, HEADER_BYTES);
+  for (let i = 0; i < 8; i++) dv.setUint8(H.MAGIC + i, MAGIC.charCodeAt(i));
+  const u32 = (o: number, v: number) => dv.setUint32(o, v, true);
+  const u64 = (o: number, v: number | bigint) => dv.setBigUint64(o, BigInt(v), true);
+  u32(H.VERSION, FORMAT_VERSION);
+  u32(H.METRIC, METRICS.indexOf(h.metric));
+  u32(H.DIMENSIONS, h.dimensions);
+  u32(H.STRIDE, h.stride);
+  u32(H.SIZE, h.size);
+  u32(H.COUNT, h.count);
+  u32(H.TREES, h.trees);
+  u32(H.NODE_COUNT, h.nodeCount);
+  u32(H.NODE_BYTES, h.nodeBytes);
+  u32(H.LEAF_CAPACITY, h.leafCapacity);
+  u64(H.SEED, h.seed);
+  const s = sectionsFor(h);
+  u64(H.VECTORS_OFFSET, s.vectorsOffset); u64(H.VECTORS_BYTES, s.vectorsBytes);
+  u64(H.PRESENT_OFFSET, s.presentOffset); u64(H.PRESENT_BYTES, s.presentBytes);
+  u64(H.NODES_OFFSET, s.nodesOffset); u64(H.NODES_BYTES, s.nodesBytes);
+  u64(H.ROOTS_OFFSET, s.rootsOffset); u64(H.ROOTS_BYTES, s.rootsBytes);
+  u64(H.CHECKSUM, h.checksum);
+}

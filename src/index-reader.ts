@@ -1,0 +1,301 @@
+// Index: a built forest in wasm memory, answering queries in place. Loading (bytes, a file or a URL) copies
+// the file once into memory and checks it before the first query: header against the real length, checksum,
+// then structure (assembly/validate.ts).
+import { AnnoyError, show } from './errors.js';
+import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from './checks.js';
+import { HEADER_BYTES, readHeader, sectionsFor, type Header, type Sections } from './format/layout.js';
+import type { Metric } from './metric.js';
+import { Core, SLOT } from './runtime/wasm.js';
+import { CHUNK_BYTES, nodeFs, writeFileAtomic, writeFileAtomicAsync } from './runtime/node-fs.js';
+
+export interface SearchOptions {
+  /** Candidates to collect before the exact re-rank (Annoy's search_k). Default k * trees; -1 means the default. */
+  searchK?: number;
+}
+export interface SearchResult {
+  ids: Uint32Array;
+  distances: Float32Array;
+}
+export interface BatchResult extends SearchResult {
+  /** Row i's hits are ids[i*k .. i*k + counts[i]]; the rest of the row holds id 0xFFFFFFFF and distance NaN. */
+  counts: Uint32Array;
+}
+export interface LoadOptions {
+  /** 'annoy-wasm' (the default) is this library's format. */
+  format?: 'annoy-wasm' | 'annoy';
+  dimensions?: number;
+  metric?: Metric;
+}
+
+const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
+  1: (d) => `item ${d}'s vector holds NaN/Infinity or non-zero padding`,
+  2: (d) => `the present-items bitmap is inconsistent (near id ${d})`,
+  3: (d) => `node ${d} is malformed (tag, leaf count, plane or split bit)`,
+  4: (d) => `node ${d} refers to a node that is not earlier, to a node twice, or to an id that was never added`,
+  5: (d) => `the root of tree ${d} is not a valid node or item`,
+};
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+const NO_ID = 0xFFFFFFFF;
+
+export class Index {
+  #core: Core | null;
+  readonly #h: Header;
+  readonly #s: Sections;
+  readonly #slot: number;
+  readonly #f32: Float32Array;
+  readonly #u32: Uint32Array;
+  readonly #queryIn: number; // f32 index of the slot's query input
+  readonly #outIds: number;
+  readonly #outDistances: number;
+
+  /** Internal: use IndexBuilder.build or the Index.open/fromBytes family. */
+  private constructor(core: Core, header: Header, slot: number) {
+    this.#core = core;
+    this.#h = header;
+    this.#s = sectionsFor(header);
+    this.#slot = slot;
+    const buffer = core.memory.buffer; // never grows again: views stay valid
+    this.#f32 = new Float32Array(buffer);
+    this.#u32 = new Uint32Array(buffer);
+    const part = (p: number) => (slot + (core.exports.slotOffset(core.base, p) >>> 0)) >>> 2;
+    this.#queryIn = part(SLOT.QUERY_IN);
+    this.#outIds = part(SLOT.OUT_IDS);
+    this.#outDistances = part(SLOT.OUT_DISTANCES);
+  }
+
+  /** Wraps a core whose file (header included) is complete at core.base; reserves and zeroes its scratch slot. */
+  static fromCore(core: Core, header: Header): Index {
+    const slot = align64(core.base + sectionsFor(header).fileBytes);
+    const slotBytes = core.exports.slotOffset(core.base, SLOT.END) >>> 0;
+    core.ensure(slot + slotBytes);
+    core.bytes.fill(0, slot, slot + slotBytes);
+    return new Index(core, header, slot);
+  }
+
+  get dimensions(): number { return this.#h.dimensions; }
+  get metric(): Metric { return this.#h.metric; }
+  /** Max id + 1, as Annoy's get_n_items (ids never added are holes). */
+  get size(): number { return this.#h.size; }
+  /** How many ids were actually added. */
+  get count(): number { return this.#h.count; }
+  get trees(): number { return this.#h.trees; }
+  /** Bytes of the index file (toBytes().length). */
+  get byteLength(): number { return this.#s.fileBytes; }
+  /** The seed the index was built with. */
+  get seed(): number { return this.#h.seed; }
+  get closed(): boolean { return this.#core === null; }
+
+  #live(): Core {
+    if (this.#core === null) throw new AnnoyError('CLOSED', 'this index was freed; open or build it again');
+    return this.#core;
+  }
+
+  #checkItem(id: unknown): number {
+    checkId(id);
+    const i = id as number;
+    if (i >= this.#h.size) throw new AnnoyError('INVALID_ID', `id ${i} is out of range: the index holds ids below ${this.#h.size}`);
+    const word = this.#u32[((this.#core!.base + this.#s.presentOffset) >>> 2) + (i >>> 5)];
+    if (((word >>> (i & 31)) & 1) === 0) throw new AnnoyError('INVALID_ID', `id ${i} is a hole: it was never added`);
+    return i;
+  }
+
+  #run(fromItem: number, k: number, searchK: number): number {
+    const core = this.#core!;
+    return core.exports.search(core.base, this.#slot, fromItem, Math.min(k, this.#h.count), searchK) >>> 0;
+  }
+
+  #results(n: number): SearchResult {
+    return {
+      ids: this.#u32.slice(this.#outIds, this.#outIds + n),
+      distances: this.#f32.slice(this.#outDistances, this.#outDistances + n),
+    };
+  }
+
+  /** The k nearest items to `vector`, best first (dot: largest inner product first). */
+  search(vector: Vector, k: number, options?: SearchOptions): SearchResult {
+    this.#live();
+    checkVector(vector, this.#h.dimensions, this.#h.metric);
+    checkK(k);
+    const searchK = checkSearchK(options, k, this.#h.trees);
+    this.#f32.set(vector, this.#queryIn);
+    return this.#results(this.#run(-1, k, searchK));
+  }
+
+  /** The k nearest items to item `id` (normally `id` itself comes first). */
+  searchItem(id: number, k: number, options?: SearchOptions): SearchResult {
+    this.#live();
+    const item = this.#checkItem(id);
+    checkK(k);
+    const searchK = checkSearchK(options, k, this.#h.trees);
+    return this.#results(this.#run(item, k, searchK));
+  }
+
+  /** Searches every row of a flat batch (rows * dimensions values). */
+  searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): BatchResult {
+    this.#live();
+    const dims = this.#h.dimensions;
+    const rows = checkBatch(flat, dims, this.#h.metric);
+    checkK(k);
+    const searchK = checkSearchK(options, k, this.#h.trees);
+    const ids = new Uint32Array(rows * k).fill(NO_ID);
+    const distances = new Float32Array(rows * k).fill(NaN);
+    const counts = new Uint32Array(rows);
+    const typed = flat instanceof Float32Array;
+    for (let r = 0; r < rows; r++) {
+      if (typed) this.#f32.set(flat.subarray(r * dims, (r + 1) * dims), this.#queryIn);
+      else for (let j = 0; j < dims; j++) this.#f32[this.#queryIn + j] = flat[r * dims + j];
+      const n = this.#run(-1, k, searchK);
+      ids.set(this.#u32.subarray(this.#outIds, this.#outIds + n), r * k);
+      distances.set(this.#f32.subarray(this.#outDistances, this.#outDistances + n), r * k);
+      counts[r] = n;
+    }
+    return { ids, distances, counts };
+  }
+
+  /** A copy of the stored vector of `id` (hamming: 0/1 values). */
+  getItem(id: number): Float32Array {
+    const core = this.#live();
+    const item = this.#checkItem(id);
+    const at = core.base + this.#s.vectorsOffset + item * this.#h.stride;
+    const dims = this.#h.dimensions;
+    if (this.#h.metric !== 'hamming') return this.#f32.slice(at >>> 2, (at >>> 2) + dims);
+    const out = new Float32Array(dims);
+    for (let j = 0; j < dims; j++) out[j] = (this.#u32[(at >>> 2) + (j >>> 5)] >>> (j & 31)) & 1;
+    return out;
+  }
+
+  /** The distance between two stored items, as search reports it. */
+  distance(i: number, j: number): number {
+    const core = this.#live();
+    const a = this.#checkItem(i), b = this.#checkItem(j);
+    return core.exports.itemDistance(core.base, a, b);
+  }
+
+  /** The index in the annoy-wasm file format (a copy). */
+  toBytes(): Uint8Array {
+    const core = this.#live();
+    return core.bytes.slice(core.base, core.base + this.#s.fileBytes);
+  }
+
+  #fileView(): Uint8Array {
+    const core = this.#live();
+    return core.bytes.subarray(core.base, core.base + this.#s.fileBytes);
+  }
+
+  /** Writes the index to `path` (Node), atomically: through a temporary file and a rename. */
+  async save(path: string): Promise<void> {
+    await writeFileAtomicAsync(path, this.#fileView());
+  }
+
+  saveSync(path: string): void {
+    writeFileAtomic(path, this.#fileView());
+  }
+
+  /** Releases the wasm memory; every later call throws CLOSED. */
+  free(): void {
+    this.#core = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+
+  static fromBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: LoadOptions): Index {
+    checkLoadOptions(options);
+    let view: Uint8Array;
+    if (bytes instanceof Uint8Array) view = bytes;
+    else if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) view = new Uint8Array(bytes);
+    else throw new AnnoyError('INVALID_ARGUMENT', `bytes ${show(bytes)} is not a Uint8Array, ArrayBuffer or SharedArrayBuffer`);
+    return load(view.length, view.subarray(0, HEADER_BYTES), (dest) => dest.set(view));
+  }
+
+  static openSync(path: string, options?: LoadOptions): Index {
+    checkLoadOptions(options);
+    const fs = nodeFs();
+    const fd = fs.openSync(path, 'r');
+    try {
+      const fileBytes = fs.fstatSync(fd).size;
+      const head = new Uint8Array(Math.min(HEADER_BYTES, fileBytes));
+      fs.readSync(fd, head, 0, head.length, 0);
+      return load(fileBytes, head, (dest) => {
+        for (let done = 0; done < dest.length;) {
+          const n = fs.readSync(fd, dest, done, Math.min(CHUNK_BYTES, dest.length - done), done);
+          if (n === 0) throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${path} shrank while it was read`);
+          done += n;
+        }
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  static async open(path: string, options?: LoadOptions): Promise<Index> {
+    checkLoadOptions(options);
+    const fs = nodeFs();
+    const file = await fs.promises.open(path, 'r');
+    try {
+      const fileBytes = (await file.stat()).size;
+      const head = new Uint8Array(Math.min(HEADER_BYTES, fileBytes));
+      await file.read(head, 0, head.length, 0);
+      // The copy into memory is synchronous (load() checks then fills), so read the body first, chunk by chunk,
+      // into the memory that load() reserves.
+      let pending: Promise<void> = Promise.resolve();
+      const index = load(fileBytes, head, (dest) => {
+        pending = (async () => {
+          for (let done = 0; done < dest.length;) {
+            const { bytesRead } = await file.read(dest, done, Math.min(CHUNK_BYTES, dest.length - done), done);
+            if (bytesRead === 0) throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${path} shrank while it was read`);
+            done += bytesRead;
+          }
+        })();
+      }, () => pending);
+      return await index;
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Fetches an index over HTTP(S) (browsers and Node). */
+  static async fromURL(url: string | URL, options?: LoadOptions): Promise<Index> {
+    checkLoadOptions(options);
+    const response = await fetch(url);
+    if (!response.ok) throw new AnnoyError('INVALID_ARGUMENT', `fetching ${String(url)} failed: HTTP ${response.status}`);
+    return Index.fromBytes(new Uint8Array(await response.arrayBuffer()));
+  }
+}
+
+function checkLoadOptions(options: LoadOptions | undefined): void {
+  const o = checkOptions(options, ['format', 'dimensions', 'metric'], 'load');
+  if (o.format === undefined || o.format === 'annoy-wasm') return;
+  if (o.format === 'annoy') throw new AnnoyError('INVALID_ARGUMENT', "format 'annoy' (Annoy .ann files) is not supported yet by this build");
+  throw new AnnoyError('INVALID_ARGUMENT', `format ${show(o.format)} is not 'annoy-wasm' or 'annoy'`);
+}
+
+/**
+ * Checks the header against the real length, reserves exactly the memory the file and one scratch slot need,
+ * lets `fill` copy the file in, then verifies checksum and structure. With `afterFill`, the copy is asynchronous.
+ */
+function load(fileBytes: number, head: Uint8Array, fill: (dest: Uint8Array) => void): Index;
+function load(fileBytes: number, head: Uint8Array, fill: (dest: Uint8Array) => void, afterFill: () => Promise<void>): Promise<Index>;
+function load(fileBytes: number, head: Uint8Array, fill: (dest: Uint8Array) => void, afterFill?: () => Promise<void>): Index | Promise<Index> {
+  const header = readHeader(head, fileBytes);
+  const core = new Core(HEADER_BYTES);
+  core.bytes.set(head.subarray(0, HEADER_BYTES), core.base);
+  const slot = align64(core.base + fileBytes);
+  core.ensure(slot + (core.exports.slotOffset(core.base, SLOT.END) >>> 0), `this ${fileBytes}-byte index`);
+  fill(core.bytes.subarray(core.base, core.base + fileBytes));
+  const finish = () => {
+    const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
+    if (sum !== header.checksum) {
+      throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: checksum mismatch (stored ${header.checksum.toString(16)}, computed ${sum.toString(16)}): the file is damaged`);
+    }
+    const problem = core.exports.validate(core.base, slot);
+    if (problem !== 0) {
+      const detail = (core.exports.validateDetail.value as number) >>> 0;
+      throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${STRUCTURE_PROBLEMS[problem]?.(detail) ?? `structure check ${problem} failed`}`);
+    }
+    return Index.fromCore(core, header);
+  };
+  return afterFill ? afterFill().then(finish) : finish();
+}

@@ -1,0 +1,5 @@
+export { IndexBuilder, type BuilderOptions, type BuildOptions, type BuildProgress } from './builder.js';
+export { Index, type SearchOptions, type SearchResult, type BatchResult, type LoadOptions } from './index-reader.js';
+export { AnnoyError, type AnnoyErrorCode } from './errors.js';
+export { METRICS, type Metric } from './metric.js';
+export type { Vector } from './checks.js';
