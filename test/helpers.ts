@@ -1,0 +1,41 @@
+// Shared by the tests: the committed GloVe sample and an exact brute force in float64.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, dirname } from 'node:path';
+import type { Metric } from '../src/index.js';
+
+const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'glove-sample');
+
+export function gloveSample() {
+  const f32 = (name: string) => {
+    const b = readFileSync(join(dataDir, name));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const lines = (name: string) => readFileSync(join(dataDir, name), 'utf8').trim().split('\n');
+  return { dimensions: 100, vectors: f32('vectors.f32'), words: lines('words.txt'), queries: f32('queries.f32'), queryWords: lines('queries.txt') };
+}
+
+export function exactDistance(metric: Metric, a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (metric === 'angular') { s += x * y; aa += x * x; bb += y * y; }
+    else if (metric === 'euclidean') s += (x - y) ** 2;
+    else if (metric === 'manhattan') s += Math.abs(x - y);
+    else if (metric === 'dot') s += x * y;
+    else s += x !== y ? 1 : 0;
+  }
+  if (metric === 'angular') return aa * bb > 0 ? Math.sqrt(Math.max(0, 2 - 2 * s / Math.sqrt(aa * bb))) : Math.SQRT2;
+  if (metric === 'euclidean') return Math.sqrt(s);
+  return s;
+}
+
+/** Exact top-k ids of `query` among rows of `flat` (ids = row numbers), ties by smaller id. */
+export function bruteForce(metric: Metric, flat: Float32Array, dims: number, query: ArrayLike<number>, k: number): number[] {
+  const n = flat.length / dims;
+  const scored: [number, number][] = [];
+  for (let i = 0; i < n; i++) scored.push([exactDistance(metric, flat.subarray(i * dims, (i + 1) * dims), query), i]);
+  const sign = metric === 'dot' ? -1 : 1;
+  scored.sort((p, q) => sign * (p[0] - q[0]) || p[1] - q[1]);
+  return scored.slice(0, k).map((s) => s[1]);
+}
