@@ -2,7 +2,7 @@
 //   1. every wasm target of asconfig.json, in this one process through the asc API (asc start-up costs ~3 s);
 //   2. src/runtime/wasm-bytes.ts, the wasm embedded as base64 so the package loads it without fs or fetch;
 //   3. dist/esm and dist/cjs with .d.ts, through tsc.
-import { readFileSync, writeFileSync, statSync, readdirSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync, readdirSync, mkdirSync, existsSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -64,3 +64,5 @@ for (const [project, out] of [['tsconfig.json', 'dist/esm/index.js'], ['tsconfig
   console.log(`compiled ${project} -> ${dirname(out)}`);
 }
 writeFileSync(at('dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+// npm makes a dependency's bin executable when it links it; a clone running `npx annoy-wasm` needs it too.
+if (existsSync(at('dist/esm/cli/main.js'))) chmodSync(at('dist/esm/cli/main.js'), 0o755);
