@@ -8,19 +8,24 @@ import {
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
   hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
 } from './layout';
-import { dot } from './simd';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import * as metrics from './metrics/index';
 import * as hamming from './metrics/hamming';
+import * as angular from './metrics/angular';
 
 // Hamming priorities count the wrong turns taken; start high enough that they never reach zero.
 const HAMMING_START: f32 = 16777216;
 
+// Larger priority first; on equal priority Annoy's order: the larger node id, and nodes before items (Annoy
+// numbers items below nodes), the larger item id first. Low word: node n -> 2^31 + n, item i -> i.
 @inline function queueKey(priority: f32, ref: i32): u64 {
-  // Larger priority first; on equal priority the larger ref (as Annoy: the larger node id).
-  return (<u64>orderedBits(priority) << 32) | <u64>(<u32>ref ^ 0x80000000);
+  const low: u32 = ref >= 0 ? <u32>ref | 0x80000000 : ~ref;
+  return (<u64>orderedBits(priority) << 32) | <u64>low;
 }
-@inline function refOfKey(key: u64): i32 { return <i32>(<u32>key ^ 0x80000000); }
+@inline function refOfKey(key: u64): i32 {
+  const low = <u32>key;
+  return (low & 0x80000000) != 0 ? <i32>(low & 0x7FFFFFFF) : ~<i32>low;
+}
 @inline function priorityOfKey(key: u64): f32 { return floatOfOrderedBits(<u32>(key >> 32)); }
 
 // Search state for one query (module globals: one query at a time per instance).
@@ -70,7 +75,7 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
   const metric = hdr32(file, H_METRIC);
   const stride = <usize>hdr32(file, H_STRIDE);
   const q = prepareQuery(file, slot, fromItem);
-  const qq: f32 = metric == METRIC_ANGULAR ? dot(q, q, stride) : 0;
+  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
   visited = slot + slotOffset(file, SLOT_VISITED);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
   nCands = 0;
@@ -137,6 +142,6 @@ export function itemDistance(file: usize, i: u32, j: u32): f32 {
   const metric = hdr32(file, H_METRIC);
   const stride = <usize>hdr32(file, H_STRIDE);
   const a = vectorOf(file, i), b = vectorOf(file, j);
-  const aa: f32 = metric == METRIC_ANGULAR ? dot(a, a, stride) : 0;
+  const aa: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(a, stride) : 0;
   return metrics.toUser(metric, metrics.distance(metric, a, b, stride, aa));
 }

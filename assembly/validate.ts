@@ -88,7 +88,7 @@ export function validate(file: usize, slot: usize): i32 {
       if (!refOk(file, parents, load<i32>(node + NODE_CHILD0), n)) return BAD_REF;
       if (!refOk(file, parents, load<i32>(node + NODE_CHILD1), n)) return BAD_REF;
       if (metric == METRIC_HAMMING) {
-        if (load<u32>(node + NODE_OFFSET) >= dims) return BAD_NODE;
+        if (<usize>load<u32>(node + NODE_OFFSET) >= stride << 3) return BAD_NODE; // padding bits are zero: harmless
       } else {
         if (!floatsOk(node + NODE_PLANE, used, stride)) return BAD_NODE;
         if ((metric == METRIC_EUCLIDEAN || metric == METRIC_MANHATTAN || metric == METRIC_DOT)

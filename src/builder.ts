@@ -2,7 +2,7 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, NODE_PLANE, leafCapacityFor, sectionsFor, strideFor, writeHeader, type Header } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header } from './format/layout.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, formatBytes } from './runtime/wasm.js';
 import { Index } from './index-reader.js';
@@ -152,10 +152,10 @@ export class IndexBuilder {
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
     }
-    const nodeBytes = NODE_PLANE + this.#stride;
+    const leafCapacity = defaultLeafCapacity(this.#stride);
     const header: Header = {
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
-      trees: 0, nodeCount: 0, nodeBytes, leafCapacity: leafCapacityFor(nodeBytes), seed: this.seed, checksum: 0n,
+      trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,
     };
     const before = sectionsFor(header);
     const wipeFrom = core.base + before.presentOffset;

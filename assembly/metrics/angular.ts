@@ -14,6 +14,10 @@ import { dot, dotAndNorm, dotNormSecond, scale } from '../simd';
   return fromParts(pq, dotNormSecond, qq);
 }
 
+// |v|^2 summed in exactly the order `distance` sums q.v and v.v, so that the distance from a vector to itself
+// is exactly 0 (pq == pp == qq, and sqrt(f32(pp * pp)) == pp).
+@inline export function squaredNorm(v: usize, bytes: usize): f32 { return dotAndNorm(v, v, bytes); }
+
 @inline export function toUser(d: f32): f32 { return sqrt<f32>(max<f32>(d, 0)); }
 
 @inline export function margin(node: usize, v: usize, bytes: usize): f32 { return dot(node + NODE_PLANE, v, bytes); }

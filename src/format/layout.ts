@@ -66,8 +66,17 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   };
 }
 
-export function leafCapacityFor(nodeBytes: number): number {
-  return (nodeBytes - NODE_LEAF_IDS) / 4;
+/** The most ids a leaf may hold. */
+export const MAX_LEAF_CAPACITY = 65536;
+
+/** The leaf capacity that fills a node holding one plane (Annoy's K, give or take padding). */
+export function defaultLeafCapacity(stride: number): number {
+  return (NODE_PLANE + stride - NODE_LEAF_IDS) / 4;
+}
+
+/** A node holds either a split (plane at NODE_PLANE) or a leaf of up to leafCapacity ids. */
+export function nodeBytesFor(stride: number, leafCapacity: number): number {
+  return align16(Math.max(NODE_PLANE + stride, NODE_LEAF_IDS + 4 * leafCapacity));
 }
 
 function corrupt(message: string): AnnoyError {
@@ -107,8 +116,8 @@ export function readHeader(head: Uint8Array, fileBytes: number): Header {
   };
   if (h.dimensions < 1 || h.dimensions > MAX_DIMENSIONS) throw corrupt(`dimensions ${h.dimensions}`);
   if (h.stride !== strideFor(metric, h.dimensions)) throw corrupt(`stride ${h.stride} for ${h.dimensions}-d ${metric}`);
-  if (h.nodeBytes !== NODE_PLANE + h.stride) throw corrupt(`node size ${h.nodeBytes}`);
-  if (h.leafCapacity < 1 || h.leafCapacity > leafCapacityFor(h.nodeBytes)) throw corrupt(`leaf capacity ${h.leafCapacity}`);
+  if (h.leafCapacity < 1 || h.leafCapacity > MAX_LEAF_CAPACITY) throw corrupt(`leaf capacity ${h.leafCapacity}`);
+  if (h.nodeBytes !== nodeBytesFor(h.stride, h.leafCapacity)) throw corrupt(`node size ${h.nodeBytes}, expected ${nodeBytesFor(h.stride, h.leafCapacity)}`);
   if (h.size > 2 ** 31 - 1) throw corrupt(`size ${h.size}`);
   if (h.count > h.size || (h.count === 0) !== (h.size === 0)) throw corrupt(`item count ${h.count} for size ${h.size}`);
   if (h.count === 0 ? h.trees !== 0 || h.nodeCount !== 0 : h.trees === 0) throw corrupt(`${h.trees} trees for ${h.count} items`);
