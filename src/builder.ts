@@ -152,7 +152,7 @@ export class IndexBuilder {
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
     }
-    const leafCapacity = defaultLeafCapacity(this.#stride);
+    const leafCapacity = defaultLeafCapacity(this.metric, this.dimensions);
     const header: Header = {
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,

@@ -69,9 +69,13 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
 /** The most ids a leaf may hold. */
 export const MAX_LEAF_CAPACITY = 65536;
 
-/** The leaf capacity that fills a node holding one plane (Annoy's K, give or take padding). */
-export function defaultLeafCapacity(stride: number): number {
-  return (NODE_PLANE + stride - NODE_LEAF_IDS) / 4;
+/**
+ * Annoy's K for angular, euclidean and manhattan (f + 2) and hamming (3 + 2 * words): the leaf size Annoy's own
+ * node layout allows, so every index we build can be written as an Annoy file unchanged, and recall at a given
+ * searchK matches Annoy's. (Annoy's dot allows f + 5; f + 2 keeps our dot leaves inside one plane-sized node.)
+ */
+export function defaultLeafCapacity(metric: Metric, dimensions: number): number {
+  return metric === 'hamming' ? 3 + 2 * Math.ceil(dimensions / 64) : dimensions + 2;
 }
 
 /** A node holds either a split (plane at NODE_PLANE) or a leaf of up to leafCapacity ids. */
