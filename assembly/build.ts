@@ -1,6 +1,9 @@
 // Forest construction, Annoy's algorithm: split by two-means hyperplanes until at most leafCapacity items remain.
-// The host lays out the file region (header, vectors, present bitmap) and a scratch area, then calls buildTree
-// once per tree; nodes are appended after the scratch area in post-order and the host moves them into place.
+// The host lays out the file region (header, vectors, present bitmap), an `extras` area (prepareBuild) and a
+// scratch area per building instance (beginBuild), then calls buildTree once per tree. Each tree is written in
+// post-order into a region the host chooses, with node refs local to that tree; the host moves trees into place
+// and relocates them. A tree depends only on (seed, tree number), so trees can be built by any instance in any
+// order and the index is the same.
 import {
   H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
@@ -17,23 +20,24 @@ import * as hamming from './metrics/hamming';
 const TWO_MEANS_STEPS = 200;
 const SPLIT_ATTEMPTS = 3;
 
-// Build state: set by beginBuild, one build per instance at a time.
+// Build state of this instance: set by beginBuild and buildTree.
 let metric: u32 = 0;
 let dims: u32 = 0;
 let stride: usize = 0;
 let nodeBytes: usize = 0;
 let leafCapacity: u32 = 0;
 let vectors: usize = 0;
-let work: usize = 0;      // u32 ids of the present items, permuted in place as trees partition them
-let extras: usize = 0;    // dot: f32 extra coordinate per id
+let work: usize = 0;      // u32 ids of the present items, permuted in place as the tree partitions them
+let extras: usize = 0;    // dot: f32 extra coordinate per id (prepareBuild)
 let centroidP: usize = 0; // two-means centroids (stride bytes each)
 let centroidQ: usize = 0;
 let planes: usize = 0;    // one split record per recursion depth, held until the children are written
 let nodesBase: usize = 0;
+let regionEnd: usize = 0; // 0: grow memory as needed
 let count: u32 = 0;
 
-export let builtNodes: u32 = 0;     // nodes written so far (all trees)
-export let buildFailed: bool = false; // memory could not grow: the host reports CAPACITY
+export let builtNodes: u32 = 0;       // nodes of the tree built last
+export let buildFailed: bool = false; // the region was full or memory could not grow
 
 // Deepest recursion for n items: each split leaves at most 99% (and at most n - 1) of its items on a side.
 function maxDepth(n: u32, leaf: u32): u32 {
@@ -46,14 +50,37 @@ function maxDepth(n: u32, leaf: u32): u32 {
   return depth;
 }
 
-export function buildScratchBytes(file: usize): usize {
-  const n = hdr32(file, H_COUNT);
-  const nb = <u64>hdr32(file, H_NODE_BYTES);
-  return <usize>(align16(<u64>n << 2) + align16(<u64>hdr32(file, H_SIZE) << 2) + 2 * <u64>hdr32(file, H_STRIDE)
-    + <u64>maxDepth(n, hdr32(file, H_LEAF_CAPACITY)) * nb);
+export function extrasBytes(file: usize): usize {
+  return <usize>align16(<u64>hdr32(file, H_SIZE) << 2);
 }
 
-export function beginBuild(file: usize, scratch: usize, nodes: usize): void {
+// Scratch of one building instance: its work array, two centroids and the plane stack.
+export function buildScratchBytes(file: usize): usize {
+  const n = hdr32(file, H_COUNT);
+  return <usize>(align16(<u64>n << 2) + 2 * <u64>hdr32(file, H_STRIDE)
+    + <u64>maxDepth(n, hdr32(file, H_LEAF_CAPACITY)) * <u64>hdr32(file, H_NODE_BYTES));
+}
+
+// Once per build, before any instance begins: dot's extra coordinate sqrt(M^2 - |v|^2) per item.
+export function prepareBuild(file: usize, extrasAt: usize): void {
+  if (hdr32(file, H_METRIC) != METRIC_DOT) return;
+  const size = hdr32(file, H_SIZE);
+  const s = <usize>hdr32(file, H_STRIDE);
+  const v0 = file + <usize>hdr64(file, H_VECTORS_OFFSET);
+  let maxNorm: f32 = 0;
+  for (let id: u32 = 0; id < size; id++) {
+    const v = v0 + <usize>id * s;
+    const nn = dot(v, v, s);
+    store<f32>(extrasAt + (<usize>id << 2), nn);
+    if (nn > maxNorm) maxNorm = nn;
+  }
+  for (let id: u32 = 0; id < size; id++) {
+    const gap = maxNorm - load<f32>(extrasAt + (<usize>id << 2));
+    store<f32>(extrasAt + (<usize>id << 2), gap > 0 ? sqrt<f32>(gap) : 0);
+  }
+}
+
+export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   metric = hdr32(file, H_METRIC);
   dims = hdr32(file, H_DIMENSIONS);
   stride = hdr32(file, H_STRIDE);
@@ -61,42 +88,42 @@ export function beginBuild(file: usize, scratch: usize, nodes: usize): void {
   leafCapacity = hdr32(file, H_LEAF_CAPACITY);
   vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
   count = hdr32(file, H_COUNT);
-  const size = hdr32(file, H_SIZE);
+  extras = extrasAt;
   work = scratch;
-  extras = work + <usize>align16(<u64>count << 2);
-  centroidP = extras + <usize>align16(<u64>size << 2);
+  centroidP = work + <usize>align16(<u64>count << 2);
   centroidQ = centroidP + stride;
   planes = centroidQ + stride;
-  nodesBase = nodes;
-  builtNodes = 0;
-  buildFailed = false;
-  if (metric == METRIC_DOT) {
-    let maxNorm: f32 = 0;
-    for (let id: u32 = 0; id < size; id++) {
-      const nn = dot(item(id), item(id), stride);
-      store<f32>(extras + (<usize>id << 2), nn);
-      if (nn > maxNorm) maxNorm = nn;
-    }
-    for (let id: u32 = 0; id < size; id++) {
-      const gap = maxNorm - load<f32>(extras + (<usize>id << 2));
-      store<f32>(extras + (<usize>id << 2), gap > 0 ? sqrt<f32>(gap) : 0);
-    }
-  }
 }
 
 @inline function item(id: u32): usize { return vectors + <usize>id * stride; }
 @inline function workAt(i: u32): u32 { return load<u32>(work + (<usize>i << 2)); }
 @inline function extraOf(id: u32): f32 { return load<f32>(extras + (<usize>id << 2)); }
 
-// Builds one tree over every present item and returns its root ref (the root is always a node).
-export function buildTree(file: usize, seed: u32, tree: u32): i32 {
+// Builds tree `tree` over every present item into [nodes, end) (end 0: grow memory as needed). Returns the
+// root's tree-local ref (the root is always a node); builtNodes is the tree's node count.
+export function buildTree(file: usize, seed: u32, tree: u32, nodes: usize, end: usize): i32 {
   seedTree(seed, tree);
+  nodesBase = nodes;
+  regionEnd = end;
+  builtNodes = 0;
+  buildFailed = false;
   const size = hdr32(file, H_SIZE);
   let n: u32 = 0;
   for (let id: u32 = 0; id < size; id++) {
     if (isPresent(file, id)) { store<u32>(work + (<usize>n << 2), id); n++; }
   }
   return makeTree(0, n, 0, true);
+}
+
+// Adds `delta` to every node ref of the `n` nodes at `nodes` (a tree moved to its place in the forest).
+export function relocate(nodes: usize, n: u32, bytes: usize, delta: i32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const node = nodes + <usize>i * bytes;
+    if (load<u32>(node) != SPLIT_TAG) continue;
+    const c0 = load<i32>(node + NODE_CHILD0), c1 = load<i32>(node + NODE_CHILD1);
+    if (c0 >= 0) store<i32>(node + NODE_CHILD0, c0 + delta);
+    if (c1 >= 0) store<i32>(node + NODE_CHILD1, c1 + delta);
+  }
 }
 
 function makeTree(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
@@ -140,10 +167,12 @@ function writeLeaf(lo: u32, hi: u32): i32 {
   return <i32>(builtNodes - 1);
 }
 
-// Next node record, growing memory when needed; 0 (and buildFailed) when memory cannot grow.
+// Next node record; 0 (and buildFailed) when the region is full or memory cannot grow.
 function allocNode(): usize {
+  if (buildFailed) return 0;
   const at = nodesBase + <usize>builtNodes * nodeBytes;
   const end = at + nodeBytes;
+  if (regionEnd != 0 && end > regionEnd) { buildFailed = true; return 0; }
   const have = <usize>memory.size() << 16;
   if (end > have) {
     const need = <i32>((end - have + 0xFFFF) >> 16);

@@ -8,7 +8,7 @@ export {
   SLOT_QUERY_IN, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_END,
   strideFor, slotOffset,
 } from './layout';
-export { buildScratchBytes, beginBuild, buildTree, builtNodes, buildFailed } from './build';
+export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
 export { search, itemDistance } from './search';
 export { validate, detail as validateDetail } from './validate';
 export { checksum } from './checksum';

@@ -114,12 +114,12 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
     heapPush(heap, size++, queueKey(p0, load<i32>(node + NODE_CHILD0)));
   }
 
-  // Re-rank the distinct candidates exactly, keeping the best k in a max-heap of (distance, id).
+  // Re-rank the distinct candidates exactly, keeping the best k in a max-heap of (rank, id).
   const topK = slot + slotOffset(file, SLOT_TOP_K);
   let kept: u32 = 0;
   for (let i: u32 = 0; i < nCands; i++) {
     const id = load<u32>(cands + (<usize>i << 2));
-    const key = (<u64>orderedBits(metrics.distance(metric, q, vectorOf(file, id), stride, qq)) << 32) | <u64>id;
+    const key = (<u64>orderedBits(metrics.rank(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq))) << 32) | <u64>id;
     if (kept < k) heapPush(topK, kept++, key);
     else if (key < load<u64>(topK)) siftDown(topK, kept, key);
     // forget the candidate for the next query
@@ -132,7 +132,7 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
     const key = load<u64>(topK);
     heapPop(topK, n);
     store<u32>(outIds + (<usize>(n - 1) << 2), <u32>key);
-    store<f32>(outDists + (<usize>(n - 1) << 2), metrics.toUser(metric, floatOfOrderedBits(<u32>(key >> 32))));
+    store<f32>(outDists + (<usize>(n - 1) << 2), metrics.userOfRank(metric, floatOfOrderedBits(<u32>(key >> 32))));
   }
   return kept;
 }

@@ -2,9 +2,10 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { metricCode, type Metric } from './metric.js';
-import { Core, formatBytes } from './runtime/wasm.js';
+import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
+import { startWorker } from './runtime/worker.js';
 import { Index } from './index-reader.js';
 
 export interface BuilderOptions {
@@ -25,6 +26,14 @@ export interface BuildOptions {
   trees?: number;
   onProgress?: (progress: BuildProgress) => void;
 }
+
+export interface ParallelBuildOptions extends BuildOptions {
+  /** Worker threads building trees at once (Node); the index is byte-identical to jobs: 1. Default 1. */
+  jobs?: number;
+}
+
+/** Where one tree's nodes went, with its tree-local root. */
+interface BuiltTree { at: number; nodes: number; root: number }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
@@ -53,7 +62,8 @@ export class IndexBuilder {
     this.metric = metric as Metric;
     this.seed = seed;
     this.#stride = strideFor(this.metric, dimensions);
-    this.#core = new Core(HEADER_BYTES);
+    // Shared memory where threads exist, so buildAsync({ jobs }) can hand the vectors to workers without a copy.
+    this.#core = new Core(HEADER_BYTES, canShareMemory());
   }
 
   /** Max id + 1, as Annoy (ids never added are holes). */
@@ -144,32 +154,68 @@ export class IndexBuilder {
   /** Builds the forest. The builder is spent afterwards (its memory now belongs to the index). */
   build(options?: BuildOptions): Index {
     const core = this.#live();
-    const o = checkOptions(options, ['trees', 'onProgress'], 'build');
-    const { trees = -1, onProgress } = o;
-    if (typeof trees !== 'number' || !Number.isInteger(trees) || (trees < 1 && trees !== -1)) {
-      throw new AnnoyError('INVALID_ARGUMENT', `trees ${show(trees)} is not an integer >= 1 (or -1 for Annoy's automatic rule)`);
+    const { trees, onProgress } = checkBuildOptions(options, ['trees', 'onProgress']);
+    return this.#finish(core, (header, s) => this.#buildHere(core, header, s, trees, onProgress));
+  }
+
+  /**
+   * Builds the forest with `jobs` worker threads over the builder's shared memory (Node). Each tree depends only
+   * on the seed and its number, so the index is byte-identical to build() with the same seed.
+   */
+  async buildAsync(options?: ParallelBuildOptions): Promise<Index> {
+    const core = this.#live();
+    const { trees, onProgress, jobs } = checkBuildOptions(options, ['trees', 'onProgress', 'jobs']);
+    if (jobs === 1 || !core.shared || this.#count === 0) return this.build({ trees, onProgress });
+    this.#core = null; // no add or build while the workers run
+    const header = this.#header();
+    let built: BuiltTree[];
+    try {
+      built = await this.#buildInWorkers(core, header, trees, jobs, onProgress);
+    } catch (e) {
+      core.bytes.fill(0, core.base + sectionsFor(header).presentOffset); // lose nothing, as build() does
+      this.#core = core;
+      throw e;
     }
-    if (onProgress !== undefined && typeof onProgress !== 'function') {
-      throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
-    }
+    return this.#finish(core, () => built, header);
+  }
+
+  #header(): Header {
     const leafCapacity = defaultLeafCapacity(this.metric, this.dimensions);
-    const header: Header = {
+    return {
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,
     };
+  }
+
+  /**
+   * Lays out the header and present bitmap, lets `grow` build the trees (each tree's nodes with local refs,
+   * somewhere past the nodes offset), then moves them into place, relocated, and seals the file.
+   */
+  #finish(core: Core, grow: (header: Header, before: Sections) => BuiltTree[], prepared?: Header): Index {
+    const header = prepared ?? this.#header();
     const before = sectionsFor(header);
-    const wipeFrom = core.base + before.presentOffset;
+    const base = core.base;
+    const wipeFrom = base + before.presentOffset;
     try {
-      const roots = this.#count === 0 ? [] : this.#grow(core, header, trees as number, onProgress as BuildOptions['onProgress']);
-      header.trees = roots.length;
-      header.nodeCount = core.exports.builtNodes.value as number;
+      const trees = this.#count === 0 ? [] : grow(header, before);
+      const total = trees.reduce((n, t) => n + t.nodes, 0);
+      header.trees = trees.length;
+      header.nodeCount = total;
       const s = sectionsFor(header);
-      const base = core.base;
-      if (this.#count > 0) {
-        const nodesStart = align64(base + before.nodesOffset + (core.exports.buildScratchBytes(base) >>> 0));
-        core.bytes.copyWithin(base + s.nodesOffset, nodesStart, nodesStart + s.nodesBytes);
+      // Assemble the trees in order past everything built so far, then move the block into place.
+      const scratchEnd = trees.reduce((end, t) => Math.max(end, t.at + t.nodes * header.nodeBytes), base + s.nodesOffset);
+      const assembly = align64(scratchEnd);
+      core.ensure(assembly + s.nodesBytes, 'the build');
+      const roots: number[] = [];
+      let done = 0;
+      for (const t of trees) {
+        const to = assembly + done * header.nodeBytes;
+        core.bytes.copyWithin(to, t.at, t.at + t.nodes * header.nodeBytes);
+        core.exports.relocate(to, t.nodes, header.nodeBytes, done);
+        roots.push(t.root + done);
+        done += t.nodes;
       }
-      core.ensure(base + s.fileBytes);
+      core.bytes.copyWithin(base + s.nodesOffset, assembly, assembly + s.nodesBytes);
       const bytes = core.bytes;
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
@@ -182,38 +228,149 @@ export class IndexBuilder {
     } catch (e) {
       // Lose nothing: clear what the build wrote past the vectors, so adding and building again still works.
       core.bytes.fill(0, wipeFrom);
+      this.#core = core;
       throw e;
     }
   }
 
-  /** Runs the wasm build tree by tree; returns the roots. */
-  #grow(core: Core, header: Header, trees: number, onProgress: BuildOptions['onProgress']): number[] {
+  /** Writes the header and present bitmap and prepares the extras; returns where the extras end. */
+  #prepare(core: Core, header: Header, s: Sections): number {
     const base = core.base;
-    const s = sectionsFor(header);
     core.ensure(base + s.nodesOffset);
-    const bytes = core.bytes;
-    writeHeader(bytes.subarray(base), header);
-    bytes.set(new Uint8Array(this.#present.buffer, 0, Math.min(s.presentBytes, this.#present.byteLength)), base + s.presentOffset);
-    const scratch = base + s.nodesOffset;
-    const nodesStart = align64(scratch + (core.exports.buildScratchBytes(base) >>> 0));
-    core.ensure(nodesStart + header.nodeBytes, 'the build');
-    core.exports.beginBuild(base, scratch, nodesStart);
-    const roots: number[] = [];
-    const auto = trees === -1;
-    while (auto ? roots.length === 0 || (core.exports.builtNodes.value as number) < this.#count : roots.length < trees) {
-      roots.push(core.exports.buildTree(base, this.seed, roots.length));
-      if (core.exports.buildFailed.value) {
-        const nodes = core.exports.builtNodes.value as number;
-        throw new AnnoyError('CAPACITY', `the forest outgrew wasm32 memory after ${roots.length} trees (${nodes} nodes of ${header.nodeBytes} bytes, ${formatBytes(nodes * header.nodeBytes)}): build fewer trees or shard the items`);
-      }
-      if (onProgress) {
-        const nodes = core.exports.builtNodes.value as number;
-        const total = auto ? Math.max(roots.length, Math.ceil(this.#count / (nodes / roots.length))) : trees;
-        onProgress({ treesDone: roots.length, trees: total });
-      }
-    }
-    return roots;
+    writeHeader(core.bytes.subarray(base), header);
+    core.bytes.set(new Uint8Array(this.#present.buffer, 0, Math.min(s.presentBytes, this.#present.byteLength)), base + s.presentOffset);
+    const extras = base + s.nodesOffset;
+    const end = align64(extras + (core.exports.extrasBytes(base) >>> 0));
+    core.ensure(end, 'the build');
+    core.exports.prepareBuild(base, extras);
+    return end;
   }
+
+  /** The serial build: this thread's instance writes tree after tree, growing memory as it goes. */
+  #buildHere(core: Core, header: Header, s: Sections, trees: number, onProgress: BuildOptions['onProgress']): BuiltTree[] {
+    const scratch = this.#prepare(core, header, s);
+    const extras = core.base + s.nodesOffset;
+    const first = align64(scratch + (core.exports.buildScratchBytes(core.base) >>> 0));
+    core.ensure(first + header.nodeBytes, 'the build');
+    core.exports.beginBuild(core.base, extras, scratch);
+    const built: BuiltTree[] = [];
+    let at = first, total = 0;
+    while (this.#wantMore(built.length, total, trees)) {
+      const root = core.exports.buildTree(core.base, this.seed, built.length, at, 0);
+      const nodes = core.exports.builtNodes.value as number;
+      if (core.exports.buildFailed.value) throw this.#outgrew(built.length, total + nodes, header);
+      built.push({ at, nodes, root });
+      at += nodes * header.nodeBytes;
+      total += nodes;
+      this.#report(onProgress, built.length, total, trees);
+    }
+    return built;
+  }
+
+  /**
+   * The parallel build: each worker owns a scratch area and a region big enough for any one tree (at most
+   * 1.5 * count nodes: leaves hold >= 2 items, splits < items); finished trees are copied out of the region
+   * in completion order and assembled in tree order by #finish.
+   */
+  async #buildInWorkers(core: Core, header: Header, trees: number, jobs: number, onProgress: BuildOptions['onProgress']): Promise<BuiltTree[]> {
+    const s = sectionsFor(header);
+    const base = core.base;
+    const scratchStart = this.#prepare(core, header, s);
+    const scratchBytes = align64(core.exports.buildScratchBytes(base) >>> 0);
+    const regionBytes = align64((Math.ceil(1.5 * this.#count) + 2) * header.nodeBytes);
+    const workers = Math.min(jobs, trees === -1 ? jobs : trees);
+    const regions = align64(scratchStart + workers * scratchBytes);
+    let spill = regions + workers * regionBytes; // finished trees go here, in completion order
+    core.ensure(spill, 'a parallel build (use fewer jobs)');
+    const module = wasmModule(true);
+    const threads = await Promise.all(Array.from({ length: workers }, (_, w) =>
+      startWorker({ module, memory: core.memory, base, extras: base + s.nodesOffset, scratch: scratchStart + w * scratchBytes })));
+    const built: BuiltTree[] = [];
+    let next = 0, doneNodes = 0, finished = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const give = (w: number) => {
+          // Auto mode: stop handing out trees once the finished prefix satisfies the rule, as build() would.
+          if (!this.#wantMore(prefixLength(built), prefixNodes(built), trees) || (trees !== -1 && next >= trees)) {
+            if (++finished === workers) resolve();
+            return;
+          }
+          const tree = next++;
+          const region = regions + w * regionBytes;
+          threads[w].once('message', (m: { root: number; nodes: number; failed: boolean }) => {
+            if (m.failed) return reject(this.#outgrew(tree, m.nodes, header));
+            try {
+              core.ensure(spill + m.nodes * header.nodeBytes, 'the build');
+            } catch (e) {
+              return reject(e);
+            }
+            core.bytes.copyWithin(spill, region, region + m.nodes * header.nodeBytes);
+            built[tree] = { at: spill, nodes: m.nodes, root: m.root };
+            spill += m.nodes * header.nodeBytes;
+            doneNodes += m.nodes;
+            this.#report(onProgress, prefixLength(built), doneNodes, trees);
+            give(w);
+          });
+          threads[w].postMessage({ id: tree, op: 'build', seed: this.seed, tree, nodes: region, end: region + regionBytes });
+        };
+        for (const t of threads) t.once('error', reject);
+        for (let w = 0; w < workers; w++) give(w);
+      });
+    } finally {
+      await Promise.all(threads.map((t) => t.terminate()));
+    }
+    // Auto mode may have built a few trees past the rule's stopping point: keep exactly the serial prefix.
+    const kept: BuiltTree[] = [];
+    let total = 0;
+    for (const t of built) {
+      if (!this.#wantMore(kept.length, total, trees)) break;
+      kept.push(t);
+      total += t.nodes;
+    }
+    return kept;
+  }
+
+  /** Annoy's stopping rule (trees = -1: until the trees hold as many nodes as there are items), or `trees`. */
+  #wantMore(treesDone: number, nodes: number, trees: number): boolean {
+    return trees === -1 ? treesDone === 0 || nodes < this.#count : treesDone < trees;
+  }
+
+  #report(onProgress: BuildOptions['onProgress'], treesDone: number, nodes: number, trees: number): void {
+    if (!onProgress || treesDone === 0) return;
+    const total = trees === -1 ? Math.max(treesDone, Math.ceil(this.#count / (nodes / treesDone))) : trees;
+    onProgress({ treesDone, trees: total });
+  }
+
+  #outgrew(trees: number, nodes: number, header: Header): AnnoyError {
+    return new AnnoyError('CAPACITY', `the forest outgrew wasm32 memory after ${trees} trees (${nodes} nodes of ${header.nodeBytes} bytes, ${formatBytes(nodes * header.nodeBytes)}): build fewer trees or shard the items`);
+  }
+}
+
+/** The finished trees 0, 1, ... without a gap. */
+function prefixLength(built: BuiltTree[]): number {
+  let n = 0;
+  while (built[n]) n++;
+  return n;
+}
+function prefixNodes(built: BuiltTree[]): number {
+  let nodes = 0;
+  for (let n = 0; built[n]; n++) nodes += built[n].nodes;
+  return nodes;
+}
+
+function checkBuildOptions(options: unknown, known: string[]): { trees: number; onProgress: BuildOptions['onProgress']; jobs: number } {
+  const o = checkOptions(options, known, 'build');
+  const { trees = -1, onProgress, jobs = 1 } = o;
+  if (typeof trees !== 'number' || !Number.isInteger(trees) || (trees < 1 && trees !== -1)) {
+    throw new AnnoyError('INVALID_ARGUMENT', `trees ${show(trees)} is not an integer >= 1 (or -1 for Annoy's automatic rule)`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
+  }
+  if (typeof jobs !== 'number' || !Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
+    throw new AnnoyError('INVALID_ARGUMENT', `jobs ${show(jobs)} is not an integer in [1, 256]`);
+  }
+  return { trees, onProgress: onProgress as BuildOptions['onProgress'], jobs };
 }
 
 function capacityError(cause: unknown, items: number, stride: number): unknown {

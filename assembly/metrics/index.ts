@@ -25,6 +25,16 @@ import * as hamming from './hamming';
   return hamming.toUser(d);
 }
 
+// What results are ranked by (ascending): the user's distance (negated for dot), so that results whose
+// returned distances are equal are ordered by id, even where their internal values differed (a slightly
+// negative 2 - 2cos, two squared distances with one f32 square root).
+@inline export function rank(metric: u32, d: f32): f32 {
+  return metric == METRIC_DOT ? d : toUser(metric, d);
+}
+@inline export function userOfRank(metric: u32, r: f32): f32 {
+  return metric == METRIC_DOT ? -r : r;
+}
+
 // Signed margin of a query against a float split (> 0: child 1's side).
 @inline export function margin(metric: u32, node: usize, q: usize, bytes: usize): f32 {
   if (metric == METRIC_EUCLIDEAN || metric == METRIC_MANHATTAN) return euclidean.margin(node, q, bytes);

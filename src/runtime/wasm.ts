@@ -2,15 +2,18 @@
 // imported memory, and the core's API is plain numbers (pointers into that memory), so this file is all it takes.
 import { AnnoyError } from '../errors.js';
 import { MAX_MEMORY } from '../format/layout.js';
-import { PLAIN_WASM } from './wasm-bytes.js';
+import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
 
 export interface CoreExports {
   heapBase(): number;
   strideFor(metric: number, dimensions: number): number;
   slotOffset(file: number, part: number): number;
+  extrasBytes(file: number): number;
   buildScratchBytes(file: number): number;
-  beginBuild(file: number, scratch: number, nodes: number): void;
-  buildTree(file: number, seed: number, tree: number): number;
+  prepareBuild(file: number, extras: number): void;
+  beginBuild(file: number, extras: number, scratch: number): void;
+  buildTree(file: number, seed: number, tree: number, nodes: number, end: number): number;
+  relocate(nodes: number, count: number, nodeBytes: number, delta: number): void;
   builtNodes: WebAssembly.Global;
   buildFailed: WebAssembly.Global;
   search(file: number, slot: number, fromItem: number, k: number, searchK: number): number;
@@ -34,8 +37,18 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 }
 
 let plainModule: WebAssembly.Module | undefined;
-function module(): WebAssembly.Module {
+let sharedModule: WebAssembly.Module | undefined;
+/** The build for private memory, or the one for a SharedArrayBuffer-backed memory (a module accepts only its kind). */
+export function wasmModule(shared: boolean): WebAssembly.Module {
+  if (shared) return (sharedModule ??= new WebAssembly.Module(decodeBase64(SHARED_WASM)));
   return (plainModule ??= new WebAssembly.Module(decodeBase64(PLAIN_WASM)));
+}
+
+/** Shared memory (worker threads over one copy) is available: Node, or a cross-origin isolated page. */
+export function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const g = globalThis as { process?: { versions?: { node?: string } }; crossOriginIsolated?: boolean };
+  return Boolean(g.process?.versions?.node) || g.crossOriginIsolated === true;
 }
 
 /** Slot parts, as assembly/layout.ts numbers them. */
@@ -50,9 +63,13 @@ export class Core {
   /** Where the index file starts in memory. */
   readonly base: number;
 
-  constructor(initialBytes: number) {
-    this.memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-    const instance = new WebAssembly.Instance(module(), { env: { memory: this.memory } });
+  readonly shared: boolean;
+
+  /** A core on fresh memory (shared: one worker threads can use too), or on `memory` (a worker's view of it). */
+  constructor(initialBytes: number, shared = false, memory?: WebAssembly.Memory) {
+    this.shared = shared;
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    const instance = new WebAssembly.Instance(wasmModule(shared), { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as CoreExports;
     this.base = align64(Math.max(this.exports.heapBase() >>> 0, 64));
     this.ensure(this.base + initialBytes);
