@@ -38,6 +38,14 @@ const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 const NO_ID = 0xFFFFFFFF;
 
+/** How a load lays out memory: shared (for worker threads) or private, and how many scratch slots follow. */
+export interface MemoryPlan { shared: boolean; slots: number }
+const PRIVATE: MemoryPlan = { shared: false, slots: 1 };
+
+/** Internal access for IndexPool: the core and the scratch slots after the file (slot 0 is this thread's). */
+export const INTERNALS = Symbol('annoy-wasm internals');
+export interface Internals { core: Core; slot(i: number): number; slotBytes: number; slots: number }
+
 export class Index {
   #core: Core | null;
   readonly #h: Header;
@@ -48,9 +56,13 @@ export class Index {
   readonly #queryIn: number; // f32 index of the slot's query input
   readonly #outIds: number;
   readonly #outDistances: number;
+  readonly #slotBytes: number;
+  readonly #slots: number;
 
   /** Internal: use IndexBuilder.build or the Index.open/fromBytes family. */
-  private constructor(core: Core, header: Header, slot: number) {
+  private constructor(core: Core, header: Header, slot: number, slotBytes: number, slots: number) {
+    this.#slotBytes = slotBytes;
+    this.#slots = slots;
     this.#core = core;
     this.#h = header;
     this.#s = sectionsFor(header);
@@ -64,13 +76,18 @@ export class Index {
     this.#outDistances = part(SLOT.OUT_DISTANCES);
   }
 
-  /** Wraps a core whose file (header included) is complete at core.base; reserves and zeroes its scratch slot. */
-  static fromCore(core: Core, header: Header): Index {
+  /** Wraps a core whose file (header included) is complete at core.base; reserves and zeroes its scratch slots. */
+  static fromCore(core: Core, header: Header, slots = 1): Index {
     const slot = align64(core.base + sectionsFor(header).fileBytes);
-    const slotBytes = core.exports.slotOffset(core.base, SLOT.END) >>> 0;
-    core.ensure(slot + slotBytes);
-    core.bytes.fill(0, slot, slot + slotBytes);
-    return new Index(core, header, slot);
+    const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
+    core.ensure(slot + slots * slotBytes, `this index with ${slots} scratch slots of ${slotBytes} bytes`);
+    core.bytes.fill(0, slot, slot + slots * slotBytes);
+    return new Index(core, header, slot, slotBytes, slots);
+  }
+
+  [INTERNALS](): Internals {
+    const core = this.#live();
+    return { core, slot: (i) => this.#slot + i * this.#slotBytes, slotBytes: this.#slotBytes, slots: this.#slots };
   }
 
   get dimensions(): number { return this.#h.dimensions; }
@@ -203,11 +220,7 @@ export class Index {
 
   static fromBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: LoadOptions): Index {
     checkLoadOptions(options);
-    let view: Uint8Array;
-    if (bytes instanceof Uint8Array) view = bytes;
-    else if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) view = new Uint8Array(bytes);
-    else throw new AnnoyError('INVALID_ARGUMENT', `bytes ${show(bytes)} is not a Uint8Array, ArrayBuffer or SharedArrayBuffer`);
-    return load(view.length, view.subarray(0, HEADER_BYTES), (dest) => dest.set(view));
+    return loadBytes(bytes, PRIVATE);
   }
 
   static openSync(path: string, options?: LoadOptions): Index {
@@ -218,7 +231,7 @@ export class Index {
       const fileBytes = fs.fstatSync(fd).size;
       const head = new Uint8Array(Math.min(HEADER_BYTES, fileBytes));
       fs.readSync(fd, head, 0, head.length, 0);
-      return load(fileBytes, head, (dest) => {
+      return load(fileBytes, head, PRIVATE, (dest) => {
         for (let done = 0; done < dest.length;) {
           const n = fs.readSync(fd, dest, done, Math.min(CHUNK_BYTES, dest.length - done), done);
           if (n === 0) throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${path} shrank while it was read`);
@@ -232,37 +245,51 @@ export class Index {
 
   static async open(path: string, options?: LoadOptions): Promise<Index> {
     checkLoadOptions(options);
-    const fs = nodeFs();
-    const file = await fs.promises.open(path, 'r');
-    try {
-      const fileBytes = (await file.stat()).size;
-      const head = new Uint8Array(Math.min(HEADER_BYTES, fileBytes));
-      await file.read(head, 0, head.length, 0);
-      // The copy into memory is synchronous (load() checks then fills), so read the body first, chunk by chunk,
-      // into the memory that load() reserves.
-      let pending: Promise<void> = Promise.resolve();
-      const index = load(fileBytes, head, (dest) => {
-        pending = (async () => {
-          for (let done = 0; done < dest.length;) {
-            const { bytesRead } = await file.read(dest, done, Math.min(CHUNK_BYTES, dest.length - done), done);
-            if (bytesRead === 0) throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${path} shrank while it was read`);
-            done += bytesRead;
-          }
-        })();
-      }, () => pending);
-      return await index;
-    } finally {
-      await file.close();
-    }
+    return loadFile(path, PRIVATE);
   }
 
   /** Fetches an index over HTTP(S) (browsers and Node). */
   static async fromURL(url: string | URL, options?: LoadOptions): Promise<Index> {
     checkLoadOptions(options);
-    const response = await fetch(url);
-    if (!response.ok) throw new AnnoyError('INVALID_ARGUMENT', `fetching ${String(url)} failed: HTTP ${response.status}`);
-    return Index.fromBytes(new Uint8Array(await response.arrayBuffer()));
+    return loadURL(url, PRIVATE);
   }
+}
+
+export function loadBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, plan: MemoryPlan): Index {
+  let view: Uint8Array;
+  if (bytes instanceof Uint8Array) view = bytes;
+  else if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) view = new Uint8Array(bytes);
+  else throw new AnnoyError('INVALID_ARGUMENT', `bytes ${show(bytes)} is not a Uint8Array, ArrayBuffer or SharedArrayBuffer`);
+  return load(view.length, view.subarray(0, HEADER_BYTES), plan, (dest) => dest.set(view));
+}
+
+/** Streams a file straight into wasm memory, 64 MiB per read. */
+export async function loadFile(path: string, plan: MemoryPlan): Promise<Index> {
+  const fs = nodeFs();
+  const file = await fs.promises.open(path, 'r');
+  try {
+    const fileBytes = (await file.stat()).size;
+    const head = new Uint8Array(Math.min(HEADER_BYTES, fileBytes));
+    await file.read(head, 0, head.length, 0);
+    let pending: Promise<void> = Promise.resolve();
+    return await load(fileBytes, head, plan, (dest) => {
+      pending = (async () => {
+        for (let done = 0; done < dest.length;) {
+          const { bytesRead } = await file.read(dest, done, Math.min(CHUNK_BYTES, dest.length - done), done);
+          if (bytesRead === 0) throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${path} shrank while it was read`);
+          done += bytesRead;
+        }
+      })();
+    }, () => pending);
+  } finally {
+    await file.close();
+  }
+}
+
+export async function loadURL(url: string | URL, plan: MemoryPlan): Promise<Index> {
+  const response = await fetch(url);
+  if (!response.ok) throw new AnnoyError('INVALID_ARGUMENT', `fetching ${String(url)} failed: HTTP ${response.status}`);
+  return loadBytes(new Uint8Array(await response.arrayBuffer()), plan);
 }
 
 function checkLoadOptions(options: LoadOptions | undefined): void {
@@ -276,14 +303,15 @@ function checkLoadOptions(options: LoadOptions | undefined): void {
  * Checks the header against the real length, reserves exactly the memory the file and one scratch slot need,
  * lets `fill` copy the file in, then verifies checksum and structure. With `afterFill`, the copy is asynchronous.
  */
-function load(fileBytes: number, head: Uint8Array, fill: (dest: Uint8Array) => void): Index;
-function load(fileBytes: number, head: Uint8Array, fill: (dest: Uint8Array) => void, afterFill: () => Promise<void>): Promise<Index>;
-function load(fileBytes: number, head: Uint8Array, fill: (dest: Uint8Array) => void, afterFill?: () => Promise<void>): Index | Promise<Index> {
+function load(fileBytes: number, head: Uint8Array, plan: MemoryPlan, fill: (dest: Uint8Array) => void): Index;
+function load(fileBytes: number, head: Uint8Array, plan: MemoryPlan, fill: (dest: Uint8Array) => void, afterFill: () => Promise<void>): Promise<Index>;
+function load(fileBytes: number, head: Uint8Array, plan: MemoryPlan, fill: (dest: Uint8Array) => void, afterFill?: () => Promise<void>): Index | Promise<Index> {
   const header = readHeader(head, fileBytes);
-  const core = new Core(HEADER_BYTES);
+  const core = new Core(HEADER_BYTES, plan.shared);
   core.bytes.set(head.subarray(0, HEADER_BYTES), core.base);
   const slot = align64(core.base + fileBytes);
-  core.ensure(slot + (core.exports.slotOffset(core.base, SLOT.END) >>> 0), `this ${fileBytes}-byte index`);
+  const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
+  core.ensure(slot + plan.slots * slotBytes, `this ${fileBytes}-byte index with ${plan.slots} scratch slots`);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
   const finish = () => {
     const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
@@ -295,7 +323,7 @@ function load(fileBytes: number, head: Uint8Array, fill: (dest: Uint8Array) => v
       const detail = (core.exports.validateDetail.value as number) >>> 0;
       throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${STRUCTURE_PROBLEMS[problem]?.(detail) ?? `structure check ${problem} failed`}`);
     }
-    return Index.fromCore(core, header);
+    return Index.fromCore(core, header, plan.slots);
   };
   return afterFill ? afterFill().then(finish) : finish();
 }
