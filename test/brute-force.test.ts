@@ -4,7 +4,8 @@
 // never by the library:
 //   (a) ids equal the brute-force top k; a different id is allowed at a position only where its exact distance
 //       ties the expected one within 1e-5 (relative, for distances above 1); returned distances equal the
-//       brute-force distances at each position within relative 1e-4 / absolute 1e-4;
+//       brute-force distances at each position within relative 1e-4 / absolute 1e-4 (angular: absolute 1e-3,
+//       see closeEnough);
 //       hamming distances are exact integers, so there the contract's tie rule (smaller id first) must hold
 //       exactly and the ids must equal brute force outright;
 //   (b) every returned distance equals its brute-force recomputation (same tolerance), and for item queries
@@ -60,7 +61,11 @@ function exact(metric: Metric, a: Float32Array, b: Float32Array): number {
 /** Negative when distance x ranks before y. */
 const rank = (metric: Metric, x: number, y: number) => (metric === 'dot' ? y - x : x - y);
 
-const closeEnough = (got: number, want: number) => Math.abs(got - want) <= Math.max(1e-4, 1e-4 * Math.abs(want));
+// Angular distances are Annoy's float32 sqrt(2 - 2 cos): near 0 the sqrt magnifies float32 rounding of cos
+// (~1e-7) to ~5e-4, in Annoy itself too (the library reproduces Annoy's arithmetic bit for bit; the Annoy
+// fixtures' README allows absolute 1e-3 for angular for the same reason). Everywhere else 1e-4.
+const closeEnough = (got: number, want: number, metric?: Metric) =>
+  Math.abs(got - want) <= Math.max(metric === 'angular' ? 1e-3 : 1e-4, 1e-4 * Math.abs(want));
 const ties = (x: number, y: number) => Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(x), Math.abs(y));
 
 interface Fixture {
@@ -103,9 +108,9 @@ function check(metric: Metric, { index, items }: Fixture, query: Float32Array, k
     if (id !== want[t].id) {
       expect(ties(trueD!, want[t].d), `${at}: got id ${id} (exact ${trueD}), expected id ${want[t].id} (exact ${want[t].d})`).toBe(true);
     }
-    expect(closeEnough(dist, want[t].d), `${at}: distance ${dist}, brute force ${want[t].d}`).toBe(true);
+    expect(closeEnough(dist, want[t].d, metric), `${at}: distance ${dist}, brute force ${want[t].d}`).toBe(true);
     // (b) the distance reported is the item's own distance
-    expect(closeEnough(dist, trueD!), `${at}: distance ${dist} for id ${id}, recomputed ${trueD}`).toBe(true);
+    expect(closeEnough(dist, trueD!, metric), `${at}: distance ${dist} for id ${id}, recomputed ${trueD}`).toBe(true);
     // as Annoy's test_distance_consistency: search distance == pytest.approx(get_distance) (rel 1e-6)
     if (self !== undefined) {
       const direct = index.distance(self, id);
