@@ -2,11 +2,29 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { IndexBuilder } from '../index.js';
+import { parse } from './args.js';
+import { println, type Io } from './io.js';
+
+export const DEMO_USAGE = `usage: annoy-wasm demo [word ...]
+
+Builds an angular index over the 10,000 most frequent GloVe words shipped with the package and prints the
+nearest words for each word given (or for a few examples).
+
+exit status: 0 done, 1 none of the words given is in the sample, 2 bad usage`;
 
 const DATA = fileURLToPath(new URL('../../../data/glove-sample/', import.meta.url));
 const EXAMPLES = ['king', 'paris', 'computer', 'coffee', 'football'];
 
-export function demo(words: string[], log: (line: string) => void): number {
+export async function demo(args: string[], io: Io): Promise<number> {
+  const p = parse(args, {});
+  if (p.help) {
+    println(io.stdout, DEMO_USAGE);
+    return 0;
+  }
+  return demoWords(p.positionals, (line) => println(io.stdout, line));
+}
+
+function demoWords(words: string[], log: (line: string) => void): number {
   const bytes = readFileSync(`${DATA}vectors.f32`);
   const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const vocabulary = readFileSync(`${DATA}words.txt`, 'utf8').trim().split('\n');

@@ -1,0 +1,206 @@
+// `annoy-wasm build`: streams vectors from a file (or stdin) into an IndexBuilder, builds the forest and writes the
+// index atomically. The input is never held whole: each batch of rows goes into wasm memory as soon as it is read.
+import { IndexBuilder } from '../builder.js';
+import type { Index } from '../index-reader.js';
+import { AnnoyError } from '../errors.js';
+import { METRICS } from '../metric.js';
+import { int, metric, parse, positionals, required, str } from './args.js';
+import { CliError, UsageError, describe } from './errors.js';
+import { InterruptGuard } from './interrupt.js';
+import { println, type Io } from './io.js';
+import { checkWritable, writeAtomically } from './output.js';
+import { Progress, count, duration } from './progress.js';
+import { FORMATS, openSource } from './readers/index.js';
+import { RowChecker } from './rows.js';
+
+export const BUILD_USAGE = `usage: annoy-wasm build <input> -o <index> --metric <metric> [options]
+
+Builds an index from the vectors in <input> and writes it to <index> (atomically: a failed or interrupted
+build leaves no file).
+
+input formats (by extension, or --format):
+  .npy                  NumPy array, 2-D, C order, float32/float64 (integer and bool types too)
+  .fvecs .bvecs         TEXMEX records (int32 count + float32 / uint8 values)
+  .jsonl .ndjson        JSON Lines: {"id": 3, "vector": [...]} or bare arrays [...]
+  .csv .tsv             one value per column; an optional header, whose "id" column holds the ids
+  .parquet              an "id" column and a list<float> column ("vector", "embedding" or the only list)
+  -                     JSON Lines (or --format csv|tsv) on stdin
+Rows without an id get their 0-based position in the input (header and blank lines not counted).
+
+options:
+  -o, --output <file>   the index file to write (required)
+  --metric <m>          ${METRICS.join(', ')} (required)
+  --trees <n>           trees to build; -1 (default) adds trees until they hold as many nodes as items
+  --seed <s>            seed of every random choice, an integer in [0, 2^32) (default 0): same input, same file
+  --dimensions <d>      values per vector (default: from the file, or the first row)
+  --jobs <j>            build trees in <j> worker threads (default 1)
+  --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
+  --format <f>          read <input> as ${FORMATS.join(', ')}
+  --id-column <name>    the id field or column (JSON Lines, CSV header, Parquet; default "id")
+  --vector-column <n>   the vector field or column (JSON Lines, Parquet; default "vector")
+  --delimiter <c>       CSV field separator (default "," for .csv, tab for .tsv)
+  -q, --quiet           print nothing but errors
+  -h, --help            show this help
+
+Progress goes to stdout: a status line on a terminal, plain log lines otherwise.
+exit status: 0 built, 1 failed (the message names the file and the row), 2 bad usage`;
+
+export const BUILD_OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  metric: { type: 'string' },
+  trees: { type: 'string' },
+  seed: { type: 'string' },
+  dimensions: { type: 'string' },
+  jobs: { type: 'string' },
+  'skip-invalid': { type: 'boolean' },
+  format: { type: 'string' },
+  'id-column': { type: 'string' },
+  'vector-column': { type: 'string' },
+  delimiter: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+let jobsSupport: boolean | undefined;
+
+/** Whether IndexBuilder.build takes a `jobs` option: asks a one-item builder (it refuses unknown options). */
+export function builderSupportsJobs(): boolean {
+  if (jobsSupport === undefined) {
+    try {
+      const probe = new IndexBuilder({ dimensions: 1, metric: 'euclidean' }).add(0, [0]);
+      const built = (probe.build as (o: object) => Index | Promise<Index>)({ trees: 1, jobs: 1 });
+      if (built instanceof Promise) built.then((i) => i.free(), () => {});
+      else built.free();
+      jobsSupport = true;
+    } catch (e) {
+      if (!(e instanceof AnnoyError && /jobs/.test(e.message))) throw e;
+      jobsSupport = false;
+    }
+  }
+  return jobsSupport;
+}
+
+export async function build(args: string[], io: Io): Promise<number> {
+  const p = parse(args, BUILD_OPTIONS);
+  if (p.help) {
+    println(io.stdout, BUILD_USAGE);
+    return 0;
+  }
+  const [input] = positionals(p, ['input']);
+  const output = required(p, 'output', 'the index file to write');
+  const metricName = metric(required(p, 'metric', METRICS.join(', ')))!;
+  const treesText = str(p, 'trees') ?? '-1';
+  const trees = /^\s*(-1|\+?\d+)\s*$/.test(treesText) ? Number(treesText) : NaN;
+  if (!Number.isSafeInteger(trees) || trees === 0) throw new UsageError(`--trees ${JSON.stringify(treesText)} is not an integer >= 1 (or -1 for the automatic count)`);
+  const seed = int(p, 'seed', 0, 2 ** 32 - 1) ?? 0;
+  const dimensions = int(p, 'dimensions', 1, 65536);
+  const jobs = int(p, 'jobs', 1, 1024) ?? 1;
+  if (jobs > 1 && !builderSupportsJobs()) {
+    throw new UsageError(`--jobs ${jobs}: parallel tree building is not supported yet by this version of annoy-wasm; use --jobs 1`);
+  }
+  const skipInvalid = p.values['skip-invalid'] === true;
+  const delimiter = str(p, 'delimiter');
+  if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError(`--delimiter ${JSON.stringify(delimiter)} is not one character`);
+  checkWritable(output, [input]);
+
+  const progress = new Progress(io.stdout, Progress.modeFor(io.stdout, p.values.quiet === true));
+  const guard = new InterruptGuard(io, 'build');
+  let index: Index | undefined;
+  guard.arm();
+  try {
+    const source = await openSource(input, io.stdin, {
+      format: str(p, 'format'), idField: str(p, 'id-column'), vectorField: str(p, 'vector-column'), delimiter,
+    });
+    const checker = new RowChecker(source, { dimensions, metric: metricName, skipInvalid });
+    let builder: IndexBuilder | undefined;
+    let read = 0, added = 0;
+    progress.phase(`reading ${source.name} (${source.format}${source.rows === undefined ? '' : `, ${count(source.rows)} ${source.unit}s`})`);
+    try {
+      let stage = new Float32Array(0);
+      let ids = new Uint32Array(0);
+      for await (const batch of source.batches()) {
+        let n = 0;
+        for (const row of batch) {
+          const ok = checker.check(row);
+          if (ok === null) continue;
+          const dims = checker.dimensions!;
+          if (builder === undefined) builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed });
+          if (stage.length < batch.length * dims) {
+            stage = new Float32Array(batch.length * dims);
+            ids = new Uint32Array(batch.length);
+          }
+          stage.set(ok.values, n * dims);
+          ids[n++] = ok.id;
+        }
+        read += batch.length;
+        if (n > 0) {
+          const dims = checker.dimensions!;
+          try {
+            builder!.addBatch(stage.subarray(0, n * dims), ids.subarray(0, n));
+          } catch (e) {
+            throw new CliError(`${source.name}: ${source.unit}s ${batch[0].at}..${batch[batch.length - 1].at}: ${describe(e)}`);
+          }
+          added += n;
+        }
+        progress.update(() => {
+          const f = source.fraction();
+          const eta = progress.eta(f);
+          return `reading ${source.name}: ${count(read)} ${source.unit}s${f === undefined ? '' : ` (${Math.floor(f * 100)}%)`}${eta ? `, ETA ${eta}` : ''}`;
+        });
+      }
+    } catch (e) {
+      progress.done();
+      if (e instanceof CliError || e instanceof UsageError) throw e;
+      throw new CliError(`${source.name}: ${describe(e)}`, { cause: e });
+    } finally {
+      await source.close();
+    }
+    progress.done();
+    progress.log(`read ${count(read)} ${source.unit}s in ${duration(progress.elapsed())}`);
+    const skipped = checker.summary();
+    if (skipped) {
+      for (const example of checker.examples) println(io.stderr, `annoy-wasm build: warning: skipped ${example}`);
+      println(io.stderr, `annoy-wasm build: warning: ${skipped}`);
+    }
+    if (builder === undefined || builder.count === 0) throw new CliError(`${source.name}: no valid vectors to build an index from`);
+    if (added > builder.count) {
+      println(io.stderr, `annoy-wasm build: warning: ${count(added - builder.count)} ${source.unit}s repeated an earlier id and replaced its vector`);
+    }
+
+    const items = builder.count;
+    progress.phase(`building ${trees === -1 ? 'trees (automatic count)' : `${count(trees)} trees`} over ${count(items)} items (${checker.dimensions}-d, ${metricName}${jobs > 1 ? `, ${jobs} threads` : ''})`);
+    const onProgress = ({ treesDone, trees: total }: { treesDone: number; trees: number }) => {
+      progress.update(() => {
+        const eta = progress.eta(treesDone / total);
+        return `building trees: ${count(treesDone)}/${count(total)}${trees === -1 ? ' (estimated)' : ''}${eta ? `, ETA ${eta}` : ''}`;
+      });
+    };
+    // The build is synchronous wasm: signals take their default action meanwhile (see interrupt.ts).
+    guard.disarm();
+    try {
+      const options = jobs > 1 ? { trees, onProgress, jobs } : { trees, onProgress };
+      const built = (builder.build as (o: object) => Index | Promise<Index>)(options);
+      if (built instanceof Promise) {
+        guard.arm(); // a parallel build may return to the event loop; nothing is written yet either way
+        index = await built;
+      } else index = built;
+    } catch (e) {
+      throw new CliError(`building the index of ${source.name}: ${describe(e)}`, { cause: e });
+    } finally {
+      guard.arm();
+      progress.done();
+    }
+    progress.log(`built ${count(index.trees)} trees in ${duration(progress.elapsed())}`);
+
+    progress.phase(`writing ${output}`);
+    const built = index;
+    await writeAtomically(output, guard, (temporary) => built.save(temporary));
+    progress.done();
+    if (progress.mode !== 'quiet') {
+      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees, seed ${index.seed}, ${count(index.byteLength)} bytes`);
+    }
+    return 0;
+  } finally {
+    guard.disarm();
+    index?.free();
+  }
+}

@@ -1,0 +1,79 @@
+// `annoy-wasm convert`: between this library's format and Annoy's own .ann files, in both directions.
+import type { Index } from '../index-reader.js';
+import { int, metric, parse, positionals, required, str } from './args.js';
+import { CliError, UsageError, describe } from './errors.js';
+import { InterruptGuard } from './interrupt.js';
+import { println, type Io } from './io.js';
+import { formatOfIndex, openIndex, type IndexFormat } from './open-index.js';
+import { checkWritable, writeAtomically } from './output.js';
+import { count } from './progress.js';
+
+export const CONVERT_USAGE = `usage: annoy-wasm convert <in> -o <out> [--from annoy|native] [--dimensions <d> --metric <m>]
+
+Converts an index between the annoy-wasm format ("native") and Annoy's .ann format, either way. The result
+answers queries alike: same items, same trees. Annoy files record neither dimensions nor metric, so reading
+one needs --dimensions and --metric.
+
+options:
+  -o, --output <file>   the file to write (atomically)
+  --from <f>            the input's format: native or annoy (default: native if the file says so)
+  --dimensions <d>      the vectors' length (required with --from annoy)
+  --metric <m>          the metric the Annoy index was built with (required with --from annoy)
+  -h, --help            show this help
+
+exit status: 0 converted, 1 failed (unreadable or damaged input, cannot write), 2 bad usage`;
+
+const OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  from: { type: 'string' },
+  dimensions: { type: 'string' },
+  metric: { type: 'string' },
+} as const;
+
+type AnnoyWriter = Index & { saveAnnoy?: (path: string) => Promise<void>; toAnnoyBytes?: () => Uint8Array };
+
+export async function convert(args: string[], io: Io): Promise<number> {
+  const p = parse(args, OPTIONS);
+  if (p.help) {
+    println(io.stdout, CONVERT_USAGE);
+    return 0;
+  }
+  const [input] = positionals(p, ['in']);
+  const output = required(p, 'output', 'the file to write');
+  const from = str(p, 'from');
+  if (from !== undefined && from !== 'native' && from !== 'annoy') throw new UsageError(`--from ${JSON.stringify(from)} is not annoy or native`);
+  const spec = { from: from as IndexFormat | undefined, dimensions: int(p, 'dimensions', 1, 65536), metric: metric(str(p, 'metric')) };
+  if (spec.from === 'annoy' && (spec.dimensions === undefined || spec.metric === undefined)) {
+    throw new UsageError('--from annoy needs --dimensions and --metric (Annoy files do not record them)');
+  }
+  checkWritable(output, [input]);
+  const format = formatOfIndex(input, spec);
+  const { index } = openIndex(input, { ...spec, from: format });
+  const guard = new InterruptGuard(io, 'convert');
+  try {
+    const to = format === 'native' ? 'annoy' : 'native';
+    if (to === 'annoy') {
+      const w = index as AnnoyWriter;
+      if (typeof w.saveAnnoy !== 'function' && typeof w.toAnnoyBytes !== 'function') {
+        throw new CliError(`${output}: writing Annoy .ann files is not supported yet by this version of annoy-wasm`);
+      }
+      await writeAtomically(output, guard, async (temporary) => {
+        if (typeof w.saveAnnoy === 'function') await w.saveAnnoy(temporary);
+        else {
+          const { writeFile } = await import('node:fs/promises');
+          await writeFile(temporary, w.toAnnoyBytes!());
+        }
+      });
+    } else {
+      await writeAtomically(output, guard, (temporary) => index.save(temporary));
+    }
+    println(io.stdout, `wrote ${output} (${to === 'annoy' ? 'Annoy .ann' : 'annoy-wasm'}): ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees`);
+    return 0;
+  } catch (e) {
+    if (e instanceof CliError || e instanceof UsageError) throw e;
+    throw new CliError(`${input}: ${describe(e)}`, { cause: e });
+  } finally {
+    guard.disarm();
+    index.free();
+  }
+}
