@@ -44,7 +44,10 @@ export const METRIC_MANHATTAN: u32 = 2;
 export const METRIC_DOT: u32 = 3;
 export const METRIC_HAMMING: u32 = 4;
 
-// Node encoding. A leaf: u32 count (1..leafCapacity) then the item ids. A split: u32 SPLIT_TAG, two child refs,
+// Node encoding. A leaf: u32 count (0..leafCapacity) then the item ids. Built indexes write leaves of 1 or more
+// present ids; Annoy's files (src/format/annoy.ts) also need empty leaves (a split child that is a hole) and leaves
+// listing holes (old Annoy versions put holes in trees; a root bucket is padded with id 0): the search counts a
+// listed hole towards searchK, as Annoy does, and never returns it. A split: u32 SPLIT_TAG, two child refs,
 // a f32 `offset` (euclidean/manhattan: the plane's bias; dot: the plane's component along the extra dimension
 // used by the build; hamming: the bit tested, as u32), then the plane normal at NODE_PLANE (16-byte aligned).
 export const SPLIT_TAG: u32 = 0xFFFFFFFF;

@@ -6,7 +6,7 @@ import {
   H_METRIC, H_DIMENSIONS, H_STRIDE, H_COUNT, H_TREES, H_ROOTS_OFFSET, METRIC_ANGULAR, METRIC_HAMMING,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
-  hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
+  H_PRESENT_OFFSET, hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
 } from './layout';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import * as metrics from './metrics/index';
@@ -30,12 +30,16 @@ const HAMMING_START: f32 = 16777216;
 
 // Search state for one query (module globals: one query at a time per instance).
 let visited: usize = 0;
+let present: usize = 0;
 let cands: usize = 0;
 let nCands: u32 = 0;
 let collected: u32 = 0;
 
+// A leaf may list holes (Annoy files: old versions put them in trees, and a root leaf is padded with id 0). Annoy
+// counts them towards search_k and drops them at the re-rank; so do we, before they take a candidate slot.
 @inline function collect(id: u32): void {
   collected++;
+  if (((load<u32>(present + ((<usize>id >> 5) << 2)) >> (id & 31)) & 1) == 0) return;
   const w = visited + ((<usize>id >> 5) << 2);
   const bits = load<u32>(w);
   const mask: u32 = 1 << (id & 31);
@@ -77,6 +81,7 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
   const q = prepareQuery(file, slot, fromItem);
   const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
   visited = slot + slotOffset(file, SLOT_VISITED);
+  present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
   nCands = 0;
   collected = 0;

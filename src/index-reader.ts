@@ -1,10 +1,12 @@
 // Index: a built forest in wasm memory, answering queries in place. Loading (bytes, a file or a URL) copies
 // the file once into memory and checks it before the first query: header against the real length, checksum,
-// then structure (assembly/validate.ts).
+// then structure (assembly/validate.ts). Annoy's .ann files are converted into the same layout on the way in
+// (format/annoy.ts) and back on the way out.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from './checks.js';
-import { HEADER_BYTES, readHeader, sectionsFor, type Header, type Sections } from './format/layout.js';
-import type { Metric } from './metric.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, readHeader, sectionsFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { readAnnoy, writeAnnoy } from './format/annoy.js';
+import { metricCode, type Metric } from './metric.js';
 import { Core, SLOT } from './runtime/wasm.js';
 import { CHUNK_BYTES, nodeFs, writeFileAtomic, writeFileAtomicAsync } from './runtime/node-fs.js';
 
@@ -21,9 +23,11 @@ export interface BatchResult extends SearchResult {
   counts: Uint32Array;
 }
 export interface LoadOptions {
-  /** 'annoy-wasm' (the default) is this library's format. */
+  /** 'annoy-wasm' (the default) is this library's format; 'annoy' is Annoy's .ann file, which needs the two below. */
   format?: 'annoy-wasm' | 'annoy';
+  /** Annoy files: the f the index was built with (hamming: bits). */
   dimensions?: number;
+  /** Annoy files: the metric the index was built with. */
   metric?: Metric;
 }
 
@@ -31,7 +35,7 @@ const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
   1: (d) => `item ${d}'s vector holds NaN/Infinity or non-zero padding`,
   2: (d) => `the present-items bitmap is inconsistent (near id ${d})`,
   3: (d) => `node ${d} is malformed (tag, leaf count, plane or split bit)`,
-  4: (d) => `node ${d} refers to a node that is not earlier, to a node twice, or to an id that was never added`,
+  4: (d) => `node ${d} refers to a node that is not earlier, to a node twice, or to an id past the items (or, as a child, never added)`,
   5: (d) => `the root of tree ${d} is not a valid node or item`,
 };
 
@@ -200,6 +204,20 @@ export class Index {
     return core.bytes.subarray(core.base, core.base + this.#s.fileBytes);
   }
 
+  /** The index as an Annoy .ann file (a copy), which Annoy (C++, Python) loads and answers alike. */
+  toAnnoyBytes(): Uint8Array {
+    return writeAnnoy(this.#fileView());
+  }
+
+  /** Writes the index to `path` as an Annoy .ann file (Node), atomically. */
+  async saveAnnoy(path: string): Promise<void> {
+    await writeFileAtomicAsync(path, this.toAnnoyBytes());
+  }
+
+  saveAnnoySync(path: string): void {
+    writeFileAtomic(path, this.toAnnoyBytes());
+  }
+
   /** Writes the index to `path` (Node), atomically: through a temporary file and a rename. */
   async save(path: string): Promise<void> {
     await writeFileAtomicAsync(path, this.#fileView());
@@ -219,13 +237,13 @@ export class Index {
   }
 
   static fromBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: LoadOptions): Index {
-    checkLoadOptions(options);
-    return loadBytes(bytes, PRIVATE);
+    return loadBytes(bytes, PRIVATE, options);
   }
 
   static openSync(path: string, options?: LoadOptions): Index {
-    checkLoadOptions(options);
+    const annoy = checkLoadOptions(options);
     const fs = nodeFs();
+    if (annoy) return loadAnnoy(fs.readFileSync(path), annoy, PRIVATE);
     const fd = fs.openSync(path, 'r');
     try {
       const fileBytes = fs.fstatSync(fd).size;
@@ -244,28 +262,30 @@ export class Index {
   }
 
   static async open(path: string, options?: LoadOptions): Promise<Index> {
-    checkLoadOptions(options);
-    return loadFile(path, PRIVATE);
+    return loadFile(path, PRIVATE, options);
   }
 
   /** Fetches an index over HTTP(S) (browsers and Node). */
   static async fromURL(url: string | URL, options?: LoadOptions): Promise<Index> {
-    checkLoadOptions(options);
-    return loadURL(url, PRIVATE);
+    return loadURL(url, PRIVATE, options);
   }
 }
 
-export function loadBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, plan: MemoryPlan): Index {
+export function loadBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, plan: MemoryPlan, options?: LoadOptions): Index {
+  const annoy = checkLoadOptions(options);
   let view: Uint8Array;
   if (bytes instanceof Uint8Array) view = bytes;
   else if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) view = new Uint8Array(bytes);
   else throw new AnnoyError('INVALID_ARGUMENT', `bytes ${show(bytes)} is not a Uint8Array, ArrayBuffer or SharedArrayBuffer`);
+  if (annoy) return loadAnnoy(view, annoy, plan);
   return load(view.length, view.subarray(0, HEADER_BYTES), plan, (dest) => dest.set(view));
 }
 
-/** Streams a file straight into wasm memory, 64 MiB per read. */
-export async function loadFile(path: string, plan: MemoryPlan): Promise<Index> {
+/** Streams a file straight into wasm memory, 64 MiB per read (an Annoy file is read whole, then converted). */
+export async function loadFile(path: string, plan: MemoryPlan, options?: LoadOptions): Promise<Index> {
+  const annoy = checkLoadOptions(options);
   const fs = nodeFs();
+  if (annoy) return loadAnnoy(await fs.promises.readFile(path), annoy, plan);
   const file = await fs.promises.open(path, 'r');
   try {
     const fileBytes = (await file.stat()).size;
@@ -286,17 +306,58 @@ export async function loadFile(path: string, plan: MemoryPlan): Promise<Index> {
   }
 }
 
-export async function loadURL(url: string | URL, plan: MemoryPlan): Promise<Index> {
+export async function loadURL(url: string | URL, plan: MemoryPlan, options?: LoadOptions): Promise<Index> {
+  checkLoadOptions(options);
   const response = await fetch(url);
   if (!response.ok) throw new AnnoyError('INVALID_ARGUMENT', `fetching ${String(url)} failed: HTTP ${response.status}`);
-  return loadBytes(new Uint8Array(await response.arrayBuffer()), plan);
+  return loadBytes(new Uint8Array(await response.arrayBuffer()), plan, options);
 }
 
-function checkLoadOptions(options: LoadOptions | undefined): void {
+interface AnnoyShape { dimensions: number; metric: Metric }
+
+/** Checks load options; returns what an Annoy file needs, or undefined for this library's format. */
+function checkLoadOptions(options: LoadOptions | undefined): AnnoyShape | undefined {
   const o = checkOptions(options, ['format', 'dimensions', 'metric'], 'load');
-  if (o.format === undefined || o.format === 'annoy-wasm') return;
-  if (o.format === 'annoy') throw new AnnoyError('INVALID_ARGUMENT', "format 'annoy' (Annoy .ann files) is not supported yet by this build");
-  throw new AnnoyError('INVALID_ARGUMENT', `format ${show(o.format)} is not 'annoy-wasm' or 'annoy'`);
+  if (o.format === undefined || o.format === 'annoy-wasm') {
+    if (o.dimensions !== undefined || o.metric !== undefined) {
+      throw new AnnoyError('INVALID_ARGUMENT', "dimensions and metric are options of format 'annoy' (an annoy-wasm file records its own)");
+    }
+    return undefined;
+  }
+  if (o.format !== 'annoy') throw new AnnoyError('INVALID_ARGUMENT', `format ${show(o.format)} is not 'annoy-wasm' or 'annoy'`);
+  const { dimensions, metric } = o;
+  if (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_DIMENSIONS) {
+    throw new AnnoyError('INVALID_ARGUMENT', `an Annoy file needs { dimensions }: the f it was built with, an integer in [1, ${MAX_DIMENSIONS}] (got ${show(dimensions)})`);
+  }
+  if (metric === undefined) throw new AnnoyError('INVALID_ARGUMENT', 'an Annoy file needs { metric }: the metric it was built with (Annoy files do not record it)');
+  metricCode(metric);
+  return { dimensions, metric: metric as Metric };
+}
+
+const ANNOY_PROBLEMS: Record<number, (detail: number, shape: AnnoyShape) => string> = {
+  1: (d, { metric }) => `item ${d}'s vector holds ${metric === 'hamming' ? 'bits past the dimensions' : 'NaN or Infinity'}`,
+  3: (d) => `a split (node ${d} once converted) holds NaN or Infinity, or tests a bit past the dimensions`,
+};
+
+/** Converts an Annoy file into our layout in fresh wasm memory, then runs the same structure check as load(). */
+function loadAnnoy(bytes: Uint8Array, shape: AnnoyShape, plan: MemoryPlan): Index {
+  const { header, fill } = readAnnoy(bytes, shape.dimensions, shape.metric);
+  const fileBytes = sectionsFor(header).fileBytes;
+  const core = new Core(HEADER_BYTES, plan.shared);
+  writeHeader(core.bytes.subarray(core.base), header);
+  const slot = align64(core.base + fileBytes);
+  const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
+  core.ensure(slot + plan.slots * slotBytes, `this Annoy index (${fileBytes} bytes once converted) with ${plan.slots} scratch slots`);
+  fill(core.bytes.subarray(core.base, core.base + fileBytes));
+  header.checksum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
+  writeHeader(core.bytes.subarray(core.base), header);
+  const problem = core.exports.validate(core.base, slot);
+  if (problem !== 0) {
+    const detail = (core.exports.validateDetail.value as number) >>> 0;
+    const what = ANNOY_PROBLEMS[problem]?.(detail, shape) ?? STRUCTURE_PROBLEMS[problem]?.(detail) ?? `structure check ${problem} failed`;
+    throw new AnnoyError('CORRUPT_INDEX', `not a valid Annoy index of ${shape.dimensions}-d ${shape.metric} nodes: ${what}: check dimensions and metric (hamming dimensions count bits), or the file is damaged`);
+  }
+  return Index.fromCore(core, header, plan.slots);
 }
 
 /**

@@ -41,8 +41,12 @@ describe('INVALID_ARGUMENT', () => {
     const h = new IndexBuilder({ dimensions: 4, metric: 'hamming' });
     expectError(() => h.add(0, [0, 1, 0.5, 1]), 'INVALID_ARGUMENT', /vector\[2\] is 0\.5/);
   });
-  it('Annoy files are refused clearly until that format is supported', () => {
-    expectError(() => Index.fromBytes(new Uint8Array(16), { format: 'annoy', dimensions: 3, metric: 'angular' }), 'INVALID_ARGUMENT', /annoy/);
+  it('Annoy files need their dimensions and metric; a file that does not fit them says what to check', () => {
+    expectError(() => Index.fromBytes(new Uint8Array(24), { format: 'annoy', metric: 'angular' }), 'INVALID_ARGUMENT', /dimensions/);
+    expectError(() => Index.fromBytes(new Uint8Array(24), { format: 'annoy', dimensions: 3 }), 'INVALID_ARGUMENT', /metric/);
+    expectError(() => Index.fromBytes(new Uint8Array(24), { format: 'annoy', dimensions: 3, metric: 'cosine' as never }), 'INVALID_ARGUMENT', /"cosine"/);
+    expectError(() => Index.fromBytes(new Uint8Array(24), { format: 'ann' as never }), 'INVALID_ARGUMENT', /"ann"/);
+    expectError(() => Index.fromBytes(new Uint8Array(16), { format: 'annoy', dimensions: 3, metric: 'angular' }), 'CORRUPT_INDEX', /16 bytes .*24-byte nodes.*check dimensions and metric/);
   });
 });
 

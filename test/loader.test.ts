@@ -111,8 +111,7 @@ describe('forged files (valid checksum, broken structure)', () => {
     ['a child pointing at itself', (b) => b.setInt32(at(split, 8), split, true), /not earlier/],
     ['a child pointing at a hole', (b) => b.setInt32(at(split, 4), ~5, true), /never added/],
     ['a child pointing past size', (b) => b.setInt32(at(split, 4), ~1_000_000, true), /never added/],
-    ['a leaf holding a hole', (b) => b.setUint32(at(leaf, 4), 5, true), /never added/],
-    ['a leaf count of 0', (b) => b.setUint32(at(leaf, 0), 0, true), /malformed/],
+    ['a leaf holding an id past size', (b) => b.setUint32(at(leaf, 4), 400, true), /past the items/],
     ['a leaf count past capacity', (b) => b.setUint32(at(leaf, 0), h.leafCapacity + 1, true), /malformed/],
     ['a NaN in a plane', (b) => b.setFloat32(at(split, 16), NaN, true), /malformed/],
     ['an infinite offset', (b) => b.setFloat32(at(split, 12), Infinity, true), /malformed/],
@@ -135,6 +134,24 @@ describe('forged files (valid checksum, broken structure)', () => {
       expect((err as AnnoyError).message).toMatch(message);
     });
   }
+
+  it('a leaf may be empty or list a hole (Annoy files need both): it loads, and the hole is never returned', () => {
+    const bad = good.slice();
+    const b = dv(bad);
+    const count = b.getUint32(at(leaf, 0), true);
+    b.setUint32(at(leaf, 4 + 4 * (count - 1)), 5, true); // id 5 is a hole
+    reseal(bad);
+    const index = Index.fromBytes(bad);
+    for (let q = 0; q < 50; q++) {
+      const r = index.search([q % 7, 1, -1, 0.5, q / 10, 2, -q / 20], 400, { searchK: 100000 });
+      expect([...r.ids]).not.toContain(5);
+      expect(r.ids.length).toBe(index.count);
+    }
+    const empty = good.slice();
+    dv(empty).setUint32(at(leaf, 0), 0, true);
+    reseal(empty);
+    expect(Index.fromBytes(empty).search([1, 2, 3, 4, 5, 6, 7], 3).ids.length).toBe(3);
+  });
 
   it('a node referenced by two parents (a DAG) is refused', () => {
     const bad = good.slice();

@@ -66,16 +66,16 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   };
 }
 
-/** The most ids a leaf may hold. */
-export const MAX_LEAF_CAPACITY = 65536;
+/** The most ids a leaf may hold: Annoy's largest K (dot, MAX_DIMENSIONS dimensions), so every Annoy file converts. */
+export const MAX_LEAF_CAPACITY = MAX_DIMENSIONS + 5;
 
 /**
- * Annoy's K for angular, euclidean and manhattan (f + 2) and hamming (3 + 2 * words): the leaf size Annoy's own
- * node layout allows, so every index we build can be written as an Annoy file unchanged, and recall at a given
- * searchK matches Annoy's. (Annoy's dot allows f + 5; f + 2 keeps our dot leaves inside one plane-sized node.)
+ * Annoy's K: f + 2 for angular, euclidean and manhattan, f + 5 for dot, 3 + 2 * words for hamming. The leaf size
+ * Annoy's own node layout allows, so every index we build can be written as an Annoy file that splits where we
+ * split (Annoy reads any node of at most K descendants as a leaf), and recall at a given searchK matches Annoy's.
  */
 export function defaultLeafCapacity(metric: Metric, dimensions: number): number {
-  return metric === 'hamming' ? 3 + 2 * Math.ceil(dimensions / 64) : dimensions + 2;
+  return metric === 'hamming' ? 3 + 2 * Math.ceil(dimensions / 64) : metric === 'dot' ? dimensions + 5 : dimensions + 2;
 }
 
 /** A node holds either a split (plane at NODE_PLANE) or a leaf of up to leafCapacity ids. */
