@@ -23,7 +23,7 @@ export function parse(args: string[], options: Options): Parsed {
     return { values: v, positionals, help: v.help === true };
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      throw new UsageError((e as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
+      throw new UsageError((e as Error).message.replace(/\. To specify a positional argument[^]*$/, '.').replace(/\s*\n\s*/g, ' '));
     }
     throw e;
   }

@@ -48,6 +48,7 @@ export class Progress {
   phase(line: string): void {
     this.#phaseStart = this.#now();
     this.#lastLog = this.#phaseStart;
+    this.#lastDraw = -Infinity;
     this.#status = '';
     this.log(line);
   }
