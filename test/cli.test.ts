@@ -439,11 +439,7 @@ describe('query, info, bench', () => {
 });
 
 describe('convert', () => {
-  const annoy = typeof (Index.prototype as { toAnnoyBytes?: unknown }).toAnnoyBytes === 'function';
-
-  // Needs Annoy .ann support in the library (the Annoy-compatibility issue): Index.openSync(path, { format:
-  // 'annoy', ... }) and index.saveAnnoy/toAnnoyBytes. Runs as soon as the library has it.
-  it.runIf(annoy)('native -> annoy -> native keeps every answer', async () => {
+  it('native -> annoy -> native keeps every answer', async () => {
     expect((await cli(['build', fx('vectors.npy'), '-o', out('c.ann'), ...BUILD])).code).toBe(0);
     const toAnnoy = await cli(['convert', out('c.ann'), '-o', out('c.annoy')]);
     expect(toAnnoy.code).toBe(0);
@@ -453,19 +449,34 @@ describe('convert', () => {
     expect(info.stdout).toMatch(/^format +annoy \(\.ann\)$/m);
     const back = await cli(['convert', out('c.annoy'), '-o', out('c2.ann'), '--from', 'annoy', '--dimensions', '8', '--metric', 'euclidean']);
     expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(/wrote .*c2\.ann \(annoy-wasm\): 200 items/);
     const a = await cli(['query', out('c.ann'), '--input', fx('queries.npy')]);
     const b = await cli(['query', out('c2.ann'), '--input', fx('queries.npy')]);
     const c = await cli(['query', out('c.annoy'), '--from', 'annoy', '--dimensions', '8', '--metric', 'euclidean', '--input', fx('queries.npy')]);
+    expect(a.code).toBe(0);
     expect(b.stdout).toBe(a.stdout);
     expect(c.stdout).toBe(a.stdout);
   });
 
-  it.skipIf(annoy)('PENDING Annoy support in the library: convert says it is not supported yet (exit 1)', async () => {
-    expect((await cli(['build', fx('vectors.npy'), '-o', out('c.ann'), ...BUILD])).code).toBe(0);
-    const r = await cli(['convert', out('c.ann'), '-o', out('c.annoy')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/c\.annoy: writing Annoy \.ann files is not supported yet/);
-    expect(files()).not.toContain('c.annoy');
+  // A file written by native Annoy 1.17.3 (test/fixtures/annoy, from the Annoy-compatibility work), with the
+  // answers native Annoy gave after loading it.
+  const annoyFile = join(root, 'test/fixtures/annoy/euclidean.ann');
+  it.runIf(existsSync(annoyFile))('an index written by native Annoy converts and answers as Annoy did', async () => {
+    const expected = JSON.parse(readFileSync(annoyFile.replace(/\.ann$/, '.json'), 'utf8'));
+    const from = ['--from', 'annoy', '--dimensions', String(expected.f), '--metric', 'euclidean'];
+    const r = await cli(['convert', annoyFile, '-o', out('native.ann'), ...from]);
+    expect(r.code).toBe(0);
+    const item = expected.queries.items[0];
+    const q = JSON.parse((await cli(['query', out('native.ann'), '--item', String(item), '-k', '10'])).stdout);
+    expect(q.ids).toEqual(expected.expected.get_nns_by_item[0].ids);
+    const again = await cli(['convert', out('native.ann'), '-o', out('again.ann')]);
+    expect(again.code).toBe(0);
+    const direct = await cli(['query', annoyFile, ...from, '--item', String(item)]);
+    const roundTrip = await cli(['query', out('again.ann'), ...from, '--item', String(item)]);
+    expect(roundTrip.stdout).toBe(direct.stdout);
+    const wrongDims = await cli(['info', annoyFile, '--from', 'annoy', '--dimensions', '15', '--metric', 'euclidean']);
+    expect(wrongDims.code).toBe(1);
+    expect(wrongDims.stderr).toContain('euclidean.ann: ');
   });
 
   it('refuses to read an annoy-wasm file as Annoy, or a foreign file as native', async () => {
