@@ -87,7 +87,7 @@ export class Progress {
   }
 
   #draw(text: string): void {
-    const width = Math.max(20, (this.#out.columns ?? 100) - 1);
+    const width = Math.max(20, (this.#out.columns || 100) - 1);
     this.#out.write(`\r\x1b[K${text.length > width ? text.slice(0, width - 1) + '…' : text}`);
   }
 
