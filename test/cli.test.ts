@@ -82,6 +82,7 @@ describe('help and usage', () => {
     [['build', fx('vectors.npy'), fx('vectors.csv'), '-o', 'x.ann', '--metric', 'dot'], /unexpected argument/],
     [['build', fx('vectors.xyz'), '-o', 'x.ann', '--metric', 'dot'], /cannot tell the input format from the extension ".xyz"/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric'], /argument missing/],
+    [['build', fx('vectors.npy'), '-o', '-', '--metric', 'dot'], /-o -: an index is a file that is written atomically/],
     [['query', 'x.ann'], /give one of --item, --vector or --input/],
     [['query', 'x.ann', '--item', '1', '--vector', '[1]'], /give only one of --item, --vector/],
     [['query', 'x.ann', '--vector', '[1, 2'], /--vector is not JSON/],

@@ -5,11 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CliError, describe } from './errors.js';
+import { CliError, UsageError, describe } from './errors.js';
 import type { InterruptGuard } from './interrupt.js';
 
 /** Fails early (before hours of work) when `path` cannot be written. */
 export function checkWritable(path: string, inputs: string[] = []): void {
+  if (path === '-') throw new UsageError('-o -: an index is a file that is written atomically, not a stream; give a file name');
   const dir = dirname(resolve(path));
   try {
     if (!statSync(dir).isDirectory()) throw new CliError(`${path}: cannot write: ${dir} is not a directory`);
