@@ -76,7 +76,8 @@ describe('help and usage', () => {
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'cosine'], /--metric "cosine" is not one of angular, euclidean/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--trees', '0'], /--trees "0" is not an integer >= 1/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--seed=-5'], /--seed "-5" is not an integer in \[0, 4294967295\]/],
-    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--seed', '-5'], /Option '--seed' argument is ambiguous\. .* use '--seed=-XYZ'/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--seed', '-5'], /--seed "-5" is not an integer in \[0, 4294967295\]/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--seed', '-x'], /Option '--seed' argument is ambiguous\. .* use '--seed=-XYZ'/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--jobs', '0'], /--jobs "0"/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--colour'], /Unknown option '--colour'/],
     [['build', fx('vectors.npy'), fx('vectors.csv'), '-o', 'x.ann', '--metric', 'dot'], /unexpected argument/],
@@ -299,6 +300,8 @@ describe('build: progress and --jobs', () => {
   it('the automatic tree count (--trees -1, the default) works', async () => {
     const r = await cli(['build', fx('vectors.npy'), '-o', out('auto.ann'), '--metric', 'angular', '-q']);
     expect(r.code).toBe(0);
+    expect((await cli(['build', fx('vectors.npy'), '-o', out('auto2.ann'), '--metric', 'angular', '-q', '--trees', '-1'])).code).toBe(0);
+    expect(bytes(out('auto2.ann'))).toEqual(bytes(out('auto.ann')));
     const index = Index.openSync(out('auto.ann'));
     expect(index.trees).toBeGreaterThan(1);
     index.free();

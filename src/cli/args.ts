@@ -16,7 +16,7 @@ export interface Parsed {
 export function parse(args: string[], options: Options): Parsed {
   try {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true, strict: true,
+      args: joinNegativeNumbers(args, options), allowPositionals: true, strict: true,
       options: { ...options, help: { type: 'boolean', short: 'h' } },
     });
     const v = values as Parsed['values'];
@@ -27,6 +27,23 @@ export function parse(args: string[], options: Options): Parsed {
     }
     throw e;
   }
+}
+
+/** `--trees -1` as `--trees=-1`: parseArgs takes a value starting with "-" for an option otherwise. */
+function joinNegativeNumbers(args: string[], options: Options): string[] {
+  const takesValue = (a: string) => {
+    if (a.startsWith('--')) return options[a.slice(2)]?.type === 'string';
+    return /^-[a-zA-Z]$/.test(a) && Object.values(options).some((o) => o.short === a[1] && o.type === 'string');
+  };
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') { out.push(...args.slice(i)); break; }
+    if (takesValue(args[i]) && i + 1 < args.length && /^-\d+(\.\d+)?$/.test(args[i + 1])) {
+      out.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
 }
 
 /** The positional arguments: exactly `names.length` of them (names are for the message). */

@@ -86,6 +86,9 @@ export async function bench(args: string[], io: Io): Promise<number> {
       }
       truthNote = `ground truth ${truthPath}`;
     } else {
+      if (index.count * queries.rows * dims > 2e9) {
+        println(io.stderr, `annoy-wasm bench: finding the exact neighbours by brute force (${count(index.count)} items x ${count(queries.rows)} queries); --ground-truth skips this`);
+      }
       const tops = Array.from({ length: queries.rows }, () => new TopK(k, index.metric));
       for (let id = 0; id < index.size; id++) {
         let item: Float32Array;
