@@ -2,7 +2,6 @@
 // index atomically. The input is never held whole: each batch of rows goes into wasm memory as soon as it is read.
 import { IndexBuilder } from '../builder.js';
 import type { Index } from '../index-reader.js';
-import { AnnoyError } from '../errors.js';
 import { METRICS } from '../metric.js';
 import { int, metric, parse, positionals, required, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
@@ -33,7 +32,7 @@ options:
   --trees <n>           trees to build; -1 (default) adds trees until they hold as many nodes as items
   --seed <s>            seed of every random choice, an integer in [0, 2^32) (default 0): same input, same file
   --dimensions <d>      values per vector (default: from the file, or the first row)
-  --jobs <j>            build trees in <j> worker threads (default 1)
+  --jobs <j>            build trees in <j> worker threads, 1..256 (default 1); the same file as --jobs 1
   --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
   --format <f>          read <input> as ${FORMATS.join(', ')}
   --id-column <name>    the id field or column (JSON Lines, CSV header, Parquet; default "id")
@@ -60,25 +59,6 @@ export const BUILD_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
-let jobsSupport: boolean | undefined;
-
-/** Whether IndexBuilder.build takes a `jobs` option: asks a one-item builder (it refuses unknown options). */
-export function builderSupportsJobs(): boolean {
-  if (jobsSupport === undefined) {
-    try {
-      const probe = new IndexBuilder({ dimensions: 1, metric: 'euclidean' }).add(0, [0]);
-      const built = (probe.build as (o: object) => Index | Promise<Index>)({ trees: 1, jobs: 1 });
-      if (built instanceof Promise) built.then((i) => i.free(), () => {});
-      else built.free();
-      jobsSupport = true;
-    } catch (e) {
-      if (!(e instanceof AnnoyError && /jobs/.test(e.message))) throw e;
-      jobsSupport = false;
-    }
-  }
-  return jobsSupport;
-}
-
 export async function build(args: string[], io: Io): Promise<number> {
   const p = parse(args, BUILD_OPTIONS);
   if (p.help) {
@@ -93,10 +73,7 @@ export async function build(args: string[], io: Io): Promise<number> {
   if (!Number.isSafeInteger(trees) || trees === 0) throw new UsageError(`--trees ${JSON.stringify(treesText)} is not an integer >= 1 (or -1 for the automatic count)`);
   const seed = int(p, 'seed', 0, 2 ** 32 - 1) ?? 0;
   const dimensions = int(p, 'dimensions', 1, 65536);
-  const jobs = int(p, 'jobs', 1, 1024) ?? 1;
-  if (jobs > 1 && !builderSupportsJobs()) {
-    throw new UsageError(`--jobs ${jobs}: parallel tree building is not supported yet by this version of annoy-wasm; use --jobs 1`);
-  }
+  const jobs = int(p, 'jobs', 1, 256) ?? 1;
   const skipInvalid = p.values['skip-invalid'] === true;
   const delimiter = str(p, 'delimiter');
   if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError(`--delimiter ${JSON.stringify(delimiter)} is not one character`);
@@ -174,15 +151,15 @@ export async function build(args: string[], io: Io): Promise<number> {
         return `building trees: ${count(treesDone)}/${count(total)}${trees === -1 ? ' (estimated)' : ''}${eta ? `, ETA ${eta}` : ''}`;
       });
     };
-    // The build is synchronous wasm: signals take their default action meanwhile (see interrupt.ts).
-    guard.disarm();
     try {
-      const options = jobs > 1 ? { trees, onProgress, jobs } : { trees, onProgress };
-      const built = (builder.build as (o: object) => Index | Promise<Index>)(options);
-      if (built instanceof Promise) {
-        guard.arm(); // a parallel build may return to the event loop; nothing is written yet either way
-        index = await built;
-      } else index = built;
+      if (jobs > 1) {
+        // Worker threads: the main thread waits on the event loop, so the signal handlers stay armed and run.
+        index = await builder.buildAsync({ trees, onProgress, jobs });
+      } else {
+        // One synchronous wasm call: signals take their default action meanwhile (see interrupt.ts).
+        guard.disarm();
+        index = builder.build({ trees, onProgress });
+      }
     } catch (e) {
       throw new CliError(`building the index of ${source.name}: ${describe(e)}`, { cause: e });
     } finally {
