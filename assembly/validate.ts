@@ -9,9 +9,10 @@ import {
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS, SLOT_HEAP,
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
 } from './layout';
+import { dot } from './simd';
 
 export const OK: i32 = 0;
-export const BAD_VECTOR: i32 = 1;      // an item vector holds NaN/Infinity or non-zero padding
+export const BAD_VECTOR: i32 = 1;      // an item vector holds NaN/Infinity, a squared norm past f32, or non-zero padding
 export const BAD_PRESENT: i32 = 2;     // the present bitmap disagrees with the item count or has bits past size
 export const BAD_NODE: i32 = 3;        // a node's tag, leaf count, plane or bit index is invalid
 export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at a hole, or at a node twice
@@ -72,7 +73,8 @@ export function validate(file: usize, slot: usize): i32 {
   const vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
   for (let id: u32 = 0; id < size; id++) {
     const v = vectors + <usize>id * stride;
-    const ok = metric == METRIC_HAMMING ? bitsOk(v, dims, stride) : floatsOk(v, used, stride);
+    // The API refuses a vector whose squared norm overflows f32 (NOT_FINITE): distances to it are not numbers.
+    const ok = metric == METRIC_HAMMING ? bitsOk(v, dims, stride) : floatsOk(v, used, stride) && dot(v, v, stride) < Infinity;
     if (!ok) { detail = id; return BAD_VECTOR; }
   }
 

@@ -32,7 +32,7 @@ export interface LoadOptions {
 }
 
 const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
-  1: (d) => `item ${d}'s vector holds NaN/Infinity or non-zero padding`,
+  1: (d) => `item ${d}'s vector holds NaN/Infinity, a squared norm that overflows float32, or non-zero padding`,
   2: (d) => `the present-items bitmap is inconsistent (near id ${d})`,
   3: (d) => `node ${d} is malformed (tag, leaf count, plane or split bit)`,
   4: (d) => `node ${d} refers to a node that is not earlier, to a node twice, or to an id past the items (or, as a child, never added)`,
@@ -335,7 +335,7 @@ function checkLoadOptions(options: LoadOptions | undefined): AnnoyShape | undefi
 }
 
 const ANNOY_PROBLEMS: Record<number, (detail: number, shape: AnnoyShape) => string> = {
-  1: (d, { metric }) => `item ${d}'s vector holds ${metric === 'hamming' ? 'bits past the dimensions' : 'NaN or Infinity'}`,
+  1: (d, { metric }) => `item ${d}'s vector holds ${metric === 'hamming' ? 'bits past the dimensions' : 'NaN, Infinity or a squared norm that overflows float32'}`,
   3: (d) => `a split (node ${d} once converted) holds NaN or Infinity, or tests a bit past the dimensions`,
 };
 

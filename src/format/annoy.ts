@@ -113,16 +113,60 @@ export function readAnnoy(bytes: Uint8Array, dimensions: number, metric: Metric)
   const indexOf = new Int32Array(n).fill(-1);
   const refs = new Map<number, [number, number]>(); // our node index of a split -> its two child refs
   const childCount = (c: number) => (c < m ? 1 : nd(c));
+  const planeSquares = (x: number) => {
+    let sq = 0;
+    for (let j = 0; j < dimensions; j++) sq += dv.getFloat32(x * s + g.vector + 4 * j, true) ** 2;
+    return sq;
+  };
   const refOf = (c: number): number => {
     if (c >= m) return indexOf[c];
     if (nd(c) === 1) return ~c;
     annoyIdOf.push(c); // a split child that is a hole: Annoy reads it as an empty bucket
     return annoyIdOf.length - 1;
   };
+  // One present item under each node: a split must send it to the side it is stored on (Annoy's build put every
+  // item with a positive margin under child 1), which a file read with the wrong dimensions or metric fails.
+  const sample = new Int32Array(n).fill(-1);
+  const sampleOf = (c: number) => (c < m ? (nd(c) === 1 ? c : -1) : sample[c]);
+  const margin = (x: number, item: number): [number, number] => {
+    let dot = 0, scale = 0;
+    for (let j = 0; j < dimensions; j++) {
+      const p = dv.getFloat32(x * s + g.vector + 4 * j, true), v = dv.getFloat32(item * s + g.vector + 4 * j, true);
+      dot += p * v;
+      scale += Math.abs(p * v);
+    }
+    if (metric === 'euclidean' || metric === 'manhattan') {
+      const a = dv.getFloat32(x * s + MINKOWSKI_A, true);
+      return [a + dot, scale + Math.abs(a)];
+    }
+    if (metric === 'dot') {
+      const extra = dv.getFloat32(x * s + DOT_FACTOR, true) * dv.getFloat32(item * s + DOT_FACTOR, true);
+      return [dot + extra, scale + Math.abs(extra)];
+    }
+    return [dot, scale];
+  };
+  const routes = (x: number, side: number, item: number): boolean => {
+    if (metric === 'hamming') {
+      const b = flipBit(dv.getUint32(x * s + g.vector, true));
+      return ((dv.getUint32(item * s + g.vector + 4 * (b >>> 5), true) >>> (b & 31)) & 1) === side;
+    }
+    const [value, scale] = margin(x, item);
+    return (side === 1 ? value : -value) >= -1e-3 * scale; // 0 goes either way; allow for rounding
+  };
   const number = (x: number) => {
     if (nd(x) > K) {
-      const c0 = refOf(child(x, 0)), c1 = refOf(child(x, 1));
+      const a0 = child(x, 0), a1 = child(x, 1);
+      // When no plane split its items, Annoy zeroes the plane (hamming: tests bit 0) and deals them out at random.
+      const planeIsZero = metric === 'hamming' ? dv.getUint32(x * s + g.vector, true) === 0 : planeSquares(x) === 0;
+      [a0, a1].forEach((c, side) => {
+        const item = sampleOf(c);
+        if (item >= 0 && !planeIsZero && !routes(x, side, item)) throw corrupt(`the split at node ${x} does not send item ${item} to the side it is stored on`);
+      });
+      sample[x] = sampleOf(a0) >= 0 ? sampleOf(a0) : sampleOf(a1);
+      const c0 = refOf(a0), c1 = refOf(a1);
       refs.set(annoyIdOf.length, [c0, c1]);
+    } else {
+      for (let j = 0; j < nd(x) && sample[x] < 0; j++) if (nd(child(x, j)) === 1) sample[x] = child(x, j);
     }
     indexOf[x] = annoyIdOf.length;
     annoyIdOf.push(x);
@@ -147,6 +191,12 @@ export function readAnnoy(bytes: Uint8Array, dimensions: number, metric: Metric)
     if (metric === 'hamming') {
       const lo = dv.getUint32(x * s + g.vector, true), hi = dv.getUint32(x * s + g.vector + 4, true);
       if (hi !== 0 || lo >= 8 * g.vectorBytes) throw corrupt(`the split at node ${x} tests bit ${hi * 2 ** 32 + lo}, past the ${8 * g.vectorBytes} bits of a vector`);
+    } else {
+      // Annoy normalises every plane (dot: together with its extra component), or zeroes it when no plane splits
+      // the items: a plane of another length means the nodes are read with the wrong dimensions or metric.
+      const sq = planeSquares(x);
+      const length = metric === 'dot' ? sq + dv.getFloat32(x * s + DOT_FACTOR, true) ** 2 : sq;
+      if (!(Math.abs(length - 1) <= 0.01 || sq === 0)) throw corrupt(`the split at node ${x} has a plane of squared length ${length}, not 1`);
     }
     const next: number[] = [];
     for (const c of c0 <= c1 ? [c0, c1] : [c1, c0]) if (c >= m) { reached[c] = 1; next.push(c); }
@@ -192,8 +242,12 @@ export function readAnnoy(bytes: Uint8Array, dimensions: number, metric: Metric)
       const out = new DataView(dest.buffer, dest.byteOffset, dest.byteLength);
       const f32 = new Float32Array(dest.buffer, dest.byteOffset, dest.byteLength >>> 2);
       const present = new Uint32Array(dest.buffer, dest.byteOffset + sections.presentOffset, sections.presentBytes >>> 2);
+      let looksLikeDot = metric === 'angular' && dimensions >= 3;
       for (let i = 0; i < m; i++) {
         if (nd(i) !== 1) continue;
+        // A dot file read as angular with 3 more dimensions fits every check above (its splits route alike), but
+        // its items then have norm 0 and Annoy's "built" flag, the bits 0x00000001, as their third coordinate.
+        looksLikeDot &&= dv.getUint32(i * s + ANGULAR_NORM, true) === 0 && dv.getUint32(i * s + g.vector + 8, true) === 1;
         present[i >>> 5] |= 1 << (i & 31);
         const at = sections.vectorsOffset + i * stride;
         dest.set(bytes.subarray(i * s + g.vector, i * s + g.vector + g.vectorBytes), at);
@@ -211,6 +265,7 @@ export function readAnnoy(bytes: Uint8Array, dimensions: number, metric: Metric)
           throw corrupt(`item ${i}'s "built" flag is ${bytes[i * s + DOT_BUILT]}, not 1 (dot files of Annoy >= 1.17.3 set it; older ones have a different node layout)`);
         }
       }
+      if (looksLikeDot) throw corrupt('every item has norm 0 and the bits of a "built" flag in coordinate 2: these look like dot nodes', 'check dimensions and metric');
       for (let k = 0; k < annoyIdOf.length; k++) {
         const a = annoyIdOf[k];
         const at = sections.nodesOffset + k * header.nodeBytes;

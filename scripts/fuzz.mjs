@@ -1,0 +1,56 @@
+// The long loader fuzz: `npm run fuzz -- --seconds 600 [--seed text]`. Runs test/fuzz/engine.mjs (the same cases
+// as test/fuzz.test.ts, on the built dist/) until the time is up, printing progress, then cases/second and every
+// finding. Each finding is saved as a regression case in test/fixtures/fuzz/ (replayed by the test) and the
+// command exits 1.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as lib from '../dist/esm/index.js';
+import { makeBases, runFuzz } from '../test/fuzz/engine.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+};
+const seconds = Number(arg('seconds', '60'));
+const seed = arg('seed', `annoy-wasm fuzz ${new Date().toISOString()}`);
+if (!(seconds > 0)) throw new Error(`--seconds ${arg('seconds')} is not a positive number`);
+
+const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(root, 'build/annoy.wasm'))), {
+  env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) },
+}).exports;
+const checksum = (bytes) => {
+  const copy = bytes.slice();
+  new DataView(copy.buffer).setBigUint64(120, 0n, true);
+  const need = 65536 + copy.length - core.memory.buffer.byteLength;
+  if (need > 0) core.memory.grow(Math.ceil(need / 65536));
+  new Uint8Array(core.memory.buffer).set(copy, 65536);
+  return BigInt.asUintN(64, core.checksum(65536, copy.length));
+};
+const annoyTest = { name: 'annoy-test.tree', bytes: new Uint8Array(readFileSync(join(root, 'test/fixtures/annoy/annoy-test.tree'))), dimensions: 10, metric: 'angular' };
+
+console.log(`fuzzing both loaders for ${seconds} s, seed ${JSON.stringify(seed)}`);
+const result = runFuzz(lib, {
+  seed, seconds, bases: makeBases(lib, [annoyTest]), checksum,
+  onProgress: (p) => { if (p.cases % 100000 === 0) console.log(`  ${p.cases} cases, ${p.seconds.toFixed(0)} s, ${p.findings} findings`); },
+});
+console.log(`${result.cases} cases in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(0)} cases/s`);
+console.log('outcomes', result.outcomes);
+console.log('slowest case', `${result.slowest.ms.toFixed(1)} ms`, result.slowest.base, result.slowest.damage);
+const dir = join(root, 'test/fixtures/fuzz');
+for (const f of result.findings) {
+  console.log(`FINDING case ${f.case}: ${f.base}: ${f.damage}: ${f.error}`);
+  mkdirSync(dir, { recursive: true });
+  const options = f.base.startsWith('ours') ? undefined : JSON.parse(JSON.stringify(baseOptions(f.base)));
+  writeFileSync(join(dir, `case-${Date.now().toString(36)}-${f.case}.json`), JSON.stringify({
+    found: new Date().toISOString(), seed, base: f.base, damage: f.damage, error: f.error, options,
+    expect: 'CORRUPT_INDEX (or "loaded", once decided)', base64: Buffer.from(f.bytes).toString('base64'),
+  }, null, 1));
+}
+function baseOptions(name) {
+  const all = makeBases(lib, [annoyTest]).annoy;
+  const b = all.find((x) => x.name === name);
+  return b && { format: 'annoy', dimensions: b.dimensions, metric: b.metric };
+}
+process.exit(result.findings.length > 0 ? 1 : 0);

@@ -1,0 +1,55 @@
+// The seeded loader fuzz (test/fuzz/engine.mjs) over both loaders: 12,000 damaged files per run, derived from valid
+// annoy-wasm files and valid Annoy .ann files (ours written by toAnnoyBytes, and Annoy's own test file). Each must
+// load and answer from valid structure, or throw CORRUPT_INDEX / UNSUPPORTED_VERSION / CAPACITY; never a trap, a
+// RangeError, a slow case or memory sized by an unchecked field. `npm run fuzz -- --seconds N` runs the same
+// cases for longer; regression cases it found live in test/fixtures/fuzz/ and are replayed here.
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as lib from '../src/index.js';
+import { makeBases, runFuzz } from './fuzz/engine.mjs';
+
+const fixtures = new URL('./fixtures/', import.meta.url);
+const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../build/annoy.wasm', import.meta.url))), {
+  env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) },
+}).exports as { memory: WebAssembly.Memory; checksum(p: number, n: number): bigint };
+function checksum(bytes: Uint8Array): bigint {
+  const base = 1 << 16;
+  const copy = bytes.slice();
+  new DataView(copy.buffer).setBigUint64(120, 0n, true);
+  const need = base + copy.length - core.memory.buffer.byteLength;
+  if (need > 0) core.memory.grow(Math.ceil(need / 65536));
+  new Uint8Array(core.memory.buffer).set(copy, base);
+  return BigInt.asUintN(64, core.checksum(base, copy.length));
+}
+
+const annoyTest = { name: 'annoy-test.tree', bytes: new Uint8Array(readFileSync(new URL('annoy/annoy-test.tree', fixtures))), dimensions: 10, metric: 'angular' };
+
+describe('loader fuzz, both formats', () => {
+  it('12,000 seeded damaged files: each loads and answers from valid structure, or is refused with a loader code', () => {
+    const bases = makeBases(lib, [annoyTest]);
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum });
+    for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
+    expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
+    expect(result.cases).toBe(12_000);
+    expect(result.outcomes.CORRUPT_INDEX).toBeGreaterThan(5000);
+    expect(result.outcomes.loaded).toBeGreaterThan(500);
+  });
+
+  it('replays the regression cases the long runs found', () => {
+    let dir: string[] = [];
+    try { dir = readdirSync(new URL('fuzz/', fixtures)); } catch { /* none yet */ }
+    for (const name of dir.filter((n) => n.endsWith('.json'))) {
+      const c = JSON.parse(readFileSync(new URL(`fuzz/${name}`, fixtures), 'utf8'));
+      const bytes = new Uint8Array(Buffer.from(c.base64, 'base64'));
+      let outcome = 'loaded';
+      try {
+        const index = lib.Index.fromBytes(bytes, c.options);
+        index.search(Array.from({ length: index.dimensions }, () => 0), 5);
+      } catch (e) {
+        if (!(e instanceof lib.AnnoyError)) throw e;
+        outcome = e.code;
+      }
+      expect([name, outcome]).toEqual([name, c.expect]);
+    }
+  });
+});
