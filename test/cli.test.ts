@@ -432,7 +432,7 @@ describe('query, info, bench', () => {
     expect(rows.stderr).toMatch(/truth\.ivecs: 10 neighbours per query, fewer than k = 20/);
     const count = await cli(['bench', index(), '--queries', fx('queries.npy'), '--ground-truth', fx('vectors.fvecs')]);
     expect(count.code).toBe(1);
-    expect(count.stderr).toMatch(/vectors\.fvecs: record 1: value 0 is -?[\d.]+, not an integer id|vectors\.fvecs: 200 rows of ground truth for 20 queries/);
+    expect(count.stderr).toMatch(/vectors\.fvecs: record 1: value 0 is -?[\d.]+, not an item id/);
   });
 });
 

@@ -62,7 +62,7 @@ export async function bench(args: string[], io: Io): Promise<number> {
     const queries = await readAll(await openSource(queriesPath, io.stdin), { dimensions: index.dimensions, dimensionsFrom: `the index ${path}`, metric: index.metric });
     if (queries.rows === 0) throw new CliError(`${queriesPath}: no query vectors`);
     const dims = index.dimensions;
-    const query = (q: number) => queries.flat.subarray(q * dims, (q + 1) * dims);
+    const query = (q: number) => queries.flat.subarray(q * dims, (q + 1) * dims) as Float32Array;
 
     // The true k-th distance of each query: from the ground-truth ids, or by brute force.
     const started = performance.now();
@@ -104,7 +104,7 @@ export async function bench(args: string[], io: Io): Promise<number> {
       truthNote = `exact brute force over ${count(index.count)} items (${duration((performance.now() - started) / 1000)})`;
     }
 
-    const results = searchKs.map((searchK) => measure(index, queries.flat, queries.rows, k, searchK, seconds, kth, depth));
+    const results = searchKs.map((searchK) => measure(index, queries.flat as Float32Array, queries.rows, k, searchK, seconds, kth, depth));
     if (p.values.json) {
       println(io.stdout, JSON.stringify({
         index: path, items: index.count, dimensions: dims, metric: index.metric, trees: index.trees,

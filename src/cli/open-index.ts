@@ -48,6 +48,8 @@ export function magicOf(path: string): string {
     const head = Buffer.alloc(8);
     const n = readSync(fd, head, 0, 8, 0);
     return head.subarray(0, n).toString('latin1');
+  } catch (e) {
+    throw new CliError(`${path}: cannot read: ${describe(e)}`);
   } finally {
     closeSync(fd);
   }

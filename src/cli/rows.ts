@@ -96,10 +96,13 @@ export class RowChecker {
   }
 }
 
-/** Reads a whole (small) source into one flat Float32Array: queries, ground truth. Bad rows stop the read. */
-export async function readAll(source: Source, options: { dimensions?: number; dimensionsFrom?: string; metric?: Metric; integers?: boolean }): Promise<{ flat: Float32Array; rows: number; dimensions: number; ids: number[] }> {
+/**
+ * Reads a whole (small) source into one flat array: queries (float32), or ground-truth ids (`integers`, kept as
+ * float64 so every id is exact). Bad rows stop the read.
+ */
+export async function readAll(source: Source, options: { dimensions?: number; dimensionsFrom?: string; metric?: Metric; integers?: boolean }): Promise<{ flat: Float32Array | Float64Array; rows: number; dimensions: number; ids: number[] }> {
   const checker = new RowChecker(source, options);
-  const parts: Float32Array[] = [];
+  const parts: ArrayLike<number>[] = [];
   const ids: number[] = [];
   try {
     for await (const batch of source.batches()) {
@@ -107,13 +110,10 @@ export async function readAll(source: Source, options: { dimensions?: number; di
         const ok = checker.check(row)!;
         if (options.integers) {
           for (let j = 0; j < ok.values.length; j++) {
-            if (!Number.isInteger(ok.values[j])) throw new CliError(`${checker.where(row)}: value ${j} is ${ok.values[j]}, not an integer id`);
+            if (!Number.isInteger(ok.values[j]) || ok.values[j] < 0) throw new CliError(`${checker.where(row)}: value ${j} is ${ok.values[j]}, not an item id`);
           }
-          parts.push(Float32Array.from(ok.values)); // ids below 2^24 are exact in float32; checked by the caller
-          if (ok.values.length > 0 && Math.max(...Array.from(ok.values, Math.abs)) >= 2 ** 24) {
-            throw new CliError(`${checker.where(row)}: ids of 2^24 and above are not supported in ground-truth files`);
-          }
-        } else parts.push(Float32Array.from(ok.values));
+        }
+        parts.push(Array.from(ok.values)); // a copy: readers reuse their buffers
         ids.push(ok.id);
       }
     }
@@ -121,7 +121,7 @@ export async function readAll(source: Source, options: { dimensions?: number; di
     await source.close();
   }
   const dimensions = checker.dimensions ?? 0;
-  const flat = new Float32Array(parts.length * dimensions);
+  const flat = options.integers ? new Float64Array(parts.length * dimensions) : new Float32Array(parts.length * dimensions);
   parts.forEach((p, i) => flat.set(p, i * dimensions));
   return { flat, rows: parts.length, dimensions, ids };
 }
