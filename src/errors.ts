@@ -8,7 +8,9 @@ export type AnnoyErrorCode =
   | 'CORRUPT_INDEX'
   | 'UNSUPPORTED_VERSION'
   | 'CAPACITY'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'QUEUE_FULL'
+  | 'WORKER_FAILED';
 
 export class AnnoyError extends Error {
   readonly code: AnnoyErrorCode;

@@ -3,3 +3,4 @@ export { Index, type SearchOptions, type SearchResult, type BatchResult, type Lo
 export { AnnoyError, type AnnoyErrorCode } from './errors.js';
 export { METRICS, type Metric } from './metric.js';
 export type { Vector } from './checks.js';
+export { IndexPool, type PoolOptions } from './pool/index-pool.js';

@@ -19,9 +19,12 @@ export interface WorkerSetup {
 export type WorkerRequest =
   | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number }
   | { id: number; op: 'item'; item: number; k: number; searchK: number }
-  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; searchK: number }
+  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number }
   | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number }
   | { id: number; op: 'crash'; how: 'exit' | 'throw' | 'trap' };
+
+/** A request before the pool numbers it. */
+export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
 
 export function workerMain(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

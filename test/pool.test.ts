@@ -1,0 +1,114 @@
+// IndexPool: real worker threads over one shared memory answer exactly as Index does, survive workers that
+// die under load, apply backpressure, and drain on close.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AnnoyError, IndexBuilder, IndexPool } from '../src/index.js';
+import { gloveSample } from './helpers.js';
+
+const glove = gloveSample();
+const index = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 11 }).addBatch(glove.vectors).build({ trees: 10 });
+const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-pool-'));
+const file = join(dir, 'glove.annoy');
+index.saveSync(file);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const crash = Symbol.for('annoy-wasm.crashWorker');
+const row = (i: number) => glove.vectors.subarray(i * 100, (i + 1) * 100);
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(AnnoyError);
+  expect((err as AnnoyError).code).toBe(code);
+}
+
+describe('IndexPool', () => {
+  it('answers exactly as Index: 2,000 searches, item searches and a batch, across 2 workers', async () => {
+    const pool = await IndexPool.open(file, { workers: 2 });
+    try {
+      expect([pool.workers, pool.size, pool.dimensions, pool.metric, pool.trees]).toEqual([2, index.size, 100, 'angular', 10]);
+      const searches = Array.from({ length: 1000 }, (_, i) => pool.search(row(i), 10, { searchK: 500 }));
+      const items = Array.from({ length: 1000 }, (_, i) => pool.searchItem(i + 1000, 5));
+      const got = await Promise.all(searches);
+      got.forEach((r, i) => expect(r).toEqual(index.search(row(i), 10, { searchK: 500 })));
+      (await Promise.all(items)).forEach((r, i) => expect(r).toEqual(index.searchItem(i + 1000, 5)));
+      expect(await pool.searchBatch(glove.queries, 10, { searchK: 1000 })).toEqual(index.searchBatch(glove.queries, 10, { searchK: 1000 }));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('opens from bytes too, and validates like Index', async () => {
+    const pool = await IndexPool.open(index.toBytes(), { workers: 1 });
+    expect((await pool.searchItem(7, 3)).ids).toEqual(index.searchItem(7, 3).ids);
+    await expectCode(pool.search([1, 2], 3), 'DIMENSION_MISMATCH');
+    await expectCode(pool.searchItem(10_000, 3), 'INVALID_ID');
+    await expectCode(pool.search(row(0), 0), 'INVALID_ARGUMENT');
+    await pool.close();
+    const bad = index.toBytes();
+    bad[bad.length - 20] ^= 4;
+    await expectCode(IndexPool.open(bad, { workers: 1 }), 'CORRUPT_INDEX');
+    await expectCode(IndexPool.open(file, { workers: 0 }), 'INVALID_ARGUMENT');
+  });
+
+  for (const how of ['exit', 'throw', 'trap'] as const) {
+    it(`loses no request when a worker dies under load (${how})`, async () => {
+      const pool = await IndexPool.open(file, { workers: 2 });
+      try {
+        const pending = Array.from({ length: 600 }, (_, i) => pool.searchItem(i, 10, { searchK: 300 }));
+        pool[crash](0, how);
+        const results = await Promise.all(pending);
+        results.forEach((r, i) => expect(r).toEqual(index.searchItem(i, 10, { searchK: 300 })));
+        expect(pool.restarts).toBe(1);
+        // the replacement answers correctly too
+        expect(await pool.search(row(42), 10)).toEqual(index.search(row(42), 10));
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  it('when every worker dies at once, each request is answered or rejected with WORKER_FAILED, none hangs', async () => {
+    const pool = await IndexPool.open(file, { workers: 2 });
+    try {
+      const pending = Array.from({ length: 600 }, (_, i) => pool.searchItem(i, 10, { searchK: 300 }));
+      pool[crash](0, 'trap');
+      pool[crash](1, 'exit');
+      setTimeout(() => pool[crash](0, 'throw'), 2);
+      const settled = await Promise.allSettled(pending);
+      let failed = 0;
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') expect(s.value).toEqual(index.searchItem(i, 10, { searchK: 300 }));
+        else {
+          failed++;
+          expect(s.reason).toBeInstanceOf(AnnoyError);
+          expect(s.reason.code).toBe('WORKER_FAILED');
+        }
+      });
+      expect(failed).toBeLessThanOrEqual(4); // only requests that met two dying workers (2 in flight per worker)
+      expect(await pool.search(row(1), 5)).toEqual(index.search(row(1), 5));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('rejects with QUEUE_FULL beyond maxQueue and answers the rest', async () => {
+    const pool = await IndexPool.open(file, { workers: 1, maxQueue: 5 });
+    const settled = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => pool.searchItem(i, 10)));
+    const full = settled.filter((s) => s.status === 'rejected');
+    expect(full.length).toBeGreaterThan(0);
+    for (const s of full) expect((s as PromiseRejectedResult).reason.code).toBe('QUEUE_FULL');
+    settled.forEach((s, i) => { if (s.status === 'fulfilled') expect(s.value).toEqual(index.searchItem(i, 10)); });
+    await pool.close();
+  });
+
+  it('close() drains in-flight work, then every call is CLOSED', async () => {
+    const pool = await IndexPool.open(file, { workers: 2 });
+    const pending = Array.from({ length: 200 }, (_, i) => pool.searchItem(i, 10));
+    const closing = pool.close();
+    await expectCode(pool.search(row(0), 1), 'CLOSED');
+    (await Promise.all(pending)).forEach((r, i) => expect(r).toEqual(index.searchItem(i, 10)));
+    await closing;
+    await expectCode(pool.searchBatch(glove.queries, 1), 'CLOSED');
+  });
+});
