@@ -262,6 +262,10 @@ describe('Annoy files that do not fit the claimed dimensions and metric are refu
       expect([what, refusal(bad, 16, 'euclidean')]).toEqual([what, expect.stringMatching(message)]);
     }
     expect(refusal(good.subarray(0, good.length - 10), 16, 'euclidean')).toMatch(/not a whole number of 80-byte nodes/);
+    // found by the loader fuzz (it answered NaN/Infinity): an item whose squared norm overflows float32
+    const one = new IndexBuilder({ dimensions: 3, metric: 'dot' }).add(0, [1, 2, 3]).build({ trees: 2 }).toAnnoyBytes();
+    new DataView(one.buffer).setFloat32(24, 3e19, true);
+    expect(refusal(one, 3, 'dot')).toMatch(/item 0's vector holds NaN, Infinity or a squared norm that overflows float32/);
     const dot = fixture('dot.ann').slice();
     dot[20] = 0; // item 0's "built" flag
     expect(refusal(dot, 16, 'dot')).toMatch(/"built" flag is 0/);

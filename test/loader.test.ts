@@ -116,6 +116,8 @@ describe('forged files (valid checksum, broken structure)', () => {
     ['a NaN in a plane', (b) => b.setFloat32(at(split, 16), NaN, true), /malformed/],
     ['an infinite offset', (b) => b.setFloat32(at(split, 12), Infinity, true), /malformed/],
     ['a NaN in an item vector', (b) => b.setFloat32(s.vectorsOffset + 3 * h.stride, NaN, true), /item 3/],
+    // found by the loader fuzz: finite values whose squared norm overflows float32 gave NaN/Infinity distances
+    ['a vector whose squared norm overflows float32', (b) => b.setFloat32(s.vectorsOffset + 2 * h.stride, 3e19, true), /item 2.*overflows/],
     ['non-zero vector padding', (b) => b.setFloat32(s.vectorsOffset + 2 * h.stride + 7 * 4, 1, true), /item 2/],
     ['a root out of range', (b) => b.setInt32(s.rootsOffset, h.nodeCount, true), /root of tree 0/],
     ['two roots sharing a tree', (b) => b.setInt32(s.rootsOffset + 4, b.getInt32(s.rootsOffset, true), true), /root of tree 1/],
