@@ -9,7 +9,7 @@ export {
   strideFor, slotOffset,
 } from './layout';
 export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
-export { search, itemDistance } from './search';
+export { search, itemDistance, queryDistance } from './search';
 export { validate, detail as validateDetail } from './validate';
 export { checksum } from './checksum';
 

@@ -150,3 +150,12 @@ export function itemDistance(file: usize, i: u32, j: u32): f32 {
   const aa: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(a, stride) : 0;
   return metrics.toUser(metric, metrics.distance(metric, a, b, stride, aa));
 }
+
+// The user-facing distance from the query in the slot's queryIn to item `id` (as search would report it).
+export function queryDistance(file: usize, slot: usize, id: u32): f32 {
+  const metric = hdr32(file, H_METRIC);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const q = prepareQuery(file, slot, -1);
+  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
+  return metrics.toUser(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq));
+}

@@ -103,6 +103,8 @@ export class Index {
   get trees(): number { return this.#h.trees; }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#s.fileBytes; }
+  /** The file's checksum (hex), as stored in its header and verified on load. */
+  get checksum(): string { return this.#h.checksum.toString(16); }
   /** The seed the index was built with. */
   get seed(): number { return this.#h.seed; }
   get closed(): boolean { return this.#core === null; }
@@ -184,6 +186,15 @@ export class Index {
     const out = new Float32Array(dims);
     for (let j = 0; j < dims; j++) out[j] = (this.#u32[(at >>> 2) + (j >>> 5)] >>> (j & 31)) & 1;
     return out;
+  }
+
+  /** The distance from `vector` to item `id`, as search would report it. */
+  distanceTo(vector: Vector, id: number): number {
+    const core = this.#live();
+    checkVector(vector, this.#h.dimensions, this.#h.metric);
+    const item = this.#checkItem(id);
+    this.#f32.set(vector, this.#queryIn);
+    return core.exports.queryDistance(core.base, this.#slot, item);
   }
 
   /** The distance between two stored items, as search reports it. */

@@ -1,11 +1,14 @@
 // IndexPool: one index in one shared WebAssembly.Memory, searched by N worker threads at once. The file is
 // read straight into the shared memory (no second copy); each worker instantiates the shared-memory module on
 // it and searches in its own scratch slot. Requests wait in a bounded queue; a worker that dies is replaced and
-// its in-flight requests are retried once on a healthy worker.
+// its in-flight requests are retried once on a healthy worker. A shard manifest (ShardedIndexBuilder) loads
+// one shared memory per shard; every worker searches every shard and the results are merged exactly.
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError, show } from '../errors.js';
 import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from '../checks.js';
-import { Index, INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type MemoryPlan, type SearchOptions, type SearchResult } from '../index-reader.js';
+import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type MemoryPlan, type SearchOptions, type SearchResult } from '../index-reader.js';
+import { loadShards, type Shard } from '../shards/sharded-index.js';
+import { mergeTopK } from '../shards/merge.js';
 import type { Metric } from '../metric.js';
 import { wasmModule } from '../runtime/wasm.js';
 import { startWorker, type RequestBody, type WorkerRequest } from '../runtime/worker.js';
@@ -19,13 +22,15 @@ export interface PoolOptions {
 
 type Job = WorkerRequest & { attempts: number; resolve(v: unknown): void; reject(e: unknown): void };
 
-interface Thread { worker: NodeWorker; slot: number; inFlight: Map<number, Job>; alive: boolean }
+interface Thread { worker: NodeWorker; slots: number[]; inFlight: Map<number, Job>; alive: boolean }
 
 /** Requests a worker holds at once: one being served, one waiting, so it never idles between messages. */
 const PER_WORKER = 2;
 
+type Part = SearchResult & { counts?: Uint32Array };
+
 export class IndexPool {
-  readonly #index: Index;
+  readonly #shards: Shard[];
   readonly #threads: Thread[] = [];
   readonly #queue: Job[] = [];
   readonly #maxQueue: number;
@@ -36,12 +41,12 @@ export class IndexPool {
   /** Workers started to replace dead ones (for monitoring). */
   restarts = 0;
 
-  private constructor(index: Index, maxQueue: number) {
-    this.#index = index;
+  private constructor(shards: Shard[], maxQueue: number) {
+    this.#shards = shards;
     this.#maxQueue = maxQueue;
   }
 
-  /** Loads the index (a path, bytes or an http(s) URL) into shared memory and starts the workers. */
+  /** Loads the index (a path, bytes, an http(s) URL, or a shard manifest .json) into shared memory and starts the workers. */
   static async open(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: PoolOptions): Promise<IndexPool> {
     const o = checkOptions(options, ['workers', 'maxQueue'], 'IndexPool');
     const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => { availableParallelism(): number } } }).process?.getBuiltinModule?.('node:os');
@@ -52,11 +57,12 @@ export class IndexPool {
       }
     }
     const plan: MemoryPlan = { shared: true, slots: 1 + (workers as number) };
-    let index: Index;
-    if (typeof source === 'string' && !/^https?:\/\//.test(source)) index = await loadFile(source, plan);
-    else if (typeof source === 'string' || source instanceof URL) index = await loadURL(source, plan);
-    else index = loadBytes(source, plan);
-    const pool = new IndexPool(index, maxQueue as number);
+    let shards: Shard[];
+    if (typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
+    else if (typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [{ index: await loadFile(source, plan), idOffset: 0 }];
+    else if (typeof source === 'string' || source instanceof URL) shards = [{ index: await loadURL(source, plan), idOffset: 0 }];
+    else shards = [{ index: loadBytes(source, plan), idOffset: 0 }];
+    const pool = new IndexPool(shards, maxQueue as number);
     try {
       await Promise.all(Array.from({ length: workers as number }, (_, w) => pool.#start(w)));
     } catch (e) {
@@ -66,24 +72,50 @@ export class IndexPool {
     return pool;
   }
 
-  get dimensions(): number { return this.#index.dimensions; }
-  get metric(): Metric { return this.#index.metric; }
-  get size(): number { return this.#index.size; }
-  get count(): number { return this.#index.count; }
-  get trees(): number { return this.#index.trees; }
-  get byteLength(): number { return this.#index.byteLength; }
+  get #first() { return this.#shards[0].index; }
+  get dimensions(): number { return this.#first.dimensions; }
+  get metric(): Metric { return this.#first.metric; }
+  /** Max id + 1 (over every shard). */
+  get size(): number { const last = this.#shards[this.#shards.length - 1]; return last.idOffset + last.index.size; }
+  get count(): number { return this.#shards.reduce((n, s) => n + s.index.count, 0); }
+  /** Trees of the (first) shard; every shard of one build has as many. */
+  get trees(): number { return this.#first.trees; }
+  get byteLength(): number { return this.#shards.reduce((n, s) => n + s.index.byteLength, 0); }
+  get shards(): number { return this.#shards.length; }
   get workers(): number { return this.#threads.length; }
   /** Requests waiting for a worker. */
   get queued(): number { return this.#queue.length; }
 
-  /** The main thread's view of the index (slot 0): getItem, distance and cheap calls need no worker. */
-  get index(): Index { return this.#index; }
+  /** The shard holding global id `id` and the id there (INVALID_ID for holes and ids out of range). */
+  #locate(id: number): { shard: Shard; local: number } {
+    checkId(id);
+    const shard = this.#shards.find((s) => id >= s.idOffset && id < s.idOffset + s.index.size);
+    if (!shard) throw new AnnoyError('INVALID_ID', `id ${id} is out of range: the index holds ids below ${this.size}`);
+    shard.index.getItem(id - shard.idOffset); // INVALID_ID for a hole, CLOSED after close()
+    return { shard, local: id - shard.idOffset };
+  }
+
+  /** A copy of the stored vector of `id` (answered on this thread: no worker needed). */
+  getItem(id: number): Float32Array {
+    this.#live();
+    const { shard, local } = this.#locate(id);
+    return shard.index.getItem(local);
+  }
+
+  /** The distance between two stored items, as search reports it. */
+  distance(i: number, j: number): number {
+    this.#live();
+    const a = this.#locate(i);
+    return a.shard.index.distanceTo(this.getItem(j), a.local);
+  }
 
   async #start(w: number): Promise<void> {
-    const { core, slot } = this.#index[INTERNALS]();
-    const at = slot(1 + w);
-    const worker = await startWorker({ module: wasmModule(true), memory: core.memory, base: core.base, slot: at });
-    const thread: Thread = { worker, slot: at, inFlight: new Map(), alive: true };
+    const slots = this.#shards.map((s) => {
+      const { core, slot } = s.index[INTERNALS]();
+      return { memory: core.memory, base: core.base, slot: slot(1 + w) };
+    });
+    const worker = await startWorker({ module: wasmModule(true), shards: slots });
+    const thread: Thread = { worker, slots: slots.map((s) => s.slot), inFlight: new Map(), alive: true };
     this.#threads[w] = thread;
     worker.on('message', (m: { id: number }) => {
       const job = thread.inFlight.get(m.id);
@@ -108,8 +140,10 @@ export class IndexPool {
     thread.inFlight.clear();
     this.#queue.unshift(...retry);
     // Replace it even while closing: close() drains the queue first, and waits for replacements to start.
-    const { core, slotBytes } = this.#index[INTERNALS]();
-    core.bytes.fill(0, thread.slot, thread.slot + slotBytes); // a query died mid-way: its visited bits are dirty
+    this.#shards.forEach((s, i) => { // a query died mid-way: its visited bits are dirty
+      const { core, slotBytes } = s.index[INTERNALS]();
+      core.bytes.fill(0, thread.slots[i], thread.slots[i] + slotBytes);
+    });
     this.restarts++;
     const starting = this.#start(w).then(() => this.#pump(), (e) => {
       for (const job of this.#queue.splice(0)) job.reject(new AnnoyError('WORKER_FAILED', `could not restart a worker: ${(e as Error).message}`));
@@ -146,50 +180,62 @@ export class IndexPool {
     if (this.#closing) throw new AnnoyError('CLOSED', 'this pool is closed');
   }
 
+  /** Per-shard hits with their id offsets, merged (one shard: its answer as it is). */
+  #merge(parts: Part[], k: number): SearchResult {
+    if (parts.length === 1) return { ids: parts[0].ids, distances: parts[0].distances };
+    return mergeTopK(this.metric, parts.map((p, i) => ({ ...p, idOffset: this.#shards[i].idOffset })), k);
+  }
+
   /** The k nearest items to `vector`, as Index.search answers it. */
   async search(vector: Vector, k: number, options?: SearchOptions): Promise<SearchResult> {
     this.#live();
-    const h = this.#index;
-    checkVector(vector, h.dimensions, h.metric);
+    checkVector(vector, this.dimensions, this.metric);
     checkK(k);
-    const searchK = checkSearchK(options, k, h.trees);
+    const searchK = checkSearchK(options, k, this.trees);
     const query = Float32Array.from(vector);
-    const { ids, distances } = await this.#submit<SearchResult>({ op: 'search', query, k: Math.min(k, h.count), searchK });
-    return { ids, distances };
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK });
+    return this.#merge(parts, k);
   }
 
   /** The k nearest items to item `id`. */
   async searchItem(id: number, k: number, options?: SearchOptions): Promise<SearchResult> {
     this.#live();
-    checkId(id);
-    this.#index.getItem(id); // the same INVALID_ID errors as Index.searchItem
+    const { local } = this.#locate(id);
+    if (this.#shards.length > 1) return this.search(this.getItem(id), k, options);
     checkK(k);
-    const searchK = checkSearchK(options, k, this.#index.trees);
-    const { ids, distances } = await this.#submit<SearchResult>({ op: 'item', item: id, k: Math.min(k, this.#index.count), searchK });
-    return { ids, distances };
+    const searchK = checkSearchK(options, k, this.trees);
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK });
+    return this.#merge(parts, k);
   }
 
   /** Searches every row of a flat batch, spread across the workers. */
   async searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): Promise<BatchResult> {
     this.#live();
-    const h = this.#index;
-    const rows = checkBatch(flat, h.dimensions, h.metric);
+    const dims = this.dimensions;
+    const rows = checkBatch(flat, dims, this.metric);
     checkK(k);
-    const searchK = checkSearchK(options, k, h.trees);
+    const searchK = checkSearchK(options, k, this.trees);
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
-    const parts: Promise<BatchResult>[] = [];
+    const pending: Promise<{ parts: Part[] }>[] = [];
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
-      const queries = all.slice(r * h.dimensions, (r + n) * h.dimensions);
-      parts.push(this.#submit<BatchResult>({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, h.count), searchK }));
+      const queries = all.slice(r * dims, (r + n) * dims);
+      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK }));
     }
-    const done = await Promise.all(parts);
-    const ids = new Uint32Array(rows * k), distances = new Float32Array(rows * k), counts = new Uint32Array(rows);
-    done.forEach((part, i) => {
-      ids.set(part.ids, i * chunk * k);
-      distances.set(part.distances, i * chunk * k);
-      counts.set(part.counts, i * chunk);
+    const done = await Promise.all(pending);
+    const ids = new Uint32Array(rows * k).fill(0xFFFFFFFF), distances = new Float32Array(rows * k).fill(NaN), counts = new Uint32Array(rows);
+    done.forEach(({ parts }, c) => {
+      const n = parts[0].counts!.length;
+      for (let r = 0; r < n; r++) {
+        const row = (c * chunk + r);
+        const hit = this.#merge(parts.map((p) => ({
+          ids: p.ids.subarray(r * k, r * k + p.counts![r]), distances: p.distances.subarray(r * k, r * k + p.counts![r]),
+        })), k);
+        ids.set(hit.ids, row * k);
+        distances.set(hit.distances, row * k);
+        counts[row] = hit.ids.length;
+      }
     });
     return { ids, distances, counts };
   }
@@ -208,7 +254,7 @@ export class IndexPool {
         t.alive = false;
         return t.worker.terminate();
       }));
-      this.#index.free();
+      for (const s of this.#shards) s.index.free();
     })();
     return this.#closing;
   }

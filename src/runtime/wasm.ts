@@ -18,6 +18,7 @@ export interface CoreExports {
   buildFailed: WebAssembly.Global;
   search(file: number, slot: number, fromItem: number, k: number, searchK: number): number;
   itemDistance(file: number, i: number, j: number): number;
+  queryDistance(file: number, slot: number, id: number): number;
   validate(file: number, slot: number): number;
   validateDetail: WebAssembly.Global;
   checksum(file: number, bytes: number): bigint;

@@ -7,11 +7,11 @@ import { AnnoyError } from '../errors.js';
 
 export interface WorkerSetup {
   module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  base: number;
-  /** search: this worker's scratch slot */
-  slot?: number;
-  /** build: the dot extras area and this worker's build scratch */
+  /** search: each shard's memory, file base and this worker's scratch slot there (one entry: a plain index) */
+  shards?: { memory: WebAssembly.Memory; base: number; slot: number }[];
+  /** build: the memory, file base, dot extras area and this worker's build scratch */
+  memory?: WebAssembly.Memory;
+  base?: number;
   extras?: number;
   scratch?: number;
 }
@@ -30,47 +30,52 @@ export function workerMain(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parentPort, workerData } = require('node:worker_threads');
   const setup = workerData;
-  const x = new WebAssembly.Instance(setup.module, { env: { memory: setup.memory } }).exports as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const f32 = new Float32Array(setup.memory.buffer);
-  const u32 = new Uint32Array(setup.memory.buffer);
-  const base = setup.base;
-  let queryIn = 0, outIds = 0, outDistances = 0;
-  if (setup.slot !== undefined) {
-    queryIn = (setup.slot + (x.slotOffset(base, 0) >>> 0)) >>> 2;
-    outIds = (setup.slot + (x.slotOffset(base, 2) >>> 0)) >>> 2;
-    outDistances = (setup.slot + (x.slotOffset(base, 3) >>> 0)) >>> 2;
-  } else {
-    x.beginBuild(base, setup.extras, setup.scratch);
-  }
-  parentPort.on('message', (m: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  const instantiate = (memory: WebAssembly.Memory): any => new WebAssembly.Instance(setup.module, { env: { memory } }).exports;
+  // One instance per shard, each on that shard's memory, searching in this worker's slot there.
+  const shards = (setup.shards ?? []).map((s: { memory: WebAssembly.Memory; base: number; slot: number }) => {
+    const x = instantiate(s.memory);
+    const part = (p: number) => (s.slot + (x.slotOffset(s.base, p) >>> 0)) >>> 2;
+    return { x, base: s.base, slot: s.slot, f32: new Float32Array(s.memory.buffer), u32: new Uint32Array(s.memory.buffer), queryIn: part(0), outIds: part(2), outDistances: part(3) };
+  });
+  const builder = setup.memory ? instantiate(setup.memory) : null;
+  if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
+  // Searches shard `s` for the query already in its queryIn (or for item `item`); returns the hit count.
+  const run = (s: any, item: number, k: number, searchK: number): number => s.x.search(s.base, s.slot, item, k, searchK) >>> 0;
+  parentPort.on('message', (m: any) => {
     if (m.op === 'search' || m.op === 'item') {
-      if (m.op === 'search') f32.set(m.query, queryIn);
-      const n = x.search(base, setup.slot, m.op === 'item' ? m.item : -1, m.k, m.searchK) >>> 0;
-      const ids = u32.slice(outIds, outIds + n);
-      const distances = f32.slice(outDistances, outDistances + n);
-      parentPort.postMessage({ id: m.id, ids, distances }, [ids.buffer, distances.buffer]);
+      const parts = shards.map((s: any) => {
+        if (m.op === 'search') s.f32.set(m.query, s.queryIn);
+        const n = run(s, m.op === 'item' ? m.item : -1, m.k, m.searchK);
+        return { ids: s.u32.slice(s.outIds, s.outIds + n), distances: s.f32.slice(s.outDistances, s.outDistances + n) };
+      });
+      parentPort.postMessage({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
     } else if (m.op === 'batch') {
       const dims = m.queries.length / m.rows;
-      const ids = new Uint32Array(m.rows * m.k).fill(0xFFFFFFFF);
-      const distances = new Float32Array(m.rows * m.k).fill(NaN);
-      const counts = new Uint32Array(m.rows);
-      for (let r = 0; r < m.rows; r++) {
-        f32.set(m.queries.subarray(r * dims, (r + 1) * dims), queryIn);
-        const n = x.search(base, setup.slot, -1, m.kEffective, m.searchK) >>> 0;
-        ids.set(u32.subarray(outIds, outIds + n), r * m.k);
-        distances.set(f32.subarray(outDistances, outDistances + n), r * m.k);
-        counts[r] = n;
-      }
-      parentPort.postMessage({ id: m.id, ids, distances, counts }, [ids.buffer, distances.buffer, counts.buffer]);
+      const parts = shards.map((s: any) => {
+        const ids = new Uint32Array(m.rows * m.k).fill(0xFFFFFFFF);
+        const distances = new Float32Array(m.rows * m.k).fill(NaN);
+        const counts = new Uint32Array(m.rows);
+        for (let r = 0; r < m.rows; r++) {
+          s.f32.set(m.queries.subarray(r * dims, (r + 1) * dims), s.queryIn);
+          const n = run(s, -1, m.kEffective, m.searchK);
+          ids.set(s.u32.subarray(s.outIds, s.outIds + n), r * m.k);
+          distances.set(s.f32.subarray(s.outDistances, s.outDistances + n), r * m.k);
+          counts[r] = n;
+        }
+        return { ids, distances, counts };
+      });
+      parentPort.postMessage({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
     } else if (m.op === 'build') {
-      const root = x.buildTree(base, m.seed, m.tree, m.nodes, m.end);
-      parentPort.postMessage({ id: m.id, root, nodes: x.builtNodes.value >>> 0, failed: Boolean(x.buildFailed.value) });
+      const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
+      parentPort.postMessage({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
     } else if (m.op === 'crash') {
       if (m.how === 'exit') process.exit(3);
-      if (m.how === 'trap') x.search(base, 0xFFFFFFF0, -1, 1, 1);
+      if (m.how === 'trap') shards[0].x.search(shards[0].base, 0xFFFFFFF0, -1, 1, 1);
       throw new Error('worker crash requested by a test');
     }
   });
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   parentPort.postMessage({ ready: true });
 }
 

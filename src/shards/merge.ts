@@ -1,0 +1,17 @@
+// Merging per-shard top-k lists into one exact top-k: order by the returned distance (dot: largest first),
+// ties by the smaller global id, as one index orders its own results.
+import type { Metric } from '../metric.js';
+import type { SearchResult } from '../index-reader.js';
+
+export interface ShardHits extends SearchResult { idOffset: number }
+
+export function mergeTopK(metric: Metric, parts: ShardHits[], k: number): SearchResult {
+  const sign = metric === 'dot' ? -1 : 1;
+  const hits: { id: number; d: number }[] = [];
+  for (const p of parts) for (let i = 0; i < p.ids.length; i++) hits.push({ id: p.ids[i] + p.idOffset, d: p.distances[i] });
+  hits.sort((a, b) => sign * (a.d - b.d) || a.id - b.id);
+  const n = Math.min(k, hits.length);
+  const ids = new Uint32Array(n), distances = new Float32Array(n);
+  for (let i = 0; i < n; i++) { ids[i] = hits[i].id; distances[i] = hits[i].d; }
+  return { ids, distances };
+}

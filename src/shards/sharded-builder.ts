@@ -1,0 +1,114 @@
+// ShardedIndexBuilder: for item sets larger than one wasm memory (4 GiB). Ids are split into consecutive ranges
+// of `shardSize`; each range is its own IndexBuilder (its own memory), built and saved one after another as an
+// ordinary index file, plus a manifest (manifest.ts) that IndexPool and openShards read.
+import { AnnoyError, show } from '../errors.js';
+import { IndexBuilder, type BuildProgress } from '../builder.js';
+import { checkBatch, checkId, checkOptions, type Vector } from '../checks.js';
+import { strideFor } from '../format/layout.js';
+import { metricCode, type Metric } from '../metric.js';
+import { nodeFs, writeFileAtomic } from '../runtime/node-fs.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from './manifest.js';
+
+export interface ShardedBuilderOptions {
+  dimensions: number;
+  metric: Metric;
+  seed?: number;
+  /** Ids per shard. Default: as many as take 1 GiB of vectors, leaving room for the forest in 4 GiB. */
+  shardSize?: number;
+}
+
+export interface ShardedSaveOptions {
+  trees?: number;
+  /** Worker threads per shard build (IndexBuilder.buildAsync). */
+  jobs?: number;
+  onProgress?: (progress: BuildProgress & { shard: number; shards: number }) => void;
+}
+
+export class ShardedIndexBuilder {
+  readonly dimensions: number;
+  readonly metric: Metric;
+  readonly seed: number;
+  readonly shardSize: number;
+  readonly #shards: (IndexBuilder | undefined)[] = [];
+  #saved = false;
+
+  constructor(options: ShardedBuilderOptions) {
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'shardSize'], 'ShardedIndexBuilder');
+    metricCode(o.metric);
+    const probe = new IndexBuilder({ dimensions: o.dimensions as number, metric: o.metric as Metric, seed: o.seed as number | undefined });
+    this.dimensions = probe.dimensions;
+    this.metric = probe.metric;
+    this.seed = probe.seed;
+    const { shardSize = Math.max(1, Math.floor(2 ** 30 / strideFor(this.metric, this.dimensions))) } = o;
+    if (typeof shardSize !== 'number' || !Number.isInteger(shardSize) || shardSize < 1 || shardSize > 2 ** 31 - 1) {
+      throw new AnnoyError('INVALID_ARGUMENT', `shardSize ${show(shardSize)} is not an integer in [1, 2^31 - 1)`);
+    }
+    this.shardSize = shardSize;
+  }
+
+  /** Max id + 1 over every shard. */
+  get size(): number {
+    for (let s = this.#shards.length - 1; s >= 0; s--) {
+      const b = this.#shards[s];
+      if (b && b.size > 0) return s * this.shardSize + b.size;
+    }
+    return 0;
+  }
+
+  #shard(id: number): IndexBuilder {
+    if (this.#saved) throw new AnnoyError('INVALID_STATE', 'this builder has already saved its shards; start a new ShardedIndexBuilder');
+    const s = Math.floor(id / this.shardSize);
+    return (this.#shards[s] ??= new IndexBuilder({ dimensions: this.dimensions, metric: this.metric, seed: this.seed }));
+  }
+
+  add(id: number, vector: Vector): this {
+    checkId(id);
+    this.#shard(id).add(id % this.shardSize, vector);
+    return this;
+  }
+
+  /** Rows of a flat array; ids default to size, size + 1, ... Checked whole before any row is added. */
+  addBatch(flat: Float32Array | ArrayLike<number>, ids?: ArrayLike<number>): this {
+    const rows = checkBatch(flat, this.dimensions, this.metric);
+    const first = this.size;
+    const idOf = (r: number) => (ids ? checkId(ids[r], `ids[${r}]`) : checkId(first + r, 'id'));
+    if (ids && ids.length !== rows) throw new AnnoyError('INVALID_ARGUMENT', `ids has ${ids.length} entries but the batch has ${rows} rows`);
+    for (let r = 0; r < rows; r++) idOf(r);
+    const d = this.dimensions;
+    for (let r = 0; r < rows; r++) {
+      const id = idOf(r);
+      this.#shard(id).add(id % this.shardSize, flat instanceof Float32Array ? flat.subarray(r * d, (r + 1) * d) : Array.from({ length: d }, (_, j) => flat[r * d + j]));
+    }
+    return this;
+  }
+
+  /**
+   * Builds every shard in turn, writing `dir`/shard-NNNN.annoy and `dir`/manifest.json (each atomically);
+   * returns the manifest's path. Each shard's memory is released once its file is written.
+   */
+  async save(dir: string, options?: ShardedSaveOptions): Promise<string> {
+    const o = checkOptions(options, ['trees', 'jobs', 'onProgress'], 'save');
+    if (this.#saved) throw new AnnoyError('INVALID_STATE', 'this builder has already saved its shards');
+    const fs = nodeFs();
+    fs.mkdirSync(dir, { recursive: true });
+    const used = this.#shards.map((b, s) => ({ b, s })).filter((x): x is { b: IndexBuilder; s: number } => x.b !== undefined && x.b.count > 0);
+    if (used.length === 0) throw new AnnoyError('INVALID_STATE', 'no items were added');
+    this.#saved = true;
+    const manifest: Manifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, metric: this.metric, dimensions: this.dimensions, shards: [] };
+    for (const [n, { b, s }] of used.entries()) {
+      const onProgress = o.onProgress as ShardedSaveOptions['onProgress'];
+      const index = await b.buildAsync({
+        trees: o.trees as number | undefined, jobs: o.jobs as number | undefined,
+        onProgress: onProgress && ((p) => onProgress({ ...p, shard: n, shards: used.length })),
+      });
+      const file = `shard-${String(s).padStart(4, '0')}.annoy`;
+      index.saveSync(`${dir}/${file}`);
+      manifest.shards.push({ file, idOffset: s * this.shardSize, size: index.size, checksum: index.checksum });
+      index.free();
+      this.#shards[s] = undefined;
+    }
+    const path = `${dir}/manifest.json`;
+    writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    return path;
+  }
+}
