@@ -48,7 +48,7 @@ const PRIVATE: MemoryPlan = { shared: false, slots: 1 };
 
 /** Internal access for IndexPool: the core and the scratch slots after the file (slot 0 is this thread's). */
 export const INTERNALS = Symbol('annoy-wasm internals');
-export interface Internals { core: Core; slot(i: number): number; slotBytes: number; slots: number }
+export interface Internals { core: Core; slot(i: number): number; slotBytes: number; slots: number; resetSlot(i: number): void }
 
 export class Index {
   #core: Core | null;
@@ -85,13 +85,25 @@ export class Index {
     const slot = align64(core.base + sectionsFor(header).fileBytes);
     const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
     core.ensure(slot + slots * slotBytes, `this index with ${slots} scratch slots of ${slotBytes} bytes`);
-    core.bytes.fill(0, slot, slot + slots * slotBytes);
-    return new Index(core, header, slot, slotBytes, slots);
+    const index = new Index(core, header, slot, slotBytes, slots);
+    for (let i = 0; i < slots; i++) index.#resetSlot(i);
+    return index;
+  }
+
+  /**
+   * Readies slot i for a query: only its visited bitmap must be zero (everything else is written before it is
+   * read). Zeroing whole slots would make every page of them resident in the process for nothing.
+   */
+  #resetSlot(i: number): void {
+    const core = this.#core!;
+    const at = this.#slot + i * this.#slotBytes;
+    const from = core.exports.slotOffset(core.base, SLOT.VISITED) >>> 0, to = core.exports.slotOffset(core.base, SLOT.CANDIDATES) >>> 0;
+    core.bytes.fill(0, at + from, at + to);
   }
 
   [INTERNALS](): Internals {
     const core = this.#live();
-    return { core, slot: (i) => this.#slot + i * this.#slotBytes, slotBytes: this.#slotBytes, slots: this.#slots };
+    return { core, slot: (i) => this.#slot + i * this.#slotBytes, slotBytes: this.#slotBytes, slots: this.#slots, resetSlot: (i) => this.#resetSlot(i) };
   }
 
   get dimensions(): number { return this.#h.dimensions; }

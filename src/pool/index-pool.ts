@@ -140,10 +140,7 @@ export class IndexPool {
     thread.inFlight.clear();
     this.#queue.unshift(...retry);
     // Replace it even while closing: close() drains the queue first, and waits for replacements to start.
-    this.#shards.forEach((s, i) => { // a query died mid-way: its visited bits are dirty
-      const { core, slotBytes } = s.index[INTERNALS]();
-      core.bytes.fill(0, thread.slots[i], thread.slots[i] + slotBytes);
-    });
+    for (const s of this.#shards) s.index[INTERNALS]().resetSlot(1 + w); // a query died mid-way: its visited bits are dirty
     this.restarts++;
     const starting = this.#start(w).then(() => this.#pump(), (e) => {
       for (const job of this.#queue.splice(0)) job.reject(new AnnoyError('WORKER_FAILED', `could not restart a worker: ${(e as Error).message}`));

@@ -53,7 +53,7 @@ export function canShareMemory(): boolean {
 }
 
 /** Slot parts, as assembly/layout.ts numbers them. */
-export const SLOT = { QUERY_IN: 0, OUT_IDS: 2, OUT_DISTANCES: 3, END: 8 } as const;
+export const SLOT = { QUERY_IN: 0, OUT_IDS: 2, OUT_DISTANCES: 3, VISITED: 4, CANDIDATES: 5, END: 8 } as const;
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
