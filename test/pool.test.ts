@@ -112,3 +112,18 @@ describe('IndexPool', () => {
     await expectCode(pool.searchBatch(glove.queries, 1), 'CLOSED');
   });
 });
+
+describe('IndexPool over an Annoy file', () => {
+  it('answers as Index does on the same .ann file', async () => {
+    const path = new URL('./fixtures/annoy/angular.ann', import.meta.url).pathname;
+    const shape = { format: 'annoy' as const, dimensions: 16, metric: 'angular' as const };
+    const { Index } = await import('../src/index.js');
+    const single = Index.openSync(path, shape);
+    const pool = await IndexPool.open(path, { workers: 2, ...shape });
+    try {
+      for (let id = 0; id < 50; id++) expect(await pool.searchItem(id, 10)).toEqual(single.searchItem(id, 10));
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -6,14 +6,14 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError, show } from '../errors.js';
 import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from '../checks.js';
-import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type MemoryPlan, type SearchOptions, type SearchResult } from '../index-reader.js';
+import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type LoadOptions, type MemoryPlan, type SearchOptions, type SearchResult } from '../index-reader.js';
 import { loadShards, type Shard } from '../shards/sharded-index.js';
 import { mergeTopK } from '../shards/merge.js';
 import type { Metric } from '../metric.js';
 import { wasmModule } from '../runtime/wasm.js';
 import { startWorker, type RequestBody, type WorkerRequest } from '../runtime/worker.js';
 
-export interface PoolOptions {
+export interface PoolOptions extends LoadOptions {
   /** Worker threads (default: the machine's available parallelism, at most 8). */
   workers?: number;
   /** Requests that may wait for a worker; one more is rejected with QUEUE_FULL (default 10,000). */
@@ -46,9 +46,13 @@ export class IndexPool {
     this.#maxQueue = maxQueue;
   }
 
-  /** Loads the index (a path, bytes, an http(s) URL, or a shard manifest .json) into shared memory and starts the workers. */
+  /**
+   * Loads the index (a path, bytes, an http(s) URL, or a shard manifest .json) into shared memory and starts the
+   * workers. An Annoy .ann file takes { format: 'annoy', dimensions, metric }, as Index.open does.
+   */
   static async open(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: PoolOptions): Promise<IndexPool> {
-    const o = checkOptions(options, ['workers', 'maxQueue'], 'IndexPool');
+    const o = checkOptions(options, ['workers', 'maxQueue', 'format', 'dimensions', 'metric'], 'IndexPool');
+    const load: LoadOptions | undefined = o.format === undefined ? undefined : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric };
     const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => { availableParallelism(): number } } }).process?.getBuiltinModule?.('node:os');
     const { workers = Math.min(8, os?.availableParallelism() ?? 2), maxQueue = 10_000 } = o;
     for (const [name, value, max] of [['workers', workers, 256], ['maxQueue', maxQueue, 2 ** 31]] as const) {
@@ -59,9 +63,9 @@ export class IndexPool {
     const plan: MemoryPlan = { shared: true, slots: 1 + (workers as number) };
     let shards: Shard[];
     if (typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
-    else if (typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [{ index: await loadFile(source, plan), idOffset: 0 }];
-    else if (typeof source === 'string' || source instanceof URL) shards = [{ index: await loadURL(source, plan), idOffset: 0 }];
-    else shards = [{ index: loadBytes(source, plan), idOffset: 0 }];
+    else if (typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [{ index: await loadFile(source, plan, load), idOffset: 0 }];
+    else if (typeof source === 'string' || source instanceof URL) shards = [{ index: await loadURL(source, plan, load), idOffset: 0 }];
+    else shards = [{ index: loadBytes(source, plan, load), idOffset: 0 }];
     const pool = new IndexPool(shards, maxQueue as number);
     try {
       await Promise.all(Array.from({ length: workers as number }, (_, w) => pool.#start(w)));
