@@ -10,7 +10,8 @@ export type AnnoyErrorCode =
   | 'CAPACITY'
   | 'CLOSED'
   | 'QUEUE_FULL'
-  | 'WORKER_FAILED';
+  | 'WORKER_FAILED'
+  | 'FETCH_FAILED';
 
 export class AnnoyError extends Error {
   readonly code: AnnoyErrorCode;

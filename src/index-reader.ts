@@ -4,10 +4,10 @@
 // (format/annoy.ts) and back on the way out.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, readHeader, sectionsFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, checkHeader, readHeader, sectionsFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { readAnnoy, writeAnnoy } from './format/annoy.js';
 import { metricCode, type Metric } from './metric.js';
-import { Core, SLOT } from './runtime/wasm.js';
+import { Core, SLOT, compile } from './runtime/wasm.js';
 import { CHUNK_BYTES, nodeFs, writeFileAtomic, writeFileAtomicAsync } from './runtime/node-fs.js';
 
 export interface SearchOptions {
@@ -29,6 +29,14 @@ export interface LoadOptions {
   dimensions?: number;
   /** Annoy files: the metric the index was built with. */
   metric?: Metric;
+}
+/** Bytes of a download so far, and in all when known (from the file's header, or the Content-Length). */
+export interface LoadProgress { loaded: number; total: number | undefined }
+export interface URLLoadOptions extends LoadOptions {
+  /** Called as the body streams in (once per chunk), and once at the end with loaded === total. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Aborts the download (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
@@ -288,8 +296,11 @@ export class Index {
     return loadFile(path, PRIVATE, options);
   }
 
-  /** Fetches an index over HTTP(S) (browsers and Node). */
-  static async fromURL(url: string | URL, options?: LoadOptions): Promise<Index> {
+  /**
+   * Fetches an index over HTTP(S) (browsers and Node), streaming the body straight into wasm memory: one copy,
+   * then the same checks as fromBytes (header first, then checksum and structure).
+   */
+  static async fromURL(url: string | URL, options?: URLLoadOptions): Promise<Index> {
     return loadURL(url, PRIVATE, options);
   }
 }
@@ -329,11 +340,112 @@ export async function loadFile(path: string, plan: MemoryPlan, options?: LoadOpt
   }
 }
 
-export async function loadURL(url: string | URL, plan: MemoryPlan, options?: LoadOptions): Promise<Index> {
-  checkLoadOptions(options);
-  const response = await fetch(url);
-  if (!response.ok) throw new AnnoyError('INVALID_ARGUMENT', `fetching ${String(url)} failed: HTTP ${response.status}`);
-  return loadBytes(new Uint8Array(await response.arrayBuffer()), plan, options);
+/**
+ * Streams an HTTP body into wasm memory. The header comes first and is checked on its own; it says how long the
+ * file is. When the Content-Length can be trusted (no content encoding) and agrees, the memory is reserved once;
+ * otherwise it grows with the bytes received (at most twice what arrived), so a lying header allocates nothing.
+ */
+export async function loadURL(url: string | URL, plan: MemoryPlan, options?: URLLoadOptions): Promise<Index> {
+  const { onProgress, signal, ...rest } = checkOptions(options, ['format', 'dimensions', 'metric', 'onProgress', 'signal'], 'load');
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
+  const annoy = checkLoadOptions(rest);
+  await compile(plan.shared);
+  let response: Response;
+  try {
+    response = await fetch(url, signal === undefined ? undefined : { signal: signal as AbortSignal });
+  } catch (e) {
+    throw fetchFailed(url, e, signal as AbortSignal | undefined);
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new AnnoyError('FETCH_FAILED', `fetching ${String(url)} failed: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+  }
+  const progress = onProgress as ((p: LoadProgress) => void) | undefined;
+  const encoded = (response.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+  const header = response.headers.get('content-length');
+  const length = !encoded && header !== null && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+  const reader = response.body?.getReader();
+  const next = async (): Promise<Uint8Array | undefined> => {
+    if (!reader) return undefined;
+    try {
+      const { done, value } = await reader.read();
+      return done ? undefined : value;
+    } catch (e) {
+      throw fetchFailed(url, e, signal as AbortSignal | undefined);
+    }
+  };
+  try {
+    if (annoy) return loadAnnoy(await readAll(next, length, progress), annoy, plan);
+    return await streamInto(url, next, length, plan, progress);
+  } catch (e) {
+    await reader?.cancel().catch(() => {});
+    throw e;
+  }
+}
+
+function fetchFailed(url: string | URL, e: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason ?? e;
+  const cause = (e as { cause?: { message?: string } })?.cause?.message;
+  return new AnnoyError('FETCH_FAILED', `fetching ${String(url)} failed: ${(e as Error)?.message ?? String(e)}${cause ? ` (${cause})` : ''}`);
+}
+
+/** A whole body (Annoy files are converted whole). */
+async function readAll(next: () => Promise<Uint8Array | undefined>, length: number | undefined, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array> {
+  let buffer = new Uint8Array(length ?? 1 << 16), loaded = 0;
+  for (let chunk; (chunk = await next());) {
+    if (loaded + chunk.length > buffer.length) {
+      const bigger = new Uint8Array(Math.max(loaded + chunk.length, buffer.length * 2));
+      bigger.set(buffer.subarray(0, loaded));
+      buffer = bigger;
+    }
+    buffer.set(chunk, loaded);
+    loaded += chunk.length;
+    onProgress?.({ loaded, total: length });
+  }
+  onProgress?.({ loaded, total: loaded });
+  return buffer.subarray(0, loaded);
+}
+
+async function streamInto(url: string | URL, next: () => Promise<Uint8Array | undefined>, length: number | undefined, plan: MemoryPlan, onProgress?: (p: LoadProgress) => void): Promise<Index> {
+  // The header first: it may arrive in pieces.
+  const head = new Uint8Array(HEADER_BYTES);
+  let headBytes = 0, rest: Uint8Array | undefined;
+  while (headBytes < HEADER_BYTES) {
+    const chunk = await next();
+    if (!chunk) break;
+    const take = Math.min(chunk.length, HEADER_BYTES - headBytes);
+    head.set(chunk.subarray(0, take), headBytes);
+    headBytes += take;
+    if (take < chunk.length) rest = chunk.subarray(take);
+  }
+  if (headBytes < HEADER_BYTES) readHeader(head.subarray(0, headBytes), headBytes); // throws: truncated
+  const header = checkHeader(head);
+  const fileBytes = sectionsFor(header).fileBytes;
+  if (length !== undefined && length !== fileBytes) readHeader(head, length); // throws: truncated or trailing bytes
+  const core = new Core(HEADER_BYTES, plan.shared);
+  const base = core.base;
+  core.bytes.set(head, base); // slotOffset reads the header
+  const slot = align64(base + fileBytes);
+  const slotBytes = align64(core.exports.slotOffset(base, SLOT.END) >>> 0);
+  const reserve = (end: number) => core.ensure(end, `this ${fileBytes}-byte index with ${plan.slots} scratch slots`);
+  if (length !== undefined) reserve(slot + plan.slots * slotBytes);
+  let memory = core.bytes, loaded = headBytes;
+  onProgress?.({ loaded, total: fileBytes });
+  for (let chunk = rest ?? await next(); chunk; chunk = await next()) {
+    if (loaded + chunk.length > fileBytes) readHeader(head, loaded + chunk.length); // throws: trailing bytes
+    if (base + loaded + chunk.length > memory.length) {
+      reserve(base + Math.min(fileBytes, Math.max(2 * loaded, loaded + chunk.length)));
+      memory = core.bytes;
+    }
+    memory.set(chunk, base + loaded);
+    loaded += chunk.length;
+    onProgress?.({ loaded, total: fileBytes });
+  }
+  if (loaded !== fileBytes) {
+    throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${String(url)} ended after ${loaded} of the ${fileBytes} bytes its header describes (truncated)`);
+  }
+  reserve(slot + plan.slots * slotBytes);
+  return verify(core, header, fileBytes, plan);
 }
 
 interface AnnoyShape { dimensions: number; metric: Metric }
@@ -397,17 +509,21 @@ function load(fileBytes: number, head: Uint8Array, plan: MemoryPlan, fill: (dest
   const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
   core.ensure(slot + plan.slots * slotBytes, `this ${fileBytes}-byte index with ${plan.slots} scratch slots`);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
-  const finish = () => {
-    const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
-    if (sum !== header.checksum) {
-      throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: checksum mismatch (stored ${header.checksum.toString(16)}, computed ${sum.toString(16)}): the file is damaged`);
-    }
-    const problem = core.exports.validate(core.base, slot);
-    if (problem !== 0) {
-      const detail = (core.exports.validateDetail.value as number) >>> 0;
-      throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${STRUCTURE_PROBLEMS[problem]?.(detail) ?? `structure check ${problem} failed`}`);
-    }
-    return Index.fromCore(core, header, plan.slots);
-  };
+  const finish = () => verify(core, header, fileBytes, plan);
   return afterFill ? afterFill().then(finish) : finish();
+}
+
+/** The checks after the copy: checksum, then structure; then the Index, its scratch slots reserved. */
+function verify(core: Core, header: Header, fileBytes: number, plan: MemoryPlan): Index {
+  const slot = align64(core.base + fileBytes);
+  const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
+  if (sum !== header.checksum) {
+    throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: checksum mismatch (stored ${header.checksum.toString(16)}, computed ${sum.toString(16)}): the file is damaged`);
+  }
+  const problem = core.exports.validate(core.base, slot);
+  if (problem !== 0) {
+    const detail = (core.exports.validateDetail.value as number) >>> 0;
+    throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${STRUCTURE_PROBLEMS[problem]?.(detail) ?? `structure check ${problem} failed`}`);
+  }
+  return Index.fromCore(core, header, plan.slots);
 }

@@ -1,5 +1,6 @@
 export { IndexBuilder, type BuilderOptions, type BuildOptions, type BuildProgress } from './builder.js';
-export { Index, type SearchOptions, type SearchResult, type BatchResult, type LoadOptions } from './index-reader.js';
+export { Index, type SearchOptions, type SearchResult, type BatchResult, type LoadOptions, type URLLoadOptions, type LoadProgress } from './index-reader.js';
+export { init, type InitOptions, type WasmSource } from './runtime/wasm.js';
 export { AnnoyError, type AnnoyErrorCode } from './errors.js';
 export { METRICS, type Metric } from './metric.js';
 export type { Vector } from './checks.js';

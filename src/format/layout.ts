@@ -92,6 +92,19 @@ export function readHeader(head: Uint8Array, fileBytes: number): Header {
   if (fileBytes < HEADER_BYTES || head.length < HEADER_BYTES) {
     throw corrupt(`${fileBytes} bytes is shorter than the ${HEADER_BYTES}-byte header (truncated?)`);
   }
+  const h = checkHeader(head);
+  const s = sectionsFor(h);
+  if (s.fileBytes !== fileBytes) {
+    throw corrupt(`the header describes ${s.fileBytes} bytes but there are ${fileBytes} (${fileBytes < s.fileBytes ? 'truncated' : 'trailing bytes'})`);
+  }
+  return h;
+}
+
+/**
+ * Checks a header's fields against each other, before the file's length is known (a download streams in);
+ * sectionsFor(h).fileBytes is then the length the file must have.
+ */
+export function checkHeader(head: Uint8Array): Header {
   const dv = new DataView(head.buffer, head.byteOffset, HEADER_BYTES);
   const magic = String.fromCharCode(...head.subarray(0, 8));
   if (magic !== MAGIC) throw corrupt(`bad magic ${JSON.stringify(magic)}, expected ${JSON.stringify(MAGIC)} (is it an Annoy .ann file? open it with { format: 'annoy' })`);
@@ -135,9 +148,6 @@ export function readHeader(head: Uint8Array, fileBytes: number): Header {
   for (const [name, offset, expected] of fields) {
     const got = u64(offset);
     if (got !== BigInt(expected)) throw corrupt(`${name} ${got} does not match the counts in the header (expected ${expected})`);
-  }
-  if (s.fileBytes !== fileBytes) {
-    throw corrupt(`the header describes ${s.fileBytes} bytes but there are ${fileBytes} (${fileBytes < s.fileBytes ? 'truncated' : 'trailing bytes'})`);
   }
   return h;
 }

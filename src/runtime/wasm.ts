@@ -1,6 +1,7 @@
 // Instantiates the core on a memory the host owns. No loader library: @assemblyscript/loader cannot use an
 // imported memory, and the core's API is plain numbers (pointers into that memory), so this file is all it takes.
-import { AnnoyError } from '../errors.js';
+import { AnnoyError, show } from '../errors.js';
+import { checkOptions } from '../checks.js';
 import { MAX_MEMORY } from '../format/layout.js';
 import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
 
@@ -41,8 +42,96 @@ let plainModule: WebAssembly.Module | undefined;
 let sharedModule: WebAssembly.Module | undefined;
 /** The build for private memory, or the one for a SharedArrayBuffer-backed memory (a module accepts only its kind). */
 export function wasmModule(shared: boolean): WebAssembly.Module {
-  if (shared) return (sharedModule ??= new WebAssembly.Module(decodeBase64(SHARED_WASM)));
-  return (plainModule ??= new WebAssembly.Module(decodeBase64(PLAIN_WASM)));
+  if (shared) return (sharedModule ??= compileSync(SHARED_WASM));
+  return (plainModule ??= compileSync(PLAIN_WASM));
+}
+
+function compileSync(b64: string): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(decodeBase64(b64));
+  } catch (e) {
+    // Chrome has refused synchronous compiles of more than 4 KB on a page's main thread.
+    throw new AnnoyError('INVALID_STATE', `could not compile the wasm synchronously here (${(e as Error).message}): call \`await init()\` once before building or loading an index`);
+  }
+}
+
+/** Where init() takes a build from: its URL, its bytes, a fetch Response (or its promise), or a compiled module. */
+export type WasmSource = string | URL | Uint8Array | ArrayBuffer | Response | PromiseLike<Response> | WebAssembly.Module;
+export interface InitOptions {
+  /** The plain build (build/annoy.wasm); default: the copy embedded in this package. */
+  wasm?: WasmSource;
+  /** The shared-memory build (build/annoy-shared.wasm); default: the embedded copy. */
+  sharedWasm?: WasmSource;
+}
+
+/**
+ * Compiles the wasm asynchronously, off the page's main thread (browsers), from the embedded copies or from
+ * `wasm` / `sharedWasm`. Needed once before the synchronous API (IndexBuilder, Index.fromBytes) on a browser's
+ * main thread; Index.fromURL and IndexPool.open call it themselves; Node never needs it.
+ */
+export async function init(options?: InitOptions): Promise<void> {
+  const o = checkOptions(options, ['wasm', 'sharedWasm'], 'init') as InitOptions;
+  const [plain, shared] = await Promise.all([
+    o.wasm !== undefined ? compileFrom(o.wasm, false) : plainModule ?? WebAssembly.compile(decodeBase64(PLAIN_WASM)),
+    o.sharedWasm !== undefined ? compileFrom(o.sharedWasm, true)
+      : sharedModule ?? (canShareMemory() ? WebAssembly.compile(decodeBase64(SHARED_WASM)) : undefined),
+  ]);
+  plainModule = plain;
+  sharedModule = shared;
+}
+
+/** Compiles one build asynchronously if it is not compiled yet (what every async loader does first). */
+export async function compile(shared: boolean): Promise<WebAssembly.Module> {
+  if (shared) return (sharedModule ??= await WebAssembly.compile(decodeBase64(SHARED_WASM)));
+  return (plainModule ??= await WebAssembly.compile(decodeBase64(PLAIN_WASM)));
+}
+
+async function compileFrom(source: WasmSource, shared: boolean): Promise<WebAssembly.Module> {
+  const which = shared ? 'sharedWasm' : 'wasm';
+  let module: WebAssembly.Module;
+  try {
+    if (source instanceof WebAssembly.Module) module = source;
+    else if (source instanceof Uint8Array || source instanceof ArrayBuffer) module = await WebAssembly.compile(source as BufferSource);
+    else if (typeof source === 'string' || source instanceof URL) module = await compileResponse(fetchWasm(source));
+    else if (typeof (source as PromiseLike<Response>).then === 'function' || typeof Response !== 'undefined' && source instanceof Response) {
+      module = await compileResponse(Promise.resolve(source as Response | PromiseLike<Response>));
+    } else throw new AnnoyError('INVALID_ARGUMENT', `${which} ${show(source)} is not a URL, bytes, a Response or a WebAssembly.Module`);
+  } catch (e) {
+    if (e instanceof AnnoyError) throw e;
+    throw new AnnoyError('INVALID_ARGUMENT', `${which}: could not compile ${show(source instanceof URL ? source.href : source)}: ${(e as Error).message}`);
+  }
+  // A module of the other kind (or of another version) would fail only at the first load: check it now.
+  const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const missing = ['heapBase', 'search', 'validate', 'checksum', 'slotOffset', 'buildTree'].filter((n) => !names.has(n));
+  if (missing.length > 0) throw new AnnoyError('INVALID_ARGUMENT', `${which} is not an annoy-wasm build: it exports no ${missing.join(', ')}`);
+  try {
+    await WebAssembly.instantiate(module, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor) } });
+  } catch (e) {
+    throw new AnnoyError('INVALID_ARGUMENT', `${which} is not the ${shared ? 'shared-memory (build/annoy-shared.wasm)' : 'plain (build/annoy.wasm)'} build: ${(e as Error).message}`);
+  }
+  return module;
+}
+
+/** fetch, or the file system for a file: URL in Node (where fetch has no file: scheme). */
+async function fetchWasm(url: string | URL): Promise<Response> {
+  const href = String(url);
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (href.startsWith('file:') && proc?.getBuiltinModule) {
+    const { readFileSync } = proc.getBuiltinModule('node:fs') as typeof import('node:fs');
+    const { fileURLToPath } = proc.getBuiltinModule('node:url') as typeof import('node:url');
+    return new Response(readFileSync(fileURLToPath(href)), { headers: { 'content-type': 'application/wasm' } });
+  }
+  return fetch(url);
+}
+
+async function compileResponse(pending: Promise<Response>): Promise<WebAssembly.Module> {
+  const response = await pending;
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  // compileStreaming needs the application/wasm type; a server that sends another still gets compiled.
+  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type')?.split(';')[0].trim() === 'application/wasm') {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 /** Shared memory (worker threads over one copy) is available: Node, or a cross-origin isolated page. */
