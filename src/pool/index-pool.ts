@@ -3,26 +3,34 @@
 // it and searches in its own scratch slot. Requests wait in a bounded queue; a worker that dies is replaced and
 // its in-flight requests are retried once on a healthy worker. A shard manifest (ShardedIndexBuilder) loads
 // one shared memory per shard; every worker searches every shard and the results are merged exactly.
-import type { Worker as NodeWorker } from 'node:worker_threads';
+// Browsers: Web Workers on one shared memory when the page is cross-origin isolated (mode 'shared'); otherwise
+// one dedicated Web Worker searching its own copy of the plain build's memory (mode 'dedicated').
 import { AnnoyError, show } from '../errors.js';
 import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from '../checks.js';
-import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type LoadOptions, type MemoryPlan, type SearchOptions, type SearchResult } from '../index-reader.js';
+import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type LoadOptions, type MemoryPlan, type SearchOptions, type SearchResult, type URLLoadOptions } from '../index-reader.js';
 import { loadShards, type Shard } from '../shards/sharded-index.js';
 import { mergeTopK } from '../shards/merge.js';
 import type { Metric } from '../metric.js';
-import { wasmModule } from '../runtime/wasm.js';
-import { startWorker, type RequestBody, type WorkerRequest } from '../runtime/worker.js';
+import { canShareMemory, compile, wasmModule } from '../runtime/wasm.js';
+import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
 
-export interface PoolOptions extends LoadOptions {
-  /** Worker threads (default: the machine's available parallelism, at most 8). */
+export interface PoolOptions extends URLLoadOptions {
+  /** Worker threads (default: the machine's available parallelism, at most 8; mode 'dedicated': always 1). */
   workers?: number;
+  /**
+   * 'shared': every worker searches one shared memory (Node; a cross-origin isolated page). 'dedicated': one
+   * worker searching a copy of its own (a page without cross-origin isolation). Default: 'shared' where it can be.
+   */
+  mode?: PoolMode;
   /** Requests that may wait for a worker; one more is rejected with QUEUE_FULL (default 10,000). */
   maxQueue?: number;
 }
 
+export type PoolMode = 'shared' | 'dedicated';
+
 type Job = WorkerRequest & { attempts: number; resolve(v: unknown): void; reject(e: unknown): void };
 
-interface Thread { worker: NodeWorker; slots: number[]; inFlight: Map<number, Job>; alive: boolean }
+interface Thread { worker: WorkerLike; slots: number[]; inFlight: Map<number, Job>; alive: boolean }
 
 /** Requests a worker holds at once: one being served, one waiting, so it never idles between messages. */
 const PER_WORKER = 2;
@@ -34,6 +42,7 @@ export class IndexPool {
   readonly #threads: Thread[] = [];
   readonly #queue: Job[] = [];
   readonly #maxQueue: number;
+  readonly #mode: PoolMode;
   #nextId = 1;
   #closing: Promise<void> | null = null;
   #starting = new Set<Promise<void>>(); // replacements still starting: close() must wait for them
@@ -41,34 +50,48 @@ export class IndexPool {
   /** Workers started to replace dead ones (for monitoring). */
   restarts = 0;
 
-  private constructor(shards: Shard[], maxQueue: number) {
+  private constructor(shards: Shard[], maxQueue: number, mode: PoolMode) {
     this.#shards = shards;
     this.#maxQueue = maxQueue;
+    this.#mode = mode;
   }
 
   /**
-   * Loads the index (a path, bytes, an http(s) URL, or a shard manifest .json) into shared memory and starts the
-   * workers. An Annoy .ann file takes { format: 'annoy', dimensions, metric }, as Index.open does.
+   * Loads the index (a path, bytes, an http(s) URL, or a shard manifest .json; in a browser, a URL) into shared
+   * memory and starts the workers. An Annoy .ann file takes { format: 'annoy', dimensions, metric }, as Index.open
+   * does; a URL streams in with { onProgress, signal }, as Index.fromURL does.
    */
   static async open(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: PoolOptions): Promise<IndexPool> {
-    const o = checkOptions(options, ['workers', 'maxQueue', 'format', 'dimensions', 'metric'], 'IndexPool');
+    const o = checkOptions(options, ['workers', 'maxQueue', 'mode', 'format', 'dimensions', 'metric', 'onProgress', 'signal'], 'IndexPool');
     const load: LoadOptions | undefined = o.format === undefined ? undefined : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric };
-    const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => { availableParallelism(): number } } }).process?.getBuiltinModule?.('node:os');
-    const { workers = Math.min(8, os?.availableParallelism() ?? 2), maxQueue = 10_000 } = o;
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism(): number } | undefined;
+    const cores = os?.availableParallelism() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+    const { mode = canShareMemory() ? 'shared' : 'dedicated', maxQueue = 10_000 } = o;
+    if (mode !== 'shared' && mode !== 'dedicated') throw new AnnoyError('INVALID_ARGUMENT', `mode ${show(mode)} is not 'shared' or 'dedicated'`);
+    if (mode === 'shared' && !canShareMemory()) {
+      throw new AnnoyError('INVALID_STATE', "mode 'shared' needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for SharedArrayBuffer: leave mode out to fall back to 'dedicated'");
+    }
+    const { workers = Math.min(8, cores) } = o;
     for (const [name, value, max] of [['workers', workers, 256], ['maxQueue', maxQueue, 2 ** 31]] as const) {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
         throw new AnnoyError('INVALID_ARGUMENT', `${name} ${show(value)} is not an integer in [1, ${max}]`);
       }
     }
-    const plan: MemoryPlan = { shared: true, slots: 1 + (workers as number) };
+    const shared = mode === 'shared';
+    const threads = shared ? workers as number : 1; // each dedicated worker would hold one more copy of the index
+    const plan: MemoryPlan = { shared, slots: shared ? 1 + threads : 1 };
+    const files = typeof proc?.getBuiltinModule === 'function'; // Node: strings are paths unless they are URLs
+    const download: URLLoadOptions = { ...load, onProgress: o.onProgress as URLLoadOptions['onProgress'], signal: o.signal as AbortSignal | undefined };
+    await compile(shared);
     let shards: Shard[];
-    if (typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
-    else if (typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [{ index: await loadFile(source, plan, load), idOffset: 0 }];
-    else if (typeof source === 'string' || source instanceof URL) shards = [{ index: await loadURL(source, plan, load), idOffset: 0 }];
+    if (files && typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
+    else if (files && typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [{ index: await loadFile(source, plan, load), idOffset: 0 }];
+    else if (typeof source === 'string' || source instanceof URL) shards = [{ index: await loadURL(source, plan, download), idOffset: 0 }];
     else shards = [{ index: loadBytes(source, plan, load), idOffset: 0 }];
-    const pool = new IndexPool(shards, maxQueue as number);
+    const pool = new IndexPool(shards, maxQueue as number, mode);
     try {
-      await Promise.all(Array.from({ length: workers as number }, (_, w) => pool.#start(w)));
+      await Promise.all(Array.from({ length: threads }, (_, w) => pool.#start(w)));
     } catch (e) {
       await pool.close();
       throw e;
@@ -87,6 +110,8 @@ export class IndexPool {
   get byteLength(): number { return this.#shards.reduce((n, s) => n + s.index.byteLength, 0); }
   get shards(): number { return this.#shards.length; }
   get workers(): number { return this.#threads.length; }
+  /** 'shared': the workers search one shared memory; 'dedicated': one worker searches a copy of its own. */
+  get mode(): PoolMode { return this.#mode; }
   /** Requests waiting for a worker. */
   get queued(): number { return this.#queue.length; }
 
@@ -114,11 +139,16 @@ export class IndexPool {
   }
 
   async #start(w: number): Promise<void> {
-    const slots = this.#shards.map((s) => {
-      const { core, slot } = s.index[INTERNALS]();
-      return { memory: core.memory, base: core.base, slot: slot(1 + w) };
+    const shared = this.#mode === 'shared';
+    const transfer: ArrayBuffer[] = [];
+    const slots = this.#shards.map((s): WorkerShard => {
+      const { core, slot, slotBytes } = s.index[INTERNALS]();
+      if (shared) return { memory: core.memory, base: core.base, slot: slot(1 + w) };
+      const file = s.index.toBytes(); // the worker's own copy, laid out as here: file at base, one slot after it
+      transfer.push(file.buffer as ArrayBuffer);
+      return { file, base: core.base, slot: slot(0), end: slot(0) + slotBytes };
     });
-    const worker = await startWorker({ module: wasmModule(true), shards: slots });
+    const worker = await startWorker({ module: wasmModule(shared), shards: slots }, transfer);
     const thread: Thread = { worker, slots: slots.map((s) => s.slot), inFlight: new Map(), alive: true };
     this.#threads[w] = thread;
     worker.on('message', (m: { id: number }) => {
@@ -144,7 +174,8 @@ export class IndexPool {
     thread.inFlight.clear();
     this.#queue.unshift(...retry);
     // Replace it even while closing: close() drains the queue first, and waits for replacements to start.
-    for (const s of this.#shards) s.index[INTERNALS]().resetSlot(1 + w); // a query died mid-way: its visited bits are dirty
+    // A query died mid-way: its visited bits are dirty (a dedicated worker's replacement gets a fresh copy).
+    if (this.#mode === 'shared') for (const s of this.#shards) s.index[INTERNALS]().resetSlot(1 + w);
     this.restarts++;
     const starting = this.#start(w).then(() => this.#pump(), (e) => {
       for (const job of this.#queue.splice(0)) job.reject(new AnnoyError('WORKER_FAILED', `could not restart a worker: ${(e as Error).message}`));

@@ -1,14 +1,21 @@
 // Worker threads over one shared wasm memory. Every worker runs `workerMain`: one self-contained function (no
 // imports, no closure) started from its own source text, so the ESM and CommonJS builds need no worker file
-// path. It instantiates the shared-memory module on the memory it is handed (no copy of the index) and serves
-// requests in its own scratch slot (search) or scratch area (build).
+// path, and a browser starts it from a Blob URL with no bundler. It instantiates the shared-memory module on the
+// memory it is handed (no copy of the index) and serves requests in its own scratch slot (search) or scratch area
+// (build). Without shared memory (a page that is not cross-origin isolated) it is handed a copy of the file
+// instead, and lays out a private memory of its own.
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError } from '../errors.js';
 
+/** One shard as a worker sees it: the shared memory, or a copy of the file for a memory of its own. */
+export type WorkerShard =
+  | { memory: WebAssembly.Memory; base: number; slot: number }
+  | { file: Uint8Array; base: number; slot: number; end: number };
+
 export interface WorkerSetup {
   module: WebAssembly.Module;
-  /** search: each shard's memory, file base and this worker's scratch slot there (one entry: a plain index) */
-  shards?: { memory: WebAssembly.Memory; base: number; slot: number }[];
+  /** search: each shard's memory (or file), file base and this worker's scratch slot there */
+  shards?: WorkerShard[];
   /** build: the memory, file base, dot extras area and this worker's build scratch */
   memory?: WebAssembly.Memory;
   base?: number;
@@ -27,73 +34,104 @@ export type WorkerRequest =
 export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
 
 export function workerMain(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { parentPort, workerData } = require('node:worker_threads');
-  const setup = workerData;
   /* eslint-disable @typescript-eslint/no-explicit-any */
-  const instantiate = (memory: WebAssembly.Memory): any => new WebAssembly.Instance(setup.module, { env: { memory } }).exports;
-  // One instance per shard, each on that shard's memory, searching in this worker's slot there.
-  const shards = (setup.shards ?? []).map((s: { memory: WebAssembly.Memory; base: number; slot: number }) => {
-    const x = instantiate(s.memory);
-    const part = (p: number) => (s.slot + (x.slotOffset(s.base, p) >>> 0)) >>> 2;
-    return { x, base: s.base, slot: s.slot, f32: new Float32Array(s.memory.buffer), u32: new Uint32Array(s.memory.buffer), queryIn: part(0), outIds: part(2), outDistances: part(3) };
-  });
-  const builder = setup.memory ? instantiate(setup.memory) : null;
-  if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
-  // Searches shard `s` for the query already in its queryIn (or for item `item`); returns the hit count.
-  const run = (s: any, item: number, k: number, searchK: number): number => s.x.search(s.base, s.slot, item, k, searchK) >>> 0;
-  parentPort.on('message', (m: any) => {
-    if (m.op === 'search' || m.op === 'item') {
-      const parts = shards.map((s: any) => {
-        if (m.op === 'search') s.f32.set(m.query, s.queryIn);
-        const n = run(s, m.op === 'item' ? m.item : -1, m.k, m.searchK);
-        return { ids: s.u32.slice(s.outIds, s.outIds + n), distances: s.f32.slice(s.outDistances, s.outDistances + n) };
-      });
-      parentPort.postMessage({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
-    } else if (m.op === 'batch') {
-      const dims = m.queries.length / m.rows;
-      const parts = shards.map((s: any) => {
-        const ids = new Uint32Array(m.rows * m.k).fill(0xFFFFFFFF);
-        const distances = new Float32Array(m.rows * m.k).fill(NaN);
-        const counts = new Uint32Array(m.rows);
-        for (let r = 0; r < m.rows; r++) {
-          s.f32.set(m.queries.subarray(r * dims, (r + 1) * dims), s.queryIn);
-          const n = run(s, -1, m.kEffective, m.searchK);
-          ids.set(s.u32.subarray(s.outIds, s.outIds + n), r * m.k);
-          distances.set(s.f32.subarray(s.outDistances, s.outDistances + n), r * m.k);
-          counts[r] = n;
-        }
-        return { ids, distances, counts };
-      });
-      parentPort.postMessage({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
-    } else if (m.op === 'build') {
-      const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
-      parentPort.postMessage({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
-    } else if (m.op === 'crash') {
-      if (m.how === 'exit') process.exit(3);
-      if (m.how === 'trap') shards[0].x.search(shards[0].base, 0xFFFFFFF0, -1, 1, 1);
-      throw new Error('worker crash requested by a test');
-    }
-  });
+  // Node's worker_threads or a browser's Web Worker (self). No `require`: a bundler would rewrite it.
+  const threads = (globalThis as any).process?.getBuiltinModule?.('node:worker_threads') ?? null;
+  const scope: any = threads ? null : self;
+  const post = (m: any, transfer: any[] = []) => (threads ? threads.parentPort.postMessage(m, transfer) : scope.postMessage(m, transfer));
+  const exit = (code: number) => (threads ? process.exit(code) : (post({ exit: code }), scope.close()));
+  const start = (setup: any) => {
+    const instantiate = (memory: WebAssembly.Memory): any => new WebAssembly.Instance(setup.module, { env: { memory } }).exports;
+    // One instance per shard, each on that shard's memory, searching in this worker's slot there.
+    const shards = (setup.shards ?? []).map((s: any) => {
+      let memory: WebAssembly.Memory = s.memory;
+      if (!memory) { // a private copy: the file at base, a zeroed slot after it (fresh pages are zero)
+        memory = new WebAssembly.Memory({ initial: Math.ceil(s.end / 65536), maximum: 65536 });
+        new Uint8Array(memory.buffer).set(s.file, s.base);
+      }
+      const x = instantiate(memory);
+      const part = (p: number) => (s.slot + (x.slotOffset(s.base, p) >>> 0)) >>> 2;
+      return { x, base: s.base, slot: s.slot, f32: new Float32Array(memory.buffer), u32: new Uint32Array(memory.buffer), queryIn: part(0), outIds: part(2), outDistances: part(3) };
+    });
+    const builder = setup.memory ? instantiate(setup.memory) : null;
+    if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
+    // Searches shard `s` for the query already in its queryIn (or for item `item`); returns the hit count.
+    const run = (s: any, item: number, k: number, searchK: number): number => s.x.search(s.base, s.slot, item, k, searchK) >>> 0;
+    const serve = (m: any) => {
+      if (m.op === 'search' || m.op === 'item') {
+        const parts = shards.map((s: any) => {
+          if (m.op === 'search') s.f32.set(m.query, s.queryIn);
+          const n = run(s, m.op === 'item' ? m.item : -1, m.k, m.searchK);
+          return { ids: s.u32.slice(s.outIds, s.outIds + n), distances: s.f32.slice(s.outDistances, s.outDistances + n) };
+        });
+        post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
+      } else if (m.op === 'batch') {
+        const dims = m.queries.length / m.rows;
+        const parts = shards.map((s: any) => {
+          const ids = new Uint32Array(m.rows * m.k).fill(0xFFFFFFFF);
+          const distances = new Float32Array(m.rows * m.k).fill(NaN);
+          const counts = new Uint32Array(m.rows);
+          for (let r = 0; r < m.rows; r++) {
+            s.f32.set(m.queries.subarray(r * dims, (r + 1) * dims), s.queryIn);
+            const n = run(s, -1, m.kEffective, m.searchK);
+            ids.set(s.u32.subarray(s.outIds, s.outIds + n), r * m.k);
+            distances.set(s.f32.subarray(s.outDistances, s.outDistances + n), r * m.k);
+            counts[r] = n;
+          }
+          return { ids, distances, counts };
+        });
+        post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
+      } else if (m.op === 'build') {
+        const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
+        post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
+      } else if (m.op === 'crash') {
+        if (m.how === 'exit') exit(3);
+        if (m.how === 'trap') shards[0].x.search(shards[0].base, 0xFFFFFFF0, -1, 1, 1);
+        throw new Error('worker crash requested by a test');
+      }
+    };
+    if (threads) threads.parentPort.on('message', serve);
+    else scope.onmessage = (e: any) => serve(e.data);
+    post({ ready: true });
+  };
+  // Node hands the setup over as workerData; a browser sends it as the first message.
+  if (threads) start(threads.workerData);
+  else scope.onmessage = (e: any) => start(e.data);
   /* eslint-enable @typescript-eslint/no-explicit-any */
-  parentPort.postMessage({ ready: true });
+}
+
+/** What the pool and the parallel build use of a worker: Node's Worker, or a Web Worker behind WebWorker. */
+export interface WorkerLike {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  on(event: 'message' | 'error' | 'exit', listener: (value: any) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  once(event: 'message' | 'error' | 'exit', listener: (value: any) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  off(event: 'message' | 'error' | 'exit', listener: (value: any) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  terminate(): Promise<number>;
 }
 
 type WorkerThreads = typeof import('node:worker_threads');
 
-function workerThreads(): WorkerThreads {
+function workerThreads(): WorkerThreads | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
-  if (!wt) throw new AnnoyError('INVALID_STATE', 'worker threads need Node.js >= 20.16 (browsers: issue 7)');
-  return wt;
+  return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
 }
 
-/** Starts a worker on `setup` and resolves once it has instantiated the module. */
-export function startWorker(setup: WorkerSetup): Promise<NodeWorker> {
-  const { Worker } = workerThreads();
-  const worker = new Worker(`(${workerMain.toString()})()`, { eval: true, workerData: setup });
+/** Starts a worker on `setup` and resolves once it has instantiated the module (`transfer`: the file copies). */
+export function startWorker(setup: WorkerSetup, transfer: Transferable[] = []): Promise<WorkerLike> {
+  const wt = workerThreads();
+  let worker: WorkerLike;
+  if (wt) {
+    worker = new wt.Worker(`(${workerMain.toString()})()`, { eval: true, workerData: setup, transferList: transfer as never }) as NodeWorker & WorkerLike;
+  } else if (typeof Worker === 'function' && typeof Blob === 'function') {
+    worker = new WebWorker(setup, transfer);
+  } else {
+    throw new AnnoyError('INVALID_STATE', 'worker threads need Node.js >= 20.16 or a browser with Web Workers');
+  }
   return new Promise((resolve, reject) => {
-    const fail = (e: unknown) => reject(e instanceof Error ? e : new Error(`worker exited with code ${String(e)} while starting`));
+    const fail = (e: unknown) => {
+      worker.terminate().catch(() => {});
+      reject(e instanceof Error ? e : new Error(`worker exited with code ${String(e)} while starting`));
+    };
     worker.once('error', fail);
     worker.once('exit', fail);
     worker.once('message', () => {
@@ -102,4 +140,74 @@ export function startWorker(setup: WorkerSetup): Promise<NodeWorker> {
       resolve(worker);
     });
   });
+}
+
+let workerURL: string | undefined;
+
+/**
+ * A Web Worker running workerMain from a Blob URL, with the events of Node's Worker: 'message' (the data),
+ * 'error' (an uncaught exception: the worker is ended, as Node's would be) and 'exit'.
+ */
+class WebWorker implements WorkerLike {
+  readonly #worker: Worker;
+  readonly #listeners = { message: new Set<(v: unknown) => void>(), error: new Set<(v: unknown) => void>(), exit: new Set<(v: unknown) => void>() };
+  readonly #once = new Map<(v: unknown) => void, (v: unknown) => void>();
+  #ended = false;
+
+  constructor(setup: WorkerSetup, transfer: Transferable[]) {
+    workerURL ??= URL.createObjectURL(new Blob([`(${workerMain.toString()})()`], { type: 'text/javascript' }));
+    this.#worker = new Worker(workerURL, { name: 'annoy-wasm' });
+    this.#worker.onmessage = (e: MessageEvent) => {
+      const data = e.data as { exit?: number };
+      if (data && typeof data.exit === 'number') this.#end('exit', data.exit);
+      else this.#emit('message', e.data);
+    };
+    this.#worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#end('error', new Error(e.message || 'a Web Worker failed (did the page block blob: workers?)'));
+    };
+    this.#worker.onmessageerror = () => this.#end('error', new Error('a Web Worker could not read a message'));
+    this.#worker.postMessage(setup, transfer);
+  }
+
+  #emit(event: 'message' | 'error' | 'exit', value: unknown): void {
+    for (const listener of [...this.#listeners[event]]) listener(value);
+  }
+
+  #end(event: 'error' | 'exit', value: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#worker.terminate();
+    this.#emit(event, value);
+  }
+
+  postMessage(message: unknown, transfer: Transferable[] = []): void {
+    this.#worker.postMessage(message, transfer);
+  }
+
+  on(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): this {
+    this.#listeners[event].add(listener);
+    return this;
+  }
+
+  once(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): this {
+    const wrapper = (value: unknown) => {
+      this.off(event, listener);
+      listener(value);
+    };
+    this.#once.set(listener, wrapper);
+    return this.on(event, wrapper);
+  }
+
+  off(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): this {
+    this.#listeners[event].delete(this.#once.get(listener) ?? listener);
+    this.#once.delete(listener);
+    return this;
+  }
+
+  terminate(): Promise<number> {
+    this.#ended = true;
+    this.#worker.terminate();
+    return Promise.resolve(0);
+  }
 }
