@@ -119,20 +119,24 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
     heapPush(heap, size++, queueKey(p0, load<i32>(node + NODE_CHILD0)));
   }
 
-  // Re-rank the distinct candidates exactly, keeping the best k in a max-heap of (rank, id).
+  // Re-rank the distinct candidates exactly, in two passes. First every distance, with no data-dependent
+  // branch in the loop, so the CPU overlaps the cache misses of many candidates' vectors (the re-rank is bound
+  // by memory latency, not arithmetic); the ranks go to the output area, unused until the end. Then the best k
+  // by (rank, id) through a max-heap.
+  const outIds = slot + slotOffset(file, SLOT_OUT_IDS);
+  const outDists = slot + slotOffset(file, SLOT_OUT_DISTANCES);
+  for (let i: u32 = 0; i < nCands; i++) {
+    const id = load<u32>(cands + (<usize>i << 2));
+    store<f32>(outDists + (<usize>i << 2), metrics.rank(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq)));
+    store<u32>(visited + ((<usize>id >> 5) << 2), 0); // forget the candidate for the next query
+  }
   const topK = slot + slotOffset(file, SLOT_TOP_K);
   let kept: u32 = 0;
   for (let i: u32 = 0; i < nCands; i++) {
-    const id = load<u32>(cands + (<usize>i << 2));
-    const key = (<u64>orderedBits(metrics.rank(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq))) << 32) | <u64>id;
+    const key = (<u64>orderedBits(load<f32>(outDists + (<usize>i << 2))) << 32) | <u64>load<u32>(cands + (<usize>i << 2));
     if (kept < k) heapPush(topK, kept++, key);
     else if (key < load<u64>(topK)) siftDown(topK, kept, key);
-    // forget the candidate for the next query
-    const w = visited + ((<usize>id >> 5) << 2);
-    store<u32>(w, 0);
   }
-  const outIds = slot + slotOffset(file, SLOT_OUT_IDS);
-  const outDists = slot + slotOffset(file, SLOT_OUT_DISTANCES);
   for (let n = kept; n > 0; n--) {
     const key = load<u64>(topK);
     heapPop(topK, n);
