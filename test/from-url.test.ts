@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnnoyError, Index, IndexBuilder, IndexPool, init, type LoadProgress } from '../src/index.js';
 import { gloveSample } from './helpers.js';
+import { HEADER_BYTES, readHeader, writeHeader } from '../src/format/layout.js';
 
 const { vectors, queries } = gloveSample();
 const builder = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 7 });
@@ -47,18 +48,9 @@ function flip(bytes: Uint8Array, at: number): Uint8Array {
   return out;
 }
 function liarHeader(): Uint8Array {
-  const head = file.slice(0, 128);
-  const dv = new DataView(head.buffer);
-  const size = 10_000_000; // x 400-byte stride
-  const present = Math.ceil(Math.ceil(size / 32) * 4 / 16) * 16;
-  dv.setUint32(24, size, true);
-  dv.setUint32(28, size, true);
-  const vectorsBytes = size * 400, nodesBytes = dv.getUint32(36, true) * dv.getUint32(40, true), roots = Number(dv.getBigUint64(112, true));
-  const put = (o: number, v: number) => dv.setBigUint64(o, BigInt(v), true);
-  put(64, vectorsBytes);
-  put(72, 128 + vectorsBytes); put(80, present);
-  put(88, 128 + vectorsBytes + present); put(96, nodesBytes);
-  put(104, 128 + vectorsBytes + present + nodesBytes); put(112, roots);
+  const head = file.slice(0, HEADER_BYTES);
+  const h = readHeader(head, file.length);
+  writeHeader(head, { ...h, size: 10_000_000, count: 10_000_000 }); // x 400-byte stride: ~3.9 GiB of vectors
   return head;
 }
 
