@@ -10,11 +10,13 @@
 //   present  align16(ceil(size / 32) * 4)   bit i set when id i was added (clear bits are holes)
 //   nodes    nodeCount * nodeBytes          every tree in post-order: children always precede their parent
 //   roots    align16(trees * 4)             one ref per tree
+//   codes    size * codeStride              optional (CODES_INT8): each vector as int8, to screen candidates
+//                                           before the exact re-rank; codeStride = align16(dimensions)
 
 export const MAGIC_LO: u32 = 0x6F6E6E41; // "Anno"
 export const MAGIC_HI: u32 = 0x6D734179; // "yAsm"
 export const FORMAT_VERSION: u32 = 1;
-export const HEADER_BYTES: u32 = 128;
+export const HEADER_BYTES: u32 = 160;
 
 export const H_MAGIC: u32 = 0;          // 8 bytes
 export const H_VERSION: u32 = 8;        // u32
@@ -36,7 +38,16 @@ export const H_NODES_OFFSET: u32 = 88;
 export const H_NODES_BYTES: u32 = 96;
 export const H_ROOTS_OFFSET: u32 = 104;
 export const H_ROOTS_BYTES: u32 = 112;
-export const H_CHECKSUM: u32 = 120;     // u64 over every byte of the file but these 8
+export const H_CODES_OFFSET: u32 = 120;
+export const H_CODES_BYTES: u32 = 128;
+export const H_CODES_KIND: u32 = 136;   // u32, CODES_*
+export const H_CODE_SCALE: u32 = 140;   // f32: euclidean/manhattan x ~ bias + scale * (code + 127); dot x ~ scale * code
+export const H_CODE_BIAS: u32 = 144;    // f32
+export const H_RESERVED: u32 = 148;     // u32, zero
+export const H_CHECKSUM: u32 = 152;     // u64 over every byte of the file but these 8
+
+export const CODES_NONE: u32 = 0;
+export const CODES_INT8: u32 = 1;
 
 export const METRIC_ANGULAR: u32 = 0;
 export const METRIC_EUCLIDEAN: u32 = 1;
@@ -77,6 +88,10 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 @inline export function nodeAt(file: usize, node: u32): usize {
   return file + <usize>hdr64(file, H_NODES_OFFSET) + <usize>node * <usize>hdr32(file, H_NODE_BYTES);
 }
+@inline export function codeStrideFor(dimensions: u32): u32 { return <u32>align16(<u64>dimensions); }
+@inline export function codeOf(file: usize, id: u32): usize {
+  return file + <usize>hdr64(file, H_CODES_OFFSET) + <usize>id * <usize>codeStrideFor(hdr32(file, H_DIMENSIONS));
+}
 @inline export function isPresent(file: usize, id: u32): bool {
   const word = load<u32>(file + <usize>hdr64(file, H_PRESENT_OFFSET) + ((<usize>id >> 5) << 2));
   return ((word >> (id & 31)) & 1) != 0;
@@ -91,6 +106,7 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 //   cands     u32 x count       the distinct candidates of this query
 //   topK      u64 x count       max-heap of (distance, id) keys
 //   heap      u64 x (trees + 2 * nodeCount + 2)   the traversal's priority queue
+//   queryCode codeStride        the query as int8 (indexes with codes)
 export const SLOT_QUERY_IN: u32 = 0;
 export const SLOT_QUERY: u32 = 1;
 export const SLOT_OUT_IDS: u32 = 2;
@@ -99,7 +115,8 @@ export const SLOT_VISITED: u32 = 4;
 export const SLOT_CANDIDATES: u32 = 5;
 export const SLOT_TOP_K: u32 = 6;
 export const SLOT_HEAP: u32 = 7;
-export const SLOT_END: u32 = 8;
+export const SLOT_QUERY_CODE: u32 = 8;
+export const SLOT_END: u32 = 9;
 
 export function slotOffset(file: usize, part: u32): usize {
   const count = <u64>hdr32(file, H_COUNT);
@@ -114,5 +131,6 @@ function slotPartBytes(file: usize, part: u32, count: u64): u64 {
   if (part == SLOT_OUT_IDS || part == SLOT_OUT_DISTANCES || part == SLOT_CANDIDATES) return count << 2;
   if (part == SLOT_VISITED) return ((<u64>hdr32(file, H_SIZE) + 31) >> 5) << 2;
   if (part == SLOT_TOP_K) return count << 3;
+  if (part == SLOT_QUERY_CODE) return <u64>codeStrideFor(hdr32(file, H_DIMENSIONS));
   return (<u64>hdr32(file, H_TREES) + 2 * <u64>hdr32(file, H_NODE_COUNT) + 2) << 3;
 }

@@ -91,3 +91,40 @@ export function scale(v: usize, bytes: usize, s: f32): void {
   const m = f32x4.splat(s);
   for (let i: usize = 0; i < bytes; i += 16) v128.store(v + i, f32x4.mul(v128.load(v + i), m));
 }
+
+// int8 kernels for the screening codes (codes.ts), widened to i16 and summed in i32x4 lanes.
+@inline function isum(v: v128): i32 {
+  return (i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1)) + (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+}
+
+export function dotI8(a: usize, b: usize, bytes: usize): i32 {
+  let acc = i32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const x = v128.load(a + i), y = v128.load(b + i);
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(x), i16x8.extend_low_i8x16_s(y)));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(x), i16x8.extend_high_i8x16_s(y)));
+  }
+  return isum(acc);
+}
+
+export function squaredL2I8(a: usize, b: usize, bytes: usize): i32 {
+  let acc = i32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const x = v128.load(a + i), y = v128.load(b + i);
+    const lo = i16x8.sub(i16x8.extend_low_i8x16_s(x), i16x8.extend_low_i8x16_s(y));
+    const hi = i16x8.sub(i16x8.extend_high_i8x16_s(x), i16x8.extend_high_i8x16_s(y));
+    acc = i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(lo, lo), i32x4.dot_i16x8_s(hi, hi)));
+  }
+  return isum(acc);
+}
+
+export function l1I8(a: usize, b: usize, bytes: usize): i32 {
+  let acc = i32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const x = v128.load(a + i), y = v128.load(b + i);
+    const lo = i16x8.abs(i16x8.sub(i16x8.extend_low_i8x16_s(x), i16x8.extend_low_i8x16_s(y)));
+    const hi = i16x8.abs(i16x8.sub(i16x8.extend_high_i8x16_s(x), i16x8.extend_high_i8x16_s(y)));
+    acc = i32x4.add(acc, i32x4.add(i32x4.extadd_pairwise_i16x8_s(lo), i32x4.extadd_pairwise_i16x8_s(hi)));
+  }
+  return isum(acc);
+}

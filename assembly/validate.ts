@@ -8,7 +8,9 @@ import {
   METRIC_HAMMING, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS, SLOT_HEAP,
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
+  H_CODES_KIND, CODES_INT8, SLOT_QUERY_CODE, codeStrideFor, codeOf, vectorOf,
 } from './layout';
+import { encode } from './codes';
 import { dot } from './simd';
 
 export const OK: i32 = 0;
@@ -17,6 +19,7 @@ export const BAD_PRESENT: i32 = 2;     // the present bitmap disagrees with the 
 export const BAD_NODE: i32 = 3;        // a node's tag, leaf count, plane or bit index is invalid
 export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at a hole, or at a node twice
 export const BAD_ROOT: i32 = 5;        // a root ref is invalid
+export const BAD_CODES: i32 = 6;       // an item's int8 code is not its vector's (or a hole's is not zero)
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -111,6 +114,18 @@ export function validate(file: usize, slot: usize): i32 {
   for (let t: u32 = 0; t < trees; t++) {
     detail = t;
     if (!refOk(file, parents, load<i32>(roots + (<usize>t << 2)), nodeCount)) return BAD_ROOT;
+  }
+
+  // codes: exactly what encoding each vector gives, so screening never works from garbage
+  if (hdr32(file, H_CODES_KIND) == CODES_INT8) {
+    const mine = slot + slotOffset(file, SLOT_QUERY_CODE);
+    const bytes = <usize>codeStrideFor(dims);
+    for (let id: u32 = 0; id < size; id++) {
+      detail = id;
+      if (isPresent(file, id)) encode(file, vectorOf(file, id), mine, false);
+      else memory.fill(mine, 0, bytes);
+      if (memory.compare(mine, codeOf(file, id), bytes) != 0) return BAD_CODES;
+    }
   }
   detail = 0;
   return OK;

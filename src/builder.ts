@@ -2,7 +2,7 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { H, HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
 import { startWorker } from './runtime/worker.js';
@@ -13,6 +13,11 @@ export interface BuilderOptions {
   metric: Metric;
   /** Seed for every random choice of the build (an integer in [0, 2^32)); same seed, same index. Default 0. */
   seed?: number;
+  /**
+   * 'int8' stores a quarter-size int8 copy of the vectors that queries use to screen candidates before the exact
+   * re-rank (SearchOptions.rerank): faster queries for 25% more file. Not for hamming. Default 'none'.
+   */
+  screening?: 'none' | 'int8';
 }
 
 export interface BuildProgress {
@@ -41,6 +46,7 @@ export class IndexBuilder {
   readonly dimensions: number;
   readonly metric: Metric;
   readonly seed: number;
+  readonly screening: 'none' | 'int8';
   #core: Core | null;
   readonly #stride: number;
   #capacity = 0; // ids with room reserved
@@ -49,8 +55,8 @@ export class IndexBuilder {
   #present = new Uint32Array(64);
 
   constructor(options: BuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed'], 'IndexBuilder');
-    const { dimensions, metric, seed = 0 } = o;
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening'], 'IndexBuilder');
+    const { dimensions, metric, seed = 0, screening = 'none' } = o;
     if (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_DIMENSIONS) {
       throw new AnnoyError('INVALID_ARGUMENT', `dimensions ${show(dimensions)} is not an integer in [1, ${MAX_DIMENSIONS}]`);
     }
@@ -58,9 +64,13 @@ export class IndexBuilder {
     if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xFFFFFFFF) {
       throw new AnnoyError('INVALID_ARGUMENT', `seed ${show(seed)} is not an integer in [0, 2^32)`);
     }
+    if (screening !== 'none' && (screening !== 'int8' || metric === 'hamming')) {
+      throw new AnnoyError('INVALID_ARGUMENT', `screening ${show(screening)} is not 'none' or 'int8'${metric === 'hamming' ? ' (hamming vectors are already one bit a dimension: no screening)' : ''}`);
+    }
     this.dimensions = dimensions;
     this.metric = metric as Metric;
     this.seed = seed;
+    this.screening = screening;
     this.#stride = strideFor(this.metric, dimensions);
     // Shared memory where threads exist, so buildAsync({ jobs }) can hand the vectors to workers without a copy.
     this.#core = new Core(HEADER_BYTES, canShareMemory());
@@ -184,6 +194,7 @@ export class IndexBuilder {
     return {
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,
+      codes: this.screening, codeScale: this.screening === 'int8' ? 1 : 0, codeBias: 0,
     };
   }
 
@@ -216,10 +227,17 @@ export class IndexBuilder {
         done += t.nodes;
       }
       core.bytes.copyWithin(base + s.nodesOffset, assembly, assembly + s.nodesBytes);
+      core.ensure(base + s.fileBytes, 'the index');
       const bytes = core.bytes;
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
       writeHeader(bytes.subarray(base), header);
+      if (header.codes === 'int8') {
+        core.exports.prepareCodes(base); // writes the codes and the header's code scale and bias
+        const dv = new DataView(core.memory.buffer, base);
+        header.codeScale = dv.getFloat32(H.CODE_SCALE, true);
+        header.codeBias = dv.getFloat32(H.CODE_BIAS, true);
+      }
       header.checksum = BigInt.asUintN(64, core.exports.checksum(base, s.fileBytes));
       writeHeader(bytes.subarray(base), header);
       const index = Index.fromCore(core, header);

@@ -41,14 +41,34 @@ export function checkOptions(options: unknown, known: readonly string[], what: s
   return options as Record<string, unknown>;
 }
 
-/** searchK: undefined or -1 means the default (k * trees); otherwise an integer >= 1. */
-export function checkSearchK(options: unknown, k: number, trees: number): number {
-  const { searchK } = checkOptions(options, ['searchK'], 'search');
-  if (searchK === undefined || searchK === -1) return Math.min(k * Math.max(trees, 1), 0xFFFFFFFF);
-  if (typeof searchK !== 'number' || !Number.isInteger(searchK) || searchK < 1) {
-    throw new AnnoyError('INVALID_ARGUMENT', `searchK ${show(searchK)} is not an integer >= 1 (or -1 for k * trees)`);
+/** How many screened candidates get the exact distance by default (indexes with int8 codes). */
+export function defaultRerank(k: number): number {
+  return Math.max(50, 5 * k);
+}
+
+/**
+ * Search options. searchK: undefined or -1 means the default (k * trees); otherwise an integer >= 1.
+ * rerank (indexes with int8 codes): candidates that get the exact distance after screening; -1 means all of
+ * them (no screening). Returned as the core takes it: 0 for all.
+ */
+export function checkSearchOptions(options: unknown, k: number, trees: number): { searchK: number; rerank: number } {
+  const { searchK, rerank } = checkOptions(options, ['searchK', 'rerank'], 'search');
+  let sk = Math.min(k * Math.max(trees, 1), 0xFFFFFFFF);
+  if (searchK !== undefined && searchK !== -1) {
+    if (typeof searchK !== 'number' || !Number.isInteger(searchK) || searchK < 1) {
+      throw new AnnoyError('INVALID_ARGUMENT', `searchK ${show(searchK)} is not an integer >= 1 (or -1 for k * trees)`);
+    }
+    sk = Math.min(searchK, 0xFFFFFFFF);
   }
-  return Math.min(searchK, 0xFFFFFFFF);
+  let rr = defaultRerank(k);
+  if (rerank === -1) rr = 0;
+  else if (rerank !== undefined) {
+    if (typeof rerank !== 'number' || !Number.isInteger(rerank) || rerank < k) {
+      throw new AnnoyError('INVALID_ARGUMENT', `rerank ${show(rerank)} is not an integer >= k (${k}), or -1 for every candidate`);
+    }
+    rr = Math.min(rerank, 0xFFFFFFFF);
+  }
+  return { searchK: sk, rerank: rr };
 }
 
 export type Vector = Float32Array | ArrayLike<number>;

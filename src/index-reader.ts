@@ -3,7 +3,7 @@
 // then structure (assembly/validate.ts). Annoy's .ann files are converted into the same layout on the way in
 // (format/annoy.ts) and back on the way out.
 import { AnnoyError, show } from './errors.js';
-import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from './checks.js';
+import { checkBatch, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from './checks.js';
 import { HEADER_BYTES, MAX_DIMENSIONS, checkHeader, readHeader, sectionsFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { readAnnoy, writeAnnoy } from './format/annoy.js';
 import { metricCode, type Metric } from './metric.js';
@@ -13,6 +13,11 @@ import { CHUNK_BYTES, nodeFs, writeFileAtomic, writeFileAtomicAsync } from './ru
 export interface SearchOptions {
   /** Candidates to collect before the exact re-rank (Annoy's search_k). Default k * trees; -1 means the default. */
   searchK?: number;
+  /**
+   * Indexes built with screening: 'int8' first rank the candidates by their int8 codes; this many of the best
+   * then get the exact distance (default max(50, 5 * k); -1: all of them). Results always carry exact distances.
+   */
+  rerank?: number;
 }
 export interface SearchResult {
   ids: Uint32Array;
@@ -40,6 +45,7 @@ export interface URLLoadOptions extends LoadOptions {
 }
 
 const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
+  6: (d) => `item ${d}'s int8 code is not the code of its vector`,
   1: (d) => `item ${d}'s vector holds NaN/Infinity, a squared norm that overflows float32, or non-zero padding`,
   2: (d) => `the present-items bitmap is inconsistent (near id ${d})`,
   3: (d) => `node ${d} is malformed (tag, leaf count, plane or split bit)`,
@@ -123,6 +129,8 @@ export class Index {
   get trees(): number { return this.#h.trees; }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#s.fileBytes; }
+  /** 'int8' when the index carries int8 screening codes (IndexBuilder's screening option). */
+  get screening(): 'none' | 'int8' { return this.#h.codes ?? 'none'; }
   /** The file's checksum (hex), as stored in its header and verified on load. */
   get checksum(): string { return this.#h.checksum.toString(16); }
   /** The seed the index was built with. */
@@ -143,9 +151,9 @@ export class Index {
     return i;
   }
 
-  #run(fromItem: number, k: number, searchK: number): number {
+  #run(fromItem: number, k: number, o: { searchK: number; rerank: number }): number {
     const core = this.#core!;
-    return core.exports.search(core.base, this.#slot, fromItem, Math.min(k, this.#h.count), searchK) >>> 0;
+    return core.exports.search(core.base, this.#slot, fromItem, Math.min(k, this.#h.count), o.searchK, o.rerank) >>> 0;
   }
 
   #results(n: number): SearchResult {
@@ -160,9 +168,9 @@ export class Index {
     this.#live();
     checkVector(vector, this.#h.dimensions, this.#h.metric);
     checkK(k);
-    const searchK = checkSearchK(options, k, this.#h.trees);
+    const plan = checkSearchOptions(options, k, this.#h.trees);
     this.#f32.set(vector, this.#queryIn);
-    return this.#results(this.#run(-1, k, searchK));
+    return this.#results(this.#run(-1, k, plan));
   }
 
   /** The k nearest items to item `id` (normally `id` itself comes first). */
@@ -170,8 +178,8 @@ export class Index {
     this.#live();
     const item = this.#checkItem(id);
     checkK(k);
-    const searchK = checkSearchK(options, k, this.#h.trees);
-    return this.#results(this.#run(item, k, searchK));
+    const plan = checkSearchOptions(options, k, this.#h.trees);
+    return this.#results(this.#run(item, k, plan));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -180,7 +188,7 @@ export class Index {
     const dims = this.#h.dimensions;
     const rows = checkBatch(flat, dims, this.#h.metric);
     checkK(k);
-    const searchK = checkSearchK(options, k, this.#h.trees);
+    const plan = checkSearchOptions(options, k, this.#h.trees);
     const ids = new Uint32Array(rows * k).fill(NO_ID);
     const distances = new Float32Array(rows * k).fill(NaN);
     const counts = new Uint32Array(rows);
@@ -188,7 +196,7 @@ export class Index {
     for (let r = 0; r < rows; r++) {
       if (typed) this.#f32.set(flat.subarray(r * dims, (r + 1) * dims), this.#queryIn);
       else for (let j = 0; j < dims; j++) this.#f32[this.#queryIn + j] = flat[r * dims + j];
-      const n = this.#run(-1, k, searchK);
+      const n = this.#run(-1, k, plan);
       ids.set(this.#u32.subarray(this.#outIds, this.#outIds + n), r * k);
       distances.set(this.#f32.subarray(this.#outDistances, this.#outDistances + n), r * k);
       counts[r] = n;

@@ -39,3 +39,18 @@ export function bruteForce(metric: Metric, flat: Float32Array, dims: number, que
   scored.sort((p, q) => sign * (p[0] - q[0]) || p[1] - q[1]);
   return scored.slice(0, k).map((s) => s[1]);
 }
+
+// The checksum as the core computes it, so a test can forge a file whose only damage is structural.
+let checksumCore: { memory: WebAssembly.Memory; checksum(p: number, n: number): bigint } | undefined;
+export function reseal(bytes: Uint8Array, checksumAt: number): Uint8Array {
+  checksumCore ??= new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../build/annoy.wasm', import.meta.url))), {
+    env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) },
+  }).exports as typeof checksumCore;
+  const core = checksumCore!;
+  const base = 1 << 16;
+  const need = base + bytes.length - core.memory.buffer.byteLength;
+  if (need > 0) core.memory.grow(Math.ceil(need / 65536));
+  new Uint8Array(core.memory.buffer).set(bytes, base);
+  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(checksumAt, BigInt.asUintN(64, core.checksum(base, bytes.length)), true);
+  return bytes;
+}

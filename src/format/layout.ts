@@ -6,13 +6,14 @@ import { METRICS, type Metric } from '../metric.js';
 
 export const MAGIC = 'AnnoyAsm';
 export const FORMAT_VERSION = 1;
-export const HEADER_BYTES = 128;
+export const HEADER_BYTES = 160;
 
 export const H = {
   MAGIC: 0, VERSION: 8, METRIC: 12, DIMENSIONS: 16, STRIDE: 20, SIZE: 24, COUNT: 28, TREES: 32,
   NODE_COUNT: 36, NODE_BYTES: 40, LEAF_CAPACITY: 44, SEED: 48,
   VECTORS_OFFSET: 56, VECTORS_BYTES: 64, PRESENT_OFFSET: 72, PRESENT_BYTES: 80,
-  NODES_OFFSET: 88, NODES_BYTES: 96, ROOTS_OFFSET: 104, ROOTS_BYTES: 112, CHECKSUM: 120,
+  NODES_OFFSET: 88, NODES_BYTES: 96, ROOTS_OFFSET: 104, ROOTS_BYTES: 112,
+  CODES_OFFSET: 120, CODES_BYTES: 128, CODES_KIND: 136, CODE_SCALE: 140, CODE_BIAS: 144, RESERVED: 148, CHECKSUM: 152,
 } as const;
 
 export const NODE_PLANE = 16;
@@ -34,13 +35,21 @@ export interface Header {
   leafCapacity: number;
   seed: number;
   checksum: bigint;
+  /** 'int8': the file carries int8 screening codes (assembly/codes.ts). Default 'none'. */
+  codes?: Codes;
+  codeScale?: number;
+  codeBias?: number;
 }
+
+export type Codes = 'none' | 'int8';
+export const CODES: readonly Codes[] = ['none', 'int8'];
 
 export interface Sections {
   vectorsOffset: number; vectorsBytes: number;
   presentOffset: number; presentBytes: number;
   nodesOffset: number; nodesBytes: number;
   rootsOffset: number; rootsBytes: number;
+  codesOffset: number; codesBytes: number;
   fileBytes: number;
 }
 
@@ -51,7 +60,7 @@ export function strideFor(metric: Metric, dimensions: number): number {
 }
 
 /** The one valid placement of every section for these counts (all < 2^53, so plain numbers are exact). */
-export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees'>): Sections {
+export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'dimensions'>): Sections {
   const vectorsOffset = HEADER_BYTES;
   const vectorsBytes = h.size * h.stride;
   const presentOffset = vectorsOffset + vectorsBytes;
@@ -60,9 +69,11 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const nodesBytes = h.nodeCount * h.nodeBytes;
   const rootsOffset = nodesOffset + nodesBytes;
   const rootsBytes = align16(h.trees * 4);
+  const codesOffset = rootsOffset + rootsBytes;
+  const codesBytes = h.codes === 'int8' ? h.size * align16(h.dimensions) : 0;
   return {
     vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes,
-    fileBytes: rootsOffset + rootsBytes,
+    codesOffset, codesBytes, fileBytes: codesOffset + codesBytes,
   };
 }
 
@@ -130,7 +141,16 @@ export function checkHeader(head: Uint8Array): Header {
     leafCapacity: u32(H.LEAF_CAPACITY),
     seed: Number(u64(H.SEED) & 0xFFFFFFFFn),
     checksum: u64(H.CHECKSUM),
+    codes: CODES[u32(H.CODES_KIND)],
+    codeScale: dv.getFloat32(H.CODE_SCALE, true),
+    codeBias: dv.getFloat32(H.CODE_BIAS, true),
   };
+  if (h.codes === undefined) throw corrupt(`codes kind ${u32(H.CODES_KIND)}`);
+  if (u32(H.RESERVED) !== 0) throw corrupt(`reserved field ${u32(H.RESERVED)}`);
+  if (h.codes === 'int8' && (metric === 'hamming' || !(h.codeScale! > 0) || !Number.isFinite(h.codeScale) || !Number.isFinite(h.codeBias))) {
+    throw corrupt(`int8 codes with scale ${h.codeScale} and bias ${h.codeBias} for ${metric}`);
+  }
+  if (h.codes === 'none' && (h.codeScale !== 0 || h.codeBias !== 0)) throw corrupt('code scale or bias without codes');
   if (h.dimensions < 1 || h.dimensions > MAX_DIMENSIONS) throw corrupt(`dimensions ${h.dimensions}`);
   if (h.stride !== strideFor(metric, h.dimensions)) throw corrupt(`stride ${h.stride} for ${h.dimensions}-d ${metric}`);
   if (h.leafCapacity < 1 || h.leafCapacity > MAX_LEAF_CAPACITY) throw corrupt(`leaf capacity ${h.leafCapacity}`);
@@ -144,6 +164,7 @@ export function checkHeader(head: Uint8Array): Header {
     ['present offset', H.PRESENT_OFFSET, s.presentOffset], ['present length', H.PRESENT_BYTES, s.presentBytes],
     ['nodes offset', H.NODES_OFFSET, s.nodesOffset], ['nodes length', H.NODES_BYTES, s.nodesBytes],
     ['roots offset', H.ROOTS_OFFSET, s.rootsOffset], ['roots length', H.ROOTS_BYTES, s.rootsBytes],
+    ['codes offset', H.CODES_OFFSET, s.codesOffset], ['codes length', H.CODES_BYTES, s.codesBytes],
   ];
   for (const [name, offset, expected] of fields) {
     const got = u64(offset);
@@ -173,5 +194,10 @@ export function writeHeader(target: Uint8Array, h: Header): void {
   u64(H.PRESENT_OFFSET, s.presentOffset); u64(H.PRESENT_BYTES, s.presentBytes);
   u64(H.NODES_OFFSET, s.nodesOffset); u64(H.NODES_BYTES, s.nodesBytes);
   u64(H.ROOTS_OFFSET, s.rootsOffset); u64(H.ROOTS_BYTES, s.rootsBytes);
+  u64(H.CODES_OFFSET, s.codesOffset); u64(H.CODES_BYTES, s.codesBytes);
+  u32(H.CODES_KIND, CODES.indexOf(h.codes ?? 'none'));
+  dv.setFloat32(H.CODE_SCALE, h.codeScale ?? 0, true);
+  dv.setFloat32(H.CODE_BIAS, h.codeBias ?? 0, true);
+  u32(H.RESERVED, 0);
   u64(H.CHECKSUM, h.checksum);
 }

@@ -6,7 +6,7 @@
 // Browsers: Web Workers on one shared memory when the page is cross-origin isolated (mode 'shared'); otherwise
 // one dedicated Web Worker searching its own copy of the plain build's memory (mode 'dedicated').
 import { AnnoyError, show } from '../errors.js';
-import { checkBatch, checkId, checkK, checkOptions, checkSearchK, checkVector, type Vector } from '../checks.js';
+import { checkBatch, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from '../checks.js';
 import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type LoadOptions, type MemoryPlan, type SearchOptions, type SearchResult, type URLLoadOptions } from '../index-reader.js';
 import { loadShards, type Shard } from '../shards/sharded-index.js';
 import { mergeTopK } from '../shards/merge.js';
@@ -223,9 +223,9 @@ export class IndexPool {
     this.#live();
     checkVector(vector, this.dimensions, this.metric);
     checkK(k);
-    const searchK = checkSearchK(options, k, this.trees);
+    const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
     const query = Float32Array.from(vector);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK });
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank });
     return this.#merge(parts, k);
   }
 
@@ -235,8 +235,8 @@ export class IndexPool {
     const { local } = this.#locate(id);
     if (this.#shards.length > 1) return this.search(this.getItem(id), k, options);
     checkK(k);
-    const searchK = checkSearchK(options, k, this.trees);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK });
+    const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank });
     return this.#merge(parts, k);
   }
 
@@ -246,14 +246,14 @@ export class IndexPool {
     const dims = this.dimensions;
     const rows = checkBatch(flat, dims, this.metric);
     checkK(k);
-    const searchK = checkSearchK(options, k, this.trees);
+    const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
     const pending: Promise<{ parts: Part[] }>[] = [];
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
       const queries = all.slice(r * dims, (r + n) * dims);
-      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK }));
+      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank }));
     }
     const done = await Promise.all(pending);
     const ids = new Uint32Array(rows * k).fill(0xFFFFFFFF), distances = new Float32Array(rows * k).fill(NaN), counts = new Uint32Array(rows);

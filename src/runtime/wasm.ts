@@ -17,7 +17,8 @@ export interface CoreExports {
   relocate(nodes: number, count: number, nodeBytes: number, delta: number): void;
   builtNodes: WebAssembly.Global;
   buildFailed: WebAssembly.Global;
-  search(file: number, slot: number, fromItem: number, k: number, searchK: number): number;
+  search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number): number;
+  prepareCodes(file: number): void;
   itemDistance(file: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
   validate(file: number, slot: number): number;
@@ -142,7 +143,7 @@ export function canShareMemory(): boolean {
 }
 
 /** Slot parts, as assembly/layout.ts numbers them. */
-export const SLOT = { QUERY_IN: 0, OUT_IDS: 2, OUT_DISTANCES: 3, VISITED: 4, CANDIDATES: 5, END: 8 } as const;
+export const SLOT = { QUERY_IN: 0, OUT_IDS: 2, OUT_DISTANCES: 3, VISITED: 4, CANDIDATES: 5, END: 9 } as const;
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 

@@ -24,9 +24,9 @@ export interface WorkerSetup {
 }
 
 export type WorkerRequest =
-  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number }
-  | { id: number; op: 'item'; item: number; k: number; searchK: number }
-  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number }
+  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number }
+  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number }
+  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number }
   | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number }
   | { id: number; op: 'crash'; how: 'exit' | 'throw' | 'trap' };
 
@@ -56,12 +56,12 @@ export function workerMain(): void {
     const builder = setup.memory ? instantiate(setup.memory) : null;
     if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
     // Searches shard `s` for the query already in its queryIn (or for item `item`); returns the hit count.
-    const run = (s: any, item: number, k: number, searchK: number): number => s.x.search(s.base, s.slot, item, k, searchK) >>> 0;
+    const run = (s: any, item: number, k: number, m: any): number => s.x.search(s.base, s.slot, item, k, m.searchK, m.rerank) >>> 0;
     const serve = (m: any) => {
       if (m.op === 'search' || m.op === 'item') {
         const parts = shards.map((s: any) => {
           if (m.op === 'search') s.f32.set(m.query, s.queryIn);
-          const n = run(s, m.op === 'item' ? m.item : -1, m.k, m.searchK);
+          const n = run(s, m.op === 'item' ? m.item : -1, m.k, m);
           return { ids: s.u32.slice(s.outIds, s.outIds + n), distances: s.f32.slice(s.outDistances, s.outDistances + n) };
         });
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
@@ -73,7 +73,7 @@ export function workerMain(): void {
           const counts = new Uint32Array(m.rows);
           for (let r = 0; r < m.rows; r++) {
             s.f32.set(m.queries.subarray(r * dims, (r + 1) * dims), s.queryIn);
-            const n = run(s, -1, m.kEffective, m.searchK);
+            const n = run(s, -1, m.kEffective, m);
             ids.set(s.u32.subarray(s.outIds, s.outIds + n), r * m.k);
             distances.set(s.f32.subarray(s.outDistances, s.outDistances + n), r * m.k);
             counts[r] = n;
@@ -86,7 +86,7 @@ export function workerMain(): void {
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
       } else if (m.op === 'crash') {
         if (m.how === 'exit') exit(3);
-        if (m.how === 'trap') shards[0].x.search(shards[0].base, 0xFFFFFFF0, -1, 1, 1);
+        if (m.how === 'trap') shards[0].x.search(shards[0].base, 0xFFFFFFF0, -1, 1, 1, 0);
         throw new Error('worker crash requested by a test');
       }
     };
