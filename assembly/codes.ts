@@ -39,7 +39,19 @@ export function encode(file: usize, v: usize, out: usize, isQuery: bool): void {
     sub = load<f32>(file + H_CODE_BIAS);
     shift = 127;
   }
-  for (let j: u32 = 0; j < dims; j++) {
+  // 16 values at a time: scale, round, clamp to [-127, 127], narrow to i8 (what the scalar tail does one by one).
+  const m = f32x4.splat(mul), b = f32x4.splat(sub), c = f32x4.splat(shift);
+  const lo = f32x4.splat(-127), hi = f32x4.splat(127);
+  let j: u32 = 0;
+  for (; j + 16 <= dims; j += 16) {
+    const p = v + (<usize>j << 2);
+    const r0 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p), b), m), c)))));
+    const r1 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 16), b), m), c)))));
+    const r2 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 32), b), m), c)))));
+    const r3 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 48), b), m), c)))));
+    v128.store(out + j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)));
+  }
+  for (; j < dims; j++) {
     store<i8>(out + j, <i8>clampCode((load<f32>(v + (<usize>j << 2)) - sub) * mul - shift));
   }
 }
