@@ -8,7 +8,20 @@
 
 export function dot(a: usize, b: usize, bytes: usize): f32 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
   let i: usize = 0;
+  // Eight independent sums for long vectors: a float add takes several cycles, and the CPU can start two a cycle.
+  for (; i + 128 <= bytes; i += 128) {
+    const pa = a + i, pb = b + i;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(pa), v128.load(pb)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(pa, 16), v128.load(pb, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v128.load(pa, 32), v128.load(pb, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v128.load(pa, 48), v128.load(pb, 48)));
+    s4 = f32x4.add(s4, f32x4.mul(v128.load(pa, 64), v128.load(pb, 64)));
+    s5 = f32x4.add(s5, f32x4.mul(v128.load(pa, 80), v128.load(pb, 80)));
+    s6 = f32x4.add(s6, f32x4.mul(v128.load(pa, 96), v128.load(pb, 96)));
+    s7 = f32x4.add(s7, f32x4.mul(v128.load(pa, 112), v128.load(pb, 112)));
+  }
   for (; i + 64 <= bytes; i += 64) {
     const pa = a + i, pb = b + i;
     s0 = f32x4.add(s0, f32x4.mul(v128.load(pa), v128.load(pb)));
@@ -17,7 +30,7 @@ export function dot(a: usize, b: usize, bytes: usize): f32 {
     s3 = f32x4.add(s3, f32x4.mul(v128.load(pa, 48), v128.load(pb, 48)));
   }
   for (; i < bytes; i += 16) s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
-  return hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  return hsum(f32x4.add(f32x4.add(f32x4.add(s0, s4), f32x4.add(s1, s5)), f32x4.add(f32x4.add(s2, s6), f32x4.add(s3, s7))));
 }
 
 // a.b and b.b in one pass over b: the angular distance needs the item's norm, and b is the operand that comes
