@@ -613,3 +613,23 @@ it('IndexBuilder is what build uses: the CLI index equals one built by the API',
   expect(bytes(out('api.ann'))).toEqual(index.toBytes());
   index.free();
 });
+
+describe('build --screening int8', () => {
+  it('writes int8 codes that info reports, and queries answer with exact distances', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Index } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-screening-'));
+    const out = join(dir, 's.annoy');
+    const { execFileSync } = await import('node:child_process');
+    const cli = (...args: string[]) => execFileSync(process.execPath, [new URL('../dist/esm/cli/main.js', import.meta.url).pathname, ...args], { encoding: 'utf8' });
+    cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--screening', 'int8', '-q');
+    expect(cli('info', out)).toMatch(/screening\s+int8 codes \(200 x 16 bytes\)/);
+    const index = Index.openSync(out);
+    expect(index.screening).toBe('int8');
+    const r = index.searchItem(3, 5);
+    r.ids.forEach((id, i) => expect(r.distances[i]).toBe(index.distance(3, id)));
+    expect(() => cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--screening', 'int4')).toThrow(/--screening "int4"/);
+  });
+});

@@ -33,6 +33,7 @@ options:
   --seed <s>            seed of every random choice, an integer in [0, 2^32) (default 0): same input, same file
   --dimensions <d>      values per vector (default: from the file, or the first row)
   --jobs <j>            build trees in <j> worker threads, 1..256 (default 1); the same file as --jobs 1
+  --screening <s>       none (default) or int8: store int8 codes that screen candidates (faster queries, +25% file)
   --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
   --format <f>          read <input> as ${FORMATS.join(', ')}
   --id-column <name>    the id field or column (JSON Lines, CSV header, Parquet; default "id")
@@ -51,6 +52,7 @@ export const BUILD_OPTIONS = {
   seed: { type: 'string' },
   dimensions: { type: 'string' },
   jobs: { type: 'string' },
+  screening: { type: 'string' },
   'skip-invalid': { type: 'boolean' },
   format: { type: 'string' },
   'id-column': { type: 'string' },
@@ -74,6 +76,9 @@ export async function build(args: string[], io: Io): Promise<number> {
   const seed = int(p, 'seed', 0, 2 ** 32 - 1) ?? 0;
   const dimensions = int(p, 'dimensions', 1, 65536);
   const jobs = int(p, 'jobs', 1, 256) ?? 1;
+  const screening = str(p, 'screening') ?? 'none';
+  if (screening !== 'none' && screening !== 'int8') throw new UsageError(`--screening ${JSON.stringify(screening)} is not none or int8`);
+  if (screening === 'int8' && metricName === 'hamming') throw new UsageError('--screening int8 is not for hamming (its vectors are already one bit a dimension)');
   const skipInvalid = p.values['skip-invalid'] === true;
   const delimiter = str(p, 'delimiter');
   if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError(`--delimiter ${JSON.stringify(delimiter)} is not one character`);
@@ -100,7 +105,7 @@ export async function build(args: string[], io: Io): Promise<number> {
           const ok = checker.check(row);
           if (ok === null) continue;
           const dims = checker.dimensions!;
-          if (builder === undefined) builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed });
+          if (builder === undefined) builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening });
           if (stage.length < batch.length * dims) {
             stage = new Float32Array(batch.length * dims);
             ids = new Uint32Array(batch.length);
@@ -144,6 +149,9 @@ export async function build(args: string[], io: Io): Promise<number> {
     }
 
     const items = builder.count;
+    // The serial build is one synchronous wasm call: signals take their default action meanwhile (interrupt.ts).
+    // Disarm before saying "building", or a Ctrl-C caught in between is dropped by the disarm and never acted on.
+    if (jobs === 1) guard.disarm();
     progress.phase(`building ${trees === -1 ? 'trees (automatic count)' : `${count(trees)} trees`} over ${count(items)} items (${checker.dimensions}-d, ${metricName}${jobs > 1 ? `, ${jobs} threads` : ''})`);
     const onProgress = ({ treesDone, trees: total }: { treesDone: number; trees: number }) => {
       progress.update(() => {
@@ -156,8 +164,6 @@ export async function build(args: string[], io: Io): Promise<number> {
         // Worker threads: the main thread waits on the event loop, so the signal handlers stay armed and run.
         index = await builder.buildAsync({ trees, onProgress, jobs });
       } else {
-        // One synchronous wasm call: signals take their default action meanwhile (see interrupt.ts).
-        guard.disarm();
         index = builder.build({ trees, onProgress });
       }
     } catch (e) {

@@ -76,7 +76,7 @@ export async function info(args: string[], io: Io): Promise<number> {
       ['items', `${count(index.count)} (ids below ${count(index.size)}${facts.holes ? `, ${count(facts.holes)} holes` : ', no holes'})`],
       ['trees', count(index.trees)],
     ];
-    if (h) lines.push(['nodes', `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`], ['seed', String(index.seed)]);
+    if (h) lines.push(['nodes', `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`], ['seed', String(index.seed)], ['screening', index.screening === 'int8' ? `int8 codes (${count(index.size)} x ${Math.ceil(index.dimensions / 16) * 16} bytes)` : 'none']);
     lines.push(['bytes', `${count(facts.bytes)} (${(facts.bytes / 2 ** 20).toFixed(1)} MiB)`]);
     lines.push(['checksum', h ? `${facts.checksum} verified, structure checked (${checkMs.toFixed(0)} ms)` : `structure checked (${checkMs.toFixed(0)} ms; Annoy files carry no checksum)`]);
     for (const [k, v] of lines) println(io.stdout, `${k.padEnd(11)} ${v}`);

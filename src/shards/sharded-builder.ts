@@ -13,6 +13,8 @@ export interface ShardedBuilderOptions {
   dimensions: number;
   metric: Metric;
   seed?: number;
+  /** As IndexBuilder's: 'int8' stores screening codes in every shard. */
+  screening?: 'none' | 'int8';
   /** Ids per shard. Default: as many as take 1 GiB of vectors, leaving room for the forest in 4 GiB. */
   shardSize?: number;
 }
@@ -28,17 +30,19 @@ export class ShardedIndexBuilder {
   readonly dimensions: number;
   readonly metric: Metric;
   readonly seed: number;
+  readonly screening: 'none' | 'int8';
   readonly shardSize: number;
   readonly #shards: (IndexBuilder | undefined)[] = [];
   #saved = false;
 
   constructor(options: ShardedBuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'shardSize'], 'ShardedIndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'shardSize'], 'ShardedIndexBuilder');
     metricCode(o.metric);
-    const probe = new IndexBuilder({ dimensions: o.dimensions as number, metric: o.metric as Metric, seed: o.seed as number | undefined });
+    const probe = new IndexBuilder({ dimensions: o.dimensions as number, metric: o.metric as Metric, seed: o.seed as number | undefined, screening: o.screening as 'none' | 'int8' | undefined });
     this.dimensions = probe.dimensions;
     this.metric = probe.metric;
     this.seed = probe.seed;
+    this.screening = probe.screening;
     const { shardSize = Math.max(1, Math.floor(2 ** 30 / strideFor(this.metric, this.dimensions))) } = o;
     if (typeof shardSize !== 'number' || !Number.isInteger(shardSize) || shardSize < 1 || shardSize > 2 ** 31 - 1) {
       throw new AnnoyError('INVALID_ARGUMENT', `shardSize ${show(shardSize)} is not an integer in [1, 2^31 - 1)`);
@@ -58,7 +62,7 @@ export class ShardedIndexBuilder {
   #shard(id: number): IndexBuilder {
     if (this.#saved) throw new AnnoyError('INVALID_STATE', 'this builder has already saved its shards; start a new ShardedIndexBuilder');
     const s = Math.floor(id / this.shardSize);
-    return (this.#shards[s] ??= new IndexBuilder({ dimensions: this.dimensions, metric: this.metric, seed: this.seed }));
+    return (this.#shards[s] ??= new IndexBuilder({ dimensions: this.dimensions, metric: this.metric, seed: this.seed, screening: this.screening }));
   }
 
   add(id: number, vector: Vector): this {
