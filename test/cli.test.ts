@@ -615,14 +615,9 @@ it('IndexBuilder is what build uses: the CLI index equals one built by the API',
 });
 
 describe('build --screening int8', () => {
-  it('writes int8 codes that info reports, and queries answer with exact distances', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { Index } = await import('../src/index.js');
+  it('writes int8 codes that info reports, and queries answer with exact distances', () => {
     const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-screening-'));
     const out = join(dir, 's.annoy');
-    const { execFileSync } = await import('node:child_process');
     const cli = (...args: string[]) => execFileSync(process.execPath, [new URL('../dist/esm/cli/main.js', import.meta.url).pathname, ...args], { encoding: 'utf8' });
     cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--screening', 'int8', '-q');
     expect(cli('info', out)).toMatch(/screening\s+int8 codes \(200 x 16 bytes\)/);
