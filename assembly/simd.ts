@@ -22,13 +22,6 @@ export function dot(a: usize, b: usize, bytes: usize): f32 {
     s6 = f32x4.add(s6, f32x4.mul(v128.load(pa, 96), v128.load(pb, 96)));
     s7 = f32x4.add(s7, f32x4.mul(v128.load(pa, 112), v128.load(pb, 112)));
   }
-  for (; i + 64 <= bytes; i += 64) {
-    const pa = a + i, pb = b + i;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(pa), v128.load(pb)));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(pa, 16), v128.load(pb, 16)));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load(pa, 32), v128.load(pb, 32)));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load(pa, 48), v128.load(pb, 48)));
-  }
   for (; i < bytes; i += 16) s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
   return hsum(f32x4.add(f32x4.add(f32x4.add(s0, s4), f32x4.add(s1, s5)), f32x4.add(f32x4.add(s2, s6), f32x4.add(s3, s7))));
 }
