@@ -1,112 +1,204 @@
-// npm run bench: annoy-wasm on the real data sets of ../shared/DATA.md, next to exact brute force.
-// For each data set and tree count: build time, file size, load time, then recall@10 and queries/s over a
-// searchK grid. Results go to bench/results/<stamp>.json and .md (and bench/results/latest.*).
+// npm run bench: annoy-wasm beside its peers, measured in the same run on the real data sets of ../shared/DATA.md.
 //
-//   npm run bench [-- --datasets glove-100-angular,fashion-mnist-784-euclidean --trees 10,50 --queries 1000]
+//   npm run bench                                   everything (glove-100-angular, fashion-mnist-784; ~25 minutes)
+//   npm run bench -- --quick                        20k-row subsets, 200 queries, a small grid, best of 2 (~3 min)
+//   npm run bench -- --datasets fashion-mnist-784-euclidean --libraries annoy-wasm,annoy-native --queries 500
+//   npm run bench -- --trees 10 --search-k 1000,10000 --ef 20,80     override the grids
+//   npm run bench -- --scaling                      the scaling law instead (bench/scaling.mjs)
+//
+// Libraries (one adapter each in bench/peers/): annoy-wasm (this library), annoy-native (Annoy's C++ via the `annoy`
+// package, compiled here with -march=native), annoy-npm (the same package as a plain npm install builds it: SSE2),
+// hnswlib-node, usearch, hnswlib-wasm, exact (JS brute force). The peers are the benchmark's own optional
+// dependencies (bench/package.json), installed on first use with `npm install --prefix bench`; a peer that cannot
+// install or load is skipped with its reason.
+//
+// For each data set, library and build setting, bench/child.mjs runs in a fresh process (so peak RSS is that
+// library's own): build time, file size (saved to a temp file), peak RSS, and recall@k and queries/s over the query
+// grid (trees x searchK for the tree libraries, ef for HNSW), best of --passes, one thread.
+// Output: bench/results/<stamp>.{json,md}, one recall-vs-queries/s SVG per data set, and latest.* copies.
 import { parseArgs } from 'node:util';
-import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
-import { loadDataset, bruteForceTopK } from './datasets.mjs';
-import { IndexBuilder, Index } from '../dist/esm/index.js';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { prepareSpec } from './derived.mjs';
+import { summarize, fullMarkdown, summaryTable, ratioLines } from './report.mjs';
+import { recallChart } from './plot.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const { values: args } = parseArgs({
-  options: {
-    datasets: { type: 'string', default: 'glove-100-angular,fashion-mnist-784-euclidean' },
-    trees: { type: 'string' },
-    'search-k': { type: 'string' },
-    queries: { type: 'string', default: '1000' },
-    k: { type: 'string', default: '10' },
-    out: { type: 'string', default: join(here, 'results') },
-  },
-});
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..');
 
-// Per data set: the tree counts and searchK grid (the DATA.md reference points are in the grid).
-const GRID = {
-  'glove-100-angular': { trees: [10, 100], searchK: [1000, 5000, 10000, 20000, 50000] },
-  'fashion-mnist-784-euclidean': { trees: [10, 50], searchK: [100, 500, 1000, 5000, 10000] },
+export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
+const KIND = { 'annoy-wasm': 'tree', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
+// library -> package it needs in bench/node_modules (annoy-npm uses the root devDependency)
+const BENCH_PACKAGE = { 'annoy-native': 'annoy', 'hnswlib-node': 'hnswlib-node', usearch: 'usearch', 'hnswlib-wasm': 'hnswlib-wasm' };
+export const CXXFLAGS = '-O3 -march=native -ffast-math -fno-associative-math';
+
+const HNSW_BUILD = { M: 16, efConstruction: 200 };
+const GRIDS = {
+  'glove-100-angular': { trees: [10, 100], searchK: [1000, 2000, 5000, 10000, 20000, 50000], ef: [10, 20, 40, 80, 160, 320, 640] },
+  'fashion-mnist-784-euclidean': { trees: [10, 50], searchK: [100, 200, 500, 1000, 2000, 5000, 10000], ef: [10, 20, 40, 80, 160, 320] },
 };
-const list = (s) => s.split(',').map((x) => Number(x.trim()));
-const k = Number(args.k);
-const mib = (b) => b / 2 ** 20;
-const now = () => performance.now();
+const QUICK_GRID = { trees: [10], searchK: [500, 2000, 10000], ef: [10, 40, 160] };
+const QUICK_ROWS = 20000;
 
-function recallAt(ids, counts, gt, gtK, nq) {
-  let hit = 0;
-  for (let q = 0; q < nq; q++) {
-    const truth = new Set(gt.subarray(q * gtK, q * gtK + k));
-    for (let i = 0; i < counts[q]; i++) if (truth.has(ids[q * k + i])) hit++;
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const nums = (s) => list(s).map(Number);
+const log = (m) => process.stderr.write(`${m}\n`);
+
+/** npm install --prefix bench (with CXXFLAGS) when a needed peer package is missing; once per bench/package.json. */
+export function ensurePeers(libraries, { install = true, reinstall = false } = {}) {
+  const benchModules = path.join(here, 'node_modules');
+  const missing = libraries.filter((l) => BENCH_PACKAGE[l] && !fs.existsSync(path.join(benchModules, BENCH_PACKAGE[l], 'package.json')));
+  if (!reinstall && (!missing.length || !install)) return;
+  const hash = createHash('sha256').update(fs.readFileSync(path.join(here, 'package.json'))).digest('hex');
+  const marker = path.join(benchModules, '.bench-install.json');
+  let prev = null;
+  try { prev = JSON.parse(fs.readFileSync(marker, 'utf8')); } catch { /* never installed */ }
+  if (!reinstall && prev?.hash === hash) {
+    log(`bench peers ${missing.map((l) => BENCH_PACKAGE[l]).join(', ')} missing, but npm install --prefix bench already ran for this bench/package.json (${prev.at}, exit ${prev.status}); --reinstall to retry`);
+    return;
   }
-  return hit / (nq * k);
+  log(`installing the benchmark's peers: CXXFLAGS='${CXXFLAGS}' npm install --prefix bench (optional dependencies; each may fail alone) ...`);
+  const r = spawnSync('npm', ['install', '--prefix', here, '--no-audit', '--no-fund'], {
+    cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CXXFLAGS },
+  });
+  fs.mkdirSync(benchModules, { recursive: true });
+  fs.writeFileSync(marker, JSON.stringify({ hash, at: new Date().toISOString(), status: r.status, cxxflags: CXXFLAGS }) + '\n');
 }
 
-// Best of `passes` timings of one full pass over the queries (these machines are noisy).
-function timeQueries(index, queries, nq, dims, searchK, passes = 3) {
-  let best = Infinity, result;
-  for (let p = 0; p < passes; p++) {
-    const t = now();
-    result = index.searchBatch(queries.subarray(0, nq * dims), k, { searchK });
-    best = Math.min(best, now() - t);
+/** Runs one job in a fresh process; returns its result (with .error when it failed). */
+export function runChild(job, { timeoutMinutes = 60 } = {}) {
+  const out = path.join(os.tmpdir(), `annoy-bench-${process.pid}-${Date.now()}.json`);
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(here, 'child.mjs'), JSON.stringify({ ...job, out })], {
+    stdio: ['ignore', 'inherit', 'inherit'], timeout: timeoutMinutes * 60_000, killSignal: 'SIGKILL',
+  });
+  let result;
+  try {
+    result = JSON.parse(fs.readFileSync(out, 'utf8'));
+    fs.rmSync(out, { force: true });
+  } catch {
+    result = { spec: job.spec, library: job.library, build: job.build, error: r.error ? String(r.error) : `child exited ${r.status ?? r.signal} with no result` };
   }
-  return { qps: nq / (best / 1000), result };
+  return result;
 }
 
-const rows = [];
-const started = new Date();
-for (const name of args.datasets.split(',')) {
-  const ds = await loadDataset(name);
-  const nq = Math.min(Number(args.queries), ds.nQueries);
-  const grid = GRID[name] ?? { trees: [10], searchK: [1000] };
-  const treesList = args.trees ? list(args.trees) : grid.trees;
-  const searchKs = args['search-k'] ? list(args['search-k']) : grid.searchK;
-  console.log(`\n${name}: ${ds.nTrain} x ${ds.dimensions} ${ds.metric}, ${nq} queries, k=${k}`);
+function gitInfo() {
+  try {
+    const head = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: root }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'assembly', 'src'], { cwd: root }).toString()
+      .split('\n').filter(Boolean).map((l) => l.slice(3));
+    return { git: head, dirty };
+  } catch {
+    return { git: 'unknown', dirty: [] };
+  }
+}
 
-  // exact scan, for scale (a sample of queries: it is slow)
-  const exactQ = Math.min(50, nq);
-  let t = now();
-  bruteForceTopK(ds.train, ds.queries.subarray(0, exactQ * ds.dimensions), ds.dimensions, ds.metric, k);
-  const exactQps = exactQ / ((now() - t) / 1000);
-  rows.push({ dataset: name, library: 'exact scan (JS, f64)', trees: null, searchK: null, buildSeconds: null, fileMiB: null, loadSeconds: null, recall: 1, qps: exactQps });
-  console.log(`  exact scan: ${exactQps.toFixed(1)} q/s`);
+const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
-  for (const trees of treesList) {
-    globalThis.gc?.();
-    const rss0 = process.memoryUsage().rss;
-    t = now();
-    const builder = new IndexBuilder({ dimensions: ds.dimensions, metric: ds.metric, seed: 42 });
-    builder.addBatch(ds.train);
-    const index = builder.build({ trees });
-    const buildSeconds = (now() - t) / 1000;
-    const bytes = index.toBytes();
-    const rssBuild = process.memoryUsage().rss - rss0;
-    index.free();
-    globalThis.gc?.();
-    t = now();
-    const loaded = Index.fromBytes(bytes);
-    const loadSeconds = (now() - t) / 1000;
-    console.log(`  trees ${trees}: build ${buildSeconds.toFixed(2)} s, file ${mib(bytes.length).toFixed(1)} MiB, load+verify ${loadSeconds.toFixed(3)} s, build RSS +${mib(rssBuild).toFixed(0)} MiB`);
-    for (const searchK of searchKs) {
-      const { qps, result } = timeQueries(loaded, ds.queries, nq, ds.dimensions, searchK);
-      const recall = recallAt(result.ids, result.counts, ds.groundTruth, 100, nq);
-      rows.push({ dataset: name, library: 'annoy-wasm', trees, searchK, buildSeconds, fileMiB: mib(bytes.length), loadSeconds, recall, qps });
-      console.log(`    searchK ${String(searchK).padStart(6)}: recall@${k} ${recall.toFixed(3)}  ${qps.toFixed(0).padStart(6)} q/s`);
+async function main(argv) {
+  if (argv.includes('--scaling')) {
+    const { main: scaling } = await import('./scaling.mjs');
+    return scaling(argv.filter((a) => a !== '--scaling'));
+  }
+  const { values: args } = parseArgs({
+    args: argv,
+    options: {
+      datasets: { type: 'string', default: 'glove-100-angular,fashion-mnist-784-euclidean' },
+      libraries: { type: 'string', default: ALL_LIBRARIES.join(',') },
+      queries: { type: 'string' },
+      passes: { type: 'string' },
+      k: { type: 'string', default: '10' },
+      trees: { type: 'string' },
+      'search-k': { type: 'string' },
+      ef: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'no-install': { type: 'boolean', default: false },
+      reinstall: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '60' },
+      out: { type: 'string', default: path.join(here, 'results') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (args.help) {
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+    return;
+  }
+  const quick = args.quick;
+  const libraries = list(args.libraries);
+  for (const l of libraries) if (!KIND[l]) throw new Error(`unknown library ${l}; known: ${ALL_LIBRARIES.join(', ')}`);
+  const datasets = list(args.datasets).map((d) => (quick && !d.includes(':') ? `${d}:n=${QUICK_ROWS}` : d));
+  const queries = Number(args.queries ?? (quick ? 200 : 1000));
+  const passes = Number(args.passes ?? (quick ? 2 : 3));
+  const k = Number(args.k);
+
+  ensurePeers(libraries, { install: !args['no-install'], reinstall: args.reinstall });
+
+  const started = new Date();
+  const meta = {
+    started: started.toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model?.trim(),
+    k, queries, passes, quick, ...gitInfo(), loadavg: { start: loadavg() }, hnswBuild: HNSW_BUILD, libraries: {}, plots: {},
+    argv,
+  };
+  const builds = [];
+  const skipped = new Map(); // library -> reason (a peer that cannot load is skipped for the rest of the run)
+  for (const spec of datasets) {
+    const info = await prepareSpec(spec);
+    const base = spec.split(':')[0];
+    const g = quick ? QUICK_GRID : (GRIDS[base] ?? QUICK_GRID);
+    const trees = args.trees ? nums(args.trees) : g.trees;
+    const searchK = args['search-k'] ? nums(args['search-k']) : g.searchK;
+    const ef = args.ef ? nums(args.ef) : g.ef;
+    log(`\n== ${spec}: ${info.nTrain} x ${info.dimensions} ${info.metric}, ${Math.min(queries, info.nQueries)} queries, k=${k}, best of ${passes}`);
+    for (const library of libraries) {
+      if (skipped.has(library)) continue;
+      const kind = KIND[library];
+      const configs = kind === 'tree' ? trees.map((t) => ({ trees: t })) : kind === 'hnsw' ? [HNSW_BUILD] : [{}];
+      const grid = kind === 'tree' ? searchK.map((s) => ({ searchK: s })) : kind === 'hnsw' ? ef.map((e) => ({ ef: e })) : [{}];
+      for (const build of configs) {
+        log(`  ${library} ${Object.entries(build).map(([a, b]) => `${a} ${b}`).join(', ')}  (load average ${loadavg()})`);
+        const t0 = performance.now();
+        const r = runChild({ spec, library, build, grid, queries, k, passes }, { timeoutMinutes: Number(args.timeout) });
+        r.dataset = spec;
+        r.wallSeconds = (performance.now() - t0) / 1000;
+        if (r.error && !r.buildSeconds && !r.points) {
+          const reason = r.error.split('\n')[0];
+          log(`  ${library}: skipped: ${reason}`);
+          if (r.version === undefined) { skipped.set(library, reason); break; } // could not load: skip it everywhere
+        } else if (r.error) {
+          log(`  ${library}: error: ${r.error.split('\n')[0]}`);
+        }
+        if (r.version !== undefined) meta.libraries[library] = { version: r.version, notes: r.notes };
+        builds.push(r);
+      }
     }
-    loaded.free();
   }
+  meta.loadavg.end = loadavg();
+  meta.finished = new Date().toISOString();
+
+  const summary = summarize(builds.filter((b) => !skipped.has(b.library) || b.points));
+  const stamp = meta.started.replace(/[:.]/g, '-');
+  fs.mkdirSync(args.out, { recursive: true });
+  const skippedList = [...skipped].map(([library, reason]) => ({ library, reason }));
+  for (const ds of datasets) {
+    const file = `${stamp}-${ds.replace(/[:=]/g, '_')}.svg`;
+    fs.writeFileSync(path.join(args.out, file), recallChart(ds, builds, meta));
+    fs.copyFileSync(path.join(args.out, file), path.join(args.out, `latest-${ds.replace(/[:=]/g, '_')}.svg`));
+    meta.plots[ds] = path.relative(root, path.join(args.out, `latest-${ds.replace(/[:=]/g, '_')}.svg`));
+  }
+  const json = JSON.stringify({ meta, skipped: skippedList, summary, builds }, null, 1);
+  const md = fullMarkdown(meta, builds, summary, skippedList);
+  fs.writeFileSync(path.join(args.out, `${stamp}.json`), json);
+  fs.writeFileSync(path.join(args.out, `${stamp}.md`), md);
+  fs.copyFileSync(path.join(args.out, `${stamp}.json`), path.join(args.out, 'latest.json'));
+  fs.copyFileSync(path.join(args.out, `${stamp}.md`), path.join(args.out, 'latest.md'));
+  console.log(`\n${summaryTable(summary)}\n\n${ratioLines(summary)}\n`);
+  for (const s of skippedList) console.log(`skipped ${s.library}: ${s.reason}`);
+  console.log(`\nwrote ${path.join(args.out, `${stamp}.{json,md}`)}, plots ${Object.values(meta.plots).join(', ')}, and latest.*`);
 }
 
-const meta = { started: started.toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, k };
-const table = [
-  '| data set | library | trees | searchK | build s | file MiB | load s | recall@10 | queries/s |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.dataset} | ${r.library} | ${r.trees ?? ''} | ${r.searchK ?? ''} | ${r.buildSeconds?.toFixed(2) ?? ''} | ${r.fileMiB?.toFixed(1) ?? ''} | ${r.loadSeconds?.toFixed(3) ?? ''} | ${r.recall.toFixed(3)} | ${r.qps.toFixed(0)} |`),
-].join('\n');
-mkdirSync(args.out, { recursive: true });
-const stamp = started.toISOString().replace(/[:.]/g, '-');
-writeFileSync(join(args.out, `${stamp}.json`), JSON.stringify({ meta, rows }, null, 2));
-writeFileSync(join(args.out, `${stamp}.md`), `# annoy-wasm benchmark ${meta.started}\n\n${meta.cpu}, ${meta.cpus} cpus, node ${meta.node}\n\n${table}\n`);
-copyFileSync(join(args.out, `${stamp}.json`), join(args.out, 'latest.json'));
-copyFileSync(join(args.out, `${stamp}.md`), join(args.out, 'latest.md'));
-console.log(`\n${table}\n\nwrote ${join(args.out, `${stamp}.json`)} and .md`);
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e) => { console.error(e); process.exitCode = 1; });
+}
