@@ -52,8 +52,10 @@ export function lineChart(chart) {
   if (!pts.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="80"><text x="10" y="40">${esc(chart.title)}: no data</text></svg>`;
   let x0 = Math.min(...pts.map((p) => p.x)), x1 = Math.max(...pts.map((p) => p.x));
   let y0 = chart.yMin ?? Math.min(...pts.map((p) => p.y)), y1 = chart.yMax ?? Math.max(...pts.map((p) => p.y));
-  if (chart.xLog) { x0 = 10 ** (Math.floor(Math.log10(x0) * 5) / 5); x1 = 10 ** (Math.ceil(Math.log10(x1) * 5) / 5); }
-  if (chart.yLog) { y0 = 10 ** (Math.floor(Math.log10(y0) * 5) / 5); y1 = 10 ** (Math.ceil(Math.log10(y1) * 5) / 5); }
+  // log axes: 6% of the span (at least a factor 1.1) beyond the outermost points
+  const logPad = (lo, hi) => { const f = Math.max(1.1, (hi / lo) ** 0.06); return [lo / f, hi * f]; };
+  if (chart.xLog) [x0, x1] = logPad(x0, x1);
+  if (chart.yLog) [y0, y1] = logPad(y0, y1);
   else if (chart.yMin === undefined) { const pad = (y1 - y0) * 0.05 || 0.05; y0 -= pad; y1 += pad; }
   const sx = (x) => L + (chart.xLog ? Math.log(x / x0) / Math.log(x1 / x0) : (x - x0) / (x1 - x0 || 1)) * pw;
   const sy = (y) => T + ph - (chart.yLog ? Math.log(y / y0) / Math.log(y1 / y0) : (y - y0) / (y1 - y0 || 1)) * ph;
