@@ -60,16 +60,16 @@ export function summarize(builds) {
       const pts = bs.filter((b) => b.library === lib && !b.error).flatMap((b) => (b.points ?? []).map((p) => ({ ...p, build: buildLabel(b) })));
       return [lib, { at: Object.fromEntries(TARGETS.map((t) => [t, qpsAtRecall(pts, t)])), maxRecall: Math.max(...pts.map((p) => p.recall)) }];
     }));
-    // annoy-wasm against each native Annoy build present, at equal recall and at equal tree count
+    // annoy-wasm (and its int8 variant) against each native Annoy build present, at equal recall and equal tree count
     const ratios = [];
-    for (const ref of ['annoy-native', 'annoy-npm']) {
-      if (!perLibrary['annoy-wasm'] || !perLibrary[ref]) continue;
-      const r = { against: ref, qps: {}, builds: [] };
+    for (const ours of ['annoy-wasm', 'annoy-wasm-int8']) for (const ref of ['annoy-native', 'annoy-npm']) {
+      if (!perLibrary[ours] || !perLibrary[ref]) continue;
+      const r = { library: ours, against: ref, qps: {}, builds: [] };
       for (const t of TARGETS) {
-        const a = perLibrary['annoy-wasm'].at[t], b = perLibrary[ref].at[t];
+        const a = perLibrary[ours].at[t], b = perLibrary[ref].at[t];
         r.qps[t] = a && b && !a.lowerBound && !b.lowerBound ? a.qps / b.qps : null;
       }
-      for (const w of perBuild.filter((p) => p.library === 'annoy-wasm')) {
+      for (const w of perBuild.filter((p) => p.library === ours)) {
         const n = perBuild.find((p) => p.library === ref && p.build === w.build);
         if (n) r.builds.push({ build: w.build, buildSeconds: ratio(w.buildSeconds, n.buildSeconds), fileBytes: ratio(w.fileBytes, n.fileBytes), peakRss: ratio(w.peakRssMiB, n.peakRssMiB) });
       }
@@ -108,7 +108,7 @@ export function ratioLines(summary) {
     out.push(`- **${s.dataset}** q/s at recall 0.90 / 0.95 (best build): ${libs.join('; ')}.`);
     for (const r of s.ratios) {
       const b = r.builds.map((x) => `${x.build}: build time ${rx(x.buildSeconds)}, file ${rx(x.fileBytes)}, peak RSS ${rx(x.peakRss)}`).join('; ');
-      out.push(`  annoy-wasm / ${r.against}: queries/s ${rx(r.qps[0.9])} at 0.90, ${rx(r.qps[0.95])} at 0.95${b ? `; ${b}` : ''}.`);
+      out.push(`  ${r.library} / ${r.against}: queries/s ${rx(r.qps[0.9])} at 0.90, ${rx(r.qps[0.95])} at 0.95${b ? `; ${b}` : ''}.`);
     }
   }
   return out.join('\n');

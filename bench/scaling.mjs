@@ -1,7 +1,7 @@
 // The scaling law, annoy-wasm beside native Annoy in one run: build time and queries/s as the index grows and as the
 // dimension grows, at fixed settings (10 trees; searchK 1,000 and 10,000; one thread, k = 10, best of 3).
 //
-//   npm run bench -- --scaling [--libraries annoy-wasm,annoy-native,annoy-npm] [--queries 1000] [--quick]
+//   npm run bench -- --scaling [--libraries annoy-wasm,annoy-wasm-int8,annoy-native,annoy-npm] [--queries 1000] [--quick]
 //   node --expose-gc bench/scaling.mjs [same options]
 //
 // Items: glove-100-angular cut to seeded random subsets of 10,000 and 100,000 train rows, and all 340,479.
@@ -40,7 +40,7 @@ export async function main(argv) {
   const { values: args } = parseArgs({
     args: argv,
     options: {
-      libraries: { type: 'string', default: 'annoy-wasm,annoy-native' },
+      libraries: { type: 'string', default: 'annoy-wasm,annoy-wasm-int8,annoy-native' },
       queries: { type: 'string' },
       passes: { type: 'string' },
       trees: { type: 'string', default: '10' },
@@ -118,14 +118,14 @@ export async function main(argv) {
     const fmtE = (e) => (e == null ? 'n/a' : e.toFixed(2));
     md.push(`Fitted power laws (least squares on log-log) over ${xKey}: ` + Object.entries(summary[series]).map(([lib, s]) =>
       `${lib} build time ~ ${xKey}^${fmtE(s.buildExponent)}, q/s ~ ${Object.entries(s.qpsExponent).map(([sk, e]) => `${xKey}^${fmtE(e)} (searchK ${int(sk)})`).join(', ')}`).join('; ') + '.', '');
-    for (const ref of libraries.filter((l) => l !== 'annoy-wasm')) {
+    for (const [ours, ref] of libraries.filter((l) => l.startsWith('annoy-wasm')).flatMap((o) => libraries.filter((l) => !l.startsWith('annoy-wasm')).map((r) => [o, r]))) {
       const parts = [];
       for (const x of [...new Set(sr.map((r) => r[xKey]))]) {
-        const w = sr.find((r) => r.library === 'annoy-wasm' && r[xKey] === x), n = sr.find((r) => r.library === ref && r[xKey] === x);
+        const w = sr.find((r) => r.library === ours && r[xKey] === x), n = sr.find((r) => r.library === ref && r[xKey] === x);
         if (!w || !n) continue;
         parts.push(`${xKey} = ${int(x)}: build ${(w.buildSeconds / n.buildSeconds).toFixed(2)}x, q/s ${w.points.map((p, i) => `${(p.qps / n.points[i].qps).toFixed(2)}x`).join(' / ')}`);
       }
-      if (parts.length) md.push(`annoy-wasm / ${ref} (q/s at searchK ${grid.map((g) => int(g.searchK)).join(' / ')}): ${parts.join('; ')}.`, '');
+      if (parts.length) md.push(`${ours} / ${ref} (q/s at searchK ${grid.map((g) => int(g.searchK)).join(' / ')}): ${parts.join('; ')}.`, '');
     }
   }
   for (const r of rows.filter((x) => x.error)) md.push(`- ${r.spec} ${r.library}: error ${r.error.split('\n')[0]}`);

@@ -1,39 +1,41 @@
-// annoy-wasm (this library, from ../../dist: `npm run build` first). Trees x searchK grid; searchBatch, one thread.
+// annoy-wasm (this library, from ../../dist: `npm run build` first). Trees x searchK grid; Index.searchBatch, one
+// thread. annoy-wasm-int8.mjs is the same with the opt-in int8 screening (default rerank).
 import { readFileSync } from 'node:fs';
 
-export const name = 'annoy-wasm';
-export const kind = 'tree';
-
-let lib;
-export async function load() {
-  lib = await import('../../dist/esm/index.js');
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return { version: pkg.version, notes: 'this library (dist/esm), Index.searchBatch, wasm SIMD' };
+export function makeAnnoyWasmAdapter(name, builderOptions = {}, searchOptions = {}) {
+  let lib;
+  return {
+    name,
+    kind: 'tree',
+    async load() {
+      lib = await import('../../dist/esm/index.js');
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      const extra = Object.keys(builderOptions).length ? `, ${JSON.stringify(builderOptions)}` : '';
+      return { version: pkg.version, notes: `this library (dist/esm), Index.searchBatch, wasm SIMD${extra}` };
+    },
+    build({ train, dimensions, metric, params }) {
+      const t0 = performance.now();
+      const builder = new lib.IndexBuilder({ dimensions, metric, seed: 42, ...builderOptions });
+      builder.addBatch(train);
+      const t1 = performance.now();
+      const index = builder.build({ trees: params.trees });
+      return { index, addSeconds: (t1 - t0) / 1000 };
+    },
+    save(h, path) {
+      h.index.saveSync(path);
+    },
+    prepareQueries: (queries) => queries,
+    search(h, queries, nq, k, params, out) {
+      const r = h.index.searchBatch(queries.subarray(0, nq * h.index.dimensions), k, { searchK: params.searchK, ...searchOptions });
+      for (let q = 0; q < nq; q++) {
+        const c = r.counts[q];
+        for (let i = 0; i < k; i++) out[q * k + i] = i < c ? r.ids[q * k + i] : -1;
+      }
+    },
+    free(h) {
+      h.index.free();
+    },
+  };
 }
 
-export function build({ train, dimensions, metric, params }) {
-  const t0 = performance.now();
-  const builder = new lib.IndexBuilder({ dimensions, metric, seed: 42 });
-  builder.addBatch(train);
-  const t1 = performance.now();
-  const index = builder.build({ trees: params.trees });
-  return { index, addSeconds: (t1 - t0) / 1000 };
-}
-
-export function save(h, path) {
-  h.index.saveSync(path);
-}
-
-export const prepareQueries = (queries) => queries;
-
-export function search(h, queries, nq, k, params, out) {
-  const r = h.index.searchBatch(queries, k, { searchK: params.searchK });
-  for (let q = 0; q < nq; q++) {
-    const c = r.counts[q];
-    for (let i = 0; i < k; i++) out[q * k + i] = i < c ? r.ids[q * k + i] : -1;
-  }
-}
-
-export function free(h) {
-  h.index.free();
-}
+export const { name, kind, load, build, save, prepareQueries, search, free } = makeAnnoyWasmAdapter('annoy-wasm');
