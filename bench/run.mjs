@@ -1,15 +1,15 @@
 // npm run bench: annoy-wasm beside its peers, measured in the same run on the real data sets of ../shared/DATA.md.
 //
-//   npm run bench                                   everything (glove-100-angular, fashion-mnist-784; ~25 minutes)
+//   npm run bench                                   everything (glove-100-angular, fashion-mnist-784; ~35 minutes)
 //   npm run bench -- --quick                        20k-row subsets, 200 queries, a small grid, best of 2 (~3 min)
 //   npm run bench -- --datasets fashion-mnist-784-euclidean --libraries annoy-wasm,annoy-native --queries 500
 //   npm run bench -- --trees 10 --search-k 1000,10000 --ef 20,80     override the grids
 //   npm run bench -- --scaling                      the scaling law instead (bench/scaling.mjs)
 //
 // Libraries (one adapter each in bench/peers/): annoy-wasm (this library), annoy-wasm-int8 (the same with its opt-in
-// int8 screening), annoy-native (Annoy's C++ via the `annoy`
-// package, compiled here with -march=native), annoy-npm (the same package as a plain npm install builds it: SSE2),
-// hnswlib-node, usearch, hnswlib-wasm, exact (JS brute force). The peers are the benchmark's own optional
+// int8 screening), annoy-native (Annoy's C++ via the `annoy` package, compiled here with -march=native), annoy-npm
+// (the same package as a plain npm install builds it: SSE2), hnswlib-node, usearch, hnswlib-wasm, exact (JS brute
+// force). The peers are the benchmark's own optional
 // dependencies (bench/package.json), installed on first use with `npm install --prefix bench`; a peer that cannot
 // install or load is skipped with its reason.
 //
@@ -124,7 +124,8 @@ async function main(argv) {
     },
   });
   if (args.help) {
-    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+    const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+    console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
     return;
   }
   const quick = args.quick;
