@@ -18,6 +18,11 @@ export interface BuilderOptions {
    * re-rank (SearchOptions.rerank): faster queries for 25% more file. Not for hamming. Default 'none'.
    */
   screening?: 'none' | 'int8';
+  /**
+   * Most items in one leaf. Default Annoy's K (dimensions + 2; hamming 3 + 2 * words), which keeps indexes writable
+   * as Annoy files. Smaller leaves mean finer trees: for high dimensions they can reach a recall with fewer candidates.
+   */
+  leafSize?: number;
 }
 
 export interface BuildProgress {
@@ -47,6 +52,7 @@ export class IndexBuilder {
   readonly metric: Metric;
   readonly seed: number;
   readonly screening: 'none' | 'int8';
+  readonly leafSize: number;
   #core: Core | null;
   readonly #stride: number;
   #capacity = 0; // ids with room reserved
@@ -55,8 +61,8 @@ export class IndexBuilder {
   #present = new Uint32Array(64);
 
   constructor(options: BuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening'], 'IndexBuilder');
-    const { dimensions, metric, seed = 0, screening = 'none' } = o;
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'leafSize'], 'IndexBuilder');
+    const { dimensions, metric, seed = 0, screening = 'none', leafSize } = o;
     if (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_DIMENSIONS) {
       throw new AnnoyError('INVALID_ARGUMENT', `dimensions ${show(dimensions)} is not an integer in [1, ${MAX_DIMENSIONS}]`);
     }
@@ -71,6 +77,11 @@ export class IndexBuilder {
     this.metric = metric as Metric;
     this.seed = seed;
     this.screening = screening;
+    const annoyK = defaultLeafCapacity(this.metric, dimensions);
+    if (leafSize !== undefined && (typeof leafSize !== 'number' || !Number.isInteger(leafSize) || leafSize < 2 || leafSize > annoyK)) {
+      throw new AnnoyError('INVALID_ARGUMENT', `leafSize ${show(leafSize)} is not an integer in [2, ${annoyK}] (Annoy's K for ${dimensions}-d ${metric})`);
+    }
+    this.leafSize = (leafSize as number | undefined) ?? annoyK;
     this.#stride = strideFor(this.metric, dimensions);
     // Shared memory where threads exist, so buildAsync({ jobs }) can hand the vectors to workers without a copy.
     this.#core = new Core(HEADER_BYTES, canShareMemory());
@@ -190,7 +201,7 @@ export class IndexBuilder {
   }
 
   #header(): Header {
-    const leafCapacity = defaultLeafCapacity(this.metric, this.dimensions);
+    const leafCapacity = this.leafSize;
     return {
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,

@@ -66,3 +66,22 @@ describe('int8 screening', () => {
     expect(new DataView(bytes.buffer).getUint32(H.CODES_KIND, true)).toBe(1);
   });
 });
+
+describe('leafSize', () => {
+  it('smaller leaves build finer trees that still answer exactly at full searchK; bad sizes are refused', () => {
+    const vectors = glove.vectors.subarray(0, 2000 * 100);
+    const fine = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 2, leafSize: 10 }).addBatch(vectors).build({ trees: 4 });
+    const coarse = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 2 }).addBatch(vectors).build({ trees: 4 });
+    expect(fine.byteLength).toBeGreaterThan(coarse.byteLength); // more nodes
+    const reloaded = Index.fromBytes(fine.toBytes());
+    for (let q = 0; q < 20; q++) {
+      const query = glove.queries.subarray(q * 100, (q + 1) * 100);
+      const exact = bruteForce('angular', vectors, 100, query, 10);
+      expect([...fine.search(query, 10, { searchK: 2000 * 4 }).ids]).toEqual(exact);
+      expect(reloaded.search(query, 10)).toEqual(fine.search(query, 10));
+    }
+    for (const bad of [1, 103, 2.5, '10']) {
+      expect(() => new IndexBuilder({ dimensions: 100, metric: 'angular', leafSize: bad as number })).toThrow(/leafSize/);
+    }
+  });
+});
