@@ -614,7 +614,7 @@ it('IndexBuilder is what build uses: the CLI index equals one built by the API',
   index.free();
 });
 
-describe('build --screening int8', () => {
+describe('build --screening int8 and --leaf-size', () => {
   it('writes int8 codes that info reports, and queries answer with exact distances', () => {
     const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-screening-'));
     const out = join(dir, 's.annoy');
@@ -626,5 +626,7 @@ describe('build --screening int8', () => {
     const r = index.searchItem(3, 5);
     r.ids.forEach((id, i) => expect(r.distances[i]).toBe(index.distance(3, id)));
     expect(() => cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--screening', 'int4')).toThrow(/--screening "int4"/);
+    cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--leaf-size', '4', '-q');
+    expect(cli('info', out)).toMatch(/leaves hold up to 4 ids/);
   });
 });

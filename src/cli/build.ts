@@ -34,6 +34,7 @@ options:
   --dimensions <d>      values per vector (default: from the file, or the first row)
   --jobs <j>            build trees in <j> worker threads, 1..256 (default 1); the same file as --jobs 1
   --screening <s>       none (default) or int8: store int8 codes that screen candidates (faster queries, +25% file)
+  --leaf-size <n>       most items in a leaf, 2 .. dimensions + 2 (default: dimensions + 2, Annoy's)
   --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
   --format <f>          read <input> as ${FORMATS.join(', ')}
   --id-column <name>    the id field or column (JSON Lines, CSV header, Parquet; default "id")
@@ -53,6 +54,7 @@ export const BUILD_OPTIONS = {
   dimensions: { type: 'string' },
   jobs: { type: 'string' },
   screening: { type: 'string' },
+  'leaf-size': { type: 'string' },
   'skip-invalid': { type: 'boolean' },
   format: { type: 'string' },
   'id-column': { type: 'string' },
@@ -76,6 +78,7 @@ export async function build(args: string[], io: Io): Promise<number> {
   const seed = int(p, 'seed', 0, 2 ** 32 - 1) ?? 0;
   const dimensions = int(p, 'dimensions', 1, 65536);
   const jobs = int(p, 'jobs', 1, 256) ?? 1;
+  const leafSize = int(p, 'leaf-size', 2, 65541);
   const screening = str(p, 'screening') ?? 'none';
   if (screening !== 'none' && screening !== 'int8') throw new UsageError(`--screening ${JSON.stringify(screening)} is not none or int8`);
   if (screening === 'int8' && metricName === 'hamming') throw new UsageError('--screening int8 is not for hamming (its vectors are already one bit a dimension)');
@@ -105,7 +108,7 @@ export async function build(args: string[], io: Io): Promise<number> {
           const ok = checker.check(row);
           if (ok === null) continue;
           const dims = checker.dimensions!;
-          if (builder === undefined) builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening });
+          if (builder === undefined) builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, leafSize });
           if (stage.length < batch.length * dims) {
             stage = new Float32Array(batch.length * dims);
             ids = new Uint32Array(batch.length);
