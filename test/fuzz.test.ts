@@ -7,27 +7,16 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import { makeBases, runFuzz } from './fuzz/engine.mjs';
+import { H, HEADER_BYTES } from '../src/format/layout.js';
+import { checksumOf } from './helpers.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
-const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../build/annoy.wasm', import.meta.url))), {
-  env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) },
-}).exports as { memory: WebAssembly.Memory; checksum(p: number, n: number): bigint };
-function checksum(bytes: Uint8Array): bigint {
-  const base = 1 << 16;
-  const copy = bytes.slice();
-  new DataView(copy.buffer).setBigUint64(120, 0n, true);
-  const need = base + copy.length - core.memory.buffer.byteLength;
-  if (need > 0) core.memory.grow(Math.ceil(need / 65536));
-  new Uint8Array(core.memory.buffer).set(copy, base);
-  return BigInt.asUintN(64, core.checksum(base, copy.length));
-}
-
 const annoyTest = { name: 'annoy-test.tree', bytes: new Uint8Array(readFileSync(new URL('annoy/annoy-test.tree', fixtures))), dimensions: 10, metric: 'angular' };
 
 describe('loader fuzz, both formats', () => {
   it('12,000 seeded damaged files: each loads and answers from valid structure, or is refused with a loader code', () => {
     const bases = makeBases(lib, [annoyTest]);
-    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum });
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES } });
     for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
     expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
     expect(result.cases).toBe(12_000);

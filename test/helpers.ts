@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import type { Metric } from '../src/index.js';
+import { H } from '../src/format/layout.js';
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'glove-sample');
 
@@ -40,9 +41,10 @@ export function bruteForce(metric: Metric, flat: Float32Array, dims: number, que
   return scored.slice(0, k).map((s) => s[1]);
 }
 
-// The checksum as the core computes it, so a test can forge a file whose only damage is structural.
+// The checksum as the core computes it (over every byte but the checksum field), so a test can forge a file
+// whose only damage is structural.
 let checksumCore: { memory: WebAssembly.Memory; checksum(p: number, n: number): bigint } | undefined;
-export function reseal(bytes: Uint8Array, checksumAt: number): Uint8Array {
+export function checksumOf(bytes: Uint8Array): bigint {
   checksumCore ??= new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../build/annoy.wasm', import.meta.url))), {
     env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) },
   }).exports as typeof checksumCore;
@@ -51,6 +53,11 @@ export function reseal(bytes: Uint8Array, checksumAt: number): Uint8Array {
   const need = base + bytes.length - core.memory.buffer.byteLength;
   if (need > 0) core.memory.grow(Math.ceil(need / 65536));
   new Uint8Array(core.memory.buffer).set(bytes, base);
-  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(checksumAt, BigInt.asUintN(64, core.checksum(base, bytes.length)), true);
+  return BigInt.asUintN(64, core.checksum(base, bytes.length));
+}
+
+/** Writes the right checksum into an annoy-wasm file's header (at H.CHECKSUM). */
+export function reseal(bytes: Uint8Array): Uint8Array {
+  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(H.CHECKSUM, checksumOf(bytes), true);
   return bytes;
 }

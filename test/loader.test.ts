@@ -7,22 +7,10 @@ import seedrandom from 'seedrandom';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AnnoyError, Index, IndexBuilder, METRICS, type Metric } from '../src/index.js';
 import { H, readHeader, sectionsFor } from '../src/format/layout.js';
+import { reseal } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-// The checksum as the core computes it, so a test can forge a file whose only damage is structural.
-const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../build/annoy.wasm', import.meta.url))), {
-  env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) },
-}).exports as { memory: WebAssembly.Memory; checksum(p: number, n: number): bigint };
-function reseal(bytes: Uint8Array): Uint8Array {
-  const base = 1 << 16;
-  const need = base + bytes.length - core.memory.buffer.byteLength;
-  if (need > 0) core.memory.grow(Math.ceil(need / 65536));
-  new Uint8Array(core.memory.buffer).set(bytes, base);
-  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(H.CHECKSUM, BigInt.asUintN(64, core.checksum(base, bytes.length)), true);
-  return bytes;
-}
 
 function randomIndex(metric: Metric, dims: number, n: number, seed: string, trees = 5): Index {
   const rng = seedrandom(seed);

@@ -15,7 +15,8 @@ const OK_CODES = ['CORRUPT_INDEX', 'UNSUPPORTED_VERSION', 'CAPACITY'];
 const METRICS = ['angular', 'euclidean', 'manhattan', 'dot', 'hamming'];
 
 /**
- * lib: the library's exports ({ Index, IndexBuilder, AnnoyError }); checksum(bytes): the core's checksum of a
+ * lib: the library's exports ({ Index, IndexBuilder, AnnoyError }); layout: { H, HEADER_BYTES } of src/format/layout;
+ * checksum(bytes): the core's checksum of a
  * whole file (to reseal our files so that only their structure is damaged); extra: more valid Annoy files
  * ({ name, bytes, dimensions, metric }).
  */
@@ -28,12 +29,13 @@ export function makeBases(lib, extra = []) {
   const shapes = [
     ['angular', 5, 120, 3], ['euclidean', 7, 90, 2], ['manhattan', 4, 70, 2], ['dot', 3, 60, 2], ['hamming', 70, 90, 2],
     ['angular', 6, 4, 3], ['dot', 4, 1, 2], ['hamming', 64, 3, 2], // fewer items than a leaf holds
+    ['euclidean', 20, 80, 2, 'int8'], ['dot', 17, 40, 2, 'int8'], // with screening codes
   ];
-  for (const [metric, dims, n, trees] of shapes) {
-    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1 });
+  for (const [metric, dims, n, trees, screening = 'none'] of shapes) {
+    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening });
     for (let i = 0; i < n; i++) if (n < 10 || i % 11 !== 4) b.add(i + (n < 10 ? 2 : 0), vector(metric, dims)); // holes
     const index = b.build({ trees });
-    ours.push({ name: `ours ${metric} ${n}`, bytes: index.toBytes() });
+    ours.push({ name: `ours ${metric} ${n}${screening === 'int8' ? ' int8' : ''}`, bytes: index.toBytes() });
     annoy.push({ name: `annoy ${metric} ${n}`, bytes: index.toAnnoyBytes(), dimensions: dims, metric });
     index.free();
   }
@@ -52,7 +54,8 @@ function annoyNodeBytes(metric, dims) {
 const FIELD_VALUES = [0, 1, -1, 2, 2 ** 31, 2 ** 31 - 1, 2 ** 32 - 1, 2 ** 53, -(2 ** 31), 65536, 0x7F800000, 0x7FC00000];
 
 /** Damages a copy of `base` (one case); returns the bytes and a label of what was done. */
-function damage(rng, base, kind, checksum) {
+function damage(rng, base, kind, checksum, layout) {
+  const { H, HEADER_BYTES } = layout;
   const int = (n) => Math.floor(rng() * n);
   const pick = (a) => a[int(a.length)];
   let bad = base.bytes.slice();
@@ -77,7 +80,7 @@ function damage(rng, base, kind, checksum) {
     case 1: { // truncation at a node (Annoy) or section (ours) boundary, or anywhere
       let at;
       if (isAnnoy) at = pick([int(nodes) * s, (nodes - 1) * s, s, int(bad.length)]);
-      else at = pick([128, 0, 8, bad.length - 16, int(bad.length), ...[56, 72, 88, 104].map((o) => Number(dv().getBigUint64(o, true)))]);
+      else at = pick([HEADER_BYTES, 0, 8, bad.length - 16, int(bad.length), ...[H.VECTORS_OFFSET, H.PRESENT_OFFSET, H.NODES_OFFSET, H.ROOTS_OFFSET, H.CODES_OFFSET].map((o) => Number(dv().getBigUint64(o, true)))]);
       bad = bad.slice(0, Math.max(0, Math.min(at, bad.length - 1)));
       label = `truncate to ${bad.length}`;
       break;
@@ -89,9 +92,9 @@ function damage(rng, base, kind, checksum) {
         setField(node * s + field, base.metric === 'hamming' && field === 16 && rng() < 0.5);
         label = `node ${node} field ${field}`;
       } else {
-        const field = pick([8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 72, 80, 88, 96, 104, 112]);
-        setField(field, field >= 48);
-        if (rng() < 0.5) reseal(bad, checksum);
+        const field = pick(Object.entries(H).filter(([name]) => name !== 'MAGIC' && name !== 'CHECKSUM').map(([, at]) => at));
+        setField(field, field === H.SEED || (field >= H.VECTORS_OFFSET && field <= H.CODES_BYTES)); // the u64 fields
+        if (rng() < 0.5) reseal(bad, checksum, layout);
         label = `header field ${field}`;
       }
       break;
@@ -108,7 +111,7 @@ function damage(rng, base, kind, checksum) {
         const target = pick([count, count - 1, node, node + 1, -1, ~100000, 2 ** 31 - 1]);
         const at = nodesOffset + node * nodeBytes + 4 + 4 * int(2);
         if (at + 4 <= bad.length) dv().setInt32(at, target, true);
-        reseal(bad, checksum);
+        reseal(bad, checksum, layout);
         label = `node ${node} child -> ${target}`;
       }
       break;
@@ -117,7 +120,7 @@ function damage(rng, base, kind, checksum) {
       const from = int(bad.length);
       const len = 1 + int(Math.min(64, bad.length - from));
       for (let i = from; i < from + len && i < bad.length; i++) bad[i] = int(256);
-      if (!isAnnoy && rng() < 0.7) reseal(bad, checksum);
+      if (!isAnnoy && rng() < 0.7) reseal(bad, checksum, layout);
       label = `random bytes ${from}+${len}`;
       break;
     }
@@ -139,9 +142,9 @@ function damage(rng, base, kind, checksum) {
   return { bytes: bad, label };
 }
 
-function reseal(bytes, checksum) {
-  if (bytes.length < 128 || !checksum) return;
-  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(120, checksum(bytes), true);
+function reseal(bytes, checksum, { H, HEADER_BYTES }) {
+  if (bytes.length < HEADER_BYTES || !checksum) return;
+  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(H.CHECKSUM, checksum(bytes), true);
 }
 
 /** Loads one damaged file and queries it; returns the outcome or throws a finding. */
@@ -190,7 +193,7 @@ function tryCase(lib, rng, base, bytes) {
  * Runs cases until `cases` are done or `seconds` have passed. Returns { cases, outcomes, findings, slowest };
  * with `stopOnFinding`, returns at the first finding.
  */
-export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, seconds = Infinity, bases, checksum, slowMs = 2000, stopOnFinding = false, onProgress } = {}) {
+export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, seconds = Infinity, bases, checksum, layout, slowMs = 2000, stopOnFinding = false, onProgress } = {}) {
   const rng = seedrandom(seed);
   const all = [...bases.ours, ...bases.annoy];
   const outcomes = {};
@@ -209,7 +212,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const kind = Math.floor(rng() * 6);
-      const { bytes, label } = damage(rng, base, kind, checksum);
+      const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
       let outcome;
