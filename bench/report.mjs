@@ -44,7 +44,7 @@ export function paramLabel(params) {
   return Object.entries(params ?? {}).map(([k, v]) => `${k === 'searchK' ? 'searchK' : k} ${int(v)}`).join(', ') || '—';
 }
 
-/** Per data set: per build, per library (all builds pooled) q/s at the targets, and the annoy ratios. */
+/** Per data set: per build and per library (best build) q/s at the targets, and the annoy ratios. */
 export function summarize(builds) {
   const datasets = [...new Set(builds.map((b) => b.dataset))];
   return datasets.map((dataset) => {
@@ -55,10 +55,17 @@ export function summarize(builds) {
       maxRecall: Math.max(...(b.points ?? []).map((p) => p.recall)),
       at: Object.fromEntries(TARGETS.map((t) => [t, qpsAtRecall(b.points ?? [], t)])),
     }));
-    const libs = [...new Set(bs.filter((b) => !b.error).map((b) => b.library))];
+    // A library's best at a recall: the best of its builds, each interpolated along its own query-parameter curve
+    // (the upper envelope of the curves; pooling all points into one frontier would interpolate across builds).
+    const libs = [...new Set(perBuild.map((b) => b.library))];
     const perLibrary = Object.fromEntries(libs.map((lib) => {
-      const pts = bs.filter((b) => b.library === lib && !b.error).flatMap((b) => (b.points ?? []).map((p) => ({ ...p, build: buildLabel(b) })));
-      return [lib, { at: Object.fromEntries(TARGETS.map((t) => [t, qpsAtRecall(pts, t)])), maxRecall: Math.max(...pts.map((p) => p.recall)) }];
+      const mine = perBuild.filter((b) => b.library === lib);
+      const at = Object.fromEntries(TARGETS.map((t) => {
+        let best = null;
+        for (const b of mine) if (b.at[t] && (!best || b.at[t].qps > best.qps)) best = { ...b.at[t], build: b.build };
+        return [t, best];
+      }));
+      return [lib, { at, maxRecall: Math.max(...mine.map((b) => b.maxRecall)) }];
     }));
     // annoy-wasm (and its int8 variant) against each native Annoy build present, at equal recall and equal tree count
     const ratios = [];
@@ -99,7 +106,7 @@ export function summaryTable(summary, { datasetColumn = true } = {}) {
   return lines.join('\n');
 }
 
-/** Best q/s at the targets per library (all builds pooled) with the annoy-wasm ratios: one line per data set. */
+/** Best q/s at the targets per library (its best build) with the annoy-wasm ratios: one line per data set. */
 export function ratioLines(summary) {
   const out = [];
   for (const s of summary) {

@@ -5,6 +5,7 @@
 //   npm run bench -- --datasets fashion-mnist-784-euclidean --libraries annoy-wasm,annoy-native --queries 500
 //   npm run bench -- --trees 10 --search-k 1000,10000 --ef 20,80     override the grids
 //   npm run bench -- --scaling                      the scaling law instead (bench/scaling.mjs)
+//   node bench/run.mjs --report bench/results/<stamp>.json            redo the tables and plots of a results file
 //
 // Libraries (one adapter each in bench/peers/): annoy-wasm (this library), annoy-wasm-int8 (the same with its opt-in
 // int8 screening), annoy-native (Annoy's C++ via the `annoy` package, compiled here with -march=native), annoy-npm
@@ -120,9 +121,14 @@ async function main(argv) {
       reinstall: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '60' },
       out: { type: 'string', default: path.join(here, 'results') },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (args.report) { // re-summarize a results JSON (e.g. after a change to report.mjs or plot.mjs), in place
+    const { meta, builds, skipped } = JSON.parse(fs.readFileSync(args.report, 'utf8'));
+    return writeOutputs(meta, builds, skipped ?? [], path.dirname(path.resolve(args.report)));
+  }
   if (args.help) {
     const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
     console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
@@ -180,25 +186,31 @@ async function main(argv) {
   meta.loadavg.end = loadavg();
   meta.finished = new Date().toISOString();
 
-  const summary = summarize(builds.filter((b) => !skipped.has(b.library) || b.points));
+  writeOutputs(meta, builds, [...skipped].map(([library, reason]) => ({ library, reason })), args.out);
+}
+
+/** Summary, markdown, plots: <stamp>.{json,md}, <stamp>-<data set>.svg and the latest.* copies in `out`. */
+export function writeOutputs(meta, builds, skippedList, out) {
+  const summary = summarize(builds);
   const stamp = meta.started.replace(/[:.]/g, '-');
-  fs.mkdirSync(args.out, { recursive: true });
-  const skippedList = [...skipped].map(([library, reason]) => ({ library, reason }));
+  const datasets = [...new Set(builds.map((b) => b.dataset))];
+  fs.mkdirSync(out, { recursive: true });
+  meta.plots = {};
   for (const ds of datasets) {
     const file = `${stamp}-${ds.replace(/[:=]/g, '_')}.svg`;
-    fs.writeFileSync(path.join(args.out, file), recallChart(ds, builds, meta));
-    fs.copyFileSync(path.join(args.out, file), path.join(args.out, `latest-${ds.replace(/[:=]/g, '_')}.svg`));
-    meta.plots[ds] = path.relative(root, path.join(args.out, `latest-${ds.replace(/[:=]/g, '_')}.svg`));
+    fs.writeFileSync(path.join(out, file), recallChart(ds, builds, meta));
+    fs.copyFileSync(path.join(out, file), path.join(out, `latest-${ds.replace(/[:=]/g, '_')}.svg`));
+    meta.plots[ds] = path.relative(root, path.join(out, `latest-${ds.replace(/[:=]/g, '_')}.svg`));
   }
   const json = JSON.stringify({ meta, skipped: skippedList, summary, builds }, null, 1);
   const md = fullMarkdown(meta, builds, summary, skippedList);
-  fs.writeFileSync(path.join(args.out, `${stamp}.json`), json);
-  fs.writeFileSync(path.join(args.out, `${stamp}.md`), md);
-  fs.copyFileSync(path.join(args.out, `${stamp}.json`), path.join(args.out, 'latest.json'));
-  fs.copyFileSync(path.join(args.out, `${stamp}.md`), path.join(args.out, 'latest.md'));
+  fs.writeFileSync(path.join(out, `${stamp}.json`), json);
+  fs.writeFileSync(path.join(out, `${stamp}.md`), md);
+  fs.copyFileSync(path.join(out, `${stamp}.json`), path.join(out, 'latest.json'));
+  fs.copyFileSync(path.join(out, `${stamp}.md`), path.join(out, 'latest.md'));
   console.log(`\n${summaryTable(summary)}\n\n${ratioLines(summary)}\n`);
   for (const s of skippedList) console.log(`skipped ${s.library}: ${s.reason}`);
-  console.log(`\nwrote ${path.join(args.out, `${stamp}.{json,md}`)}, plots ${Object.values(meta.plots).join(', ')}, and latest.*`);
+  console.log(`\nwrote ${path.join(out, `${stamp}.{json,md}`)}, plots ${Object.values(meta.plots).join(', ')}, and latest.*`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
