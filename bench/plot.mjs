@@ -41,12 +41,12 @@ function linTicks(lo, hi) {
 
 /**
  * @param {{title: string, subtitle?: string, xLabel: string, yLabel: string, xLog?: boolean, yLog?: boolean,
- *   yMin?: number, yMax?: number, hlines?: {y: number, label: string}[],
+ *   yMin?: number, yMax?: number, xTicks?: number[], hlines?: {y: number, label: string}[],
  *   series: {label: string, color: string, dash?: string, points: {x: number, y: number, tag?: string}[]}[]}} chart
  * @returns {string} an SVG document
  */
 export function lineChart(chart) {
-  const W = 980, H = 600, L = 78, R = 290, T = 64, B = 62;
+  const W = 1000, H = 600, L = 78, R = 310, T = 64, B = 62;
   const pw = W - L - R, ph = H - T - B;
   const pts = chart.series.flatMap((s) => s.points).filter((p) => p.x > 0 && Number.isFinite(p.y));
   if (!pts.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="80"><text x="10" y="40">${esc(chart.title)}: no data</text></svg>`;
@@ -65,12 +65,12 @@ export function lineChart(chart) {
   o.push(`<text x="${L}" y="26" font-size="17" font-weight="bold">${esc(chart.title)}</text>`);
   if (chart.subtitle) o.push(`<text x="${L}" y="46" font-size="12" fill="#555">${esc(chart.subtitle)}</text>`);
   // grid and ticks
-  const xt = chart.xLog ? logTicks(x0, x1) : linTicks(x0, x1);
+  const xt = chart.xTicks ?? (chart.xLog ? logTicks(x0, x1) : linTicks(x0, x1));
   const yt = chart.yLog ? logTicks(y0, y1) : linTicks(y0, y1);
   for (const v of xt) {
     const x = sx(v).toFixed(1);
     o.push(`<line x1="${x}" y1="${T}" x2="${x}" y2="${T + ph}" stroke="#e3e3e3"/>`);
-    o.push(`<text x="${x}" y="${T + ph + 18}" text-anchor="middle">${fmt(v)}</text>`);
+    o.push(`<text x="${x}" y="${T + ph + 18}" text-anchor="middle">${chart.xTicks ? v.toLocaleString('en-US') : fmt(v)}</text>`);
   }
   for (const v of yt) {
     const y = sy(v).toFixed(1);

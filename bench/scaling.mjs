@@ -3,6 +3,7 @@
 //
 //   npm run bench -- --scaling [--libraries annoy-wasm,annoy-wasm-int8,annoy-native,annoy-npm] [--queries 1000] [--quick]
 //   node --expose-gc bench/scaling.mjs [same options]
+//   node bench/scaling.mjs --report bench/results/scaling-<stamp>.json     redo its tables and charts
 //
 // Items: glove-100-angular cut to seeded random subsets of 10,000 and 100,000 train rows, and all 340,479.
 // Dimensions: the 100,000-row glove subset multiplied by a seeded Gaussian random matrix (N(0, 1/d) entries) to
@@ -50,8 +51,13 @@ export async function main(argv) {
       reinstall: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '60' },
       out: { type: 'string', default: path.join(here, 'results') },
+      report: { type: 'string' },
     },
   });
+  if (args.report) { // redo the tables and charts of a scaling results file, in place
+    const { meta, rows } = JSON.parse(fs.readFileSync(args.report, 'utf8'));
+    return writeScaling(meta, rows, path.dirname(path.resolve(args.report)));
+  }
   const quick = args.quick;
   const libraries = list(args.libraries);
   const queries = Number(args.queries ?? (quick ? 200 : 1000));
@@ -89,10 +95,16 @@ export async function main(argv) {
   }
   meta.loadavg.end = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   meta.finished = new Date().toISOString();
+  meta.dN = dN;
+  writeScaling(meta, rows, args.out);
+}
 
-  // tables, exponents and ratios
+/** Tables, fitted exponents, ratios and charts: scaling-<stamp>.{json,md}, four SVGs and the *-latest copies. */
+export function writeScaling(meta, rows, out) {
+  const { k, queries, passes, trees, grid, libraries } = meta;
+  const dN = meta.dN ?? rows.find((r) => r.series === 'dimensions')?.n;
   const md = [`# annoy-wasm scaling, ${meta.started}`, '',
-    `${meta.cpu}, ${meta.cpus} cpus, node ${meta.node}; one thread, k = ${k}, ${queries} queries, best of ${passes}, ${trees} trees; load average ${meta.loadavg.start} at the start, ${meta.loadavg.end} at the end.`,
+    `${meta.cpu}, ${meta.cpus} cpus, node ${meta.node}; one thread, k = ${k}, ${queries.toLocaleString('en-US')} queries, best of ${passes}, ${trees} trees; load average ${meta.loadavg.start} at the start, ${meta.loadavg.end} at the end.`,
     `Items: seeded random subsets of glove-100-angular. Dimensions: its ${dN.toLocaleString('en-US')}-row subset times a seeded Gaussian random matrix (d = 100: the vectors themselves). Ratios are annoy-wasm / the other library in the same run (build: below 1 is faster; q/s: above 1 is faster).`, ''];
   const summary = {};
   for (const series of ['items', 'dimensions']) {
@@ -132,7 +144,7 @@ export async function main(argv) {
 
   // charts: q/s and build time against n and d, log-log
   const stamp = meta.started.replace(/[:.]/g, '-');
-  fs.mkdirSync(args.out, { recursive: true });
+  fs.mkdirSync(out, { recursive: true });
   meta.plots = {};
   for (const series of ['items', 'dimensions']) {
     const xKey = series === 'items' ? 'n' : 'd';
@@ -147,24 +159,25 @@ export async function main(argv) {
       points: sr.filter((r) => r.library === lib).sort((a, b) => a[xKey] - b[xKey]).map((r) => ({ x: r[xKey], y: r.buildSeconds })),
     }));
     const what = series === 'items' ? 'items (glove-100, d = 100)' : `dimensions (glove-100 ${dN.toLocaleString('en-US')} rows, random projections)`;
-    const sub = `${trees} trees · k = ${k} · ${queries} queries · best of ${passes} · one thread · ${meta.started.slice(0, 16).replace('T', ' ')}`;
+    const sub = `${trees} trees · k = ${k} · ${queries.toLocaleString('en-US')} queries · best of ${passes} · one thread · ${meta.started.slice(0, 16).replace('T', ' ')}`;
     for (const [name, chart] of [
       [`scaling-${series}-qps`, { title: `queries/s against ${what}`, yLabel: 'queries per second (log)', series: qpsSeries }],
       [`scaling-${series}-build`, { title: `build time against ${what}`, yLabel: 'build seconds (log)', series: buildSeries }],
     ]) {
-      const svg = lineChart({ ...chart, subtitle: sub, xLabel: `${xKey === 'n' ? 'items' : 'dimensions'} (log scale)`, xLog: true, yLog: true });
-      fs.writeFileSync(path.join(args.out, `${stamp}-${name}.svg`), svg);
-      fs.copyFileSync(path.join(args.out, `${stamp}-${name}.svg`), path.join(args.out, `${name}-latest.svg`));
-      meta.plots[name] = path.relative(path.join(here, '..'), path.join(args.out, `${name}-latest.svg`));
+      const xTicks = [...new Set(sr.map((r) => r[xKey]))].sort((a, b) => a - b);
+      const svg = lineChart({ ...chart, subtitle: sub, xLabel: `${xKey === 'n' ? 'items' : 'dimensions'} (log scale)`, xLog: true, yLog: true, xTicks });
+      fs.writeFileSync(path.join(out, `${stamp}-${name}.svg`), svg);
+      fs.copyFileSync(path.join(out, `${stamp}-${name}.svg`), path.join(out, `${name}-latest.svg`));
+      meta.plots[name] = path.relative(path.join(here, '..'), path.join(out, `${name}-latest.svg`));
     }
   }
   md.push('', '## Plots', '', ...Object.values(meta.plots).map((p) => `- ${p}`), '');
   const text = md.join('\n');
-  fs.writeFileSync(path.join(args.out, `scaling-${stamp}.json`), JSON.stringify({ meta, summary, rows }, null, 1));
-  fs.writeFileSync(path.join(args.out, `scaling-${stamp}.md`), text);
-  fs.copyFileSync(path.join(args.out, `scaling-${stamp}.json`), path.join(args.out, 'scaling-latest.json'));
-  fs.copyFileSync(path.join(args.out, `scaling-${stamp}.md`), path.join(args.out, 'scaling-latest.md'));
-  console.log(`\n${text}\nwrote ${path.join(args.out, `scaling-${stamp}.{json,md}`)} and scaling-latest.*`);
+  fs.writeFileSync(path.join(out, `scaling-${stamp}.json`), JSON.stringify({ meta, summary, rows }, null, 1));
+  fs.writeFileSync(path.join(out, `scaling-${stamp}.md`), text);
+  fs.copyFileSync(path.join(out, `scaling-${stamp}.json`), path.join(out, 'scaling-latest.json'));
+  fs.copyFileSync(path.join(out, `scaling-${stamp}.md`), path.join(out, 'scaling-latest.md'));
+  console.log(`\n${text}\nwrote ${path.join(out, `scaling-${stamp}.{json,md}`)} and scaling-latest.*`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
