@@ -1,6 +1,6 @@
 // npm run bench: annoy-wasm beside its peers, measured in the same run on the real data sets of ../shared/DATA.md.
 //
-//   npm run bench                                   everything (glove-100-angular, fashion-mnist-784; ~35 minutes)
+//   npm run bench                                   everything (glove-100-angular, fashion-mnist-784; ~20 minutes)
 //   npm run bench -- --quick                        20k-row subsets, 200 queries, a small grid, best of 2 (~3 min)
 //   npm run bench -- --datasets fashion-mnist-784-euclidean --libraries annoy-wasm,annoy-native --queries 500
 //   npm run bench -- --trees 10 --search-k 1000,10000 --ef 20,80     override the grids
