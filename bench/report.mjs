@@ -126,7 +126,7 @@ export function fullMarkdown(meta, builds, summary, skipped) {
   const o = [];
   o.push(`# annoy-wasm same-run benchmark, ${meta.started}`, '');
   o.push(`${meta.cpu}, ${meta.cpus} cpus, node ${meta.node}; annoy-wasm at ${meta.git}${meta.dirty?.length ? ` with uncommitted changes in ${meta.dirty.join(', ')}` : ''}.`);
-  o.push(`One thread, k = ${meta.k}, ${meta.queries} queries (exact: first 100, one pass), best of ${meta.passes} passes; load average ${meta.loadavg.start} at the start, ${meta.loadavg.end} at the end. Every library's build and queries ran in its own fresh process.`);
+  o.push(`One thread, k = ${meta.k}, ${meta.queries} queries (exact: the first 100), best of ${meta.passes} passes; load average ${meta.loadavg.start} at the start, ${meta.loadavg.end} at the end. Every library's build and queries ran in its own fresh process.`);
   o.push(`Peak RSS: the process high-water mark after build, save and the first grid point; (+x) is what it added over the loaded data set. q/s at a recall: interpolated (log q/s, linear recall) on the build's frontier; ≥ means every point was above the target; — means none reached it.`, '');
   o.push('## Libraries', '');
   for (const [lib, info] of Object.entries(meta.libraries)) o.push(`- ${lib} ${info.version ?? ''}: ${info.notes ?? ''}`);

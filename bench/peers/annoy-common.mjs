@@ -18,19 +18,20 @@ function compileFlags(pkgDir) {
   }
 }
 
-export function makeAnnoyAdapter(name, req, { wantNative }) {
+export function makeAnnoyAdapter(name, req, { wantNative, within = null }) {
   let Annoy;
   return {
     name,
     kind: 'tree',
     async load() {
       const pkgJson = req.resolve('annoy/package.json');
+      if (within && !pkgJson.startsWith(within)) throw new Error(`annoy is not installed in ${within} (found ${pkgJson}); npm run bench installs it`);
       const version = JSON.parse(readFileSync(pkgJson, 'utf8')).version;
       Annoy = req('annoy');
       const flags = compileFlags(dirname(pkgJson));
       const isNative = flags?.some((f) => f.startsWith('-march='));
       let notes = `annoy-node ${version} from ${dirname(pkgJson)}; compiled ${flags ? flags.join(' ') : '(flags unknown)'}`;
-      if (wantNative && !isNative) notes += ' -- WARNING: not built with -march=native (rm -rf bench/node_modules and rerun)';
+      if (wantNative && !isNative) throw new Error(`${pkgJson} was not built with -march=native (${flags?.join(' ') ?? 'flags unknown'}): npm run bench -- --reinstall`);
       return { version, notes, flags };
     },
     build({ train, n, dimensions, metric, params }) {

@@ -1,5 +1,5 @@
 // Exact brute force in JavaScript (float64 accumulation, bench/datasets.mjs's bruteForceTopK), one thread: the
-// scale against which the approximate libraries are worth having. It is slow, so it answers a sample of the queries.
+// scale against which the approximate libraries are worth having. It is slow, so it answers the first 100 queries.
 import { bruteForceTopK } from '../datasets.mjs';
 
 export const name = 'exact';
@@ -7,7 +7,7 @@ export const kind = 'exact';
 export const maxQueries = 100;
 
 export async function load() {
-  return { version: '', notes: `JS brute force (f64), one thread, first ${maxQueries} queries, one pass` };
+  return { version: '', notes: `JS brute force (f64), one thread, the first ${maxQueries} queries` };
 }
 
 export function build({ train, n, dimensions, metric }) {
