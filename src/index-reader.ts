@@ -94,7 +94,7 @@ export class Index {
     this.#outDistances = part(SLOT.OUT_DISTANCES);
   }
 
-  /** Wraps a core whose file (header included) is complete at core.base; reserves and zeroes its scratch slots. */
+  /** @internal Wraps a core whose file (header included) is complete at core.base; reserves its scratch slots. */
   static fromCore(core: Core, header: Header, slots = 1): Index {
     const slot = align64(core.base + sectionsFor(header).fileBytes);
     const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
@@ -115,6 +115,7 @@ export class Index {
     core.bytes.fill(0, at + from, at + to);
   }
 
+  /** @internal */
   [INTERNALS](): Internals {
     const core = this.#live();
     return { core, slot: (i) => this.#slot + i * this.#slotBytes, slotBytes: this.#slotBytes, slots: this.#slots, resetSlot: (i) => this.#resetSlot(i) };
