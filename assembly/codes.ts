@@ -12,6 +12,8 @@ import {
 } from './layout';
 import { dot, dotI8, squaredL2I8, l1I8 } from './simd';
 
+const MIN_NORMAL: f32 = 1.17549435e-38;
+
 @inline function clampCode(x: f32): i32 {
   const c = <i32>nearest<f32>(x);
   return c < -127 ? -127 : c > 127 ? 127 : c;
@@ -73,11 +75,13 @@ export function prepareCodes(file: usize): void {
     }
   }
   let scale: f32 = 1, bias: f32 = 0;
-  if (metric == METRIC_DOT) scale = big > 0 ? big / 127 : 1;
+  if (metric == METRIC_DOT) scale = big / 127;
   else if (metric != METRIC_ANGULAR) {
-    scale = hi > lo ? (hi - lo) / 254 : 1;
+    scale = (hi - lo) / 254;
     bias = lo;
   }
+  // A range too small for a normal float32 scale (all items equal, or subnormal values): any scale ranks alike.
+  if (!(scale >= MIN_NORMAL) || !isFinite<f32>(1 / scale)) scale = 1;
   store<f32>(file + H_CODE_SCALE, scale);
   store<f32>(file + H_CODE_BIAS, bias);
   for (let id: u32 = 0; id < size; id++) {

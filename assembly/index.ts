@@ -7,7 +7,7 @@ export {
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
   H_RESERVED, H_CHECKSUM, NODE_PLANE, SPLIT_TAG,
   SLOT_QUERY_IN, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_END,
-  strideFor, slotOffset,
+  strideFor, slotOffset, slotBytes,
 } from './layout';
 export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
 export { search, itemDistance, queryDistance } from './search';

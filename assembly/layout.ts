@@ -119,10 +119,19 @@ export const SLOT_QUERY_CODE: u32 = 8;
 export const SLOT_END: u32 = 9;
 
 export function slotOffset(file: usize, part: u32): usize {
+  return <usize>slotOffset64(file, part);
+}
+
+// The whole slot's size without wrapping at 32 bits: the host checks it fits in memory before using any offset.
+export function slotBytes(file: usize): u64 {
+  return slotOffset64(file, SLOT_END);
+}
+
+function slotOffset64(file: usize, part: u32): u64 {
   const count = <u64>hdr32(file, H_COUNT);
   let at: u64 = 0;
   for (let p: u32 = 0; p < part; p++) at += align16(slotPartBytes(file, p, count));
-  return <usize>at;
+  return at;
 }
 
 function slotPartBytes(file: usize, part: u32, count: u64): u64 {

@@ -2,7 +2,7 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { H, HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { H, HEADER_BYTES, MAX_DIMENSIONS, MAX_SCREENING_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
 import { startWorker } from './runtime/worker.js';
@@ -70,8 +70,10 @@ export class IndexBuilder {
     if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xFFFFFFFF) {
       throw new AnnoyError('INVALID_ARGUMENT', `seed ${show(seed)} is not an integer in [0, 2^32)`);
     }
-    if (screening !== 'none' && (screening !== 'int8' || metric === 'hamming')) {
-      throw new AnnoyError('INVALID_ARGUMENT', `screening ${show(screening)} is not 'none' or 'int8'${metric === 'hamming' ? ' (hamming vectors are already one bit a dimension: no screening)' : ''}`);
+    if (screening !== 'none' && (screening !== 'int8' || metric === 'hamming' || dimensions > MAX_SCREENING_DIMENSIONS)) {
+      const why = metric === 'hamming' ? ' (hamming vectors are already one bit a dimension: no screening)'
+        : dimensions > MAX_SCREENING_DIMENSIONS ? ` (int8 screening goes up to ${MAX_SCREENING_DIMENSIONS} dimensions)` : '';
+      throw new AnnoyError('INVALID_ARGUMENT', `screening ${show(screening)} is not 'none' or 'int8'${why}`);
     }
     this.dimensions = dimensions;
     this.metric = metric as Metric;
@@ -327,22 +329,25 @@ export class IndexBuilder {
           const tree = next++;
           const region = regions + w * regionBytes;
           threads[w].once('message', (m: { root: number; nodes: number; failed: boolean }) => {
-            if (m.failed) return reject(this.#outgrew(tree, m.nodes, header));
-            try {
+            try { // a throwing onProgress (or memory that cannot grow) must reject the build, not escape
+              if (m.failed) throw this.#outgrew(tree, m.nodes, header);
               core.ensure(spill + m.nodes * header.nodeBytes, 'the build');
+              core.bytes.copyWithin(spill, region, region + m.nodes * header.nodeBytes);
+              built[tree] = { at: spill, nodes: m.nodes, root: m.root };
+              spill += m.nodes * header.nodeBytes;
+              doneNodes += m.nodes;
+              this.#report(onProgress, prefixLength(built), doneNodes, trees);
+              give(w);
             } catch (e) {
-              return reject(e);
+              reject(e);
             }
-            core.bytes.copyWithin(spill, region, region + m.nodes * header.nodeBytes);
-            built[tree] = { at: spill, nodes: m.nodes, root: m.root };
-            spill += m.nodes * header.nodeBytes;
-            doneNodes += m.nodes;
-            this.#report(onProgress, prefixLength(built), doneNodes, trees);
-            give(w);
           });
           threads[w].postMessage({ id: tree, op: 'build', seed: this.seed, tree, nodes: region, end: region + regionBytes });
         };
-        for (const t of threads) t.once('error', reject);
+        for (const t of threads) {
+          t.once('error', reject);
+          t.once('exit', (code) => reject(new AnnoyError('WORKER_FAILED', `a build worker exited (code ${code}) before the build finished`)));
+        }
         for (let w = 0; w < workers; w++) give(w);
       });
     } finally {

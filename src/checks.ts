@@ -117,6 +117,13 @@ export function checkVector(vector: unknown, dims: number, metric: Metric): Arra
   return vector;
 }
 
+/** Batch results are rows * k ids and distances: refuse a k that would make them absurdly large. */
+export function checkBatchK(rows: number, k: number): void {
+  if (rows * k > 2 ** 28) {
+    throw new AnnoyError('INVALID_ARGUMENT', `k ${k} for ${rows} rows asks for ${rows * k} results (at most 2^28 per batch): lower k or split the batch`);
+  }
+}
+
 /** A flat batch of rows; returns the row count. */
 export function checkBatch(flat: unknown, dims: number, metric: Metric): number {
   if (!isVectorLike(flat)) {

@@ -3,11 +3,11 @@
 // then structure (assembly/validate.ts). Annoy's .ann files are converted into the same layout on the way in
 // (format/annoy.ts) and back on the way out.
 import { AnnoyError, show } from './errors.js';
-import { checkBatch, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from './checks.js';
+import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from './checks.js';
 import { HEADER_BYTES, MAX_DIMENSIONS, checkHeader, readHeader, sectionsFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { readAnnoy, writeAnnoy } from './format/annoy.js';
 import { metricCode, type Metric } from './metric.js';
-import { Core, SLOT, compile } from './runtime/wasm.js';
+import { Core, SLOT, slotBytesOf, compile } from './runtime/wasm.js';
 import { CHUNK_BYTES, nodeFs, writeFileAtomic, writeFileAtomicAsync } from './runtime/node-fs.js';
 
 export interface SearchOptions {
@@ -69,8 +69,8 @@ export class Index {
   readonly #h: Header;
   readonly #s: Sections;
   readonly #slot: number;
-  readonly #f32: Float32Array;
-  readonly #u32: Uint32Array;
+  #f32: Float32Array; // views of the whole memory: free() drops them, or they would keep it alive
+  #u32: Uint32Array;
   readonly #queryIn: number; // f32 index of the slot's query input
   readonly #outIds: number;
   readonly #outDistances: number;
@@ -97,7 +97,7 @@ export class Index {
   /** @internal Wraps a core whose file (header included) is complete at core.base; reserves its scratch slots. */
   static fromCore(core: Core, header: Header, slots = 1): Index {
     const slot = align64(core.base + sectionsFor(header).fileBytes);
-    const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
+    const slotBytes = slotBytesOf(core);
     core.ensure(slot + slots * slotBytes, `this index with ${slots} scratch slots of ${slotBytes} bytes`);
     const index = new Index(core, header, slot, slotBytes, slots);
     for (let i = 0; i < slots; i++) index.#resetSlot(i);
@@ -190,6 +190,7 @@ export class Index {
     const rows = checkBatch(flat, dims, this.#h.metric);
     checkK(k);
     const plan = checkSearchOptions(options, k, this.#h.trees);
+    checkBatchK(rows, k);
     const ids = new Uint32Array(rows * k).fill(NO_ID);
     const distances = new Float32Array(rows * k).fill(NaN);
     const counts = new Uint32Array(rows);
@@ -270,6 +271,8 @@ export class Index {
   /** Releases the wasm memory; every later call throws CLOSED. */
   free(): void {
     this.#core = null;
+    this.#f32 = new Float32Array(0);
+    this.#u32 = new Uint32Array(0);
   }
 
   [Symbol.dispose](): void {
@@ -435,7 +438,7 @@ async function streamInto(url: string | URL, next: () => Promise<Uint8Array | un
   const base = core.base;
   core.bytes.set(head, base); // slotOffset reads the header
   const slot = align64(base + fileBytes);
-  const slotBytes = align64(core.exports.slotOffset(base, SLOT.END) >>> 0);
+  const slotBytes = slotBytesOf(core);
   const reserve = (end: number) => core.ensure(end, `this ${fileBytes}-byte index with ${plan.slots} scratch slots`);
   if (length !== undefined) reserve(slot + plan.slots * slotBytes);
   let memory = core.bytes, loaded = headBytes;
@@ -490,7 +493,7 @@ function loadAnnoy(bytes: Uint8Array, shape: AnnoyShape, plan: MemoryPlan): Inde
   const core = new Core(HEADER_BYTES, plan.shared);
   writeHeader(core.bytes.subarray(core.base), header);
   const slot = align64(core.base + fileBytes);
-  const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
+  const slotBytes = slotBytesOf(core);
   core.ensure(slot + plan.slots * slotBytes, `this Annoy index (${fileBytes} bytes once converted) with ${plan.slots} scratch slots`);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
   header.checksum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
@@ -515,7 +518,7 @@ function load(fileBytes: number, head: Uint8Array, plan: MemoryPlan, fill: (dest
   const core = new Core(HEADER_BYTES, plan.shared);
   core.bytes.set(head.subarray(0, HEADER_BYTES), core.base);
   const slot = align64(core.base + fileBytes);
-  const slotBytes = align64(core.exports.slotOffset(core.base, SLOT.END) >>> 0);
+  const slotBytes = slotBytesOf(core);
   core.ensure(slot + plan.slots * slotBytes, `this ${fileBytes}-byte index with ${plan.slots} scratch slots`);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
   const finish = () => verify(core, header, fileBytes, plan);

@@ -20,6 +20,8 @@ export const NODE_PLANE = 16;
 export const NODE_LEAF_IDS = 4;
 /** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
 export const MAX_DIMENSIONS = 65536;
+/** int8 screening sums squared code differences (up to 254^2 each) in i32: beyond this many dimensions it could wrap. */
+export const MAX_SCREENING_DIMENSIONS = 32768;
 /** The most memory one wasm32 instance addresses. */
 export const MAX_MEMORY = 2 ** 32;
 
@@ -147,7 +149,7 @@ export function checkHeader(head: Uint8Array): Header {
   };
   if (h.codes === undefined) throw corrupt(`codes kind ${u32(H.CODES_KIND)}`);
   if (u32(H.RESERVED) !== 0) throw corrupt(`reserved field ${u32(H.RESERVED)}`);
-  if (h.codes === 'int8' && (metric === 'hamming' || !(h.codeScale! > 0) || !Number.isFinite(h.codeScale) || !Number.isFinite(h.codeBias))) {
+  if (h.codes === 'int8' && (metric === 'hamming' || h.dimensions > MAX_SCREENING_DIMENSIONS || !(h.codeScale! >= 1.1754943508222875e-38) || !Number.isFinite(1 / h.codeScale!) || !Number.isFinite(h.codeBias))) {
     throw corrupt(`int8 codes with scale ${h.codeScale} and bias ${h.codeBias} for ${metric}`);
   }
   if (h.codes === 'none' && (h.codeScale !== 0 || h.codeBias !== 0)) throw corrupt('code scale or bias without codes');

@@ -6,7 +6,7 @@
 // Browsers: Web Workers on one shared memory when the page is cross-origin isolated (mode 'shared'); otherwise
 // one dedicated Web Worker searching its own copy of the plain build's memory (mode 'dedicated').
 import { AnnoyError, show } from '../errors.js';
-import { checkBatch, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from '../checks.js';
+import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from '../checks.js';
 import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type LoadOptions, type MemoryPlan, type SearchOptions, type SearchResult, type URLLoadOptions } from '../index-reader.js';
 import { loadShards, type Shard } from '../shards/sharded-index.js';
 import { mergeTopK } from '../shards/merge.js';
@@ -45,7 +45,8 @@ export class IndexPool {
   readonly #mode: PoolMode;
   #nextId = 1;
   #closing: Promise<void> | null = null;
-  #starting = new Set<Promise<void>>(); // replacements still starting: close() must wait for them
+  #starting = new Set<Promise<void>>(); // workers still starting: close() must wait for them
+  #terminating = false;
   #drained: (() => void) | null = null;
   /** Workers started to replace dead ones (for monitoring). */
   restarts = 0;
@@ -63,7 +64,8 @@ export class IndexPool {
    */
   static async open(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: PoolOptions): Promise<IndexPool> {
     const o = checkOptions(options, ['workers', 'maxQueue', 'mode', 'format', 'dimensions', 'metric', 'onProgress', 'signal'], 'IndexPool');
-    const load: LoadOptions | undefined = o.format === undefined ? undefined : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric };
+    const load: LoadOptions | undefined = o.format === undefined && o.dimensions === undefined && o.metric === undefined ? undefined
+      : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric }; // refused as by Index.open when format is missing
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism(): number } | undefined;
     const cores = os?.availableParallelism() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
@@ -91,7 +93,7 @@ export class IndexPool {
     else shards = [{ index: loadBytes(source, plan, load), idOffset: 0 }];
     const pool = new IndexPool(shards, maxQueue as number, mode);
     try {
-      await Promise.all(Array.from({ length: threads }, (_, w) => pool.#start(w)));
+      await Promise.all(Array.from({ length: threads }, (_, w) => pool.#track(pool.#start(w))));
     } catch (e) {
       await pool.close();
       throw e;
@@ -149,6 +151,10 @@ export class IndexPool {
       return { file, base: core.base, slot: slot(0), end: slot(0) + slotBytes };
     });
     const worker = await startWorker({ module: wasmModule(shared), shards: slots }, transfer);
+    if (this.#terminating) { // close() is past draining: this worker (a late replacement) has nothing to do
+      await worker.terminate();
+      return;
+    }
     const thread: Thread = { worker, slots: slots.map((s) => s.slot), inFlight: new Map(), alive: true };
     this.#threads[w] = thread;
     worker.on('message', (m: { id: number }) => {
@@ -177,11 +183,31 @@ export class IndexPool {
     // A query died mid-way: its visited bits are dirty (a dedicated worker's replacement gets a fresh copy).
     if (this.#mode === 'shared') for (const s of this.#shards) s.index[INTERNALS]().resetSlot(1 + w);
     this.restarts++;
-    const starting = this.#start(w).then(() => this.#pump(), (e) => {
-      for (const job of this.#queue.splice(0)) job.reject(new AnnoyError('WORKER_FAILED', `could not restart a worker: ${(e as Error).message}`));
-    });
+    this.#track(this.#start(w).then(() => this.#pump(), (e) => {
+      this.#restartError = (e as Error).message;
+    }));
+  }
+
+  #restartError = '';
+
+  #track(starting: Promise<void>): Promise<void> {
     this.#starting.add(starting);
-    starting.finally(() => this.#starting.delete(starting));
+    const settled = () => {
+      this.#starting.delete(starting);
+      if (!this.#anyWorker()) this.#failQueued(); // the last hope failed: nothing queued may wait forever
+    };
+    starting.then(settled, settled);
+    return starting;
+  }
+
+  /** A worker is alive or on its way. */
+  #anyWorker(): boolean {
+    return this.#starting.size > 0 || this.#threads.some((t) => t?.alive);
+  }
+
+  #failQueued(): void {
+    for (const job of this.#queue.splice(0)) job.reject(new AnnoyError('WORKER_FAILED', `no worker is left to answer: ${this.#restartError || 'every worker died'}`));
+    this.#pump();
   }
 
   #pump(): void {
@@ -199,6 +225,7 @@ export class IndexPool {
 
   #submit<T>(request: RequestBody): Promise<T> {
     if (this.#closing) return Promise.reject(new AnnoyError('CLOSED', 'this pool is closed'));
+    if (!this.#anyWorker()) return Promise.reject(new AnnoyError('WORKER_FAILED', `no worker is left to answer: ${this.#restartError || 'every worker died'}`));
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new AnnoyError('QUEUE_FULL', `the pool's queue is full (${this.#maxQueue} requests waiting): slow down or raise maxQueue`));
     }
@@ -246,6 +273,7 @@ export class IndexPool {
     const dims = this.dimensions;
     const rows = checkBatch(flat, dims, this.metric);
     checkK(k);
+    checkBatchK(rows, k);
     const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
@@ -278,9 +306,11 @@ export class IndexPool {
     this.#closing = (async () => {
       await new Promise<void>((resolve) => {
         this.#drained = resolve;
+        if (!this.#anyWorker()) this.#failQueued();
         this.#pump();
       });
-      await Promise.all(this.#starting);
+      this.#terminating = true;
+      while (this.#starting.size > 0) await Promise.allSettled([...this.#starting]);
       await Promise.all(this.#threads.map((t) => {
         if (!t) return undefined;
         t.alive = false;

@@ -9,6 +9,7 @@ export interface CoreExports {
   heapBase(): number;
   strideFor(metric: number, dimensions: number): number;
   slotOffset(file: number, part: number): number;
+  slotBytes(file: number): bigint;
   extrasBytes(file: number): number;
   buildScratchBytes(file: number): number;
   prepareBuild(file: number, extras: number): void;
@@ -143,6 +144,11 @@ export function canShareMemory(): boolean {
 }
 
 /** Slot parts, as assembly/layout.ts numbers them. */
+/** One scratch slot's size, 64-byte aligned (computed in 64 bits: a crafted header cannot make it wrap). */
+export function slotBytesOf(core: Core): number {
+  return Math.ceil(Number(core.exports.slotBytes(core.base)) / 64) * 64;
+}
+
 export const SLOT = { QUERY_IN: 0, OUT_IDS: 2, OUT_DISTANCES: 3, VISITED: 4, CANDIDATES: 5, END: 9 } as const;
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;

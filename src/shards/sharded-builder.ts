@@ -7,7 +7,8 @@ import { checkBatch, checkId, checkOptions, type Vector } from '../checks.js';
 import { strideFor } from '../format/layout.js';
 import { metricCode, type Metric } from '../metric.js';
 import { nodeFs, writeFileAtomic } from '../runtime/node-fs.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from './manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type ShardEntry } from './manifest.js';
+import type { Index } from '../index-reader.js';
 
 export interface ShardedBuilderOptions {
   dimensions: number;
@@ -33,6 +34,9 @@ export class ShardedIndexBuilder {
   readonly screening: 'none' | 'int8';
   readonly shardSize: number;
   readonly #shards: (IndexBuilder | undefined)[] = [];
+  readonly #built = new Map<number, Index>();        // built, not yet written
+  readonly #written = new Map<number, ShardEntry>(); // written by a save that has not finished
+  #savingTo: string | undefined;
   #saved = false;
 
   constructor(options: ShardedBuilderOptions) {
@@ -61,6 +65,7 @@ export class ShardedIndexBuilder {
 
   #shard(id: number): IndexBuilder {
     if (this.#saved) throw new AnnoyError('INVALID_STATE', 'this builder has already saved its shards; start a new ShardedIndexBuilder');
+    if (this.#savingTo !== undefined) throw new AnnoyError('INVALID_STATE', `a save to ${this.#savingTo} has started: call save again to finish it; nothing more can be added`);
     const s = Math.floor(id / this.shardSize);
     return (this.#shards[s] ??= new IndexBuilder({ dimensions: this.dimensions, metric: this.metric, seed: this.seed, screening: this.screening }));
   }
@@ -93,26 +98,39 @@ export class ShardedIndexBuilder {
   async save(dir: string, options?: ShardedSaveOptions): Promise<string> {
     const o = checkOptions(options, ['trees', 'jobs', 'onProgress'], 'save');
     if (this.#saved) throw new AnnoyError('INVALID_STATE', 'this builder has already saved its shards');
+    if (this.#savingTo !== undefined && this.#savingTo !== dir) {
+      throw new AnnoyError('INVALID_STATE', `an earlier save to ${this.#savingTo} stopped part-way: call save again with that folder to finish it`);
+    }
+    const todo = this.#shards.map((b, s) => s).filter((s) => this.#written.has(s) || this.#built.has(s) || (this.#shards[s]?.count ?? 0) > 0);
+    if (todo.length === 0) throw new AnnoyError('INVALID_STATE', 'no items were added');
     const fs = nodeFs();
     fs.mkdirSync(dir, { recursive: true });
-    const used = this.#shards.map((b, s) => ({ b, s })).filter((x): x is { b: IndexBuilder; s: number } => x.b !== undefined && x.b.count > 0);
-    if (used.length === 0) throw new AnnoyError('INVALID_STATE', 'no items were added');
-    this.#saved = true;
+    this.#savingTo = dir; // from here on, no adds: a retry must finish exactly these shards
     const manifest: Manifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, metric: this.metric, dimensions: this.dimensions, shards: [] };
-    for (const [n, { b, s }] of used.entries()) {
-      const onProgress = o.onProgress as ShardedSaveOptions['onProgress'];
-      const index = await b.buildAsync({
-        trees: o.trees as number | undefined, jobs: o.jobs as number | undefined,
-        onProgress: onProgress && ((p) => onProgress({ ...p, shard: n, shards: used.length })),
-      });
-      const file = `shard-${String(s).padStart(4, '0')}.annoy`;
-      index.saveSync(`${dir}/${file}`);
-      manifest.shards.push({ file, idOffset: s * this.shardSize, size: index.size, checksum: index.checksum });
-      index.free();
-      this.#shards[s] = undefined;
+    const onProgress = o.onProgress as ShardedSaveOptions['onProgress'];
+    // A failure (a build, a write) leaves what is done in #written / #built, so calling save again resumes.
+    for (const [n, s] of todo.entries()) {
+      let entry = this.#written.get(s);
+      if (!entry) {
+        const index = this.#built.get(s) ?? await this.#shards[s]!.buildAsync({
+          trees: o.trees as number | undefined, jobs: o.jobs as number | undefined,
+          onProgress: onProgress && ((p) => onProgress({ ...p, shard: n, shards: todo.length })),
+        });
+        this.#built.set(s, index);
+        const file = `shard-${String(s).padStart(4, '0')}.annoy`;
+        index.saveSync(`${dir}/${file}`);
+        entry = { file, idOffset: s * this.shardSize, size: index.size, checksum: index.checksum };
+        this.#written.set(s, entry);
+        this.#built.delete(s);
+        index.free();
+        this.#shards[s] = undefined;
+      }
+      manifest.shards.push(entry);
     }
     const path = `${dir}/manifest.json`;
     writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    this.#saved = true;
     return path;
   }
+
 }

@@ -2,7 +2,7 @@
 // merged into one exact top-k (the answer of querying each shard and merging). IndexPool does the same across
 // worker threads.
 import { AnnoyError } from '../errors.js';
-import { checkBatch, checkId, checkK, type Vector } from '../checks.js';
+import { checkBatch, checkBatchK, checkId, checkK, type Vector } from '../checks.js';
 import { Index, loadFile, type BatchResult, type MemoryPlan, type SearchOptions, type SearchResult } from '../index-reader.js';
 import type { Metric } from '../metric.js';
 import { nodeFs } from '../runtime/node-fs.js';
@@ -82,6 +82,7 @@ export class ShardedIndex {
     const rows = checkBatch(flat, this.dimensions, this.metric);
     checkK(k);
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
+    checkBatchK(rows, k);
     const ids = new Uint32Array(rows * k).fill(0xFFFFFFFF), distances = new Float32Array(rows * k).fill(NaN), counts = new Uint32Array(rows);
     const d = this.dimensions;
     for (let r = 0; r < rows; r++) {
