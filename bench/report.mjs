@@ -69,7 +69,7 @@ export function summarize(builds) {
     }));
     // annoy-wasm (and its int8 variant) against each native Annoy build present, at equal recall and equal tree count
     const ratios = [];
-    for (const ours of ['annoy-wasm', 'annoy-wasm-int8']) for (const ref of ['annoy-native', 'annoy-npm']) {
+    for (const ours of ['annoy-wasm', 'annoy-wasm-int8', 'annoy-wasm-int8-leaf64']) for (const ref of ['annoy-native', 'annoy-npm']) {
       if (!perLibrary[ours] || !perLibrary[ref]) continue;
       const r = { library: ours, against: ref, qps: {}, builds: [] };
       for (const t of TARGETS) {

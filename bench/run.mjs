@@ -32,8 +32,8 @@ import { recallChart } from './plot.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 
-export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-int8', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
-const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
+export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-int8', 'annoy-wasm-int8-leaf64', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
+const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
 // library -> package it needs in bench/node_modules (annoy-npm uses the root devDependency)
 const BENCH_PACKAGE = { 'annoy-native': 'annoy', 'hnswlib-node': 'hnswlib-node', usearch: 'usearch', 'hnswlib-wasm': 'hnswlib-wasm' };
 export const CXXFLAGS = '-O3 -march=native -ffast-math -fno-associative-math';

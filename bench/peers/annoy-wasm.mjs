@@ -2,6 +2,7 @@
 // thread. annoy-wasm-int8.mjs is the same with the opt-in int8 screening (default rerank).
 import { readFileSync } from 'node:fs';
 
+// builderOptions: IndexBuilder options, or a function of { dimensions, metric } returning them.
 export function makeAnnoyWasmAdapter(name, builderOptions = {}, searchOptions = {}) {
   let lib;
   return {
@@ -10,12 +11,14 @@ export function makeAnnoyWasmAdapter(name, builderOptions = {}, searchOptions = 
     async load() {
       lib = await import('../../dist/esm/index.js');
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-      const extra = Object.keys(builderOptions).length ? `, ${JSON.stringify(builderOptions)}` : '';
+      const described = typeof builderOptions === 'function' ? builderOptions({ dimensions: 784, metric: 'euclidean' }) : builderOptions;
+      const extra = Object.keys(described).length ? `, ${JSON.stringify(described)}` : '';
       return { version: pkg.version, notes: `this library (dist/esm), Index.searchBatch, wasm SIMD${extra}` };
     },
     build({ train, dimensions, metric, params }) {
       const t0 = performance.now();
-      const builder = new lib.IndexBuilder({ dimensions, metric, seed: 42, ...builderOptions });
+      const extra = typeof builderOptions === 'function' ? builderOptions({ dimensions, metric }) : builderOptions;
+      const builder = new lib.IndexBuilder({ dimensions, metric, seed: 42, ...extra });
       builder.addBatch(train);
       const t1 = performance.now();
       const index = builder.build({ trees: params.trees });
