@@ -96,9 +96,7 @@ export class Index {
 
   /** @internal Wraps a core whose file (header included) is complete at core.base; reserves its scratch slots. */
   static fromCore(core: Core, header: Header, slots = 1): Index {
-    const slot = align64(core.base + sectionsFor(header).fileBytes);
-    const slotBytes = slotBytesOf(core);
-    core.ensure(slot + slots * slotBytes, `this index with ${slots} scratch slots of ${slotBytes} bytes`);
+    const { slot, slotBytes } = reserveSlots(core, sectionsFor(header).fileBytes, slots);
     const index = new Index(core, header, slot, slotBytes, slots);
     for (let i = 0; i < slots; i++) index.#resetSlot(i);
     return index;
@@ -437,10 +435,8 @@ async function streamInto(url: string | URL, next: () => Promise<Uint8Array | un
   const core = new Core(HEADER_BYTES, plan.shared);
   const base = core.base;
   core.bytes.set(head, base); // slotOffset reads the header
-  const slot = align64(base + fileBytes);
-  const slotBytes = slotBytesOf(core);
-  const reserve = (end: number) => core.ensure(end, `this ${fileBytes}-byte index with ${plan.slots} scratch slots`);
-  if (length !== undefined) reserve(slot + plan.slots * slotBytes);
+  const reserve = (end: number) => core.ensure(end, `this ${fileBytes}-byte index`);
+  if (length !== undefined) reserveSlots(core, fileBytes, plan.slots);
   let memory = core.bytes, loaded = headBytes;
   onProgress?.({ loaded, total: fileBytes });
   for (let chunk = rest ?? await next(); chunk; chunk = await next()) {
@@ -456,7 +452,6 @@ async function streamInto(url: string | URL, next: () => Promise<Uint8Array | un
   if (loaded !== fileBytes) {
     throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${String(url)} ended after ${loaded} of the ${fileBytes} bytes its header describes (truncated)`);
   }
-  reserve(slot + plan.slots * slotBytes);
   return verify(core, header, fileBytes, plan);
 }
 
@@ -492,9 +487,7 @@ function loadAnnoy(bytes: Uint8Array, shape: AnnoyShape, plan: MemoryPlan): Inde
   const fileBytes = sectionsFor(header).fileBytes;
   const core = new Core(HEADER_BYTES, plan.shared);
   writeHeader(core.bytes.subarray(core.base), header);
-  const slot = align64(core.base + fileBytes);
-  const slotBytes = slotBytesOf(core);
-  core.ensure(slot + plan.slots * slotBytes, `this Annoy index (${fileBytes} bytes once converted) with ${plan.slots} scratch slots`);
+  const { slot } = reserveSlots(core, fileBytes, plan.slots);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
   header.checksum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
   writeHeader(core.bytes.subarray(core.base), header);
@@ -517,17 +510,26 @@ function load(fileBytes: number, head: Uint8Array, plan: MemoryPlan, fill: (dest
   const header = readHeader(head, fileBytes);
   const core = new Core(HEADER_BYTES, plan.shared);
   core.bytes.set(head.subarray(0, HEADER_BYTES), core.base);
-  const slot = align64(core.base + fileBytes);
-  const slotBytes = slotBytesOf(core);
-  core.ensure(slot + plan.slots * slotBytes, `this ${fileBytes}-byte index with ${plan.slots} scratch slots`);
+  reserveSlots(core, fileBytes, plan.slots);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
   const finish = () => verify(core, header, fileBytes, plan);
   return afterFill ? afterFill().then(finish) : finish();
 }
 
+/**
+ * Where the scratch slots go (after the file) and memory for the file and `slots` of them, reserved at once: an
+ * index too big for wasm32 is CAPACITY before anything is copied. The header must already be in memory.
+ */
+function reserveSlots(core: Core, fileBytes: number, slots: number): { slot: number; slotBytes: number } {
+  const slot = align64(core.base + fileBytes);
+  const slotBytes = slotBytesOf(core);
+  core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index with ${slots} scratch slots of ${slotBytes} bytes`);
+  return { slot, slotBytes };
+}
+
 /** The checks after the copy: checksum, then structure; then the Index, its scratch slots reserved. */
 function verify(core: Core, header: Header, fileBytes: number, plan: MemoryPlan): Index {
-  const slot = align64(core.base + fileBytes);
+  const { slot } = reserveSlots(core, fileBytes, plan.slots);
   const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
   if (sum !== header.checksum) {
     throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: checksum mismatch (stored ${header.checksum.toString(16)}, computed ${sum.toString(16)}): the file is damaged`);
