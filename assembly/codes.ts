@@ -1,16 +1,26 @@
-// int8 screening codes: a quarter-size copy of the vectors. A query first ranks all its candidates by their
-// codes (two cache lines per 100-d item instead of seven: the re-rank is bound by memory latency), then only
-// the best `rerank` of them get the exact f32 distance; results always carry exact distances.
-//   angular:             round(127 * v / |v|)                 screened by -codes dot product
-//   dot:                 round(v / scale), one scale per index  screened by -codes dot product (the query gets
-//                                                               its own scale: a positive factor keeps the order)
-//   euclidean/manhattan: round((v - bias) / scale) - 127, one bias and scale per index, screened by squared L2 / L1
+// Screening codes: a small int8 copy of every vector. A query first ranks all its candidates by their codes
+// (reading m bytes per item instead of 4 * dimensions: the re-rank is bound by memory and, at high dimensions, by
+// arithmetic), then only the best `rerank` of them get the exact f32 distance; results always carry exact distances.
+//
+//   int8 (m = dimensions):
+//     angular:             round(127 * v / |v|)                   screened by -codes dot product
+//     dot:                 round(v / scale), one scale per index  screened by -codes dot product (the query gets
+//                                                                 its own scale: a positive factor keeps the order)
+//     euclidean/manhattan: round((v - bias) / scale) - 127, one bias and scale per index, screened by squared L2 / L1
+//   pca (m principal components, pca.ts; angular items are normalised first):
+//     angular/euclidean:   round((B v - offsets) / scale)         screened by squared L2
+//     dot:                 items round((B v - offsets) / scale), the query round(B q / its own scale), screened by
+//                          -codes dot product (centring the items shifts every q . v by the same q . mean)
+//
+// The file holds only the parameters (header scale, bias and m; the pca basis); encodeCodes computes the codes
+// into memory after the file image when an index is built or loaded.
 import {
-  H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_CODE_SCALE, H_CODE_BIAS,
-  METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_DOT,
-  hdr32, vectorOf, codeOf, codeStrideFor, isPresent,
+  H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_SEED, H_CODE_SCALE, H_CODE_BIAS, H_CODES_KIND, H_CODE_DIMENSIONS,
+  METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_DOT, CODES_PCA,
+  hdr32, vectorOf, codeOf, codeStride, isPresent, pcaOffsets, pcaRow, slotOffset, SLOT_QUERY_CODE,
 } from './layout';
 import { dot, dotI8, squaredL2I8, l1I8 } from './simd';
+import { principalComponents, pcaScratchBytes, trackedComponents, sampleStep } from './pca';
 
 const MIN_NORMAL: f32 = 1.17549435e-38;
 
@@ -19,11 +29,62 @@ const MIN_NORMAL: f32 = 1.17549435e-38;
   return c < -127 ? -127 : c > 127 ? 127 : c;
 }
 
-// Writes the code of the f32 vector at `v` (dims values, zero padded to `stride`) to `out`.
-export function encode(file: usize, v: usize, out: usize, isQuery: bool): void {
+// Narrows `count` f32 values at `from` to int8 codes at `out`, (x - sub) * mul - shift each, rounded and clamped to
+// [-127, 127]. out may equal from (each block is read before it is written, and writes trail the reads).
+function quantise(from: usize, count: u32, out: usize, mul: f32, sub: f32, shift: f32): void {
+  const m = f32x4.splat(mul), b = f32x4.splat(sub), c = f32x4.splat(shift);
+  const lo = f32x4.splat(-127), hi = f32x4.splat(127);
+  let j: u32 = 0;
+  for (; j + 16 <= count; j += 16) {
+    const p = from + (<usize>j << 2);
+    const r0 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p), b), m), c)))));
+    const r1 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 16), b), m), c)))));
+    const r2 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 32), b), m), c)))));
+    const r3 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 48), b), m), c)))));
+    v128.store(out + j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)));
+  }
+  for (; j < count; j++) store<i8>(out + j, <i8>clampCode((load<f32>(from + (<usize>j << 2)) - sub) * mul - shift));
+}
+
+// The m components of `v` (f32) to `into`, zero padded to the code stride; false for an angular zero vector.
+function project(file: usize, v: usize, into: usize, isQuery: bool): bool {
+  const metric = hdr32(file, H_METRIC);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const m = hdr32(file, H_CODE_DIMENSIONS);
+  memory.fill(into, 0, codeStride(file) << 2);
+  let norm: f32 = 1;
+  if (metric == METRIC_ANGULAR) {
+    norm = sqrt<f32>(dot(v, v, stride));
+    if (!(norm > 0)) return false;
+  }
+  const centre = !(metric == METRIC_DOT && isQuery);
+  const offsets = pcaOffsets(file);
+  for (let j: u32 = 0; j < m; j++) {
+    const y = dot(pcaRow(file, j), v, stride) / norm;
+    store<f32>(into + (<usize>j << 2), centre ? y - load<f32>(offsets + (<usize>j << 2)) : y);
+  }
+  return true;
+}
+
+// Writes the code of the f32 vector at `v` (dims values, zero padded to `stride`) to `out`; `work` holds
+// 4 * codeStride bytes (it may be `out`).
+export function encode(file: usize, v: usize, out: usize, isQuery: bool, work: usize): void {
   const metric = hdr32(file, H_METRIC);
   const dims = hdr32(file, H_DIMENSIONS);
-  memory.fill(out, 0, codeStrideFor(dims));
+  const bytes = codeStride(file);
+  if (hdr32(file, H_CODES_KIND) == CODES_PCA) {
+    const m = hdr32(file, H_CODE_DIMENSIONS);
+    if (!project(file, v, work, isQuery)) { memory.fill(out, 0, bytes); return; }
+    let mul: f32 = 1 / load<f32>(file + H_CODE_SCALE);
+    if (metric == METRIC_DOT && isQuery) {
+      let big: f32 = 0;
+      for (let j: u32 = 0; j < m; j++) big = max<f32>(big, abs<f32>(load<f32>(work + (<usize>j << 2))));
+      mul = big > 0 && isFinite<f32>(127 / big) ? 127 / big : 0;
+    }
+    quantise(work, <u32>bytes, out, mul, 0, 0);
+    return;
+  }
+  memory.fill(out, 0, bytes);
   let mul: f32 = 0, sub: f32 = 0, shift: f32 = 0;
   if (metric == METRIC_ANGULAR || (metric == METRIC_DOT && isQuery)) {
     let norm: f32;
@@ -41,57 +102,84 @@ export function encode(file: usize, v: usize, out: usize, isQuery: bool): void {
     sub = load<f32>(file + H_CODE_BIAS);
     shift = 127;
   }
-  // 16 values at a time: scale, round, clamp to [-127, 127], narrow to i8 (what the scalar tail does one by one).
-  const m = f32x4.splat(mul), b = f32x4.splat(sub), c = f32x4.splat(shift);
-  const lo = f32x4.splat(-127), hi = f32x4.splat(127);
-  let j: u32 = 0;
-  for (; j + 16 <= dims; j += 16) {
-    const p = v + (<usize>j << 2);
-    const r0 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p), b), m), c)))));
-    const r1 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 16), b), m), c)))));
-    const r2 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 32), b), m), c)))));
-    const r3 = i32x4.trunc_sat_f32x4_s(f32x4.min(hi, f32x4.max(lo, f32x4.nearest(f32x4.sub(f32x4.mul(f32x4.sub(v128.load(p, 48), b), m), c)))));
-    v128.store(out + j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)));
-  }
-  for (; j < dims; j++) {
-    store<i8>(out + j, <i8>clampCode((load<f32>(v + (<usize>j << 2)) - sub) * mul - shift));
-  }
+  quantise(v, dims, out, mul, sub, shift);
 }
 
-// The index's scale and bias (header), then every present item's code; holes keep zero codes.
-export function prepareCodes(file: usize): void {
+// Scratch prepareScreening needs past the file (the pca covariance and iteration; nothing for int8).
+export function screeningScratchBytes(file: usize, asked: u32): usize {
+  if (hdr32(file, H_CODES_KIND) != CODES_PCA) return 0;
+  const tracked = <usize>trackedComponents(file, asked);
+  return pcaScratchBytes(file, <u32>tracked) + tracked * <usize>hdr32(file, H_STRIDE) + (tracked << 2);
+}
+
+// At build time, the parameters the file keeps: the header's scale and bias, and for pca the basis (written to the
+// codes section, which must have room for trackedComponents rows) and m (asked, or 0 to choose by variance).
+// Returns m. The file is then resized to m by the host (the basis rows and offsets move with it: see below).
+export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
   const metric = hdr32(file, H_METRIC);
   const dims = hdr32(file, H_DIMENSIONS);
   const size = hdr32(file, H_SIZE);
-  let lo: f32 = Infinity, hi: f32 = -Infinity, big: f32 = 0;
-  for (let id: u32 = 0; id < size; id++) {
-    if (!isPresent(file, id)) continue;
-    const v = vectorOf(file, id);
-    for (let j: u32 = 0; j < dims; j++) {
-      const x = load<f32>(v + (<usize>j << 2));
-      lo = min<f32>(lo, x);
-      hi = max<f32>(hi, x);
-      big = max<f32>(big, abs<f32>(x));
-    }
-  }
   let scale: f32 = 1, bias: f32 = 0;
-  if (metric == METRIC_DOT) scale = big / 127;
-  else if (metric != METRIC_ANGULAR) {
-    scale = (hi - lo) / 254;
-    bias = lo;
+  if (hdr32(file, H_CODES_KIND) == CODES_PCA) {
+    // The basis is computed into scratch space past the covariance, then laid out for the final m.
+    const tracked = trackedComponents(file, asked);
+    const stride = <usize>hdr32(file, H_STRIDE);
+    const basis = scratch + pcaScratchBytes(file, tracked);
+    const offsets = basis + <usize>tracked * stride;
+    const m = principalComponents(file, asked, <u32>load<u64>(file + H_SEED), scratch, basis, offsets);
+    store<u32>(file + H_CODE_DIMENSIONS, m);
+    memory.copy(pcaOffsets(file), offsets, <usize>m << 2);
+    memory.fill(pcaOffsets(file) + (<usize>m << 2), 0, (pcaRow(file, 0) - pcaOffsets(file)) - (<usize>m << 2));
+    memory.copy(pcaRow(file, 0), basis, <usize>m * stride);
+    // One scale for all components (separate ones would bend distances): the largest over the sample's items
+    // (projecting every item twice would double the cost; an outlier beyond it is clamped, which only screens it
+    // less finely).
+    let big: f32 = 0;
+    for (let id: u32 = 0; id < size; id += sampleStep(size)) {
+      if (!isPresent(file, id) || !project(file, vectorOf(file, id), scratch, false)) continue;
+      for (let j: u32 = 0; j < m; j++) big = max<f32>(big, abs<f32>(load<f32>(scratch + (<usize>j << 2))));
+    }
+    scale = big / 127;
+  } else {
+    let lo: f32 = Infinity, hi: f32 = -Infinity, big: f32 = 0;
+    for (let id: u32 = 0; id < size; id++) {
+      if (!isPresent(file, id)) continue;
+      const v = vectorOf(file, id);
+      for (let j: u32 = 0; j < dims; j++) {
+        const x = load<f32>(v + (<usize>j << 2));
+        lo = min<f32>(lo, x);
+        hi = max<f32>(hi, x);
+        big = max<f32>(big, abs<f32>(x));
+      }
+    }
+    if (metric == METRIC_DOT) scale = big / 127;
+    else if (metric != METRIC_ANGULAR) {
+      scale = (hi - lo) / 254;
+      bias = lo;
+    }
   }
   // A range too small for a normal float32 scale (all items equal, or subnormal values): any scale ranks alike.
   if (!(scale >= MIN_NORMAL) || !isFinite<f32>(1 / scale)) scale = 1;
   store<f32>(file + H_CODE_SCALE, scale);
   store<f32>(file + H_CODE_BIAS, bias);
+  return hdr32(file, H_CODE_DIMENSIONS);
+}
+
+// Every present item's code into memory after the file image (codeOf); holes get zero codes. slot: a scratch slot.
+export function encodeCodes(file: usize, slot: usize): void {
+  const size = hdr32(file, H_SIZE);
+  const work = slot + slotOffset(file, SLOT_QUERY_CODE);
   for (let id: u32 = 0; id < size; id++) {
-    if (isPresent(file, id)) encode(file, vectorOf(file, id), codeOf(file, id), false);
+    if (isPresent(file, id)) encode(file, vectorOf(file, id), codeOf(file, id), false, work);
+    else memory.fill(codeOf(file, id), 0, codeStride(file));
   }
 }
 
 // Lower is better.
-@inline export function screen(metric: u32, q: usize, c: usize, bytes: usize): i32 {
-  if (metric == METRIC_EUCLIDEAN) return squaredL2I8(q, c, bytes);
-  if (metric == METRIC_ANGULAR || metric == METRIC_DOT) return -dotI8(q, c, bytes);
+@inline export function screen(file: usize, q: usize, c: usize, bytes: usize): i32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_DOT) return -dotI8(q, c, bytes);
+  if (hdr32(file, H_CODES_KIND) == CODES_PCA || metric == METRIC_EUCLIDEAN) return squaredL2I8(q, c, bytes);
+  if (metric == METRIC_ANGULAR) return -dotI8(q, c, bytes);
   return l1I8(q, c, bytes);
 }

@@ -5,7 +5,7 @@ export {
   H_MAGIC, H_VERSION, H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_NODE_COUNT, H_NODE_BYTES,
   H_LEAF_CAPACITY, H_SEED, H_VECTORS_OFFSET, H_VECTORS_BYTES, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_NODES_OFFSET,
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
-  H_RESERVED, H_CHECKSUM, NODE_PLANE, SPLIT_TAG,
+  H_CODE_DIMENSIONS, H_CHECKSUM, NODE_PLANE, SPLIT_TAG,
   SLOT_QUERY_IN, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_END,
   strideFor, slotOffset, slotBytes,
 } from './layout';
@@ -13,6 +13,6 @@ export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, re
 export { search, itemDistance, queryDistance } from './search';
 export { validate, detail as validateDetail } from './validate';
 export { checksum } from './checksum';
-export { prepareCodes } from './codes';
+export { prepareScreening, screeningScratchBytes, encodeCodes } from './codes';
 
 export function heapBase(): usize { return __heap_base; }

@@ -10,8 +10,12 @@
 //   present  align16(ceil(size / 32) * 4)   bit i set when id i was added (clear bits are holes)
 //   nodes    nodeCount * nodeBytes          every tree in post-order: children always precede their parent
 //   roots    align16(trees * 4)             one ref per tree
-//   codes    size * codeStride              optional (CODES_INT8): each vector as int8, to screen candidates
-//                                           before the exact re-rank; codeStride = align16(dimensions)
+//   codes    screening parameters           CODES_PCA only: align16(4 * m) f32 offsets, then m basis rows of
+//                                           `stride` bytes (m = H_CODE_DIMENSIONS); empty for CODES_INT8
+//
+// The screening codes themselves (each item as m int8 values, codeStride = align16(m)) are not in the file: the
+// loader computes them into memory right after the file image (codeOf). Checking stored codes would cost the loader
+// the same encoding pass, so storing them would only make every file a quarter bigger.
 
 export const MAGIC_LO: u32 = 0x6F6E6E41; // "Anno"
 export const MAGIC_HI: u32 = 0x6D734179; // "yAsm"
@@ -41,13 +45,14 @@ export const H_ROOTS_BYTES: u32 = 112;
 export const H_CODES_OFFSET: u32 = 120;
 export const H_CODES_BYTES: u32 = 128;
 export const H_CODES_KIND: u32 = 136;   // u32, CODES_*
-export const H_CODE_SCALE: u32 = 140;   // f32: euclidean/manhattan x ~ bias + scale * (code + 127); dot x ~ scale * code
+export const H_CODE_SCALE: u32 = 140;   // f32: int8 euclidean/manhattan x ~ bias + scale * (code + 127); else x ~ scale * code
 export const H_CODE_BIAS: u32 = 144;    // f32
-export const H_RESERVED: u32 = 148;     // u32, zero
+export const H_CODE_DIMENSIONS: u32 = 148; // u32, m: values per code (int8: dimensions; pca: principal components; none: 0)
 export const H_CHECKSUM: u32 = 152;     // u64 over every byte of the file but these 8
 
 export const CODES_NONE: u32 = 0;
-export const CODES_INT8: u32 = 1;
+export const CODES_INT8: u32 = 1;  // each vector quantised to int8
+export const CODES_PCA: u32 = 2;   // each vector's first m principal components, quantised to int8
 
 export const METRIC_ANGULAR: u32 = 0;
 export const METRIC_EUCLIDEAN: u32 = 1;
@@ -88,9 +93,16 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 @inline export function nodeAt(file: usize, node: u32): usize {
   return file + <usize>hdr64(file, H_NODES_OFFSET) + <usize>node * <usize>hdr32(file, H_NODE_BYTES);
 }
-@inline export function codeStrideFor(dimensions: u32): u32 { return <u32>align16(<u64>dimensions); }
+@inline export function codeStrideFor(m: u32): u32 { return <u32>align16(<u64>m); }
+@inline export function codeStride(file: usize): usize { return <usize>codeStrideFor(hdr32(file, H_CODE_DIMENSIONS)); }
+// The codes follow the file image in memory (the codes section is the file's last; every section is 16-aligned).
 @inline export function codeOf(file: usize, id: u32): usize {
-  return file + <usize>hdr64(file, H_CODES_OFFSET) + <usize>id * <usize>codeStrideFor(hdr32(file, H_DIMENSIONS));
+  return file + <usize>(hdr64(file, H_CODES_OFFSET) + hdr64(file, H_CODES_BYTES)) + <usize>id * codeStride(file);
+}
+// PCA parameters: component j of an item is basisRow(j) . v - offset j.
+@inline export function pcaOffsets(file: usize): usize { return file + <usize>hdr64(file, H_CODES_OFFSET); }
+@inline export function pcaRow(file: usize, j: u32): usize {
+  return pcaOffsets(file) + <usize>align16(<u64>hdr32(file, H_CODE_DIMENSIONS) << 2) + <usize>j * <usize>hdr32(file, H_STRIDE);
 }
 @inline export function isPresent(file: usize, id: u32): bool {
   const word = load<u32>(file + <usize>hdr64(file, H_PRESENT_OFFSET) + ((<usize>id >> 5) << 2));
@@ -106,7 +118,7 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 //   cands     u32 x count       the distinct candidates of this query
 //   topK      u64 x count       max-heap of (distance, id) keys
 //   heap      u64 x (trees + 2 * nodeCount + 2)   the traversal's priority queue
-//   queryCode codeStride        the query as int8 (indexes with codes)
+//   queryCode 4 * codeStride    the query's code (its m components as f32 first, then int8 in place)
 export const SLOT_QUERY_IN: u32 = 0;
 export const SLOT_QUERY: u32 = 1;
 export const SLOT_OUT_IDS: u32 = 2;
@@ -140,6 +152,6 @@ function slotPartBytes(file: usize, part: u32, count: u64): u64 {
   if (part == SLOT_OUT_IDS || part == SLOT_OUT_DISTANCES || part == SLOT_CANDIDATES) return count << 2;
   if (part == SLOT_VISITED) return ((<u64>hdr32(file, H_SIZE) + 31) >> 5) << 2;
   if (part == SLOT_TOP_K) return count << 3;
-  if (part == SLOT_QUERY_CODE) return <u64>codeStrideFor(hdr32(file, H_DIMENSIONS));
+  if (part == SLOT_QUERY_CODE) return <u64>codeStrideFor(hdr32(file, H_CODE_DIMENSIONS)) << 2;
   return (<u64>hdr32(file, H_TREES) + 2 * <u64>hdr32(file, H_NODE_COUNT) + 2) << 3;
 }

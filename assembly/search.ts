@@ -5,7 +5,7 @@
 import {
   H_METRIC, H_DIMENSIONS, H_STRIDE, H_COUNT, H_TREES, H_ROOTS_OFFSET, METRIC_ANGULAR, METRIC_HAMMING,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS,
-  SLOT_QUERY_IN, SLOT_QUERY, SLOT_QUERY_CODE, H_CODES_KIND, CODES_INT8, codeOf, codeStrideFor, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
+  SLOT_QUERY_IN, SLOT_QUERY, SLOT_QUERY_CODE, H_CODES_KIND, CODES_NONE, codeOf, codeStride, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
   H_PRESENT_OFFSET, hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
 } from './layout';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
@@ -131,7 +131,7 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
     heapPush(heap, size++, queueKey(p0, load<i32>(node + NODE_CHILD0)));
   }
 
-  if (rerank != 0 && rerank < nCands && hdr32(file, H_CODES_KIND) == CODES_INT8) screenCandidates(file, slot, q, rerank);
+  if (rerank != 0 && rerank < nCands && hdr32(file, H_CODES_KIND) != CODES_NONE) screenCandidates(file, slot, q, rerank);
 
   // Re-rank the distinct candidates exactly, in two passes. First every distance, with no data-dependent
   // branch in the loop, so the CPU overlaps the cache misses of many candidates' vectors (the re-rank is bound
@@ -165,15 +165,14 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
 
 // Keeps the `keep` candidates whose int8 codes screen best (codes.ts), ties by smaller id, and forgets the rest.
 function screenCandidates(file: usize, slot: usize, q: usize, keep: u32): void {
-  const metric = hdr32(file, H_METRIC);
   const qc = slot + slotOffset(file, SLOT_QUERY_CODE);
-  const bytes = <usize>codeStrideFor(hdr32(file, H_DIMENSIONS));
-  codes.encode(file, q, qc, true);
+  const bytes = codeStride(file);
+  codes.encode(file, q, qc, true, qc);
   const best = slot + slotOffset(file, SLOT_TOP_K);
   let kept: u32 = 0;
   for (let i: u32 = 0; i < nCands; i++) {
     const id = load<u32>(cands + (<usize>i << 2));
-    const key = (<u64>(<u32>codes.screen(metric, qc, codeOf(file, id), bytes) ^ 0x80000000) << 32) | <u64>id;
+    const key = (<u64>(<u32>codes.screen(file, qc, codeOf(file, id), bytes) ^ 0x80000000) << 32) | <u64>id;
     if (kept < keep) heapPush(best, kept++, key);
     else if (key < load<u64>(best)) siftDown(best, kept, key);
     store<u32>(visited + ((<usize>id >> 5) << 2), 0);

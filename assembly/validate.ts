@@ -8,9 +8,8 @@ import {
   METRIC_HAMMING, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS, SLOT_HEAP,
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
-  H_CODES_KIND, CODES_INT8, SLOT_QUERY_CODE, codeStrideFor, codeOf, vectorOf,
+  H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow,
 } from './layout';
-import { encode } from './codes';
 import { dot } from './simd';
 
 export const OK: i32 = 0;
@@ -19,7 +18,7 @@ export const BAD_PRESENT: i32 = 2;     // the present bitmap disagrees with the 
 export const BAD_NODE: i32 = 3;        // a node's tag, leaf count, plane or bit index is invalid
 export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at a hole, or at a node twice
 export const BAD_ROOT: i32 = 5;        // a root ref is invalid
-export const BAD_CODES: i32 = 6;       // an item's int8 code is not its vector's (or a hole's is not zero)
+export const BAD_CODES: i32 = 6;       // a pca basis row is not finite, not of unit length, or not zero padded
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -116,27 +115,23 @@ export function validate(file: usize, slot: usize): i32 {
     if (!refOk(file, parents, load<i32>(roots + (<usize>t << 2)), nodeCount)) return BAD_ROOT;
   }
 
-  // codes: exactly what encoding each vector gives, so screening never works from garbage
-  if (hdr32(file, H_CODES_KIND) == CODES_INT8) {
-    const mine = slot + slotOffset(file, SLOT_QUERY_CODE);
-    const bytes = <usize>codeStrideFor(dims);
-    for (let id: u32 = 0; id < size; id++) {
-      detail = id;
-      if (isPresent(file, id)) encode(file, vectorOf(file, id), mine, false);
-      else memory.fill(mine, 0, bytes);
-      if (!sameBytes(mine, codeOf(file, id), bytes)) return BAD_CODES;
+  // pca basis: finite offsets, rows of unit length or zero (so every component is a bounded mix of the vector),
+  // zero padding. The codes themselves are computed from the vectors after loading (codes.ts).
+  if (hdr32(file, H_CODES_KIND) == CODES_PCA) {
+    const m = hdr32(file, H_CODE_DIMENSIONS);
+    const offsets = pcaOffsets(file);
+    detail = 0;
+    if (!floatsOk(offsets, <usize>m << 2, pcaRow(file, 0) - offsets)) return BAD_CODES;
+    for (let j: u32 = 0; j < m; j++) {
+      detail = j;
+      const row = pcaRow(file, j);
+      if (!floatsOk(row, used, stride)) return BAD_CODES;
+      const length = dot(row, row, stride);
+      if (length != 0 && abs<f32>(length - 1) > 1e-3) return BAD_CODES;
     }
   }
   detail = 0;
   return OK;
-}
-
-// a and b hold the same `bytes` (a multiple of 16).
-function sameBytes(a: usize, b: usize, bytes: usize): bool {
-  for (let i: usize = 0; i < bytes; i += 16) {
-    if (!i8x16.all_true(i8x16.eq(v128.load(a + i), v128.load(b + i)))) return false;
-  }
-  return true;
 }
 
 // A ref held by node `owner` (or by a root, owner = nodeCount): an earlier node not referenced before, or a

@@ -41,14 +41,14 @@ export function checkOptions(options: unknown, known: readonly string[], what: s
   return options as Record<string, unknown>;
 }
 
-/** How many screened candidates get the exact distance by default (indexes with int8 codes). */
+/** How many screened candidates get the exact distance by default (indexes with screening codes). */
 export function defaultRerank(k: number): number {
   return Math.max(50, 5 * k);
 }
 
 /**
  * Search options. searchK: undefined or -1 means the default (k * trees); otherwise an integer >= 1.
- * rerank (indexes with int8 codes): candidates that get the exact distance after screening; -1 means all of
+ * rerank (indexes with screening codes): candidates that get the exact distance after screening; -1 means all of
  * them (no screening). Returned as the core takes it: 0 for all.
  */
 export function checkSearchOptions(options: unknown, k: number, trees: number): { searchK: number; rerank: number } {

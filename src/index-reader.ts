@@ -4,7 +4,7 @@
 // (format/annoy.ts) and back on the way out.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, checkHeader, readHeader, sectionsFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, checkHeader, readHeader, sectionsFor, writeHeader, type Header, type Sections, type Codes as Screening } from './format/layout.js';
 import { readAnnoy, writeAnnoy } from './format/annoy.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, SLOT, slotBytesOf, compile } from './runtime/wasm.js';
@@ -14,7 +14,7 @@ export interface SearchOptions {
   /** Candidates to collect before the exact re-rank (Annoy's search_k). Default k * trees; -1 means the default. */
   searchK?: number;
   /**
-   * Indexes built with screening: 'int8' first rank the candidates by their int8 codes; this many of the best
+   * Indexes built with screening ('int8' or 'pca') first rank the candidates by their codes; this many of the best
    * then get the exact distance (default max(50, 5 * k); -1: all of them). Results always carry exact distances.
    */
   rerank?: number;
@@ -45,7 +45,7 @@ export interface URLLoadOptions extends LoadOptions {
 }
 
 const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
-  6: (d) => `item ${d}'s int8 code is not the code of its vector`,
+  6: (d) => `pca screening basis row ${d} is not finite, of unit length and zero padded`,
   1: (d) => `item ${d}'s vector holds NaN/Infinity, a squared norm that overflows float32, or non-zero padding`,
   2: (d) => `the present-items bitmap is inconsistent (near id ${d})`,
   3: (d) => `node ${d} is malformed (tag, leaf count, plane or split bit)`,
@@ -96,9 +96,11 @@ export class Index {
 
   /** @internal Wraps a core whose file (header included) is complete at core.base; reserves its scratch slots. */
   static fromCore(core: Core, header: Header, slots = 1): Index {
-    const { slot, slotBytes } = reserveSlots(core, sectionsFor(header).fileBytes, slots);
+    const { slot, slotBytes } = reserveSlots(core, header, slots);
     const index = new Index(core, header, slot, slotBytes, slots);
     for (let i = 0; i < slots; i++) index.#resetSlot(i);
+    // The screening codes are derived from the vectors, here, rather than read from the file (assembly/codes.ts).
+    if ((header.codes ?? 'none') !== 'none') core.exports.encodeCodes(core.base, slot);
     return index;
   }
 
@@ -128,8 +130,10 @@ export class Index {
   get trees(): number { return this.#h.trees; }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#s.fileBytes; }
-  /** 'int8' when the index carries int8 screening codes (IndexBuilder's screening option). */
-  get screening(): 'none' | 'int8' { return this.#h.codes ?? 'none'; }
+  /** How candidates are screened before the exact re-rank (IndexBuilder's screening option). */
+  get screening(): Screening { return this.#h.codes ?? 'none'; }
+  /** Values per screening code: the dimensions for int8, the principal components kept for pca, 0 for none. */
+  get screeningDimensions(): number { return this.#h.codeDimensions ?? 0; }
   /** The file's checksum (hex), as stored in its header and verified on load. */
   get checksum(): string { return this.#h.checksum.toString(16); }
   /** The seed the index was built with. */
@@ -436,7 +440,7 @@ async function streamInto(url: string | URL, next: () => Promise<Uint8Array | un
   const base = core.base;
   core.bytes.set(head, base); // slotOffset reads the header
   const reserve = (end: number) => core.ensure(end, `this ${fileBytes}-byte index`);
-  if (length !== undefined) reserveSlots(core, fileBytes, plan.slots);
+  if (length !== undefined) reserveSlots(core, header, plan.slots);
   let memory = core.bytes, loaded = headBytes;
   onProgress?.({ loaded, total: fileBytes });
   for (let chunk = rest ?? await next(); chunk; chunk = await next()) {
@@ -487,7 +491,7 @@ function loadAnnoy(bytes: Uint8Array, shape: AnnoyShape, plan: MemoryPlan): Inde
   const fileBytes = sectionsFor(header).fileBytes;
   const core = new Core(HEADER_BYTES, plan.shared);
   writeHeader(core.bytes.subarray(core.base), header);
-  const { slot } = reserveSlots(core, fileBytes, plan.slots);
+  const { slot } = reserveSlots(core, header, plan.slots);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
   header.checksum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
   writeHeader(core.bytes.subarray(core.base), header);
@@ -510,26 +514,28 @@ function load(fileBytes: number, head: Uint8Array, plan: MemoryPlan, fill: (dest
   const header = readHeader(head, fileBytes);
   const core = new Core(HEADER_BYTES, plan.shared);
   core.bytes.set(head.subarray(0, HEADER_BYTES), core.base);
-  reserveSlots(core, fileBytes, plan.slots);
+  reserveSlots(core, header, plan.slots);
   fill(core.bytes.subarray(core.base, core.base + fileBytes));
   const finish = () => verify(core, header, fileBytes, plan);
   return afterFill ? afterFill().then(finish) : finish();
 }
 
 /**
- * Where the scratch slots go (after the file) and memory for the file and `slots` of them, reserved at once: an
- * index too big for wasm32 is CAPACITY before anything is copied. The header must already be in memory.
+ * Where the scratch slots go (after the file and its screening codes) and memory for all of it, reserved at once:
+ * an index too big for wasm32 is CAPACITY before anything is copied. The header must already be in memory.
  */
-function reserveSlots(core: Core, fileBytes: number, slots: number): { slot: number; slotBytes: number } {
-  const slot = align64(core.base + fileBytes);
+function reserveSlots(core: Core, header: Header, slots: number): { slot: number; slotBytes: number } {
+  const { fileBytes, memoryBytes } = sectionsFor(header);
+  const slot = align64(core.base + memoryBytes);
   const slotBytes = slotBytesOf(core);
-  core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index with ${slots} scratch slots of ${slotBytes} bytes`);
+  const codes = memoryBytes > fileBytes ? ` and ${memoryBytes - fileBytes} bytes of screening codes` : '';
+  core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index${codes} with ${slots} scratch slots of ${slotBytes} bytes`);
   return { slot, slotBytes };
 }
 
 /** The checks after the copy: checksum, then structure; then the Index, its scratch slots reserved. */
 function verify(core: Core, header: Header, fileBytes: number, plan: MemoryPlan): Index {
-  const { slot } = reserveSlots(core, fileBytes, plan.slots);
+  const { slot } = reserveSlots(core, header, plan.slots);
   const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
   if (sum !== header.checksum) {
     throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: checksum mismatch (stored ${header.checksum.toString(16)}, computed ${sum.toString(16)}): the file is damaged`);

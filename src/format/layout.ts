@@ -13,7 +13,7 @@ export const H = {
   NODE_COUNT: 36, NODE_BYTES: 40, LEAF_CAPACITY: 44, SEED: 48,
   VECTORS_OFFSET: 56, VECTORS_BYTES: 64, PRESENT_OFFSET: 72, PRESENT_BYTES: 80,
   NODES_OFFSET: 88, NODES_BYTES: 96, ROOTS_OFFSET: 104, ROOTS_BYTES: 112,
-  CODES_OFFSET: 120, CODES_BYTES: 128, CODES_KIND: 136, CODE_SCALE: 140, CODE_BIAS: 144, RESERVED: 148, CHECKSUM: 152,
+  CODES_OFFSET: 120, CODES_BYTES: 128, CODES_KIND: 136, CODE_SCALE: 140, CODE_BIAS: 144, CODE_DIMENSIONS: 148, CHECKSUM: 152,
 } as const;
 
 export const NODE_PLANE = 16;
@@ -22,6 +22,10 @@ export const NODE_LEAF_IDS = 4;
 export const MAX_DIMENSIONS = 65536;
 /** int8 screening sums squared code differences (up to 254^2 each) in i32: beyond this many dimensions it could wrap. */
 export const MAX_SCREENING_DIMENSIONS = 32768;
+/** pca screening's build keeps a dimensions x dimensions covariance matrix: 64 MiB at this many. */
+export const MAX_PCA_DIMENSIONS = 4096;
+/** Automatic pca screening keeps at most this many components (assembly/pca.ts MAX_COMPONENTS). */
+export const MAX_AUTO_COMPONENTS = 256;
 /** The most memory one wasm32 instance addresses. */
 export const MAX_MEMORY = 2 ** 32;
 
@@ -37,14 +41,18 @@ export interface Header {
   leafCapacity: number;
   seed: number;
   checksum: bigint;
-  /** 'int8': the file carries int8 screening codes (assembly/codes.ts). Default 'none'. */
+  /** Screening codes (assembly/codes.ts), computed into memory after the file at load. Default 'none'. */
   codes?: Codes;
   codeScale?: number;
   codeBias?: number;
+  /** Values per code: int8 the dimensions, pca the principal components kept, none 0. */
+  codeDimensions?: number;
 }
 
-export type Codes = 'none' | 'int8';
-export const CODES: readonly Codes[] = ['none', 'int8'];
+export type Codes = 'none' | 'int8' | 'pca';
+export const CODES: readonly Codes[] = ['none', 'int8', 'pca'];
+/** Metrics pca screening serves: it preserves (squared) L2 distances and dot products, not L1 or bits. */
+export const PCA_METRICS: readonly Metric[] = ['angular', 'euclidean', 'dot'];
 
 export interface Sections {
   vectorsOffset: number; vectorsBytes: number;
@@ -53,6 +61,8 @@ export interface Sections {
   rootsOffset: number; rootsBytes: number;
   codesOffset: number; codesBytes: number;
   fileBytes: number;
+  /** The codes, in memory right after the file (not in it), and where the image in memory ends. */
+  memoryCodesBytes: number; memoryBytes: number;
 }
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -62,7 +72,7 @@ export function strideFor(metric: Metric, dimensions: number): number {
 }
 
 /** The one valid placement of every section for these counts (all < 2^53, so plain numbers are exact). */
-export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'dimensions'>): Sections {
+export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'codeDimensions'>): Sections {
   const vectorsOffset = HEADER_BYTES;
   const vectorsBytes = h.size * h.stride;
   const presentOffset = vectorsOffset + vectorsBytes;
@@ -72,10 +82,13 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const rootsOffset = nodesOffset + nodesBytes;
   const rootsBytes = align16(h.trees * 4);
   const codesOffset = rootsOffset + rootsBytes;
-  const codesBytes = h.codes === 'int8' ? h.size * align16(h.dimensions) : 0;
+  const m = h.codeDimensions ?? 0;
+  const codesBytes = h.codes === 'pca' ? align16(4 * m) + m * h.stride : 0;
+  const fileBytes = codesOffset + codesBytes;
+  const memoryCodesBytes = (h.codes ?? 'none') === 'none' ? 0 : h.size * align16(m);
   return {
     vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes,
-    codesOffset, codesBytes, fileBytes: codesOffset + codesBytes,
+    codesOffset, codesBytes, fileBytes, memoryCodesBytes, memoryBytes: fileBytes + memoryCodesBytes,
   };
 }
 
@@ -146,13 +159,17 @@ export function checkHeader(head: Uint8Array): Header {
     codes: CODES[u32(H.CODES_KIND)],
     codeScale: dv.getFloat32(H.CODE_SCALE, true),
     codeBias: dv.getFloat32(H.CODE_BIAS, true),
+    codeDimensions: u32(H.CODE_DIMENSIONS),
   };
   if (h.codes === undefined) throw corrupt(`codes kind ${u32(H.CODES_KIND)}`);
-  if (u32(H.RESERVED) !== 0) throw corrupt(`reserved field ${u32(H.RESERVED)}`);
-  if (h.codes === 'int8' && (metric === 'hamming' || h.dimensions > MAX_SCREENING_DIMENSIONS || !(h.codeScale! >= 1.1754943508222875e-38) || !Number.isFinite(1 / h.codeScale!) || !Number.isFinite(h.codeBias))) {
-    throw corrupt(`int8 codes with scale ${h.codeScale} and bias ${h.codeBias} for ${metric}`);
+  const m = h.codeDimensions!;
+  if (h.codes !== 'none') {
+    const fits = h.codes === 'int8' ? metric !== 'hamming' && m === h.dimensions : PCA_METRICS.includes(metric) && m >= 1 && m <= h.dimensions;
+    if (!fits || m > MAX_SCREENING_DIMENSIONS || !(h.codeScale! >= 1.1754943508222875e-38) || !Number.isFinite(1 / h.codeScale!) || !Number.isFinite(h.codeBias) || (h.codes === 'pca' && h.codeBias !== 0)) {
+      throw corrupt(`${h.codes} codes of ${m} values with scale ${h.codeScale} and bias ${h.codeBias} for ${h.dimensions}-d ${metric}`);
+    }
   }
-  if (h.codes === 'none' && (h.codeScale !== 0 || h.codeBias !== 0)) throw corrupt('code scale or bias without codes');
+  if (h.codes === 'none' && (h.codeScale !== 0 || h.codeBias !== 0 || m !== 0)) throw corrupt('code scale, bias or dimensions without codes');
   if (h.dimensions < 1 || h.dimensions > MAX_DIMENSIONS) throw corrupt(`dimensions ${h.dimensions}`);
   if (h.stride !== strideFor(metric, h.dimensions)) throw corrupt(`stride ${h.stride} for ${h.dimensions}-d ${metric}`);
   if (h.leafCapacity < 1 || h.leafCapacity > MAX_LEAF_CAPACITY) throw corrupt(`leaf capacity ${h.leafCapacity}`);
@@ -200,6 +217,6 @@ export function writeHeader(target: Uint8Array, h: Header): void {
   u32(H.CODES_KIND, CODES.indexOf(h.codes ?? 'none'));
   dv.setFloat32(H.CODE_SCALE, h.codeScale ?? 0, true);
   dv.setFloat32(H.CODE_BIAS, h.codeBias ?? 0, true);
-  u32(H.RESERVED, 0);
+  u32(H.CODE_DIMENSIONS, h.codeDimensions ?? 0);
   u64(H.CHECKSUM, h.checksum);
 }

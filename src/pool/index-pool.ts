@@ -146,7 +146,8 @@ export class IndexPool {
     const slots = this.#shards.map((s): WorkerShard => {
       const { core, slot, slotBytes } = s.index[INTERNALS]();
       if (shared) return { memory: core.memory, base: core.base, slot: slot(1 + w) };
-      const file = s.index.toBytes(); // the worker's own copy, laid out as here: file at base, one slot after it
+      // The worker's own copy of the memory image (the file and its screening codes), laid out as here, one slot after it.
+      const file = core.bytes.slice(core.base, slot(0));
       transfer.push(file.buffer as ArrayBuffer);
       return { file, base: core.base, slot: slot(0), end: slot(0) + slotBytes };
     });

@@ -19,7 +19,9 @@ export interface CoreExports {
   builtNodes: WebAssembly.Global;
   buildFailed: WebAssembly.Global;
   search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number): number;
-  prepareCodes(file: number): void;
+  screeningScratchBytes(file: number, asked: number): number;
+  prepareScreening(file: number, asked: number, scratch: number): number;
+  encodeCodes(file: number, slot: number): void;
   itemDistance(file: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
   validate(file: number, slot: number): number;

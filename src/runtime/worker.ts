@@ -45,7 +45,7 @@ export function workerMain(): void {
     // One instance per shard, each on that shard's memory, searching in this worker's slot there.
     const shards = (setup.shards ?? []).map((s: any) => {
       let memory: WebAssembly.Memory = s.memory;
-      if (!memory) { // a private copy: the file at base, a zeroed slot after it (fresh pages are zero)
+      if (!memory) { // a private copy: the image at base, a zeroed slot after it (fresh pages are zero)
         memory = new WebAssembly.Memory({ initial: Math.ceil(s.end / 65536), maximum: 65536 });
         new Uint8Array(memory.buffer).set(s.file, s.base);
       }

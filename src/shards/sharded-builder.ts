@@ -2,7 +2,7 @@
 // of `shardSize`; each range is its own IndexBuilder (its own memory), built and saved one after another as an
 // ordinary index file, plus a manifest (manifest.ts) that IndexPool and openShards read.
 import { AnnoyError, show } from '../errors.js';
-import { IndexBuilder, type BuildProgress } from '../builder.js';
+import { IndexBuilder, type BuildProgress, type BuilderOptions } from '../builder.js';
 import { checkBatch, checkId, checkOptions, type Vector } from '../checks.js';
 import { strideFor } from '../format/layout.js';
 import { metricCode, type Metric } from '../metric.js';
@@ -10,12 +10,8 @@ import { nodeFs, writeFileAtomic } from '../runtime/node-fs.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type ShardEntry } from './manifest.js';
 import type { Index } from '../index-reader.js';
 
-export interface ShardedBuilderOptions {
-  dimensions: number;
-  metric: Metric;
-  seed?: number;
-  /** As IndexBuilder's: 'int8' stores screening codes in every shard. */
-  screening?: 'none' | 'int8';
+/** IndexBuilder's options (every shard is built with them), and the shard size. */
+export interface ShardedBuilderOptions extends BuilderOptions {
   /** Ids per shard. Default: as many as take 1 GiB of vectors, leaving room for the forest in 4 GiB. */
   shardSize?: number;
 }
@@ -31,8 +27,9 @@ export class ShardedIndexBuilder {
   readonly dimensions: number;
   readonly metric: Metric;
   readonly seed: number;
-  readonly screening: 'none' | 'int8';
+  readonly screening: BuilderOptions['screening'];
   readonly shardSize: number;
+  readonly #options: BuilderOptions;
   readonly #shards: (IndexBuilder | undefined)[] = [];
   readonly #built = new Map<number, Index>();        // built, not yet written
   readonly #written = new Map<number, ShardEntry>(); // written by a save that has not finished
@@ -40,9 +37,11 @@ export class ShardedIndexBuilder {
   #saved = false;
 
   constructor(options: ShardedBuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'shardSize'], 'ShardedIndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'shardSize'], 'ShardedIndexBuilder');
     metricCode(o.metric);
-    const probe = new IndexBuilder({ dimensions: o.dimensions as number, metric: o.metric as Metric, seed: o.seed as number | undefined, screening: o.screening as 'none' | 'int8' | undefined });
+    const { shardSize: _, ...shardOptions } = o as unknown as ShardedBuilderOptions;
+    const probe = new IndexBuilder(shardOptions); // checks the options once, before any shard exists
+    this.#options = shardOptions;
     this.dimensions = probe.dimensions;
     this.metric = probe.metric;
     this.seed = probe.seed;
@@ -67,7 +66,7 @@ export class ShardedIndexBuilder {
     if (this.#saved) throw new AnnoyError('INVALID_STATE', 'this builder has already saved its shards; start a new ShardedIndexBuilder');
     if (this.#savingTo !== undefined) throw new AnnoyError('INVALID_STATE', `a save to ${this.#savingTo} has started: call save again to finish it; nothing more can be added`);
     const s = Math.floor(id / this.shardSize);
-    return (this.#shards[s] ??= new IndexBuilder({ dimensions: this.dimensions, metric: this.metric, seed: this.seed, screening: this.screening }));
+    return (this.#shards[s] ??= new IndexBuilder(this.#options));
   }
 
   add(id: number, vector: Vector): this {
