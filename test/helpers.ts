@@ -1,5 +1,6 @@
-// Shared by the tests: the committed GloVe sample and an exact brute force in float64.
+// Shared by the tests: the committed GloVe and Fashion-MNIST samples and an exact brute force in float64.
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import type { Metric } from '../src/index.js';
@@ -14,6 +15,12 @@ export function gloveSample() {
   };
   const lines = (name: string) => readFileSync(join(dataDir, name), 'utf8').trim().split('\n');
   return { dimensions: 100, vectors: f32('vectors.f32'), words: lines('words.txt'), queries: f32('queries.f32'), queryWords: lines('queries.txt') };
+}
+
+/** data/fashion-sample: 4,000 Fashion-MNIST training images and 200 test images, pixels as float32 (784-d). */
+export function fashionSample() {
+  const pixels = (name: string) => Float32Array.from(gunzipSync(readFileSync(join(dataDir, '..', 'fashion-sample', name))));
+  return { dimensions: 784, vectors: pixels('base.u8.gz'), queries: pixels('queries.u8.gz') };
 }
 
 export function exactDistance(metric: Metric, a: ArrayLike<number>, b: ArrayLike<number>): number {
