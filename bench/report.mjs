@@ -67,9 +67,9 @@ export function summarize(builds) {
       }));
       return [lib, { at, maxRecall: Math.max(...mine.map((b) => b.maxRecall)) }];
     }));
-    // annoy-wasm (and its int8 variant) against each native Annoy build present, at equal recall and equal tree count
+    // annoy-wasm (and its screened variants) against each native Annoy build present, at equal recall and equal tree count
     const ratios = [];
-    for (const ours of ['annoy-wasm', 'annoy-wasm-int8', 'annoy-wasm-int8-leaf64']) for (const ref of ['annoy-native', 'annoy-npm']) {
+    for (const ours of ['annoy-wasm', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64']) for (const ref of ['annoy-native', 'annoy-npm']) {
       if (!perLibrary[ours] || !perLibrary[ref]) continue;
       const r = { library: ours, against: ref, qps: {}, builds: [] };
       for (const t of TARGETS) {

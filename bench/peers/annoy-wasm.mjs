@@ -1,5 +1,5 @@
 // annoy-wasm (this library, from ../../dist: `npm run build` first). Trees x searchK grid; Index.searchBatch, one
-// thread. annoy-wasm-int8.mjs is the same with the opt-in int8 screening (default rerank).
+// thread. annoy-wasm-int8.mjs and annoy-wasm-pca.mjs are the same with the opt-in screening (default rerank).
 import { readFileSync } from 'node:fs';
 
 // builderOptions: IndexBuilder options, or a function of { dimensions, metric } returning them.
