@@ -13,7 +13,7 @@
 //   codes    screening parameters           CODES_PCA only: align16(4 * m) f32 offsets, then m basis rows of
 //                                           `stride` bytes (m = H_CODE_DIMENSIONS); empty for CODES_INT8
 //
-// The screening codes themselves (each item as m int8 values, codeStride = align16(m)) are not in the file: the
+// The screening codes themselves (each item as m int8 values, codeStride = codeStrideFor(m)) are not in the file: the
 // loader computes them into memory right after the file image (codeOf). Checking stored codes would cost the loader
 // the same encoding pass, so storing them would only make every file a quarter bigger.
 
@@ -93,11 +93,15 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 @inline export function nodeAt(file: usize, node: u32): usize {
   return file + <usize>hdr64(file, H_NODES_OFFSET) + <usize>node * <usize>hdr32(file, H_NODE_BYTES);
 }
-@inline export function codeStrideFor(m: u32): u32 { return <u32>align16(<u64>m); }
+// Codes sit in whole cache lines (16 and 32 bytes share one; longer codes start on a line): a candidate's code is
+// a random read, and a 112-byte code at a 16-byte offset would touch three lines instead of two.
+@inline export function codeStrideFor(m: u32): u32 { return m <= 32 ? <u32>align16(<u64>m) : <u32>((<u64>m + 63) & ~(<u64>63)); }
+@inline function align64(n: u64): u64 { return (n + 63) & ~(<u64>63); }
 @inline export function codeStride(file: usize): usize { return <usize>codeStrideFor(hdr32(file, H_CODE_DIMENSIONS)); }
-// The codes follow the file image in memory (the codes section is the file's last; every section is 16-aligned).
+// The codes follow the file image in memory (the codes section is the file's last), 64-byte aligned (the file's
+// base is).
 @inline export function codeOf(file: usize, id: u32): usize {
-  return file + <usize>(hdr64(file, H_CODES_OFFSET) + hdr64(file, H_CODES_BYTES)) + <usize>id * codeStride(file);
+  return file + <usize>align64(hdr64(file, H_CODES_OFFSET) + hdr64(file, H_CODES_BYTES)) + <usize>id * codeStride(file);
 }
 // PCA parameters: component j of an item is basisRow(j) . v - offset j.
 @inline export function pcaOffsets(file: usize): usize { return file + <usize>hdr64(file, H_CODES_OFFSET); }

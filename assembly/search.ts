@@ -170,13 +170,16 @@ function screenCandidates(file: usize, slot: usize, q: usize, keep: u32): void {
   codes.encode(file, q, qc, true, qc);
   const best = slot + slotOffset(file, SLOT_TOP_K);
   let kept: u32 = 0;
+  let touched: u32 = 0;
   for (let i: u32 = 0; i < nCands; i++) {
     const id = load<u32>(cands + (<usize>i << 2));
+    if (i + AHEAD < nCands) touched ^= touch(codeOf(file, load<u32>(cands + (<usize>(i + AHEAD) << 2))), bytes);
     const key = (<u64>(<u32>codes.screen(file, qc, codeOf(file, id), bytes) ^ 0x80000000) << 32) | <u64>id;
     if (kept < keep) heapPush(best, kept++, key);
     else if (key < load<u64>(best)) siftDown(best, kept, key);
     store<u32>(visited + ((<usize>id >> 5) << 2), 0);
   }
+  sink = touched;
   for (let i: u32 = 0; i < kept; i++) store<u32>(cands + (<usize>i << 2), <u32>load<u64>(best + (<usize>i << 3)));
   nCands = kept;
 }

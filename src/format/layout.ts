@@ -85,7 +85,9 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const m = h.codeDimensions ?? 0;
   const codesBytes = h.codes === 'pca' ? align16(4 * m) + m * h.stride : 0;
   const fileBytes = codesOffset + codesBytes;
-  const memoryCodesBytes = (h.codes ?? 'none') === 'none' ? 0 : h.size * align16(m);
+  // assembly/layout.ts codeOf: whole cache lines from a 64-byte boundary past the file
+  const codeStride = m <= 32 ? align16(m) : Math.ceil(m / 64) * 64;
+  const memoryCodesBytes = (h.codes ?? 'none') === 'none' ? 0 : Math.ceil(fileBytes / 64) * 64 - fileBytes + h.size * codeStride;
   return {
     vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes,
     codesOffset, codesBytes, fileBytes, memoryCodesBytes, memoryBytes: fileBytes + memoryCodesBytes,
