@@ -83,6 +83,17 @@ describe('help and usage', () => {
     [['build', fx('vectors.xyz'), '-o', 'x.ann', '--metric', 'dot'], /cannot tell the input format from the extension ".xyz"/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric'], /argument missing/],
     [['build', fx('vectors.npy'), '-o', '-', '--metric', 'dot'], /-o -: an index is a file that is written atomically/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'int4'], /--screening "int4" is not one of none, int8, pca/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'hamming', '--screening', 'int8'], /--screening int8 is not for hamming/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'manhattan', '--screening', 'pca'], /--screening pca is for angular, euclidean, dot, not manhattan/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'hamming', '--screening', 'pca'], /--screening pca is for angular, euclidean, dot, not hamming/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening-dimensions', '4'], /--screening-dimensions is for --screening pca/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'int8', '--screening-dimensions', '4'], /--screening-dimensions is for --screening pca/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions', '0'], /--screening-dimensions "0" is not an integer in \[1, 4096\]/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions', '2.5'], /--screening-dimensions "2\.5" is not an integer/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions'], /argument missing/],
+    // known once the first row is read: the fixture's vectors have 8 dimensions
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions', '9'], /--screening-dimensions 9 is more than the vectors' 8 dimensions/],
     [['query', 'x.ann'], /give one of --item, --vector or --input/],
     [['query', 'x.ann', '--item', '1', '--vector', '[1]'], /give only one of --item, --vector/],
     [['query', 'x.ann', '--vector', '[1, 2'], /--vector is not JSON/],
@@ -614,19 +625,91 @@ it('IndexBuilder is what build uses: the CLI index equals one built by the API',
   index.free();
 });
 
-describe('build --screening int8 and --leaf-size', () => {
-  it('writes int8 codes that info reports, and queries answer with exact distances', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-screening-'));
-    const out = join(dir, 's.annoy');
-    const cli = (...args: string[]) => execFileSync(process.execPath, [new URL('../dist/esm/cli/main.js', import.meta.url).pathname, ...args], { encoding: 'utf8' });
-    cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--screening', 'int8', '-q');
-    expect(cli('info', out)).toMatch(/screening\s+int8 codes \(200 x 16 bytes\)/);
-    const index = Index.openSync(out);
+describe('build --screening and --leaf-size', () => {
+  const build = ['build', fx('vectors.npy'), ...BUILD];
+  const infoLine = async (path: string) => (await cli(['info', path])).stdout.match(/^screening +(.*)$/m)?.[1];
+
+  it('int8: codes computed at load (the file is the size of an unscreened one); queries answer with exact distances', async () => {
+    expect((await cli([...build, '-o', out('none.ann')])).code).toBe(0);
+    expect((await cli([...build, '-o', out('int8.ann'), '--screening', 'int8'])).code).toBe(0);
+    expect(await infoLine(out('none.ann'))).toBe('none');
+    expect(await infoLine(out('int8.ann'))).toMatch(/^int8 \(codes computed at load: 200 x 8 bytes; [\d,]+ bytes of memory\)$/);
+    expect(bytes(out('int8.ann')).length).toBe(bytes(out('none.ann')).length);
+    const index = Index.openSync(out('int8.ann'));
     expect(index.screening).toBe('int8');
     const r = index.searchItem(3, 5);
     r.ids.forEach((id, i) => expect(r.distances[i]).toBe(index.distance(3, id)));
-    expect(() => cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--screening', 'int4')).toThrow(/--screening "int4"/);
-    cli('build', new URL('./fixtures/cli/vectors.npy', import.meta.url).pathname, '-o', out, '--metric', 'euclidean', '--leaf-size', '4', '-q');
-    expect(cli('info', out)).toMatch(/leaves hold up to 4 ids/);
+    index.free();
+  });
+
+  it('pca with --screening-dimensions: info, the basis in the file, and the same answers as without screening', async () => {
+    const r = await cli(['build', fx('vectors.npy'), '-o', out('pca.ann'), '--metric', 'euclidean', '--trees', '5', '--seed', '3', '--screening', 'pca', '--screening-dimensions', '4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote .*pca\.ann: 200 items, 8 dimensions, euclidean, 5 trees, seed 3, pca screening \(4 components\), [\d,]+ bytes$/m);
+    expect((await cli([...build, '-o', out('plain.ann')])).code).toBe(0);
+    const line = await infoLine(out('pca.ann'));
+    expect(line).toMatch(/^pca, 4 components \(codes computed at load: 200 x 4 bytes; [\d,]+ bytes of memory\)$/);
+    const json = JSON.parse((await cli(['info', out('pca.ann'), '--json'])).stdout);
+    expect(json).toMatchObject({ screening: 'pca', screeningDimensions: 4, items: 200 });
+    // each code padded to whole lines of at least 16 bytes, after the file
+    expect(json.screeningMemoryBytes).toBeGreaterThanOrEqual(200 * 16);
+    expect(line).toContain(`; ${json.screeningMemoryBytes.toLocaleString('en-US')} bytes of memory`);
+    expect(JSON.parse((await cli(['info', out('plain.ann'), '--json'])).stdout)).toMatchObject({ screening: 'none', screeningDimensions: 0, screeningMemoryBytes: 0 });
+    // the file holds the basis (4 offsets, padded to 16 bytes, and 4 rows of 8 float32s), not the codes
+    expect(bytes(out('pca.ann')).length - bytes(out('plain.ann')).length).toBe(16 + 4 * 32);
+    const index = Index.openSync(out('pca.ann'));
+    expect([index.screening, index.screeningDimensions]).toEqual(['pca', 4]);
+    index.free();
+
+    // --item: the item first, at distance 0, and exact distances
+    const item = JSON.parse((await cli(['query', out('pca.ann'), '--item', '7', '-k', '5'])).stdout);
+    expect(item.ids[0]).toBe(7);
+    expect(item.distances[0]).toBe(0);
+    const loaded = Index.openSync(out('plain.ann'));
+    item.ids.forEach((id: number, i: number) => expect(Math.fround(item.distances[i])).toBe(loaded.distance(7, id)));
+    loaded.free();
+    // the default searchK (k * trees = 50) collects no more candidates than the default rerank (50) keeps, and the
+    // trees do not depend on screening: every answer is the unscreened index's
+    const a = await cli(['query', out('pca.ann'), '--input', fx('queries.npy')]);
+    const b = await cli(['query', out('plain.ann'), '--input', fx('queries.npy')]);
+    expect(a.code).toBe(0);
+    expect(a.stdout.trim().split('\n')).toHaveLength(20);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('pca chooses its components by variance without --screening-dimensions; angular and dot too', async () => {
+    for (const metric of ['angular', 'dot']) {
+      const r = await cli(['build', fx('vectors.npy'), '-o', out(`pca-${metric}.ann`), '--metric', metric, '--trees', '4', '--screening', 'pca', '-q']);
+      expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+      const index = Index.openSync(out(`pca-${metric}.ann`));
+      const m = index.screeningDimensions;
+      expect([index.screening, index.metric]).toEqual(['pca', metric]);
+      expect(m).toBeGreaterThanOrEqual(1);
+      expect(m).toBeLessThanOrEqual(8);
+      expect(await infoLine(out(`pca-${metric}.ann`))).toMatch(new RegExp(`^pca, ${m} components \\(codes computed at load: 200 x ${m} bytes; [\\d,]+ bytes of memory\\)$`));
+      const hit = JSON.parse((await cli(['query', out(`pca-${metric}.ann`), '--item', '11', '-k', '3'])).stdout);
+      expect(hit.ids).toHaveLength(3);
+      hit.ids.forEach((id: number, i: number) => expect(Math.fround(hit.distances[i])).toBe(index.distance(11, id)));
+      index.free();
+    }
+  });
+
+  it('bad screening options exit 2 from the process and write nothing', () => {
+    const node = (args: string[]) => spawnSync(process.execPath, [bin, 'build', fx('vectors.npy'), '-o', out('bad-screening.ann'), ...args], { encoding: 'utf8' });
+    for (const [args, message] of [
+      [['--metric', 'manhattan', '--screening', 'pca'], /--screening pca is for angular, euclidean, dot, not manhattan/],
+      [['--metric', 'euclidean', '--screening-dimensions', '3'], /--screening-dimensions is for --screening pca/],
+      [['--metric', 'euclidean', '--screening', 'pca', '--screening-dimensions', '9'], /--screening-dimensions 9 is more than the vectors' 8 dimensions/],
+    ] as [string[], RegExp][]) {
+      const r = node(args);
+      expect(r.stderr).toMatch(message);
+      expect(r.status).toBe(2);
+    }
+    expect(files()).not.toContain('bad-screening.ann');
+  });
+
+  it('--leaf-size', async () => {
+    expect((await cli([...build, '-o', out('leaf.ann'), '--leaf-size', '4'])).code).toBe(0);
+    expect((await cli(['info', out('leaf.ann')])).stdout).toMatch(/leaves hold up to 4 ids/);
   });
 });

@@ -3,7 +3,8 @@
 import { IndexBuilder } from '../builder.js';
 import type { Index } from '../index-reader.js';
 import { METRICS } from '../metric.js';
-import { int, metric, parse, positionals, required, str } from './args.js';
+import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, type Codes } from '../format/layout.js';
+import { int, metric, oneOf, parse, positionals, required, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { InterruptGuard } from './interrupt.js';
 import { println, type Io } from './io.js';
@@ -33,7 +34,16 @@ options:
   --seed <s>            seed of every random choice, an integer in [0, 2^32) (default 0): same input, same file
   --dimensions <d>      values per vector (default: from the file, or the first row)
   --jobs <j>            build trees in <j> worker threads, 1..256 (default 1); the same file as --jobs 1
-  --screening <s>       none (default) or int8: store int8 codes that screen candidates (faster queries, +25% file)
+  --screening <s>       none (default), int8 or pca: queries rank their candidates by small int8 codes first and
+                        compute exact distances only for the best (faster queries; results keep exact distances).
+                        The codes are computed when the index is built or loaded: the file stays the same size,
+                        memory holds one code per item.
+                          int8  one byte a dimension (any metric but hamming)
+                          pca   the first principal components, one byte each: for high-dimensional data whose
+                                variance sits in few directions (angular, euclidean, dot; up to ${MAX_PCA_DIMENSIONS} dimensions)
+  --screening-dimensions <m>
+                        pca: the components each code keeps, 1 .. dimensions (default: the fewest, in steps of 16
+                        and at most ${MAX_AUTO_COMPONENTS}, that hold 90% of the variance)
   --leaf-size <n>       most items in a leaf, 2 .. dimensions + 2 (default: dimensions + 2, Annoy's)
   --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
   --format <f>          read <input> as ${FORMATS.join(', ')}
@@ -54,6 +64,7 @@ export const BUILD_OPTIONS = {
   dimensions: { type: 'string' },
   jobs: { type: 'string' },
   screening: { type: 'string' },
+  'screening-dimensions': { type: 'string' },
   'leaf-size': { type: 'string' },
   'skip-invalid': { type: 'boolean' },
   format: { type: 'string' },
@@ -79,9 +90,13 @@ export async function build(args: string[], io: Io): Promise<number> {
   const dimensions = int(p, 'dimensions', 1, 65536);
   const jobs = int(p, 'jobs', 1, 256) ?? 1;
   const leafSize = int(p, 'leaf-size', 2, 65541);
-  const screening = str(p, 'screening') ?? 'none';
-  if (screening !== 'none' && screening !== 'int8') throw new UsageError(`--screening ${JSON.stringify(screening)} is not none or int8`);
+  const screening = oneOf(p, 'screening', CODES, 'none');
   if (screening === 'int8' && metricName === 'hamming') throw new UsageError('--screening int8 is not for hamming (its vectors are already one bit a dimension)');
+  if (screening === 'pca' && !PCA_METRICS.includes(metricName)) {
+    throw new UsageError(`--screening pca is for ${PCA_METRICS.join(', ')}, not ${metricName} (principal components keep squared L2 distances and dot products)`);
+  }
+  const screeningDimensions = int(p, 'screening-dimensions', 1, MAX_PCA_DIMENSIONS);
+  if (screeningDimensions !== undefined && screening !== 'pca') throw new UsageError('--screening-dimensions is for --screening pca');
   const skipInvalid = p.values['skip-invalid'] === true;
   const delimiter = str(p, 'delimiter');
   if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError(`--delimiter ${JSON.stringify(delimiter)} is not one character`);
@@ -108,7 +123,10 @@ export async function build(args: string[], io: Io): Promise<number> {
           const ok = checker.check(row);
           if (ok === null) continue;
           const dims = checker.dimensions!;
-          if (builder === undefined) builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, leafSize });
+          if (builder === undefined) {
+            checkScreening(screening, screeningDimensions, dims);
+            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize });
+          }
           if (stage.length < batch.length * dims) {
             stage = new Float32Array(batch.length * dims);
             ids = new Uint32Array(batch.length);
@@ -182,11 +200,25 @@ export async function build(args: string[], io: Io): Promise<number> {
     await writeAtomically(output, guard, (temporary) => built.save(temporary));
     progress.done();
     if (progress.mode !== 'quiet') {
-      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees, seed ${index.seed}, ${count(index.byteLength)} bytes`);
+      const screened = index.screening === 'none' ? '' : `, ${index.screening} screening${index.screening === 'pca' ? ` (${index.screeningDimensions} components)` : ''}`;
+      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees, seed ${index.seed}${screened}, ${count(index.byteLength)} bytes`);
     }
     return 0;
   } finally {
     guard.disarm();
     index?.free();
+  }
+}
+
+/** What the screening options need of the vectors' dimensions, known once the first row is read (bad usage). */
+function checkScreening(screening: Codes, components: number | undefined, dimensions: number): void {
+  if (screening === 'int8' && dimensions > MAX_SCREENING_DIMENSIONS) {
+    throw new UsageError(`--screening int8 goes up to ${MAX_SCREENING_DIMENSIONS} dimensions; the vectors have ${dimensions}`);
+  }
+  if (screening === 'pca' && dimensions > MAX_PCA_DIMENSIONS) {
+    throw new UsageError(`--screening pca goes up to ${MAX_PCA_DIMENSIONS} dimensions (its covariance matrix grows with their square); the vectors have ${dimensions}`);
+  }
+  if (components !== undefined && components > dimensions) {
+    throw new UsageError(`--screening-dimensions ${components} is more than the vectors' ${dimensions} dimensions`);
   }
 }

@@ -1,7 +1,7 @@
 // `annoy-wasm info`: what an index file holds, after the same full check a load does (header, checksum,
 // structure): a file that info accepts is one that services can load.
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { H, HEADER_BYTES, readHeader } from '../format/layout.js';
+import { H, HEADER_BYTES, readHeader, sectionsFor } from '../format/layout.js';
 import { parse, positionals } from './args.js';
 import { println, type Io } from './io.js';
 import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex } from './open-index.js';
@@ -10,7 +10,8 @@ import { count } from './progress.js';
 export const INFO_USAGE = `usage: annoy-wasm info <index> [--json]
 
 Checks an index file as loading it does (header, checksum, every node) and prints what it holds: format and
-version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, nodes, seed, bytes.
+version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, nodes, seed, screening
+(int8 or pca codes, which loading computes into memory: they are not in the file), bytes.
 
 options:
   --json                one JSON object instead of text
@@ -46,6 +47,9 @@ export async function info(args: string[], io: Io): Promise<number> {
   const checkMs = performance.now() - started;
   try {
     const h = format === 'native' ? nativeHeader(path) : undefined;
+    // Screening codes live in memory only, after the file: one per id below size, of screeningDimensions bytes
+    // padded as the layout lays them out (sectionsFor knows the rule).
+    const codeBytes = h ? sectionsFor(h).memoryCodesBytes : 0;
     const facts = {
       file: path,
       format: format === 'native' ? 'annoy-wasm' : 'annoy',
@@ -60,6 +64,9 @@ export async function info(args: string[], io: Io): Promise<number> {
       nodeBytes: h?.nodeBytes ?? null,
       leafCapacity: h?.leafCapacity ?? null,
       seed: format === 'native' ? index.seed : null,
+      screening: index.screening,
+      screeningDimensions: index.screeningDimensions,
+      screeningMemoryBytes: codeBytes,
       bytes: statSync(path).size,
       checksum: h ? `0x${h.checksum.toString(16).padStart(16, '0')}` : null,
       verified: true,
@@ -76,7 +83,12 @@ export async function info(args: string[], io: Io): Promise<number> {
       ['items', `${count(index.count)} (ids below ${count(index.size)}${facts.holes ? `, ${count(facts.holes)} holes` : ', no holes'})`],
       ['trees', count(index.trees)],
     ];
-    if (h) lines.push(['nodes', `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`], ['seed', String(index.seed)], ['screening', index.screening === 'int8' ? `int8 codes (${count(index.size)} x ${Math.ceil(index.dimensions / 16) * 16} bytes)` : 'none']);
+    if (h) {
+      const codes = `codes computed at load: ${count(index.size)} x ${index.screeningDimensions} bytes; ${count(codeBytes)} bytes of memory`;
+      const screening = index.screening === 'pca' ? `pca, ${index.screeningDimensions} components (${codes})`
+        : index.screening === 'int8' ? `int8 (${codes})` : 'none';
+      lines.push(['nodes', `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`], ['seed', String(index.seed)], ['screening', screening]);
+    }
     lines.push(['bytes', `${count(facts.bytes)} (${(facts.bytes / 2 ** 20).toFixed(1)} MiB)`]);
     lines.push(['checksum', h ? `${facts.checksum} verified, structure checked (${checkMs.toFixed(0)} ms)` : `structure checked (${checkMs.toFixed(0)} ms; Annoy files carry no checksum)`]);
     for (const [k, v] of lines) println(io.stdout, `${k.padEnd(11)} ${v}`);
