@@ -37,6 +37,9 @@ const result = runFuzz(lib, {
 });
 console.log(`${result.cases} cases in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(0)} cases/s`);
 console.log('outcomes', result.outcomes);
+console.log(`${result.compared} loaded cases kept the clean structure and answered as the clean file (rerank: -1)`);
+console.log('screened bases:');
+for (const [name, outcomes] of Object.entries(result.byBase)) if (/ (int8|pca)( |$)/.test(name)) console.log(`  ${name}:`, outcomes);
 console.log('slowest case', `${result.slowest.ms.toFixed(1)} ms`, result.slowest.base, result.slowest.damage);
 const dir = join(root, 'test/fixtures/fuzz');
 for (const f of result.findings) {

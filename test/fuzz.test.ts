@@ -1,7 +1,9 @@
 // The seeded loader fuzz (test/fuzz/engine.mjs) over both loaders: 12,000 damaged files per run, derived from valid
-// annoy-wasm files and valid Annoy .ann files (ours written by toAnnoyBytes, and Annoy's own test file). Each must
-// load and answer from valid structure, or throw CORRUPT_INDEX / UNSUPPORTED_VERSION / CAPACITY; never a trap, a
-// RangeError, a slow case or memory sized by an unchecked field. `npm run fuzz -- --seconds N` runs the same
+// annoy-wasm files (plain, int8- and pca-screened) and valid Annoy .ann files (ours written by toAnnoyBytes, and
+// Annoy's own test file). Each must load and answer from valid structure with exact distances, or throw
+// CORRUPT_INDEX / UNSUPPORTED_VERSION / CAPACITY; never a trap, a RangeError, a slow case or memory sized by an
+// unchecked field. A damaged file that keeps the clean file's structure (only screening parameters, the pca basis
+// or the checksum changed) and loads must answer an exhaustive re-rank exactly as the clean file does. `npm run fuzz -- --seconds N` runs the same
 // cases for longer; regression cases it found live in test/fixtures/fuzz/ and are replayed here.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +24,14 @@ describe('loader fuzz, both formats', () => {
     expect(result.cases).toBe(12_000);
     expect(result.outcomes.CORRUPT_INDEX).toBeGreaterThan(5000);
     expect(result.outcomes.loaded).toBeGreaterThan(500);
+    // the screened bases, pca ones included, are both refused and loaded (their basis damaged in place), and
+    // loaded cases with the clean structure were compared with the clean file's answers
+    const screened = Object.entries(result.byBase).filter(([name]) => / (int8|pca)( |$)/.test(name));
+    expect(screened.filter(([name]) => / pca /.test(name)).length).toBeGreaterThanOrEqual(3);
+    for (const [name, outcomes] of screened) {
+      expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 20]).toEqual([name, true, true]);
+    }
+    expect(result.compared).toBeGreaterThan(200);
   });
 
   it('replays the regression cases the long runs found', () => {

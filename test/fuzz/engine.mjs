@@ -4,11 +4,16 @@
 //
 // Each case damages a valid file (bit flips, truncation at and between section or node boundaries, fields set to
 // 0, -1, 2^31, 2^53 and friends, lengths past the file, child ids pointing forward or out of range, random bytes,
-// appended bytes) and requires one of two outcomes: the file loads and answers from valid structure (ids below
-// size and not holes, finite distances, at most k hits), or it throws an AnnoyError with CORRUPT_INDEX,
-// UNSUPPORTED_VERSION or CAPACITY. Anything else is a finding: a wasm trap (RuntimeError), a RangeError, another
-// exception, a case slower than `slowMs` (a hang in the making), or wasm memory grown past what the file's size
-// allows (an allocation sized by a field that was not checked first).
+// appended bytes; for screened files also the screening parameters: scale, bias, code dimensions and the pca
+// basis and offsets, set to extreme floats, scaled off unit length, swapped, padded) and requires one of two
+// outcomes: the file loads and answers from valid structure (ids below size and not holes, finite distances, at
+// most k hits, each distance the exact one that distance(query item, hit) gives), or it throws an AnnoyError with
+// CORRUPT_INDEX, UNSUPPORTED_VERSION or CAPACITY. Where a damaged file of ours loads with the clean file's vectors,
+// bitmap, nodes and roots (only screening parameters or the checksum differ), its exhaustive re-rank (rerank: -1)
+// must answer exactly as the clean file's does: screening may only reorder candidates, never change the answer.
+// Anything else is a finding: a wasm trap (RuntimeError), a RangeError, another exception, a wrong answer, a case
+// slower than `slowMs` (a hang in the making), or wasm memory grown past what the file's size allows (an
+// allocation sized by a field that was not checked first).
 import seedrandom from 'seedrandom';
 
 const OK_CODES = ['CORRUPT_INDEX', 'UNSUPPORTED_VERSION', 'CAPACITY'];
@@ -26,16 +31,29 @@ export function makeBases(lib, extra = []) {
   const annoy = [...extra];
   const rng = seedrandom('fuzz-bases');
   const vector = (metric, dims) => Array.from({ length: dims }, () => (metric === 'hamming' ? (rng() < 0.5 ? 1 : 0) : rng() * 2 - 1));
+  // pca bases: most variance in a few directions, as the data pca screening is for (and a basis worth keeping)
+  const lowRank = (dims) => {
+    const directions = Array.from({ length: 6 }, () => vector('euclidean', dims));
+    return () => {
+      const v = vector('euclidean', dims).map((x) => 0.05 * x);
+      directions.forEach((d, j) => { const c = (rng() * 2 - 1) / (j + 1); d.forEach((x, i) => { v[i] += c * x; }); });
+      return v;
+    };
+  };
   const shapes = [
     ['angular', 5, 120, 3], ['euclidean', 7, 90, 2], ['manhattan', 4, 70, 2], ['dot', 3, 60, 2], ['hamming', 70, 90, 2],
     ['angular', 6, 4, 3], ['dot', 4, 1, 2], ['hamming', 64, 3, 2], // fewer items than a leaf holds
     ['euclidean', 20, 80, 2, 'int8'], ['dot', 17, 40, 2, 'int8'], // with screening codes
+    // pca screening (dimensions not multiples of 4, so basis rows have padding; one with m chosen by variance)
+    ['euclidean', 38, 240, 2, 'pca', 6], ['angular', 61, 200, 2, 'pca', 10], ['dot', 45, 150, 2, 'pca'], ['euclidean', 16, 5, 2, 'pca', 3],
   ];
-  for (const [metric, dims, n, trees, screening = 'none'] of shapes) {
-    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening });
-    for (let i = 0; i < n; i++) if (n < 10 || i % 11 !== 4) b.add(i + (n < 10 ? 2 : 0), vector(metric, dims)); // holes
+  for (const [metric, dims, n, trees, screening = 'none', screeningDimensions] of shapes) {
+    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening, ...(screeningDimensions ? { screeningDimensions } : {}) });
+    const next = screening === 'pca' ? lowRank(dims) : () => vector(metric, dims);
+    for (let i = 0; i < n; i++) if (n < 10 || i % 11 !== 4) b.add(i + (n < 10 ? 2 : 0), next()); // holes
     const index = b.build({ trees });
-    ours.push({ name: `ours ${metric} ${n}${screening === 'int8' ? ' int8' : ''}`, bytes: index.toBytes() });
+    const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}${screening === 'pca' ? ` ${index.screeningDimensions}` : ''}`}`;
+    ours.push({ name, bytes: index.toBytes(), screening });
     annoy.push({ name: `annoy ${metric} ${n}`, bytes: index.toAnnoyBytes(), dimensions: dims, metric });
     index.free();
   }
@@ -106,7 +124,7 @@ function damage(rng, base, kind, checksum, layout) {
         if (node * s + children + 8 <= bad.length) dv().setInt32(node * s + children + 4 * int(2), target, true);
         label = `node ${node} child -> ${target}`;
       } else {
-        const nodesOffset = Number(dv().getBigUint64(88, true)), nodeBytes = dv().getUint32(40, true), count = dv().getUint32(36, true);
+        const nodesOffset = Number(dv().getBigUint64(H.NODES_OFFSET, true)), nodeBytes = dv().getUint32(H.NODE_BYTES, true), count = dv().getUint32(H.NODE_COUNT, true);
         const node = int(count + 1);
         const target = pick([count, count - 1, node, node + 1, -1, ~100000, 2 ** 31 - 1]);
         const at = nodesOffset + node * nodeBytes + 4 + 4 * int(2);
@@ -122,6 +140,11 @@ function damage(rng, base, kind, checksum, layout) {
       for (let i = from; i < from + len && i < bad.length; i++) bad[i] = int(256);
       if (!isAnnoy && rng() < 0.7) reseal(bad, checksum, layout);
       label = `random bytes ${from}+${len}`;
+      break;
+    }
+    case 6: { // screened files of ours: the screening parameters and the pca basis
+      label = damageScreening(rng, bad, dv(), H);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
       break;
     }
     default: { // appended or repeated nodes, or whole-node shuffles
@@ -142,13 +165,87 @@ function damage(rng, base, kind, checksum, layout) {
   return { bytes: bad, label };
 }
 
+// float32 values that test the loader's checks on scale, bias, offsets and basis: non-finite, the largest
+// finite, the smallest normal and a subnormal, zero and negative zero, and ordinary ones
+const FLOATS = [NaN, Infinity, -Infinity, 3.4028234663852886e38, -3.4028234663852886e38, 1.1754943508222875e-38, 1e-40, 0, -0, 1, -1, 0.5, 127, 1e-7, 1e30, -1e30];
+
+/** One change to the screening parameters of a screened file of ours (in place); returns its label. */
+function damageScreening(rng, bad, dv, H) {
+  const int = (n) => Math.floor(rng() * n);
+  const pick = (a) => a[int(a.length)];
+  const kind = dv.getUint32(H.CODES_KIND, true), m = dv.getUint32(H.CODE_DIMENSIONS, true);
+  const dims = dv.getUint32(H.DIMENSIONS, true), stride = dv.getUint32(H.STRIDE, true);
+  const codesOffset = Number(dv.getBigUint64(H.CODES_OFFSET, true)), codesBytes = Number(dv.getBigUint64(H.CODES_BYTES, true));
+  const setF32 = (at, v) => { if (at + 4 <= bad.length) dv.setFloat32(at, v, true); };
+  const rowsAt = codesOffset + Math.ceil((4 * m) / 16) * 16; // pca: offsets, padded to 16, then m rows of `stride`
+  const row = (j) => rowsAt + j * stride;
+  const pca = kind === 2 && codesBytes > 0 && codesOffset + codesBytes <= bad.length;
+  const what = pca ? int(12) : int(4);
+  switch (what) {
+    case 0: { const v = pick(FLOATS); setF32(H.CODE_SCALE, v); return `code scale ${v}`; }
+    case 1: { const v = pick(FLOATS); setF32(H.CODE_BIAS, v); return `code bias ${v}`; }
+    case 2: { const v = pick([0, m - 1, m + 1, dims, dims + 1, 16, 256, 2 ** 31]); dv.setUint32(H.CODE_DIMENSIONS, v >>> 0, true); return `code dimensions ${m} -> ${v}`; }
+    case 3: { const v = int(4); dv.setUint32(H.CODES_KIND, v, true); return `codes kind ${kind} -> ${v}`; }
+    case 4: { const j = int(m), v = pick(FLOATS); setF32(codesOffset + 4 * j, v); return `pca offset ${j} = ${v}`; }
+    case 5: { // padding after the offsets (or, when there is none, the first basis value)
+      const at = codesOffset + 4 * m + int(rowsAt - codesOffset - 4 * m + 1);
+      bad[Math.min(at, bad.length - 1)] ^= 1 << int(8);
+      return `pca offsets padding byte ${at}`;
+    }
+    case 6: { const j = int(m), i = int(dims), v = pick(FLOATS); setF32(row(j) + 4 * i, v); return `pca basis row ${j} [${i}] = ${v}`; }
+    case 7: { // a row off unit length: within the loader's tolerance, just past it, or far off
+      const j = int(m), f = pick([1 + 1e-6, 1 + 4e-4, 1 - 4e-4, 1 + 6e-4, 1 + 2e-3, 0.999, 0.5, 2, -1, 0, 1e-20, 1e20]);
+      for (let i = 0; i < dims; i++) setF32(row(j) + 4 * i, Math.fround(dv.getFloat32(row(j) + 4 * i, true) * f));
+      return `pca basis row ${j} x ${f}`;
+    }
+    case 8: { // non-zero padding in a row (the values past dims), or the last value when a row has none
+      const j = int(m), at = row(j) + (stride > 4 * dims ? 4 * dims + int(stride - 4 * dims) : 4 * dims - 1 - int(4));
+      bad[at] |= 1 << int(8);
+      return `pca basis row ${j} padding byte ${at - row(j)}`;
+    }
+    case 9: { // rows copied or swapped: still unit rows, a different (valid) basis
+      const a = int(m), b = int(m);
+      const saved = bad.slice(row(a), row(a) + stride);
+      bad.copyWithin(row(a), row(b), row(b) + stride);
+      if (rng() < 0.5) bad.set(saved, row(b));
+      return `pca basis rows ${a} <-> ${b}`;
+    }
+    case 10: { const flips = 1 + int(3); for (let f = 0; f < flips; f++) bad[codesOffset + int(codesBytes)] ^= 1 << int(8); return `flip ${flips} bits of the pca basis`; }
+    default: {
+      const from = codesOffset + int(codesBytes), len = 1 + int(Math.min(32, codesOffset + codesBytes - from));
+      for (let i = from; i < from + len; i++) bad[i] = int(256);
+      return `random bytes ${from}+${len} of the pca basis`;
+    }
+  }
+}
+
 function reseal(bytes, checksum, { H, HEADER_BYTES }) {
   if (bytes.length < HEADER_BYTES || !checksum) return;
   new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(H.CHECKSUM, checksum(bytes), true);
 }
 
+/**
+ * Whether a damaged file of ours keeps the clean file's structure: the same length, header up to the screening
+ * fields, and vectors, bitmap, nodes and roots (so only screening parameters, the basis or the checksum differ).
+ */
+function sameStructure(base, bytes, { H, HEADER_BYTES }) {
+  if (base.metric !== undefined || bytes.length !== base.bytes.length) return false;
+  const codesOffset = Number(new DataView(base.bytes.buffer, base.bytes.byteOffset).getBigUint64(H.CODES_OFFSET, true));
+  const same = (from, to) => { for (let i = from; i < to; i++) if (bytes[i] !== base.bytes[i]) return false; return true; };
+  return same(0, H.CODES_KIND) && same(HEADER_BYTES, codesOffset);
+}
+
+/** a and b answer alike: the same distances, and the same ids but for the order of equal distances. */
+function sameAnswer(a, b) {
+  if (a.ids.length !== b.ids.length || a.distances.some((d, i) => d !== b.distances[i])) return false;
+  // a tie at the k-th distance may keep either id
+  const last = a.distances[a.distances.length - 1];
+  const pairs = (r) => [...r.ids].flatMap((id, i) => (r.distances[i] === last ? [] : [`${r.distances[i]} ${id}`])).sort().join();
+  return pairs(a) === pairs(b);
+}
+
 /** Loads one damaged file and queries it; returns the outcome or throws a finding. */
-function tryCase(lib, rng, base, bytes) {
+function tryCase(lib, rng, base, bytes, layout, stats) {
   const { Index, AnnoyError } = lib;
   const options = base.metric === undefined ? undefined : { format: 'annoy', dimensions: base.dimensions, metric: base.metric };
   let index;
@@ -160,7 +257,7 @@ function tryCase(lib, rng, base, bytes) {
   }
   try {
     const k = 1 + Math.floor(rng() * 8);
-    const check = (r) => {
+    const check = (r, from) => {
       if (r.ids.length > k) throw new Error(`${r.ids.length} hits for k = ${k}`);
       const seen = new Set();
       r.ids.forEach((id, i) => {
@@ -171,16 +268,27 @@ function tryCase(lib, rng, base, bytes) {
         // stored and query vectors have finite squared norms, so only a euclidean distance can overflow (to +Infinity)
         const d = r.distances[i];
         if (Number.isNaN(d) || d === -Infinity || (d === Infinity && index.metric !== 'euclidean')) throw new Error(`distance ${d}`);
+        // results carry exact distances, screened or not
+        if (from !== undefined && d !== index.distance(from, id)) throw new Error(`distance ${d} from item ${from} to ${id}, but distance() says ${index.distance(from, id)}`);
       });
     };
+    const reference = base.clean && sameStructure(base, bytes, layout) ? base.clean : undefined;
+    if (reference) stats.compared++;
     for (let q = 0; q < 2; q++) {
       const v = Array.from({ length: index.dimensions }, () => (index.metric === 'hamming' ? (rng() < 0.5 ? 1 : 0) : rng() * 4 - 2));
-      check(index.search(v, k, { searchK: 1 + Math.floor(rng() * 500) }));
+      const searchK = 1 + Math.floor(rng() * 500);
+      check(index.search(v, k, { searchK }));
       check(index.search(v, k));
+      if (reference) {
+        for (const o of [{ rerank: -1 }, { searchK, rerank: -1 }]) {
+          const got = index.search(v, k, o), want = reference.search(v, k, o);
+          if (!sameAnswer(got, want)) throw new Error(`with the clean structure, search(${JSON.stringify(o)}) answers ${[...got.ids]} (${[...got.distances]}), the clean file ${[...want.ids]} (${[...want.distances]})`);
+        }
+      }
     }
     if (index.count > 0) {
       for (let id = 0; id < index.size; id++) {
-        try { check(index.searchItem(id, k)); break; } catch (e) { if (!(e instanceof AnnoyError && e.code === 'INVALID_ID')) throw e; }
+        try { check(index.searchItem(id, k), id); break; } catch (e) { if (!(e instanceof AnnoyError && e.code === 'INVALID_ID')) throw e; }
       }
     }
     return 'loaded';
@@ -190,13 +298,18 @@ function tryCase(lib, rng, base, bytes) {
 }
 
 /**
- * Runs cases until `cases` are done or `seconds` have passed. Returns { cases, outcomes, findings, slowest };
- * with `stopOnFinding`, returns at the first finding.
+ * Runs cases until `cases` are done or `seconds` have passed. Returns { cases, outcomes, byBase (outcomes of each
+ * base), compared (loaded cases checked against the clean file's answers), findings, slowest }; with
+ * `stopOnFinding`, returns at the first finding.
  */
 export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, seconds = Infinity, bases, checksum, layout, slowMs = 2000, stopOnFinding = false, onProgress } = {}) {
   const rng = seedrandom(seed);
   const all = [...bases.ours, ...bases.annoy];
+  // the clean files of ours, loaded once: what a damaged file that keeps their structure must answer
+  for (const base of bases.ours) base.clean ??= lib.Index.fromBytes(base.bytes);
   const outcomes = {};
+  const byBase = {};
+  const stats = { compared: 0 };
   const findings = [];
   let slowest = { ms: 0 };
   const started = performance.now();
@@ -211,13 +324,14 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
   try {
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
-      const kind = Math.floor(rng() * 6);
+      const screened = base.screening !== undefined && base.screening !== 'none';
+      const kind = screened && rng() < 0.4 ? 6 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
       let outcome;
       try {
-        outcome = tryCase(lib, rng, base, bytes);
+        outcome = tryCase(lib, rng, base, bytes, layout, stats);
       } catch (e) {
         outcome = 'finding';
         findings.push({ case: c, base: base.name, damage: label, error: `${e?.constructor?.name}: ${e?.message}`, bytes });
@@ -230,13 +344,16 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
       if (ms > slowMs) findings.push({ case: c, base: base.name, damage: label, error: `took ${ms.toFixed(0)} ms`, bytes });
       if (ms > slowest.ms) slowest = { ms, base: base.name, damage: label };
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      byBase[base.name] ??= {};
+      byBase[base.name][outcome] = (byBase[base.name][outcome] ?? 0) + 1;
       if (onProgress && c % 1000 === 999) onProgress({ cases: c + 1, outcomes, findings: findings.length, seconds: (performance.now() - started) / 1000 });
       if (stopOnFinding && findings.length > 0) { c++; break; }
     }
   } finally {
     WebAssembly.Memory.prototype.grow = grow;
+    for (const base of bases.ours) { base.clean?.free(); delete base.clean; }
   }
-  return { cases: c, seconds: (performance.now() - started) / 1000, outcomes, findings, slowest };
+  return { cases: c, seconds: (performance.now() - started) / 1000, outcomes, byBase, compared: stats.compared, findings, slowest };
 }
 
 export { METRICS };
