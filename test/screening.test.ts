@@ -138,6 +138,14 @@ describe('screening', () => {
     expect(header(H.CODE_DIMENSIONS, 101)).toThrow(/pca codes of 101 values/);
     expect(header(H.CODE_DIMENSIONS, 0)).toThrow(/pca codes of 0 values/);
     expect(header(H.CODES_KIND, 3)).toThrow(/codes kind 3/);
+    const scale = (value: number) => {
+      const b = bytes.slice();
+      new DataView(b.buffer).setFloat32(H.CODE_SCALE, value, true);
+      reseal(b);
+      return () => Index.fromBytes(b);
+    };
+    // an infinite scale would make every code 0: screening would keep arbitrary candidates (found by fuzzing)
+    for (const bad of [Infinity, 0, -1, NaN, 1e-40]) expect(scale(bad)).toThrow(/pca codes of 7 values with scale/);
     expect(header(H.METRIC, 2)).toThrow(/pca codes .* manhattan/);
     expect(new DataView(bytes.buffer).getUint32(H.CODES_KIND, true)).toBe(2);
 

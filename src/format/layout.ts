@@ -85,8 +85,8 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const m = h.codeDimensions ?? 0;
   const codesBytes = h.codes === 'pca' ? align16(4 * m) + m * h.stride : 0;
   const fileBytes = codesOffset + codesBytes;
-  // assembly/layout.ts codeOf: whole cache lines from a 64-byte boundary past the file
-  const codeStride = m <= 32 ? align16(m) : Math.ceil(m / 64) * 64;
+  // assembly/layout.ts codeOf: from a 64-byte boundary past the file, align16(m) bytes each
+  const codeStride = align16(m);
   const memoryCodesBytes = (h.codes ?? 'none') === 'none' ? 0 : Math.ceil(fileBytes / 64) * 64 - fileBytes + h.size * codeStride;
   return {
     vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes,
@@ -167,7 +167,8 @@ export function checkHeader(head: Uint8Array): Header {
   const m = h.codeDimensions!;
   if (h.codes !== 'none') {
     const fits = h.codes === 'int8' ? metric !== 'hamming' && m === h.dimensions : PCA_METRICS.includes(metric) && m >= 1 && m <= h.dimensions;
-    if (!fits || m > MAX_SCREENING_DIMENSIONS || !(h.codeScale! >= 1.1754943508222875e-38) || !Number.isFinite(1 / h.codeScale!) || !Number.isFinite(h.codeBias) || (h.codes === 'pca' && h.codeBias !== 0)) {
+    const scaleOk = h.codeScale! >= 1.1754943508222875e-38 && Number.isFinite(h.codeScale) && Number.isFinite(1 / h.codeScale!);
+    if (!fits || m > MAX_SCREENING_DIMENSIONS || !scaleOk || !Number.isFinite(h.codeBias) || (h.codes === 'pca' && !Object.is(h.codeBias, 0))) {
       throw corrupt(`${h.codes} codes of ${m} values with scale ${h.codeScale} and bias ${h.codeBias} for ${h.dimensions}-d ${metric}`);
     }
   }
