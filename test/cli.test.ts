@@ -675,6 +675,16 @@ describe('build --screening and --leaf-size', () => {
     expect(a.code).toBe(0);
     expect(a.stdout.trim().split('\n')).toHaveLength(20);
     expect(a.stdout).toBe(b.stdout);
+    // --rerank: with more candidates than it keeps, screening decides; -1 re-ranks them all, as without screening
+    const wide = ['--input', fx('queries.npy'), '--search-k', '200'];
+    const all = await cli(['query', out('pca.ann'), ...wide, '--rerank', '-1']);
+    expect(all.stdout).toBe((await cli(['query', out('plain.ann'), ...wide])).stdout);
+    const few = await cli(['query', out('pca.ann'), ...wide, '--rerank', '10']);
+    expect(few.code).toBe(0);
+    expect(few.stdout.trim().split('\n')).toHaveLength(20);
+    expect((await cli(['query', out('pca.ann'), ...wide, '--rerank', '0'])).code).toBe(2);
+    const small = await cli(['query', out('pca.ann'), ...wide, '--rerank', '3']);
+    expect([small.code, small.stderr]).toEqual([1, expect.stringMatching(/rerank 3 is not an integer >= k \(10\)/)]);
   });
 
   it('pca chooses its components by variance without --screening-dimensions; angular and dot too', async () => {

@@ -17,6 +17,8 @@ options:
   --input <file>        the neighbours of every vector in <file>
   -k <k>                neighbours per query (default 10)
   --search-k <n>        candidates to collect before the exact re-rank (default k * trees)
+  --rerank <n>          screened indexes: how many of the candidates best by their codes get the exact distance
+                        (default max(50, 5k); at least k; -1 for every candidate)
   --format <f>          json (default: one JSON object per query, {"query", "ids", "distances"}) or tsv
                         (a header, then query, rank, id, distance per line)
 ${INDEX_OPTIONS_HELP}
@@ -31,6 +33,7 @@ const OPTIONS = {
   input: { type: 'string' },
   k: { type: 'string', short: 'k' },
   'search-k': { type: 'string' },
+  rerank: { type: 'string' },
   format: { type: 'string' },
   ...INDEX_OPTIONS,
 } as const;
@@ -49,6 +52,7 @@ export async function query(args: string[], io: Io): Promise<number> {
   if (given.length !== 1) throw new UsageError(given.length === 0 ? 'give one of --item, --vector or --input' : `give only one of --${given.join(', --')}`);
   const k = int(p, 'k', 1) ?? 10;
   const searchK = int(p, 'search-k', 1);
+  const rerank = str(p, 'rerank') === '-1' ? -1 : int(p, 'rerank', 1);
   const format = oneOf(p, 'format', ['json', 'tsv'] as const, 'json');
   const item = p.values.item !== undefined ? int(p, 'item', 0, 2 ** 31 - 2)! : undefined;
   let vector: number[] | undefined;
@@ -61,7 +65,7 @@ export async function query(args: string[], io: Io): Promise<number> {
     if (!Array.isArray(vector) || vector.some((x) => typeof x !== 'number')) throw new UsageError('--vector is not a JSON array of numbers');
   }
   const spec = indexSpec(p);
-  const options = searchK === undefined ? undefined : { searchK };
+  const options = searchK === undefined && rerank === undefined ? undefined : { searchK, rerank };
   const { index } = openIndex(path, spec);
   try {
     const emit = (lines: string[]) => { if (lines.length) io.stdout.write(lines.join('\n') + '\n'); };
