@@ -34,7 +34,7 @@ const HAMMING_START: f32 = 16777216;
 const AHEAD: u32 = 4;
 let sink: u32 = 0;
 @inline function touch(v: usize, bytes: usize): u32 {
-  let x: u32 = 0;
+  let x: u32 = load<u32>(v + bytes - 4); // the last line, which a start inside a line leaves one word short of
   for (let o: usize = 0; o < bytes; o += 64) x ^= load<u32>(v + o);
   return x;
 }
@@ -170,14 +170,21 @@ function screenCandidates(file: usize, slot: usize, q: usize, keep: u32): void {
   codes.encode(file, q, qc, true, qc);
   const best = slot + slotOffset(file, SLOT_TOP_K);
   let kept: u32 = 0;
+  // Candidates go in chunks. Each chunk's codes are first only touched: a loop of nothing but independent loads keeps
+  // many more cache misses in flight than the screening loop can (its arithmetic fills the CPU's window); a chunk's
+  // codes (<= 256 KiB) then stay in the L2 cache for the screening pass.
+  const chunk = max<u32>(16, <u32>((<usize>256 << 10) / bytes));
   let touched: u32 = 0;
-  for (let i: u32 = 0; i < nCands; i++) {
-    const id = load<u32>(cands + (<usize>i << 2));
-    if (i + AHEAD < nCands) touched ^= touch(codeOf(file, load<u32>(cands + (<usize>(i + AHEAD) << 2))), bytes);
-    const key = (<u64>(<u32>codes.screen(file, qc, codeOf(file, id), bytes) ^ 0x80000000) << 32) | <u64>id;
-    if (kept < keep) heapPush(best, kept++, key);
-    else if (key < load<u64>(best)) siftDown(best, kept, key);
-    store<u32>(visited + ((<usize>id >> 5) << 2), 0);
+  for (let start: u32 = 0; start < nCands; start += chunk) {
+    const end = min<u32>(nCands, start + chunk);
+    for (let i = start; i < end; i++) touched ^= touch(codeOf(file, load<u32>(cands + (<usize>i << 2))), bytes);
+    for (let i = start; i < end; i++) {
+      const id = load<u32>(cands + (<usize>i << 2));
+      const key = (<u64>(<u32>codes.screen(file, qc, codeOf(file, id), bytes) ^ 0x80000000) << 32) | <u64>id;
+      if (kept < keep) heapPush(best, kept++, key);
+      else if (key < load<u64>(best)) siftDown(best, kept, key);
+      store<u32>(visited + ((<usize>id >> 5) << 2), 0);
+    }
   }
   sink = touched;
   for (let i: u32 = 0; i < kept; i++) store<u32>(cands + (<usize>i << 2), <u32>load<u64>(best + (<usize>i << 3)));
