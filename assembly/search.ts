@@ -139,12 +139,17 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
   // by (rank, id) through a max-heap.
   const outIds = slot + slotOffset(file, SLOT_OUT_IDS);
   const outDists = slot + slotOffset(file, SLOT_OUT_DISTANCES);
+  // In chunks that stay in the L2 cache, each first touched by a pass of bare loads (as screenCandidates does).
+  const chunk = max<u32>(16, <u32>((<usize>256 << 10) / stride));
   let touched: u32 = 0;
-  for (let i: u32 = 0; i < nCands; i++) {
-    const id = load<u32>(cands + (<usize>i << 2));
-    if (i + AHEAD < nCands) touched ^= touch(vectorOf(file, load<u32>(cands + (<usize>(i + AHEAD) << 2))), stride);
-    store<f32>(outDists + (<usize>i << 2), metrics.rank(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq)));
-    store<u32>(visited + ((<usize>id >> 5) << 2), 0); // forget the candidate for the next query
+  for (let start: u32 = 0; start < nCands; start += chunk) {
+    const end = min<u32>(nCands, start + chunk);
+    for (let i = start; i < end; i++) touched ^= touch(vectorOf(file, load<u32>(cands + (<usize>i << 2))), stride);
+    for (let i = start; i < end; i++) {
+      const id = load<u32>(cands + (<usize>i << 2));
+      store<f32>(outDists + (<usize>i << 2), metrics.rank(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq)));
+      store<u32>(visited + ((<usize>id >> 5) << 2), 0); // forget the candidate for the next query
+    }
   }
   sink = touched;
   const topK = slot + slotOffset(file, SLOT_TOP_K);
