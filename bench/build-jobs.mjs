@@ -2,7 +2,7 @@
 // in one process, one after another: node bench/build-jobs.mjs [--dataset glove-100-angular] [--trees 10,100]
 //
 // npm run bench builds with IndexBuilder.build (one thread) to compare like with like; this shows what
-// buildAsync({ jobs }) adds on the same machine. Prints one line per build and writes bench/results/build-jobs-latest.json.
+// buildAsync({ jobs }) adds on the same machine. Prints one line per build and writes bench/results/build-jobs-<data set>-latest.json.
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -33,4 +33,4 @@ for (const trees of values.trees.split(',').map(Number)) {
   }
 }
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-fs.writeFileSync(new URL('./results/build-jobs-latest.json', import.meta.url), JSON.stringify({ dataset: values.dataset, cpus: jobs, node: process.version, rows }, null, 2));
+fs.writeFileSync(new URL(`./results/build-jobs-${values.dataset}-latest.json`, import.meta.url), JSON.stringify({ dataset: values.dataset, cpus: jobs, node: process.version, rows }, null, 2));
