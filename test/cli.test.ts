@@ -2,7 +2,7 @@
 // the process itself (exit status, stdin, signals) run the built bin, dist/esm/cli/main.js, as a child.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -284,18 +284,19 @@ describe('build: bad rows', () => {
 });
 
 describe('build: progress and --jobs', () => {
-  it('not a terminal: plain log lines on stdout, then a summary', async () => {
+  it('not a terminal: plain log lines on stdout, then a summary; one build thread per core by default', async () => {
     const r = await cli(['build', fx('vectors.npy'), '-o', out('log.ann'), '--metric', 'angular', '--trees', '4']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe(`reading ${fx('vectors.npy')} (npy, 200 rows)`);
-    expect(lines).toContain('building 4 trees over 200 items (8-d, angular)');
+    const cores = availableParallelism();
+    expect(lines).toContain(`building 4 trees over 200 items (8-d, angular${cores > 1 ? `, ${cores} threads` : ''})`);
     expect(lines.at(-1)).toMatch(/^wrote .*log\.ann: 200 items, 8 dimensions, angular, 4 trees, seed 0, [\d,]+ bytes$/);
     expect(r.stdout).not.toContain('\r');
   });
 
   it('a terminal: one status line redrawn in place (items read, trees built)', async () => {
-    const r = await cli(['build', fx('vectors.jsonl'), '-o', out('tty.ann'), '--metric', 'angular', '--trees', '4'], { tty: true });
+    const r = await cli(['build', fx('vectors.jsonl'), '-o', out('tty.ann'), '--metric', 'angular', '--trees', '4', '--jobs', '1'], { tty: true });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\r\x1b\[Kreading .*vectors\.jsonl: 200 lines \(100%\)/);
     expect(r.stdout).toMatch(/\r\x1b\[Kbuilding trees: 1\/4/);

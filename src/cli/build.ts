@@ -1,5 +1,6 @@
 // `annoy-wasm build`: streams vectors from a file (or stdin) into an IndexBuilder, builds the forest and writes the
 // index atomically. The input is never held whole: each batch of rows goes into wasm memory as soon as it is read.
+import { availableParallelism } from 'node:os';
 import { IndexBuilder } from '../builder.js';
 import type { Index } from '../index-reader.js';
 import { METRICS } from '../metric.js';
@@ -33,7 +34,8 @@ options:
   --trees <n>           trees to build; -1 (default) adds trees until they hold as many nodes as items
   --seed <s>            seed of every random choice, an integer in [0, 2^32) (default 0): same input, same file
   --dimensions <d>      values per vector (default: from the file, or the first row)
-  --jobs <j>            build trees in <j> worker threads, 1..256 (default 1); the same file as --jobs 1
+  --jobs <j>            build trees in <j> worker threads, 1..256 (default: one per core, as Annoy's n_jobs -1);
+                        the same file whatever <j>
   --screening <s>       none (default), int8 or pca: queries rank their candidates by small int8 codes first and
                         compute exact distances only for the best (faster queries; results keep exact distances).
                         The codes are computed when the index is built or loaded: the file stays the same size,
@@ -88,7 +90,7 @@ export async function build(args: string[], io: Io): Promise<number> {
   if (!Number.isSafeInteger(trees) || trees === 0) throw new UsageError(`--trees ${JSON.stringify(treesText)} is not an integer >= 1 (or -1 for the automatic count)`);
   const seed = int(p, 'seed', 0, 2 ** 32 - 1) ?? 0;
   const dimensions = int(p, 'dimensions', 1, 65536);
-  const jobs = int(p, 'jobs', 1, 256) ?? 1;
+  const jobs = int(p, 'jobs', 1, 256) ?? Math.min(256, availableParallelism());
   const leafSize = int(p, 'leaf-size', 2, 65541);
   const screening = oneOf(p, 'screening', CODES, 'none');
   if (screening === 'int8' && metricName === 'hamming') throw new UsageError('--screening int8 is not for hamming (its vectors are already one bit a dimension)');
