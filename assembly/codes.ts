@@ -159,8 +159,11 @@ export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
     // (projecting every item twice would double the cost; an outlier beyond it is clamped, which only screens it
     // less finely).
     let big: f32 = 0;
-    for (let id: u32 = 0; id < size; id += sampleStep(size)) {
-      if (!isPresent(file, id) || !project(file, vectorOf(file, id), scratch, false)) continue;
+    const step = sampleStep(file);
+    let seen: u32 = 0;
+    for (let id: u32 = 0; id < size; id++) {
+      if (!isPresent(file, id) || seen++ % step != 0) continue;
+      if (!project(file, vectorOf(file, id), scratch, false)) continue;
       for (let j: u32 = 0; j < m; j++) big = max<f32>(big, abs<f32>(load<f32>(scratch + (<usize>j << 2))));
     }
     scale = big / 127;
@@ -177,7 +180,7 @@ export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
       }
     }
     if (metric == METRIC_DOT) scale = big / 127;
-    else if (metric != METRIC_ANGULAR) {
+    else if (metric != METRIC_ANGULAR && lo <= hi) { // no items: no range (and no infinite bias in the file)
       scale = (hi - lo) / 254;
       bias = lo;
     }

@@ -6,7 +6,7 @@
 // Method: the covariance C of up to SAMPLE items, then orthogonal (subspace) iteration Q <- orth(C Q) from a
 // seeded random start, with more directions than kept, so the kept ones converge in a few rounds. Only the span
 // matters for screening (squared distances within it do not depend on the basis), not exact eigenvectors.
-import { H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, METRIC_ANGULAR, hdr32, vectorOf, isPresent } from './layout';
+import { H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, METRIC_ANGULAR, hdr32, vectorOf, isPresent } from './layout';
 import { dot, scale } from './simd';
 import * as random from './random';
 
@@ -16,8 +16,8 @@ export const MAX_COMPONENTS: u32 = 256;
 // Automatic m: the fewest components, in steps of 16, that hold this share of the sample's variance.
 const VARIANCE: f64 = 0.9;
 
-// The sample: every step-th present item (deterministic, spread over the id range).
-export function sampleStep(size: u32): u32 { return max<u32>(1, <u32>((<u64>size + SAMPLE - 1) / SAMPLE)); }
+// The sample: every step-th item added, in id order (deterministic, spread over the items however sparse the ids).
+export function sampleStep(file: usize): u32 { return max<u32>(1, <u32>((<u64>hdr32(file, H_COUNT) + SAMPLE - 1) / SAMPLE)); }
 
 // Scratch: C (dims rows of stride), two blocks of `wanted` rows, the mean and one centred vector.
 export function pcaScratchBytes(file: usize, wanted: u32): usize {
@@ -58,12 +58,14 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   const t = mean + stride;
   memory.fill(scratch, 0, pcaScratchBytes(file, wanted));
 
-  const step = sampleStep(size);
+  const step = sampleStep(file);
   let n: u32 = 0;
   let big = f32x4.splat(0);
   memory.fill(t, 0, stride);
-  for (let id: u32 = 0; id < size; id += step) {
-    if (!isPresent(file, id) || !centred(file, vectorOf(file, id), t, z)) continue; // t is zero: z = the item
+  let seen: u32 = 0;
+  for (let id: u32 = 0; id < size; id++) {
+    if (!isPresent(file, id) || seen++ % step != 0) continue;
+    if (!centred(file, vectorOf(file, id), t, z)) continue; // t is zero: z = the item
     for (let i: usize = 0; i < stride; i += 16) {
       const x = v128.load(z + i);
       v128.store(mean + i, f32x4.add(v128.load(mean + i), x));
@@ -78,8 +80,10 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   const shrink: f32 = largest > 0 && isFinite<f32>(1 / largest) ? 1 / largest : 1;
 
   // Covariance, upper triangle by 4-float blocks (then mirrored): C_ij += t_i t_j.
-  for (let id: u32 = 0; id < size; id += step) {
-    if (!isPresent(file, id) || !centred(file, vectorOf(file, id), mean, t)) continue;
+  seen = 0;
+  for (let id: u32 = 0; id < size; id++) {
+    if (!isPresent(file, id) || seen++ % step != 0) continue;
+    if (!centred(file, vectorOf(file, id), mean, t)) continue;
     scale(t, stride, shrink);
     for (let i: u32 = 0; i < dims; i++) {
       const ti = load<f32>(t + (<usize>i << 2));

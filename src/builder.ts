@@ -268,10 +268,10 @@ export class IndexBuilder {
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
       writeHeader(bytes.subarray(base), header);
-      if (header.codes !== 'none') this.#screen(core, header, s);
+      if (header.codes !== 'none') this.#screen(core, header, s); // may grow memory: take core.bytes afresh
       const sealed = sectionsFor(header);
       header.checksum = BigInt.asUintN(64, core.exports.checksum(base, sealed.fileBytes));
-      writeHeader(bytes.subarray(base), header);
+      writeHeader(core.bytes.subarray(base), header);
       const index = Index.fromCore(core, header);
       this.#core = null;
       return index;

@@ -166,7 +166,8 @@ export function checkHeader(head: Uint8Array): Header {
   if (h.codes === undefined) throw corrupt(`codes kind ${u32(H.CODES_KIND)}`);
   const m = h.codeDimensions!;
   if (h.codes !== 'none') {
-    const fits = h.codes === 'int8' ? metric !== 'hamming' && m === h.dimensions : PCA_METRICS.includes(metric) && m >= 1 && m <= h.dimensions;
+    const fits = h.codes === 'int8' ? metric !== 'hamming' && m === h.dimensions
+      : PCA_METRICS.includes(metric) && m >= 1 && m <= h.dimensions && h.dimensions <= MAX_PCA_DIMENSIONS; // as the builder
     const scaleOk = h.codeScale! >= 1.1754943508222875e-38 && Number.isFinite(h.codeScale) && Number.isFinite(1 / h.codeScale!);
     if (!fits || m > MAX_SCREENING_DIMENSIONS || !scaleOk || !Number.isFinite(h.codeBias) || (h.codes === 'pca' && !Object.is(h.codeBias, 0))) {
       throw corrupt(`${h.codes} codes of ${m} values with scale ${h.codeScale} and bias ${h.codeBias} for ${h.dimensions}-d ${metric}`);
