@@ -2,11 +2,12 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { H, HEADER_BYTES, MAX_DIMENSIONS, MAX_SCREENING_DIMENSIONS, MAX_PCA_DIMENSIONS, MAX_AUTO_COMPONENTS, CODES, PCA_METRICS, type Codes as Screening, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
 import { startWorker } from './runtime/worker.js';
 import { Index } from './index-reader.js';
+import { checkScreening, computeScreening, screeningFields, type Screening } from './screening.js';
 
 export interface BuilderOptions {
   dimensions: number;
@@ -81,25 +82,12 @@ export class IndexBuilder {
     if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xFFFFFFFF) {
       throw new AnnoyError('INVALID_ARGUMENT', `seed ${show(seed)} is not an integer in [0, 2^32)`);
     }
-    if (!CODES.includes(screening as Screening)) throw new AnnoyError('INVALID_ARGUMENT', `screening ${show(screening)} is not 'none', 'int8' or 'pca'`);
-    if (screening !== 'none') {
-      const why = metric === 'hamming' ? 'hamming vectors are already one bit a dimension'
-        : screening === 'pca' && !PCA_METRICS.includes(metric as Metric) ? `pca screening is for ${PCA_METRICS.join(', ')} (principal components keep squared L2 distances and dot products, not ${metric}'s)`
-        : screening === 'int8' && dimensions > MAX_SCREENING_DIMENSIONS ? `int8 screening goes up to ${MAX_SCREENING_DIMENSIONS} dimensions`
-        : screening === 'pca' && dimensions > MAX_PCA_DIMENSIONS ? `pca screening goes up to ${MAX_PCA_DIMENSIONS} dimensions (its covariance matrix grows with their square)`
-        : undefined;
-      if (why) throw new AnnoyError('INVALID_ARGUMENT', `screening ${show(screening)} does not fit ${dimensions}-d ${metric}: ${why}`);
-    }
-    if (screeningDimensions !== undefined && (screening !== 'pca' || typeof screeningDimensions !== 'number' || !Number.isInteger(screeningDimensions) || screeningDimensions < 1 || screeningDimensions > dimensions)) {
-      throw new AnnoyError('INVALID_ARGUMENT', screening !== 'pca'
-        ? `screeningDimensions ${show(screeningDimensions)} is for screening: 'pca' only`
-        : `screeningDimensions ${show(screeningDimensions)} is not an integer in [1, ${dimensions}]`);
-    }
+    const checked = checkScreening(metric as Metric, dimensions, screening, screeningDimensions);
     this.dimensions = dimensions;
     this.metric = metric as Metric;
     this.seed = seed;
-    this.screening = screening as Screening;
-    this.screeningDimensions = screening === 'int8' ? dimensions : screening === 'pca' ? (screeningDimensions as number | undefined) ?? 0 : 0;
+    this.screening = checked.screening;
+    this.screeningDimensions = checked.asked;
     const annoyK = defaultLeafCapacity(this.metric, dimensions);
     if (leafSize !== undefined && (typeof leafSize !== 'number' || !Number.isInteger(leafSize) || leafSize < 2 || leafSize > annoyK)) {
       throw new AnnoyError('INVALID_ARGUMENT', `leafSize ${show(leafSize)} is not an integer in [2, ${annoyK}] (Annoy's K for ${dimensions}-d ${metric})`);
@@ -228,9 +216,7 @@ export class IndexBuilder {
     return {
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,
-      codes: this.screening, codeScale: this.screening === 'none' ? 0 : 1, codeBias: 0,
-      // pca: room for the most components the core may keep; it writes the number it chose (#screen)
-      codeDimensions: this.screening === 'pca' ? Math.min(this.dimensions, this.screeningDimensions || MAX_AUTO_COMPONENTS) : this.screeningDimensions,
+      ...screeningFields(this.screening, this.screeningDimensions, this.dimensions),
     };
   }
 
@@ -268,7 +254,7 @@ export class IndexBuilder {
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
       writeHeader(bytes.subarray(base), header);
-      if (header.codes !== 'none') this.#screen(core, header, s); // may grow memory: take core.bytes afresh
+      if (header.codes !== 'none') computeScreening(core, header, this.screeningDimensions); // may grow memory: take core.bytes afresh
       const sealed = sectionsFor(header);
       header.checksum = BigInt.asUintN(64, core.exports.checksum(base, sealed.fileBytes));
       writeHeader(core.bytes.subarray(base), header);
@@ -281,23 +267,6 @@ export class IndexBuilder {
       this.#core = core;
       throw e;
     }
-  }
-
-  /**
-   * The screening parameters the file keeps (header scale and bias; pca: the basis, in the codes section, and the
-   * number of components). The codes themselves are computed by Index.fromCore, as on every load.
-   */
-  #screen(core: Core, header: Header, s: Sections): void {
-    const base = core.base;
-    const scratch = align64(base + s.memoryBytes); // past anything the codes section or the codes may take
-    core.ensure(scratch + (core.exports.screeningScratchBytes(base, this.screeningDimensions) >>> 0), 'the screening codes');
-    header.codeDimensions = core.exports.prepareScreening(base, this.screeningDimensions, scratch) >>> 0;
-    const dv = new DataView(core.memory.buffer, base);
-    header.codeScale = dv.getFloat32(H.CODE_SCALE, true);
-    header.codeBias = dv.getFloat32(H.CODE_BIAS, true);
-    const sealed = sectionsFor(header);
-    core.bytes.fill(0, base + sealed.fileBytes, base + s.fileBytes); // basis rows beyond the m kept
-    writeHeader(core.bytes.subarray(base), header);
   }
 
   /** Writes the header and present bitmap and prepares the extras; returns where the extras end. */

@@ -4,7 +4,8 @@
 // (format/annoy.ts) and back on the way out.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, checkHeader, readHeader, sectionsFor, writeHeader, type Header, type Sections, type Codes as Screening } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, checkHeader, readHeader, sectionsFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { checkScreening, computeScreening, screeningFields, type Screening } from './screening.js';
 import { readAnnoy, writeAnnoy } from './format/annoy.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, SLOT, slotBytesOf, compile } from './runtime/wasm.js';
@@ -234,6 +235,29 @@ export class Index {
     const core = this.#live();
     const a = this.#checkItem(i), b = this.#checkItem(j);
     return core.exports.itemDistance(core.base, a, b);
+  }
+
+  /**
+   * The same index with other screening (IndexBuilder's `screening` and `screeningDimensions`), as a new Index in
+   * memory of its own: say, an Annoy file opened with { format: 'annoy' } gains int8 or pca screening. The trees
+   * and vectors are copied unchanged; the parameters are computed as a build with the same seed computes them, so
+   * the result is byte for byte the index that build would have made. This index stays usable (free it if done).
+   */
+  withScreening(options: { screening: Screening; screeningDimensions?: number }): Index {
+    const from = this.#live();
+    const o = checkOptions(options, ['screening', 'screeningDimensions'], 'withScreening');
+    const { screening, asked } = checkScreening(this.#h.metric, this.#h.dimensions, o.screening, o.screeningDimensions);
+    const header: Header = { ...this.#h, ...screeningFields(screening, asked, this.#h.dimensions), checksum: 0n };
+    const s = sectionsFor(header);
+    const core = new Core(HEADER_BYTES, false);
+    core.ensure(core.base + s.fileBytes, `a copy of this ${s.fileBytes}-byte index`);
+    // Everything before the codes section (vectors, present, nodes, roots) does not depend on screening.
+    core.bytes.set(from.bytes.subarray(from.base, from.base + s.codesOffset), core.base);
+    writeHeader(core.bytes.subarray(core.base), header);
+    if (screening !== 'none') computeScreening(core, header, asked);
+    header.checksum = BigInt.asUintN(64, core.exports.checksum(core.base, sectionsFor(header).fileBytes));
+    writeHeader(core.bytes.subarray(core.base), header);
+    return Index.fromCore(core, header);
   }
 
   /** The index in the annoy-wasm file format (a copy). */

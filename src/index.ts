@@ -4,6 +4,7 @@ export { init, type InitOptions, type WasmSource } from './runtime/wasm.js';
 export { AnnoyError, type AnnoyErrorCode } from './errors.js';
 export { METRICS, type Metric } from './metric.js';
 export type { Vector } from './checks.js';
+export type { Screening } from './screening.js';
 export { IndexPool, type PoolOptions } from './pool/index-pool.js';
 export { ShardedIndexBuilder, type ShardedBuilderOptions, type ShardedSaveOptions } from './shards/sharded-builder.js';
 export { ShardedIndex, openShards } from './shards/sharded-index.js';

@@ -489,6 +489,26 @@ describe('convert', () => {
     expect(wrongDims.stderr).toContain('euclidean.ann: ');
   });
 
+  it('--screening: a native Annoy file becomes a screened annoy-wasm index with the same answers at rerank -1', async () => {
+    const expected = JSON.parse(readFileSync(annoyFile.replace(/\.ann$/, '.json'), 'utf8'));
+    const from = ['--from', 'annoy', '--dimensions', String(expected.f), '--metric', 'euclidean'];
+    const r = await cli(['convert', annoyFile, '-o', out('screened.ann'), ...from, '--screening', 'pca', '--screening-dimensions', '4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wrote .*screened\.ann \(annoy-wasm\): .* trees, pca screening \(4 components\)$/m);
+    const index = Index.openSync(out('screened.ann'));
+    expect([index.screening, index.screeningDimensions]).toEqual(['pca', 4]);
+    index.free();
+    const item = String(expected.queries.items[0]);
+    const direct = await cli(['query', annoyFile, ...from, '--item', item, '--search-k', '500']);
+    const screened = await cli(['query', out('screened.ann'), '--item', item, '--search-k', '500', '--rerank', '-1']);
+    expect(screened.stdout).toBe(direct.stdout);
+    expect((await cli(['convert', annoyFile, '-o', out('x.ann'), ...from, '--screening', 'pca', '--screening-dimensions', '99'])).code).toBe(2);
+    expect((await cli(['convert', annoyFile, '-o', out('x.ann'), ...from, '--screening', 'int4'])).code).toBe(2);
+    expect((await cli(['convert', annoyFile, '-o', out('x.ann'), ...from, '--screening-dimensions', '4'])).code).toBe(2);
+    const toAnnoy = await cli(['convert', out('screened.ann'), '-o', out('y.annoy'), '--screening', 'int8']);
+    expect([toAnnoy.code, toAnnoy.stderr]).toEqual([2, expect.stringMatching(/--screening applies when converting into annoy-wasm/)]);
+  });
+
   it('refuses to read an annoy-wasm file as Annoy, or a foreign file as native', async () => {
     expect((await cli(['build', fx('vectors.npy'), '-o', out('c.ann'), ...BUILD])).code).toBe(0);
     const r = await cli(['convert', out('c.ann'), '-o', out('x'), '--from', 'annoy', '--dimensions', '8', '--metric', 'euclidean']);

@@ -2,6 +2,7 @@
 // ranks the candidates first, then the best `rerank` get the exact distance. The codes are computed in memory at
 // build and load; the file keeps only their parameters. The trees are the same as without screening, so
 // rerank: -1 must give exactly the unscreened answers; the default must keep recall and return exact distances.
+import { readFileSync } from 'node:fs';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { AnnoyError, Index, IndexBuilder, IndexPool, type Metric } from '../src/index.js';
@@ -112,6 +113,43 @@ describe('screening', () => {
       expect(b).toBeGreaterThanOrEqual(a - 0.03);
     });
   }
+
+  it('withScreening gives the index a build with that screening makes, byte for byte, and back', () => {
+    for (const [metric, screening, data, dims, n] of [
+      ['angular', 'int8', glove, 100, 3000], ['angular', 'pca', glove, 100, 3000], ['euclidean', 'pca', fashion, 784, 1500], ['dot', 'pca', fashion, 784, 1500],
+    ] as const) {
+      const vectors = data.vectors.subarray(0, n * dims);
+      const plain = build(metric, vectors, dims, 'none', {}, 5), built = build(metric, vectors, dims, screening, {}, 5);
+      const added = plain.withScreening({ screening });
+      expect([added.screening, added.screeningDimensions]).toEqual([screening, built.screeningDimensions]);
+      expect(Buffer.from(added.toBytes()).equals(Buffer.from(built.toBytes()))).toBe(true);
+      expect(Buffer.from(built.withScreening({ screening: 'none' }).toBytes()).equals(Buffer.from(plain.toBytes()))).toBe(true);
+      const fixed = built.withScreening({ screening: 'pca', screeningDimensions: 12 });
+      expect(fixed.screeningDimensions).toBe(12);
+      const query = data.queries.subarray(0, dims);
+      expect(fixed.search(query, 10, { searchK: 300, rerank: -1 })).toEqual(plain.search(query, 10, { searchK: 300 }));
+      expect(plain.search(query, 10).ids.length).toBe(10); // the source stays usable
+    }
+  });
+
+  it('withScreening screens an Annoy .ann file: the same answers with rerank -1, exact distances, a loadable file', () => {
+    const f = JSON.parse(readFileSync(new URL('./fixtures/annoy/angular.json', import.meta.url), 'utf8'));
+    const annoy = Index.fromBytes(readFileSync(new URL('./fixtures/annoy/angular.ann', import.meta.url)), { format: 'annoy', dimensions: f.f, metric: 'angular' });
+    const screened = annoy.withScreening({ screening: 'int8' });
+    expect(screened.screening).toBe('int8');
+    for (const query of f.queries.vectors as number[][]) {
+      expect(screened.search(query, 10, { searchK: 500, rerank: -1 })).toEqual(annoy.search(query, 10, { searchK: 500 }));
+      const got = screened.search(query, 10, { searchK: 500 });
+      got.ids.forEach((id, i) => expect(got.distances[i]).toBe(annoy.distanceTo(query, id)));
+    }
+    expect(Index.fromBytes(screened.toBytes()).search(f.queries.vectors[0], 10)).toEqual(screened.search(f.queries.vectors[0], 10));
+    expect(() => annoy.withScreening({ screening: 'pca', screeningDimensions: 99 })).toThrow(/screeningDimensions 99 is not an integer in \[1, 16\]/);
+    expect(() => annoy.withScreening({ screening: 'int8', rerank: 5 } as never)).toThrow(/unknown withScreening option "rerank"/);
+    const manhattan = build('manhattan', glove.vectors.subarray(0, 300 * 100), 100, 'none', {}, 2);
+    expect(() => manhattan.withScreening({ screening: 'pca' })).toThrow(/pca screening is for angular, euclidean, dot/);
+    manhattan.free();
+    expect(() => manhattan.withScreening({ screening: 'int8' })).toThrow(AnnoyError);
+  });
 
   it('an IndexPool serves a screened index exactly as Index does, shared and dedicated', async () => {
     const index = build('euclidean', fashion.vectors.subarray(0, 1500 * 784), 784, 'pca', { screeningDimensions: 32 }, 6);

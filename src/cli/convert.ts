@@ -1,6 +1,7 @@
 // `annoy-wasm convert`: between this library's format and Annoy's own .ann files, in both directions.
 import type { Index } from '../index-reader.js';
-import { int, metric, parse, positionals, required, str } from './args.js';
+import { CODES } from '../format/layout.js';
+import { int, metric, oneOf, parse, positionals, required, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { InterruptGuard } from './interrupt.js';
 import { println, type Io } from './io.js';
@@ -9,6 +10,7 @@ import { checkWritable, writeAtomically } from './output.js';
 import { count } from './progress.js';
 
 export const CONVERT_USAGE = `usage: annoy-wasm convert <in> -o <out> [--from annoy|native] [--dimensions <d> --metric <m>]
+                          [--screening none|int8|pca [--screening-dimensions <m>]]
 
 Converts an index between the annoy-wasm format ("native") and Annoy's .ann format, either way. The result
 answers queries alike: same items, same trees. Annoy files record neither dimensions nor metric, so reading
@@ -19,6 +21,10 @@ options:
   --from <f>            the input's format: native or annoy (default: native if the file says so)
   --dimensions <d>      the vectors' length (required with --from annoy)
   --metric <m>          the metric the Annoy index was built with (required with --from annoy)
+  --screening <s>       into annoy-wasm: none, int8 or pca screening (see annoy-wasm build --help); default: as
+                        the input (Annoy files: none)
+  --screening-dimensions <m>
+                        pca: principal components per code (default: chosen by variance)
   -h, --help            show this help
 
 exit status: 0 converted, 1 failed (unreadable or damaged input, cannot write), 2 bad usage`;
@@ -28,6 +34,8 @@ const OPTIONS = {
   from: { type: 'string' },
   dimensions: { type: 'string' },
   metric: { type: 'string' },
+  screening: { type: 'string' },
+  'screening-dimensions': { type: 'string' },
 } as const;
 
 type AnnoyWriter = Index & { saveAnnoy?: (path: string) => Promise<void>; toAnnoyBytes?: () => Uint8Array };
@@ -46,9 +54,21 @@ export async function convert(args: string[], io: Io): Promise<number> {
   if (spec.from === 'annoy' && (spec.dimensions === undefined || spec.metric === undefined)) {
     throw new UsageError('--from annoy needs --dimensions and --metric (Annoy files do not record them)');
   }
+  const screening = str(p, 'screening') === undefined ? undefined : oneOf(p, 'screening', CODES, 'none');
+  const screeningDimensions = int(p, 'screening-dimensions', 1, 65536);
+  if (screeningDimensions !== undefined && screening !== 'pca') throw new UsageError('--screening-dimensions is for --screening pca');
   checkWritable(output, [input]);
   const format = formatOfIndex(input, spec);
-  const { index } = openIndex(input, { ...spec, from: format });
+  if (screening !== undefined && format !== 'annoy') throw new UsageError('--screening applies when converting into annoy-wasm (Annoy .ann files have no screening)');
+  const opened = openIndex(input, { ...spec, from: format }).index;
+  let index = opened;
+  try {
+    if (screening !== undefined) index = opened.withScreening({ screening, screeningDimensions });
+  } catch (e) {
+    opened.free();
+    throw new UsageError(describe(e));
+  }
+  if (index !== opened) opened.free();
   const guard = new InterruptGuard(io, 'convert');
   try {
     const to = format === 'native' ? 'annoy' : 'native';
@@ -67,7 +87,8 @@ export async function convert(args: string[], io: Io): Promise<number> {
     } else {
       await writeAtomically(output, guard, (temporary) => index.save(temporary));
     }
-    println(io.stdout, `wrote ${output} (${to === 'annoy' ? 'Annoy .ann' : 'annoy-wasm'}): ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees`);
+    const screened = index.screening === 'none' ? '' : `, ${index.screening} screening${index.screening === 'pca' ? ` (${index.screeningDimensions} components)` : ''}`;
+    println(io.stdout, `wrote ${output} (${to === 'annoy' ? 'Annoy .ann' : 'annoy-wasm'}): ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees${screened}`);
     return 0;
   } catch (e) {
     if (e instanceof CliError || e instanceof UsageError) throw e;
