@@ -139,6 +139,15 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
   builder.addBatch(vectors.subarray(0, 2000 * 100));
   const index = builder.build({ trees: 5 });
   const expected = [...index.search(queries.subarray(0, 100), 10).ids];
+  // Screened indexes: pca codes computed in the page on load, and a pca build in the page's own memory (not shared
+  // when the page is not cross-origin isolated: the build grows that memory for the codes).
+  const pca = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 5, screening: 'pca', screeningDimensions: 16 })
+    .addBatch(vectors.subarray(0, 2000 * 100)).build({ trees: 5 });
+  const expectedPca = [...pca.search(queries.subarray(0, 100), 10, { searchK: 400 }).ids];
+  const pixels = (i: number) => Array.from({ length: 784 }, (_, j) => ((i * 31 + j * 17) % 97) / 97);
+  const tiny = new IndexBuilder({ dimensions: 784, metric: 'euclidean', seed: 1, screening: 'pca' });
+  for (let i = 0; i < 50; i++) tiny.add(i, pixels(i));
+  const expectedTiny = [...tiny.build({ trees: 2 }).search(pixels(7), 5).ids];
 
   // The page imports the ESM build as it is on disk; the .wasm files are found through import.meta.url.
   const html = `<!doctype html><meta charset="utf-8"><title>no bundler</title><script type="module">
@@ -154,6 +163,15 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
       const b = new IndexBuilder({ dimensions: 2, metric: 'euclidean', seed: 1 });
       b.add(0, [0, 0]).add(1, [1, 0]).add(2, [5, 5]);
       out.built = [...b.build({ trees: 3 }).search([0.9, 0], 2).ids];
+      const screened = await Index.fromURL('/index-pca.annoy');
+      out.pca = [screened.screening, screened.screeningDimensions, ...screened.search(query, 10, { searchK: 400 }).ids];
+      const pixels = (i) => Array.from({ length: 784 }, (_, j) => ((i * 31 + j * 17) % 97) / 97);
+      const tiny = new IndexBuilder({ dimensions: 784, metric: 'euclidean', seed: 1, screening: 'pca' });
+      for (let i = 0; i < 50; i++) tiny.add(i, pixels(i));
+      out.tiny = [...tiny.build({ trees: 2 }).search(pixels(7), 5).ids];
+      const pcaPool = await IndexPool.open('/index-pca.annoy', { workers: 2 });
+      out.pcaPool = [...(await pcaPool.search(query, 10, { searchK: 400 })).ids];
+      await pcaPool.close();
       const pool = await IndexPool.open('/index.annoy', { workers: 2 });
       out.mode = pool.mode; out.workers = pool.workers;
       out.pool = [...(await pool.search(query, 10)).ids];
@@ -164,7 +182,7 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
   </script>`;
 
   beforeAll(async () => {
-    const files: Record<string, Uint8Array> = { '/index.annoy': index.toBytes(), '/query.f32': new Uint8Array(queries.slice(0, 100).buffer) };
+    const files: Record<string, Uint8Array> = { '/index.annoy': index.toBytes(), '/index-pca.annoy': pca.toBytes(), '/query.f32': new Uint8Array(queries.slice(0, 100).buffer) };
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const headers: Record<string, string> = {};
@@ -196,6 +214,9 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
       expect(result.fromURL).toEqual(expected);
       expect(result.pool).toEqual(expected);
       expect(result.built).toEqual([1, 0]);
+      expect(result.pca).toEqual(['pca', 16, ...expectedPca]);
+      expect(result.pcaPool).toEqual(expectedPca);
+      expect(result.tiny).toEqual(expectedTiny);
       expect(result.progressCalls).toBeGreaterThan(1);
       expect([result.mode, result.workers]).toEqual(isolated ? ['shared', 2] : ['dedicated', 1]);
       expect(result.wasm).toEqual(isolated ? ['/build/annoy.wasm', '/build/annoy-shared.wasm'] : ['/build/annoy.wasm']);
