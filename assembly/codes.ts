@@ -202,11 +202,20 @@ export function encodeCodes(file: usize, slot: usize): void {
   }
 }
 
-// Lower is better.
-@inline export function screen(file: usize, q: usize, c: usize, bytes: usize): i32 {
+// How a query compares codes (see the top of this file), decided once per query rather than per candidate.
+export const SCREEN_L2: u32 = 0;
+export const SCREEN_DOT: u32 = 1;
+export const SCREEN_L1: u32 = 2;
+export function screeningRule(file: usize): u32 {
   const metric = hdr32(file, H_METRIC);
-  if (metric == METRIC_DOT) return -dotI8(q, c, bytes);
-  if (hdr32(file, H_CODES_KIND) == CODES_PCA || metric == METRIC_EUCLIDEAN) return squaredL2I8(q, c, bytes);
-  if (metric == METRIC_ANGULAR) return -dotI8(q, c, bytes);
+  if (metric == METRIC_DOT) return SCREEN_DOT;
+  if (hdr32(file, H_CODES_KIND) == CODES_PCA || metric == METRIC_EUCLIDEAN) return SCREEN_L2;
+  return metric == METRIC_ANGULAR ? SCREEN_DOT : SCREEN_L1;
+}
+
+// Lower is better.
+@inline export function screen(rule: u32, q: usize, c: usize, bytes: usize): i32 {
+  if (rule == SCREEN_L2) return squaredL2I8(q, c, bytes);
+  if (rule == SCREEN_DOT) return -dotI8(q, c, bytes);
   return l1I8(q, c, bytes);
 }

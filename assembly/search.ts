@@ -3,7 +3,7 @@
 // candidates. Everything lives in the caller's scratch slot: the query path allocates nothing, so many
 // threads can search one shared index at once.
 import {
-  H_METRIC, H_DIMENSIONS, H_STRIDE, H_COUNT, H_TREES, H_ROOTS_OFFSET, METRIC_ANGULAR, METRIC_HAMMING,
+  H_METRIC, H_DIMENSIONS, H_STRIDE, H_TREES, H_ROOTS_OFFSET, METRIC_ANGULAR, METRIC_HAMMING,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_QUERY_CODE, H_CODES_KIND, CODES_NONE, codeOf, codeStride, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
   H_PRESENT_OFFSET, hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
@@ -29,9 +29,8 @@ const HAMMING_START: f32 = 16777216;
 }
 @inline function priorityOfKey(key: u64): f32 { return floatOfOrderedBits(<u32>(key >> 32)); }
 
-// wasm has no prefetch instruction: reading one word of every cache line of a candidate a few places ahead starts
-// its memory loads early, so several candidates' misses overlap instead of one at a time.
-const AHEAD: u32 = 4;
+// wasm has no prefetch instruction: reading one word of every cache line of a candidate starts its memory loads, and
+// a loop of nothing else keeps many candidates' misses in flight at once (the re-rank and screenCandidates).
 let sink: u32 = 0;
 @inline function touch(v: usize, bytes: usize): u32 {
   let x: u32 = load<u32>(v + bytes - 4); // the last line, which a start inside a line leaves one word short of
@@ -172,6 +171,7 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
 function screenCandidates(file: usize, slot: usize, q: usize, keep: u32): void {
   const qc = slot + slotOffset(file, SLOT_QUERY_CODE);
   const bytes = codeStride(file);
+  const rule = codes.screeningRule(file);
   codes.encode(file, q, qc, true, qc);
   const best = slot + slotOffset(file, SLOT_TOP_K);
   let kept: u32 = 0;
@@ -185,7 +185,7 @@ function screenCandidates(file: usize, slot: usize, q: usize, keep: u32): void {
     for (let i = start; i < end; i++) touched ^= touch(codeOf(file, load<u32>(cands + (<usize>i << 2))), bytes);
     for (let i = start; i < end; i++) {
       const id = load<u32>(cands + (<usize>i << 2));
-      const key = (<u64>(<u32>codes.screen(file, qc, codeOf(file, id), bytes) ^ 0x80000000) << 32) | <u64>id;
+      const key = (<u64>(<u32>codes.screen(rule, qc, codeOf(file, id), bytes) ^ 0x80000000) << 32) | <u64>id;
       if (kept < keep) heapPush(best, kept++, key);
       else if (key < load<u64>(best)) siftDown(best, kept, key);
       store<u32>(visited + ((<usize>id >> 5) << 2), 0);

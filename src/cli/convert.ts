@@ -1,6 +1,6 @@
 // `annoy-wasm convert`: between this library's format and Annoy's own .ann files, in both directions.
 import type { Index } from '../index-reader.js';
-import { CODES } from '../format/layout.js';
+import { CODES, MAX_PCA_DIMENSIONS } from '../format/layout.js';
 import { int, metric, oneOf, parse, positionals, required, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { InterruptGuard } from './interrupt.js';
@@ -55,7 +55,7 @@ export async function convert(args: string[], io: Io): Promise<number> {
     throw new UsageError('--from annoy needs --dimensions and --metric (Annoy files do not record them)');
   }
   const screening = str(p, 'screening') === undefined ? undefined : oneOf(p, 'screening', CODES, 'none');
-  const screeningDimensions = int(p, 'screening-dimensions', 1, 65536);
+  const screeningDimensions = int(p, 'screening-dimensions', 1, MAX_PCA_DIMENSIONS); // as annoy-wasm build's
   if (screeningDimensions !== undefined && screening !== 'pca') throw new UsageError('--screening-dimensions is for --screening pca');
   checkWritable(output, [input]);
   const format = formatOfIndex(input, spec);
