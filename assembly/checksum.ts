@@ -27,3 +27,11 @@ export function checksum(file: usize, bytes: usize): u64 {
   h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32;
   return h;
 }
+
+// Seals a finished file: its checksum, into its own header. The header in memory is the only copy of the header,
+// so whoever completes a file (a build, a conversion) seals it here rather than writing a second header back.
+export function seal(file: usize, bytes: usize): u64 {
+  const h = checksum(file, bytes);
+  store<u64>(file + H_CHECKSUM, h);
+  return h;
+}

@@ -1,18 +1,27 @@
 // The module's exports. The host owns the memory (imported) and lays it out: static data | index file |
 // scratch slots; every function takes the file base and, for queries, a slot.
+//
+// The UPPER_SNAKE constants below are the byte layout's single source: scripts/build.mjs reads them from the
+// compiled module and writes the facade's mirror (src/format/constants.ts), so the two cannot drift apart.
 export {
   MAGIC_LO, MAGIC_HI, FORMAT_VERSION, HEADER_BYTES,
   H_MAGIC, H_VERSION, H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_NODE_COUNT, H_NODE_BYTES,
   H_LEAF_CAPACITY, H_SEED, H_VECTORS_OFFSET, H_VECTORS_BYTES, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_NODES_OFFSET,
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
-  H_CODE_DIMENSIONS, H_CHECKSUM, NODE_PLANE, SPLIT_TAG,
-  SLOT_QUERY_IN, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_END,
+  H_CODE_DIMENSIONS, H_CHECKSUM,
+  CODES_NONE, CODES_INT8, CODES_PCA,
+  METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
+  SPLIT_TAG, NODE_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
+  SLOT_QUERY_IN, SLOT_QUERY, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
+  SLOT_QUERY_CODE, SLOT_END,
   strideFor, slotOffset, slotBytes,
 } from './layout';
+export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
+export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES } from './validate';
 export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
 export { search, itemDistance, queryDistance } from './search';
 export { validate, detail as validateDetail } from './validate';
-export { checksum } from './checksum';
+export { checksum, seal } from './checksum';
 export { prepareScreening, screeningScratchBytes, encodeCodes } from './codes';
 
 export function heapBase(): usize { return __heap_base; }

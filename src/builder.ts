@@ -2,11 +2,12 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
 import { startWorker } from './runtime/worker.js';
-import { Index } from './index-reader.js';
+import { Index } from './index/index.js';
+import { IndexImage } from './index/image.js';
 import { checkScreening, computeScreening, screeningFields, type Screening } from './screening.js';
 
 export interface BuilderOptions {
@@ -254,11 +255,9 @@ export class IndexBuilder {
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
       writeHeader(bytes.subarray(base), header);
-      if (header.codes !== 'none') computeScreening(core, header, this.screeningDimensions); // may grow memory: take core.bytes afresh
-      const sealed = sectionsFor(header);
-      header.checksum = BigInt.asUintN(64, core.exports.checksum(base, sealed.fileBytes));
-      writeHeader(core.bytes.subarray(base), header);
-      const index = Index.fromCore(core, header);
+      if (header.codes !== 'none') computeScreening(core, this.screeningDimensions); // may grow memory: take core.bytes afresh
+      core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
+      const index = new Index(IndexImage.open(core, 1));
       this.#core = null;
       return index;
     } catch (e) {

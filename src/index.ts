@@ -1,5 +1,7 @@
 export { IndexBuilder, type BuilderOptions, type BuildOptions, type BuildProgress } from './builder.js';
-export { Index, type SearchOptions, type SearchResult, type BatchResult, type LoadOptions, type URLLoadOptions, type LoadProgress } from './index-reader.js';
+export { Index } from './index/index.js';
+export { BatchResult, type SearchOptions, type SearchResult, type Searchable } from './index/results.js';
+export type { LoadOptions, URLLoadOptions, LoadProgress } from './load/options.js';
 export { init, type InitOptions, type WasmSource } from './runtime/wasm.js';
 export { AnnoyError, type AnnoyErrorCode } from './errors.js';
 export { METRICS, type Metric } from './metric.js';
@@ -7,5 +9,5 @@ export type { Vector } from './checks.js';
 export type { Screening } from './screening.js';
 export { IndexPool, type PoolOptions } from './pool/index-pool.js';
 export { ShardedIndexBuilder, type ShardedBuilderOptions, type ShardedSaveOptions } from './shards/sharded-builder.js';
-export { ShardedIndex, openShards } from './shards/sharded-index.js';
+export { ShardedIndex } from './shards/sharded-index.js';
 export type { Manifest, ShardEntry } from './shards/manifest.js';

@@ -1,14 +1,16 @@
 // Screening parameters (assembly/codes.ts): checking the options, the header fields they start from, and computing
 // them for an index in memory. Used when an index is built (IndexBuilder) and when one gains or changes screening
-// later (Index.withScreening: an Annoy file, say). The codes themselves are computed by Index.fromCore, as on every
+// later (Index.withScreening: an Annoy file, say). The codes themselves are computed by IndexImage.open, as on every
 // load, from these parameters.
 import { AnnoyError, show } from './errors.js';
+import { checkOptions } from './checks.js';
 import {
-  CODES, H, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, sectionsFor, writeHeader,
-  type Codes as Screening, type Header,
+  CODES, HEADER_BYTES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, readHeaderFields,
+  sectionsFor, writeHeader, type Codes as Screening, type Header,
 } from './format/layout.js';
+import { IndexImage } from './index/image.js';
 import type { Metric } from './metric.js';
-import type { Core } from './runtime/wasm.js';
+import { Core } from './runtime/wasm.js';
 
 export type { Screening };
 
@@ -41,19 +43,36 @@ export function screeningFields(screening: Screening, asked: number, dimensions:
 }
 
 /**
- * Computes the parameters into the file at core.base, whose header (from screeningFields) is written and whose
- * codes section is zero: the header's scale and bias, and for pca the basis and the number of components kept.
- * Updates `header` and the header in memory; the caller seals the checksum.
+ * Computes the parameters into the file at core.base, whose header (with screeningFields) is in memory and whose
+ * codes section is zero: the header's scale and bias, and for pca the basis and the number of components kept, which
+ * settles the codes section's length. The caller seals the checksum.
  */
-export function computeScreening(core: Core, header: Header, asked: number): void {
+export function computeScreening(core: Core, asked: number): void {
   const base = core.base;
-  const s = sectionsFor(header);
-  const scratch = Math.ceil((base + s.memoryBytes) / 64) * 64; // past anything the codes section or the codes may take
+  const before = sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES)));
+  const scratch = Math.ceil((base + before.memoryBytes) / 64) * 64; // past anything the codes section or the codes may take
   core.ensure(scratch + (core.exports.screeningScratchBytes(base, asked) >>> 0), 'the screening codes');
-  header.codeDimensions = core.exports.prepareScreening(base, asked, scratch) >>> 0;
-  const dv = new DataView(core.memory.buffer, base);
-  header.codeScale = dv.getFloat32(H.CODE_SCALE, true);
-  header.codeBias = dv.getFloat32(H.CODE_BIAS, true);
-  core.bytes.fill(0, base + sectionsFor(header).fileBytes, base + s.fileBytes); // basis rows beyond the m kept
-  writeHeader(core.bytes.subarray(base), header);
+  core.exports.prepareScreening(base, asked, scratch); // writes scale, bias and m into the header
+  const header = readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES));
+  writeHeader(core.bytes.subarray(base), header); // the sections that follow from m
+  core.bytes.fill(0, base + sectionsFor(header).fileBytes, base + before.fileBytes); // basis rows beyond the m kept
+}
+
+/**
+ * The same index with other screening, in memory of its own: everything before the codes section (vectors, present,
+ * nodes, roots) does not depend on screening and is copied; the parameters are computed as a build computes them.
+ */
+export function withScreening(from: IndexImage, options: unknown): IndexImage {
+  const o = checkOptions(options, ['screening', 'screeningDimensions'], 'withScreening');
+  const { metric, dimensions } = from.header;
+  const { screening, asked } = checkScreening(metric, dimensions, o.screening, o.screeningDimensions);
+  const header: Header = { ...from.header, ...screeningFields(screening, asked, dimensions), checksum: 0n };
+  const s = sectionsFor(header);
+  const core = new Core(HEADER_BYTES, false);
+  core.ensure(core.base + s.fileBytes, `a copy of this ${s.fileBytes}-byte index`);
+  core.bytes.set(from.file.subarray(0, s.codesOffset), core.base);
+  writeHeader(core.bytes.subarray(core.base), header);
+  if (screening !== 'none') computeScreening(core, asked);
+  core.exports.seal(core.base, sectionsFor(readHeaderFields(core.bytes.subarray(core.base, core.base + HEADER_BYTES))).fileBytes);
+  return IndexImage.open(core, 1);
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AnnoyError, Index, IndexBuilder, IndexPool, ShardedIndexBuilder, openShards } from '../src/index.js';
+import { AnnoyError, Index, IndexBuilder, IndexPool, ShardedIndexBuilder, ShardedIndex } from '../src/index.js';
 import { H, HEADER_BYTES } from '../src/format/layout.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-review-'));
@@ -74,7 +74,7 @@ describe('review regressions', () => {
     await expect(b.save(join(dir, 'elsewhere'), { trees: 2 })).rejects.toThrow(/stopped part-way/);
     const manifest = await b.save(out, { trees: 2 });
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'shard-0000.annoy', 'shard-0001.annoy', 'shard-0002.annoy']);
-    const sharded = await openShards(manifest);
+    const sharded = await ShardedIndex.open(manifest);
     expect([sharded.count, [...sharded.search([150, -150], 1).ids]]).toEqual([300, [150]]);
     sharded.free();
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AnnoyError, IndexBuilder, IndexPool, ShardedIndexBuilder, openShards } from '../src/index.js';
+import { AnnoyError, IndexBuilder, IndexPool, ShardedIndexBuilder, ShardedIndex } from '../src/index.js';
 import { gloveSample } from './helpers.js';
 
 const glove = gloveSample();
@@ -47,9 +47,9 @@ describe('sharded indexes', () => {
     for (const s of m.shards) expect(readFileSync(join(dir, 'b', s.file))).toEqual(readFileSync(join(dir, 'a', s.file)));
   });
 
-  it('openShards and IndexPool answer as each shard queried and merged', async () => {
+  it('ShardedIndex and IndexPool answer as each shard queried and merged', async () => {
     const manifest = join(dir, 'a', 'manifest.json');
-    const sharded = await openShards(manifest);
+    const sharded = await ShardedIndex.open(manifest);
     const pool = await IndexPool.open(manifest, { workers: 2 });
     try {
       expect([sharded.size, sharded.count, sharded.shards, pool.shards, pool.size]).toEqual([N, N - 31, 5, 5, N]);
@@ -90,7 +90,7 @@ describe('sharded indexes', () => {
       change(m);
       const path = join(dir, 'a', 'bad.json');
       writeFileSync(path, typeof m === 'string' ? m : JSON.stringify(m));
-      const err = await openShards(path).then(() => null, (e: unknown) => e);
+      const err = await ShardedIndex.open(path).then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(AnnoyError);
       expect([(err as AnnoyError).code, (err as AnnoyError).message]).toEqual([code, expect.stringMatching(message)]);
     };

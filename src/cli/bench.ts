@@ -1,6 +1,6 @@
 // `annoy-wasm bench`: recall@k and queries/s of an index on a set of queries, against given ground truth or
 // an exact brute force over the index's own items (getItem, float64, independent of the trees).
-import type { Index } from '../index-reader.js';
+import type { Index } from '../index/index.js';
 import { AnnoyError } from '../errors.js';
 import { int, intList, parse, positionals, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';

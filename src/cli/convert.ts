@@ -1,5 +1,5 @@
 // `annoy-wasm convert`: between this library's format and Annoy's own .ann files, in both directions.
-import type { Index } from '../index-reader.js';
+import type { Index } from '../index/index.js';
 import { CODES, MAX_PCA_DIMENSIONS } from '../format/layout.js';
 import { int, metric, oneOf, parse, positionals, required, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';

@@ -1,12 +1,12 @@
 // Opening an index file for query, info, bench and convert: this library's format, or Annoy's .ann (which does
 // not record its dimensions or metric, so they must be given). Errors name the file.
 import { openSync, readSync, closeSync } from 'node:fs';
-import { Index } from '../index-reader.js';
+import { Index } from '../index/index.js';
 import type { Metric } from '../metric.js';
+import { MAGIC, MAX_DIMENSIONS } from '../format/layout.js';
 import { int, metric, str, type Parsed } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 
-export const MAGIC = 'AnnoyAsm';
 
 export const INDEX_OPTIONS = {
   from: { type: 'string' },
@@ -29,7 +29,7 @@ export interface IndexSpec {
 export function indexSpec(p: Parsed): IndexSpec {
   const from = str(p, 'from');
   if (from !== undefined && from !== 'native' && from !== 'annoy') throw new UsageError(`--from ${JSON.stringify(from)} is not native or annoy`);
-  const spec: IndexSpec = { from: from as IndexFormat | undefined, dimensions: int(p, 'dimensions', 1, 65536), metric: metric(str(p, 'metric')) };
+  const spec: IndexSpec = { from: from as IndexFormat | undefined, dimensions: int(p, 'dimensions', 1, MAX_DIMENSIONS), metric: metric(str(p, 'metric')) };
   if (spec.from === 'annoy' && (spec.dimensions === undefined || spec.metric === undefined)) {
     throw new UsageError('--from annoy needs --dimensions and --metric (Annoy files do not record them)');
   }

@@ -15,7 +15,7 @@
 //   and empty leaves), so searchK counts what Annoy's search_k counts.
 import { AnnoyError } from '../errors.js';
 import type { Metric } from '../metric.js';
-import { HEADER_BYTES, nodeBytesFor, readHeader, sectionsFor, strideFor, NODE_LEAF_IDS, NODE_PLANE, type Header } from './layout.js';
+import { HEADER_BYTES, NODE, SPLIT_TAG, nodeBytesFor, readHeader, sectionsFor, strideFor, NODE_LEAF_IDS, NODE_PLANE, type Header } from './layout.js';
 
 /** Where Annoy keeps a node's fields, for one metric and dimension count (all offsets in bytes). */
 export interface AnnoyGeometry {
@@ -277,13 +277,13 @@ export function readAnnoy(bytes: Uint8Array, dimensions: number, metric: Metric)
           continue;
         }
         const [c0, c1] = refs.get(k)!;
-        out.setUint32(at, 0xFFFFFFFF, true);
-        out.setInt32(at + 4, c0, true);
-        out.setInt32(at + 8, c1, true);
-        if (metric === 'hamming') out.setUint32(at + 12, flipBit(dv.getUint32(a * s + g.vector, true)), true);
+        out.setUint32(at + NODE.TAG, SPLIT_TAG, true);
+        out.setInt32(at + NODE.CHILD0, c0, true);
+        out.setInt32(at + NODE.CHILD1, c1, true);
+        if (metric === 'hamming') out.setUint32(at + NODE.OFFSET, flipBit(dv.getUint32(a * s + g.vector, true)), true);
         else {
-          if (metric === 'euclidean' || metric === 'manhattan') out.setFloat32(at + 12, dv.getFloat32(a * s + MINKOWSKI_A, true), true);
-          if (metric === 'dot') out.setFloat32(at + 12, dv.getFloat32(a * s + DOT_FACTOR, true), true);
+          if (metric === 'euclidean' || metric === 'manhattan') out.setFloat32(at + NODE.OFFSET, dv.getFloat32(a * s + MINKOWSKI_A, true), true);
+          if (metric === 'dot') out.setFloat32(at + NODE.OFFSET, dv.getFloat32(a * s + DOT_FACTOR, true), true);
           dest.set(bytes.subarray(a * s + g.vector, a * s + g.vector + g.vectorBytes), at + NODE_PLANE);
         }
       }
@@ -320,9 +320,9 @@ export function writeAnnoy(file: Uint8Array): Uint8Array {
   const s = g.nodeBytes, K = g.K, m = h.size;
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const node = (k: number) => sec.nodesOffset + k * h.nodeBytes;
-  const tag = (k: number) => dv.getUint32(node(k), true);
-  const isSplit = (k: number) => tag(k) === 0xFFFFFFFF;
-  const kid = (k: number, j: number) => dv.getInt32(node(k) + 4 + 4 * j, true);
+  const tag = (k: number) => dv.getUint32(node(k) + NODE.TAG, true);
+  const isSplit = (k: number) => tag(k) === SPLIT_TAG;
+  const kid = (k: number, j: number) => dv.getInt32(node(k) + (j === 0 ? NODE.CHILD0 : NODE.CHILD1), true);
   const refuse = (why: string) => new AnnoyError('INVALID_STATE', `this index cannot be written as an Annoy file: ${why}`);
 
   if (h.count === 0) return new Uint8Array(2 * s); // one empty root bucket and its copy: Annoy loads an empty index
@@ -428,10 +428,10 @@ export function writeAnnoy(file: Uint8Array): Uint8Array {
       o.setInt32(at, x.root ? m : sizeOf[k], true);
       o.setInt32(at + g.children, annoyRef(kid(k, 0)), true);
       o.setInt32(at + g.children + 4, annoyRef(kid(k, 1)), true);
-      if (metric === 'hamming') o.setUint32(at + g.vector, flipBit(dv.getUint32(node(k) + 12, true)), true);
+      if (metric === 'hamming') o.setUint32(at + g.vector, flipBit(dv.getUint32(node(k) + NODE.OFFSET, true)), true);
       else {
-        if (metric === 'euclidean' || metric === 'manhattan') o.setFloat32(at + MINKOWSKI_A, dv.getFloat32(node(k) + 12, true), true);
-        if (metric === 'dot') o.setFloat32(at + DOT_FACTOR, dv.getFloat32(node(k) + 12, true), true);
+        if (metric === 'euclidean' || metric === 'manhattan') o.setFloat32(at + MINKOWSKI_A, dv.getFloat32(node(k) + NODE.OFFSET, true), true);
+        if (metric === 'dot') o.setFloat32(at + DOT_FACTOR, dv.getFloat32(node(k) + NODE.OFFSET, true), true);
         out.set(file.subarray(node(k) + NODE_PLANE, node(k) + NODE_PLANE + g.vectorBytes), at + g.vector);
       }
     }

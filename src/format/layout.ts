@@ -1,31 +1,21 @@
-// The file layout as the facade sees it: a mirror of assembly/layout.ts (test/layout.test.ts checks that the
-// constants agree with the ones the wasm exports). Reading a header checks every field against the real byte
-// length before anything is allocated or copied.
+// The file layout as the facade sees it. The constants come from the wasm itself (src/format/constants.ts is
+// generated from the module's exports by scripts/build.mjs): assembly/layout.ts is their only owner. Reading a
+// header checks every field against the real byte length before anything is allocated or copied.
 import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
+import { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, NODE, PCA_MAX_COMPONENTS } from './constants.js';
 
-export const MAGIC = 'AnnoyAsm';
-export const FORMAT_VERSION = 1;
-export const HEADER_BYTES = 160;
-
-export const H = {
-  MAGIC: 0, VERSION: 8, METRIC: 12, DIMENSIONS: 16, STRIDE: 20, SIZE: 24, COUNT: 28, TREES: 32,
-  NODE_COUNT: 36, NODE_BYTES: 40, LEAF_CAPACITY: 44, SEED: 48,
-  VECTORS_OFFSET: 56, VECTORS_BYTES: 64, PRESENT_OFFSET: 72, PRESENT_BYTES: 80,
-  NODES_OFFSET: 88, NODES_BYTES: 96, ROOTS_OFFSET: 104, ROOTS_BYTES: 112,
-  CODES_OFFSET: 120, CODES_BYTES: 128, CODES_KIND: 136, CODE_SCALE: 140, CODE_BIAS: 144, CODE_DIMENSIONS: 148, CHECKSUM: 152,
-} as const;
-
-export const NODE_PLANE = 16;
-export const NODE_LEAF_IDS = 4;
+export { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, NODE, PROBLEM, SLOT, SPLIT_TAG } from './constants.js';
+export const NODE_PLANE = NODE.PLANE;
+export const NODE_LEAF_IDS = NODE.LEAF_IDS;
 /** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
 export const MAX_DIMENSIONS = 65536;
 /** int8 screening sums squared code differences (up to 254^2 each) in i32: beyond this many dimensions it could wrap. */
 export const MAX_SCREENING_DIMENSIONS = 32768;
 /** pca screening's build keeps a dimensions x dimensions covariance matrix: 64 MiB at this many. */
 export const MAX_PCA_DIMENSIONS = 4096;
-/** Automatic pca screening keeps at most this many components (assembly/pca.ts MAX_COMPONENTS). */
-export const MAX_AUTO_COMPONENTS = 256;
+/** Automatic pca screening keeps at most this many components. */
+export const MAX_AUTO_COMPONENTS = PCA_MAX_COMPONENTS;
 /** The most memory one wasm32 instance addresses. */
 export const MAX_MEMORY = 2 ** 32;
 
@@ -129,25 +119,15 @@ export function readHeader(head: Uint8Array, fileBytes: number): Header {
 }
 
 /**
- * Checks a header's fields against each other, before the file's length is known (a download streams in);
- * sectionsFor(h).fileBytes is then the length the file must have.
+ * The header's fields as they are, unchecked (checkHeader checks them): for code that has just written them, or
+ * reads them back after the core wrote some.
  */
-export function checkHeader(head: Uint8Array): Header {
+export function readHeaderFields(head: Uint8Array): Header {
   const dv = new DataView(head.buffer, head.byteOffset, HEADER_BYTES);
-  const magic = String.fromCharCode(...head.subarray(0, 8));
-  if (magic !== MAGIC) throw corrupt(`bad magic ${JSON.stringify(magic)}, expected ${JSON.stringify(MAGIC)} (is it an Annoy .ann file? open it with { format: 'annoy' })`);
   const u32 = (o: number) => dv.getUint32(o, true);
   const u64 = (o: number) => dv.getBigUint64(o, true);
-  const version = u32(H.VERSION);
-  if (version > FORMAT_VERSION) {
-    throw new AnnoyError('UNSUPPORTED_VERSION', `index format version ${version} is newer than this library reads (${FORMAT_VERSION}): upgrade annoy-wasm`);
-  }
-  if (version < 1) throw corrupt(`format version ${version}`);
-  const metricCode = u32(H.METRIC);
-  if (metricCode >= METRICS.length) throw corrupt(`metric code ${metricCode}`);
-  const metric = METRICS[metricCode];
-  const h: Header = {
-    metric,
+  return {
+    metric: METRICS[u32(H.METRIC)],
     dimensions: u32(H.DIMENSIONS),
     stride: u32(H.STRIDE),
     size: u32(H.SIZE),
@@ -163,6 +143,27 @@ export function checkHeader(head: Uint8Array): Header {
     codeBias: dv.getFloat32(H.CODE_BIAS, true),
     codeDimensions: u32(H.CODE_DIMENSIONS),
   };
+}
+
+/**
+ * Checks a header's fields against each other, before the file's length is known (a download streams in);
+ * sectionsFor(h).fileBytes is then the length the file must have.
+ */
+export function checkHeader(head: Uint8Array): Header {
+  const magic = String.fromCharCode(...head.subarray(0, 8));
+  if (magic !== MAGIC) throw corrupt(`bad magic ${JSON.stringify(magic)}, expected ${JSON.stringify(MAGIC)} (is it an Annoy .ann file? open it with { format: 'annoy' })`);
+  const dv = new DataView(head.buffer, head.byteOffset, HEADER_BYTES);
+  const u32 = (o: number) => dv.getUint32(o, true);
+  const u64 = (o: number) => dv.getBigUint64(o, true);
+  const version = u32(H.VERSION);
+  if (version > FORMAT_VERSION) {
+    throw new AnnoyError('UNSUPPORTED_VERSION', `index format version ${version} is newer than this library reads (${FORMAT_VERSION}): upgrade annoy-wasm`);
+  }
+  if (version < 1) throw corrupt(`format version ${version}`);
+  const metricCode = u32(H.METRIC);
+  if (metricCode >= METRICS.length) throw corrupt(`metric code ${metricCode}`);
+  const h = readHeaderFields(head);
+  const metric = h.metric;
   if (h.codes === undefined) throw corrupt(`codes kind ${u32(H.CODES_KIND)}`);
   const m = h.codeDimensions!;
   if (h.codes !== 'none') {

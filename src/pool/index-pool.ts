@@ -7,9 +7,15 @@
 // one dedicated Web Worker searching its own copy of the plain build's memory (mode 'dedicated').
 import { AnnoyError, show } from '../errors.js';
 import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from '../checks.js';
-import { INTERNALS, loadBytes, loadFile, loadURL, type BatchResult, type LoadOptions, type MemoryPlan, type SearchOptions, type SearchResult, type URLLoadOptions } from '../index-reader.js';
+import { Index } from '../index/index.js';
+import type { IndexImage, MemoryPlan } from '../index/image.js';
+import { BatchResult, type SearchOptions, type SearchResult, type Searchable } from '../index/results.js';
+import { loadBytes } from '../load/bytes.js';
+import { loadFile } from '../load/file.js';
+import type { LoadOptions, URLLoadOptions } from '../load/options.js';
+import { loadURL } from '../load/url.js';
 import { loadShards, type Shard } from '../shards/sharded-index.js';
-import { mergeTopK } from '../shards/merge.js';
+import { mergeRows, mergeTopK } from '../shards/merge.js';
 import type { Metric } from '../metric.js';
 import { canShareMemory, compile, wasmModule } from '../runtime/wasm.js';
 import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
@@ -37,7 +43,10 @@ const PER_WORKER = 2;
 
 type Part = SearchResult & { counts?: Uint32Array };
 
-export class IndexPool {
+/** One unsharded index as a shard. */
+const whole = (image: IndexImage): Shard => ({ image, index: new Index(image), idOffset: 0 });
+
+export class IndexPool implements Searchable<true> {
   readonly #shards: Shard[];
   readonly #threads: Thread[] = [];
   readonly #queue: Job[] = [];
@@ -48,8 +57,7 @@ export class IndexPool {
   #starting = new Set<Promise<void>>(); // workers still starting: close() must wait for them
   #terminating = false;
   #drained: (() => void) | null = null;
-  /** Workers started to replace dead ones (for monitoring). */
-  restarts = 0;
+  #restarts = 0;
 
   private constructor(shards: Shard[], maxQueue: number, mode: PoolMode) {
     this.#shards = shards;
@@ -88,9 +96,9 @@ export class IndexPool {
     await compile(shared);
     let shards: Shard[];
     if (files && typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
-    else if (files && typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [{ index: await loadFile(source, plan, load), idOffset: 0 }];
-    else if (typeof source === 'string' || source instanceof URL) shards = [{ index: await loadURL(source, plan, download), idOffset: 0 }];
-    else shards = [{ index: loadBytes(source, plan, load), idOffset: 0 }];
+    else if (files && typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [whole(await loadFile(source, plan, load))];
+    else if (typeof source === 'string' || source instanceof URL) shards = [whole(await loadURL(source, plan, download))];
+    else shards = [whole(loadBytes(source, plan, load))];
     const pool = new IndexPool(shards, maxQueue as number, mode);
     try {
       await Promise.all(Array.from({ length: threads }, (_, w) => pool.#track(pool.#start(w))));
@@ -116,6 +124,8 @@ export class IndexPool {
   get mode(): PoolMode { return this.#mode; }
   /** Requests waiting for a worker. */
   get queued(): number { return this.#queue.length; }
+  /** Workers started to replace dead ones (for monitoring). */
+  get restarts(): number { return this.#restarts; }
 
   /** The shard holding global id `id` and the id there (INVALID_ID for holes and ids out of range). */
   #locate(id: number): { shard: Shard; local: number } {
@@ -143,13 +153,13 @@ export class IndexPool {
   async #start(w: number): Promise<void> {
     const shared = this.#mode === 'shared';
     const transfer: ArrayBuffer[] = [];
-    const slots = this.#shards.map((s): WorkerShard => {
-      const { core, slot, slotBytes } = s.index[INTERNALS]();
-      if (shared) return { memory: core.memory, base: core.base, slot: slot(1 + w) };
+    const slots = this.#shards.map(({ image }): WorkerShard => {
+      const { core } = image;
+      if (shared) return { memory: core.memory, base: core.base, slot: image.slot(1 + w) };
       // The worker's own copy of the memory image (the file and its screening codes), laid out as here, one slot after it.
-      const file = core.bytes.slice(core.base, slot(0));
+      const file = core.bytes.slice(core.base, image.slot(0));
       transfer.push(file.buffer as ArrayBuffer);
-      return { file, base: core.base, slot: slot(0), end: slot(0) + slotBytes };
+      return { file, base: core.base, slot: image.slot(0), end: image.slot(0) + image.slotBytes };
     });
     const worker = await startWorker({ module: wasmModule(shared), shards: slots }, transfer);
     if (this.#terminating) { // close() is past draining: this worker (a late replacement) has nothing to do
@@ -182,8 +192,8 @@ export class IndexPool {
     this.#queue.unshift(...retry);
     // Replace it even while closing: close() drains the queue first, and waits for replacements to start.
     // A query died mid-way: its visited bits are dirty (a dedicated worker's replacement gets a fresh copy).
-    if (this.#mode === 'shared') for (const s of this.#shards) s.index[INTERNALS]().resetSlot(1 + w);
-    this.restarts++;
+    if (this.#mode === 'shared') for (const s of this.#shards) s.image.resetSlot(1 + w);
+    this.#restarts++;
     this.#track(this.#start(w).then(() => this.#pump(), (e) => {
       this.#restartError = (e as Error).message;
     }));
@@ -285,20 +295,15 @@ export class IndexPool {
       pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank }));
     }
     const done = await Promise.all(pending);
-    const ids = new Uint32Array(rows * k).fill(0xFFFFFFFF), distances = new Float32Array(rows * k).fill(NaN), counts = new Uint32Array(rows);
+    // Each chunk's rows, merged across shards, then the chunks one after another.
+    const out = BatchResult.empty(rows, k);
     done.forEach(({ parts }, c) => {
-      const n = parts[0].counts!.length;
-      for (let r = 0; r < n; r++) {
-        const row = (c * chunk + r);
-        const hit = this.#merge(parts.map((p) => ({
-          ids: p.ids.subarray(r * k, r * k + p.counts![r]), distances: p.distances.subarray(r * k, r * k + p.counts![r]),
-        })), k);
-        ids.set(hit.ids, row * k);
-        distances.set(hit.distances, row * k);
-        counts[row] = hit.ids.length;
-      }
+      const merged = mergeRows(this.metric, parts.map((p, i) => ({ ...(p as Required<Part>), idOffset: this.#shards[i].idOffset })), k);
+      out.ids.set(merged.ids, c * chunk * k);
+      out.distances.set(merged.distances, c * chunk * k);
+      out.counts.set(merged.counts, c * chunk);
     });
-    return { ids, distances, counts };
+    return out;
   }
 
   /** Finishes queued and in-flight requests, ends every worker and frees the memory. Later calls throw CLOSED. */

@@ -27,6 +27,8 @@ export interface CoreExports {
   validate(file: number, slot: number): number;
   validateDetail: WebAssembly.Global;
   checksum(file: number, bytes: number): bigint;
+  /** Writes the checksum of the file at `file` into its header (and returns it). */
+  seal(file: number, bytes: number): bigint;
   [constant: string]: unknown;
 }
 
@@ -145,13 +147,10 @@ export function canShareMemory(): boolean {
   return Boolean(g.process?.versions?.node) || g.crossOriginIsolated === true;
 }
 
-/** Slot parts, as assembly/layout.ts numbers them. */
 /** One scratch slot's size, 64-byte aligned (computed in 64 bits: a crafted header cannot make it wrap). */
 export function slotBytesOf(core: Core): number {
   return Math.ceil(Number(core.exports.slotBytes(core.base)) / 64) * 64;
 }
-
-export const SLOT = { QUERY_IN: 0, OUT_IDS: 2, OUT_DISTANCES: 3, VISITED: 4, CANDIDATES: 5, END: 9 } as const;
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 

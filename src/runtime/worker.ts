@@ -6,6 +6,8 @@
 // instead, and lays out a private memory of its own.
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError } from '../errors.js';
+import { SLOT } from '../format/layout.js';
+import { searchOne, searchRows, slotView, type SlotParts } from '../index/slot-search.js';
 
 /** One shard as a worker sees it: the shared memory, or a copy of the file for a memory of its own. */
 export type WorkerShard =
@@ -14,6 +16,8 @@ export type WorkerShard =
 
 export interface WorkerSetup {
   module: WebAssembly.Module;
+  /** search: where a slot's parts are (assembly/layout.ts's numbering) */
+  parts?: SlotParts;
   /** search: each shard's memory (or file), file base and this worker's scratch slot there */
   shards?: WorkerShard[];
   /** build: the memory, file base, dot extras area and this worker's build scratch */
@@ -33,7 +37,11 @@ export type WorkerRequest =
 /** A request before the pool numbers it. */
 export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
 
-export function workerMain(): void {
+/**
+ * The worker's whole program. Its source text is started with the query loop's functions as arguments
+ * (index/slot-search.ts), so a worker searches exactly as this thread does.
+ */
+export function workerMain(view: typeof slotView, one: typeof searchOne, rows: typeof searchRows): void {
   /* eslint-disable @typescript-eslint/no-explicit-any */
   // Node's worker_threads or a browser's Web Worker (self). No `require`: a bundler would rewrite it.
   const threads = (globalThis as any).process?.getBuiltinModule?.('node:worker_threads') ?? null;
@@ -49,44 +57,23 @@ export function workerMain(): void {
         memory = new WebAssembly.Memory({ initial: Math.ceil(s.end / 65536), maximum: 65536 });
         new Uint8Array(memory.buffer).set(s.file, s.base);
       }
-      const x = instantiate(memory);
-      const part = (p: number) => (s.slot + (x.slotOffset(s.base, p) >>> 0)) >>> 2;
-      return { x, base: s.base, slot: s.slot, f32: new Float32Array(memory.buffer), u32: new Uint32Array(memory.buffer), queryIn: part(0), outIds: part(2), outDistances: part(3) };
+      return view(instantiate(memory), memory, s.base, s.slot, setup.parts);
     });
     const builder = setup.memory ? instantiate(setup.memory) : null;
     if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
-    // Searches shard `s` for the query already in its queryIn (or for item `item`); returns the hit count.
-    const run = (s: any, item: number, k: number, m: any): number => s.x.search(s.base, s.slot, item, k, m.searchK, m.rerank) >>> 0;
     const serve = (m: any) => {
       if (m.op === 'search' || m.op === 'item') {
-        const parts = shards.map((s: any) => {
-          if (m.op === 'search') s.f32.set(m.query, s.queryIn);
-          const n = run(s, m.op === 'item' ? m.item : -1, m.k, m);
-          return { ids: s.u32.slice(s.outIds, s.outIds + n), distances: s.f32.slice(s.outDistances, s.outDistances + n) };
-        });
+        const parts = shards.map((s: any) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
       } else if (m.op === 'batch') {
-        const dims = m.queries.length / m.rows;
-        const parts = shards.map((s: any) => {
-          const ids = new Uint32Array(m.rows * m.k).fill(0xFFFFFFFF);
-          const distances = new Float32Array(m.rows * m.k).fill(NaN);
-          const counts = new Uint32Array(m.rows);
-          for (let r = 0; r < m.rows; r++) {
-            s.f32.set(m.queries.subarray(r * dims, (r + 1) * dims), s.queryIn);
-            const n = run(s, -1, m.kEffective, m);
-            ids.set(s.u32.subarray(s.outIds, s.outIds + n), r * m.k);
-            distances.set(s.f32.subarray(s.outDistances, s.outDistances + n), r * m.k);
-            counts[r] = n;
-          }
-          return { ids, distances, counts };
-        });
+        const parts = shards.map((s: any) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
       } else if (m.op === 'crash') {
         if (m.how === 'exit') exit(3);
-        if (m.how === 'trap') shards[0].x.search(shards[0].base, 0xFFFFFFF0, -1, 1, 1, 0);
+        if (m.how === 'trap') shards[0].search(shards[0].base, 0xFFFFFFF0, -1, 1, 1, 0);
         throw new Error('worker crash requested by a test');
       }
     };
@@ -116,12 +103,18 @@ function workerThreads(): WorkerThreads | undefined {
   return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
 }
 
+/** The worker's program as source text: workerMain called with the query loop's functions. */
+function workerSource(): string {
+  return `(${workerMain.toString()})(${slotView.toString()}, ${searchOne.toString()}, ${searchRows.toString()})`;
+}
+
 /** Starts a worker on `setup` and resolves once it has instantiated the module (`transfer`: the file copies). */
 export function startWorker(setup: WorkerSetup, transfer: Transferable[] = []): Promise<WorkerLike> {
+  if (setup.shards) setup = { ...setup, parts: SLOT };
   const wt = workerThreads();
   let worker: WorkerLike;
   if (wt) {
-    worker = new wt.Worker(`(${workerMain.toString()})()`, { eval: true, workerData: setup, transferList: transfer as never }) as NodeWorker & WorkerLike;
+    worker = new wt.Worker(workerSource(), { eval: true, workerData: setup, transferList: transfer as never }) as NodeWorker & WorkerLike;
   } else if (typeof Worker === 'function' && typeof Blob === 'function') {
     worker = new WebWorker(setup, transfer);
   } else {
@@ -155,7 +148,7 @@ class WebWorker implements WorkerLike {
   #ended = false;
 
   constructor(setup: WorkerSetup, transfer: Transferable[]) {
-    workerURL ??= URL.createObjectURL(new Blob([`(${workerMain.toString()})()`], { type: 'text/javascript' }));
+    workerURL ??= URL.createObjectURL(new Blob([workerSource()], { type: 'text/javascript' }));
     this.#worker = new Worker(workerURL, { name: 'annoy-wasm' });
     this.#worker.onmessage = (e: MessageEvent) => {
       const data = e.data as { exit?: number };

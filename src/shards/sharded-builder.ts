@@ -1,6 +1,6 @@
 // ShardedIndexBuilder: for item sets larger than one wasm memory (4 GiB). Ids are split into consecutive ranges
 // of `shardSize`; each range is its own IndexBuilder (its own memory), built and saved one after another as an
-// ordinary index file, plus a manifest (manifest.ts) that IndexPool and openShards read.
+// ordinary index file, plus a manifest (manifest.ts) that IndexPool and ShardedIndex.open read.
 import { AnnoyError, show } from '../errors.js';
 import { IndexBuilder, type BuildProgress, type BuilderOptions } from '../builder.js';
 import { checkBatch, checkId, checkOptions, type Vector } from '../checks.js';
@@ -8,7 +8,7 @@ import { strideFor } from '../format/layout.js';
 import { metricCode, type Metric } from '../metric.js';
 import { nodeFs, writeFileAtomic } from '../runtime/node-fs.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type ShardEntry } from './manifest.js';
-import type { Index } from '../index-reader.js';
+import type { Index } from '../index/index.js';
 
 /** IndexBuilder's options (every shard is built with them), and the shard size. */
 export interface ShardedBuilderOptions extends BuilderOptions {

@@ -2,14 +2,18 @@
 // merged into one exact top-k (the answer of querying each shard and merging). IndexPool does the same across
 // worker threads.
 import { AnnoyError } from '../errors.js';
-import { checkBatch, checkBatchK, checkId, checkK, type Vector } from '../checks.js';
-import { Index, loadFile, type BatchResult, type MemoryPlan, type SearchOptions, type SearchResult } from '../index-reader.js';
+import { checkId, checkK, type Vector } from '../checks.js';
+import { Index } from '../index/index.js';
+import { PRIVATE, type IndexImage, type MemoryPlan } from '../index/image.js';
+import type { BatchResult, SearchOptions, SearchResult, Searchable } from '../index/results.js';
+import { loadFile } from '../load/file.js';
 import type { Metric } from '../metric.js';
 import { nodeFs } from '../runtime/node-fs.js';
 import { parseManifest, type Manifest } from './manifest.js';
-import { mergeTopK } from './merge.js';
+import { mergeRows, mergeTopK } from './merge.js';
 
-export interface Shard { index: Index; idOffset: number }
+/** One shard: its image (for worker threads), the facade over it (for this thread), where its ids start. */
+export interface Shard { image: IndexImage; index: Index; idOffset: number }
 
 /** Reads a manifest and loads its shards with `plan`, checking each against the manifest. */
 export async function loadShards(manifestPath: string, plan: MemoryPlan): Promise<{ manifest: Manifest; shards: Shard[] }> {
@@ -19,8 +23,9 @@ export async function loadShards(manifestPath: string, plan: MemoryPlan): Promis
   const shards: Shard[] = [];
   try {
     for (const entry of manifest.shards) {
-      const index = await loadFile(`${dir}${entry.file}`, plan);
-      shards.push({ index, idOffset: entry.idOffset });
+      const image = await loadFile(`${dir}${entry.file}`, plan);
+      const index = new Index(image);
+      shards.push({ image, index, idOffset: entry.idOffset });
       const problem = index.metric !== manifest.metric ? `metric ${index.metric}, manifest says ${manifest.metric}`
         : index.dimensions !== manifest.dimensions ? `${index.dimensions} dimensions, manifest says ${manifest.dimensions}`
           : index.size !== entry.size ? `size ${index.size}, manifest says ${entry.size}`
@@ -34,7 +39,7 @@ export async function loadShards(manifestPath: string, plan: MemoryPlan): Promis
   return { manifest, shards };
 }
 
-export class ShardedIndex {
+export class ShardedIndex implements Searchable {
   readonly #shards: Shard[];
   readonly #manifest: Manifest;
   #closed = false;
@@ -45,7 +50,7 @@ export class ShardedIndex {
   }
 
   static async open(manifestPath: string): Promise<ShardedIndex> {
-    const { manifest, shards } = await loadShards(manifestPath, { shared: false, slots: 1 });
+    const { manifest, shards } = await loadShards(manifestPath, PRIVATE);
     return new ShardedIndex(manifest, shards);
   }
 
@@ -79,19 +84,7 @@ export class ShardedIndex {
   }
 
   searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): BatchResult {
-    const rows = checkBatch(flat, this.dimensions, this.metric);
-    checkK(k);
-    const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
-    checkBatchK(rows, k);
-    const ids = new Uint32Array(rows * k).fill(0xFFFFFFFF), distances = new Float32Array(rows * k).fill(NaN), counts = new Uint32Array(rows);
-    const d = this.dimensions;
-    for (let r = 0; r < rows; r++) {
-      const hit = this.search(all.subarray(r * d, (r + 1) * d), k, options);
-      ids.set(hit.ids, r * k);
-      distances.set(hit.distances, r * k);
-      counts[r] = hit.ids.length;
-    }
-    return { ids, distances, counts };
+    return mergeRows(this.metric, this.#live().map((s) => ({ ...s.index.searchBatch(flat, k, options), idOffset: s.idOffset })), k);
   }
 
   getItem(id: number): Float32Array {
@@ -111,9 +104,4 @@ export class ShardedIndex {
   }
 
   [Symbol.dispose](): void { this.free(); }
-}
-
-/** Opens the shards listed in a manifest (see ShardedIndexBuilder). */
-export function openShards(manifestPath: string): Promise<ShardedIndex> {
-  return ShardedIndex.open(manifestPath);
 }

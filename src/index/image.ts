@@ -1,0 +1,107 @@
+// IndexImage: one index in wasm memory, the single owner of its core, its bytes and its scratch slots. The file
+// sits at core.base and its header there is the only header (read from memory, never kept in step by hand); the
+// screening codes follow it; then one scratch slot per thread that will search it. Index, ShardedIndex and
+// IndexPool are facades over images; the loaders (src/load/) and the builder make them.
+import { AnnoyError } from '../errors.js';
+import { HEADER_BYTES, SLOT, checkHeader, sectionsFor, type Header, type Sections } from '../format/layout.js';
+import { Core, slotBytesOf } from '../runtime/wasm.js';
+import { searchOne, searchRows, slotView, type SlotView } from './slot-search.js';
+import type { SearchResult } from './results.js';
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** How a load lays out memory: shared (for worker threads) or private, and how many scratch slots follow. */
+export interface MemoryPlan { shared: boolean; slots: number }
+export const PRIVATE: MemoryPlan = { shared: false, slots: 1 };
+
+/** A query plan: candidates to collect and how many of them get the exact distance (checks.ts). */
+export interface QueryPlan { searchK: number; rerank: number }
+
+export class IndexImage {
+  readonly core: Core;
+  readonly header: Readonly<Header>;
+  readonly sections: Sections;
+  /** Scratch slots after the image; slot 0 is this thread's, 1.. belong to a pool's workers. */
+  readonly slots: number;
+  readonly slotBytes: number;
+  readonly #firstSlot: number;
+  readonly #view: SlotView;
+
+  private constructor(core: Core, slots: number) {
+    this.core = core;
+    this.header = Object.freeze(checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES)));
+    this.sections = sectionsFor(this.header);
+    this.slots = slots;
+    const { slot, slotBytes } = IndexImage.reserve(core, slots);
+    this.#firstSlot = slot;
+    this.slotBytes = slotBytes;
+    this.#view = slotView(core.exports, core.memory, core.base, slot, SLOT); // the memory never grows again
+  }
+
+  /**
+   * The image of a complete, sealed file at core.base (checked by the loader, or just built): reserves its scratch
+   * slots, readies them, and computes the screening codes from the vectors, as every load does.
+   */
+  static open(core: Core, slots: number): IndexImage {
+    const image = new IndexImage(core, slots);
+    for (let i = 0; i < slots; i++) image.resetSlot(i);
+    if (image.header.codes !== 'none') core.exports.encodeCodes(core.base, image.slot(0));
+    return image;
+  }
+
+  /**
+   * Where the scratch slots go (after the file and its screening codes) and memory for all of them, reserved at
+   * once: an index too big for wasm32 is CAPACITY before anything is copied. The header must be in memory.
+   */
+  static reserve(core: Core, slots: number): { slot: number; slotBytes: number } {
+    const header = checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES));
+    const { fileBytes, memoryBytes } = sectionsFor(header);
+    const slot = align64(core.base + memoryBytes);
+    const slotBytes = slotBytesOf(core);
+    const codes = memoryBytes > fileBytes ? ` and ${memoryBytes - fileBytes} bytes of screening codes` : '';
+    core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index${codes} with ${slots} scratch slots of ${slotBytes} bytes`);
+    return { slot, slotBytes };
+  }
+
+  /** Where scratch slot i starts. */
+  slot(i: number): number {
+    return this.#firstSlot + i * this.slotBytes;
+  }
+
+  /**
+   * Readies slot i for a query: only its visited bitmap must be zero (everything else is written before it is
+   * read). Zeroing whole slots would make every page of them resident in the process for nothing.
+   */
+  resetSlot(i: number): void {
+    const x = this.core.exports, at = this.slot(i);
+    this.core.bytes.fill(0, at + (x.slotOffset(this.core.base, SLOT.VISITED) >>> 0), at + (x.slotOffset(this.core.base, SLOT.CANDIDATES) >>> 0));
+  }
+
+  /** The file's bytes in memory (a view). */
+  get file(): Uint8Array {
+    return this.core.bytes.subarray(this.core.base, this.core.base + this.sections.fileBytes);
+  }
+
+  /** This thread's query slot: its query input, as f32 element index, and its views. */
+  get view(): SlotView { return this.#view; }
+
+  /** The k nearest to `query` (or, when null, to item `item`), in slot 0. */
+  search(query: ArrayLike<number> | null, item: number, k: number, plan: QueryPlan): SearchResult {
+    return searchOne(this.#view, query, item, Math.min(k, this.header.count), plan.searchK, plan.rerank);
+  }
+
+  /** Every row of a flat batch, in slot 0. */
+  searchRows(queries: ArrayLike<number>, rows: number, k: number, plan: QueryPlan) {
+    return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank);
+  }
+
+  isPresent(id: number): boolean {
+    const word = this.#view.u32[((this.core.base + this.sections.presentOffset) >>> 2) + (id >>> 5)];
+    return ((word >>> (id & 31)) & 1) === 1;
+  }
+}
+
+/** The error for calls on a freed index. */
+export function closedError(): AnnoyError {
+  return new AnnoyError('CLOSED', 'this index was freed; open or build it again');
+}

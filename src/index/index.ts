@@ -1,0 +1,180 @@
+// Index: a built forest in wasm memory, answering queries in place; a thin facade over its IndexImage. Loading
+// (bytes, a file or a URL: src/load/) copies the file once into memory and checks it before the first query;
+// Annoy's .ann files are converted into the same layout on the way in (format/annoy.ts) and back on the way out.
+import { checkBatch, checkBatchK, checkId, checkK, checkSearchOptions, checkVector, type Vector } from '../checks.js';
+import { AnnoyError } from '../errors.js';
+import { writeAnnoy } from '../format/annoy.js';
+import type { Metric } from '../metric.js';
+import { writeFileAtomic, writeFileAtomicAsync } from '../runtime/node-fs.js';
+import { withScreening, type Screening } from '../screening.js';
+import { loadBytes } from '../load/bytes.js';
+import { loadFile, loadFileSync } from '../load/file.js';
+import { loadURL } from '../load/url.js';
+import type { LoadOptions, URLLoadOptions } from '../load/options.js';
+import { PRIVATE, closedError, type IndexImage } from './image.js';
+import { BatchResult, type SearchOptions, type SearchResult, type Searchable } from './results.js';
+
+export class Index implements Searchable {
+  #image: IndexImage | null;
+
+  /** @internal Use IndexBuilder.build or the Index.open / fromBytes family. */
+  constructor(image: IndexImage) {
+    this.#image = image;
+  }
+
+  #live(): IndexImage {
+    if (this.#image === null) throw closedError();
+    return this.#image;
+  }
+
+  get #h() { return this.#live().header; }
+
+  get dimensions(): number { return this.#h.dimensions; }
+  get metric(): Metric { return this.#h.metric; }
+  /** Max id + 1, as Annoy's get_n_items (ids never added are holes). */
+  get size(): number { return this.#h.size; }
+  /** How many ids were actually added. */
+  get count(): number { return this.#h.count; }
+  get trees(): number { return this.#h.trees; }
+  /** Bytes of the index file (toBytes().length). */
+  get byteLength(): number { return this.#live().sections.fileBytes; }
+  /** How candidates are screened before the exact re-rank (IndexBuilder's screening option). */
+  get screening(): Screening { return this.#h.codes ?? 'none'; }
+  /** Values per screening code: the dimensions for int8, the principal components kept for pca, 0 for none. */
+  get screeningDimensions(): number { return this.#h.codeDimensions ?? 0; }
+  /** The file's checksum (hex), as stored in its header and verified on load. */
+  get checksum(): string { return this.#h.checksum.toString(16); }
+  /** The seed the index was built with. */
+  get seed(): number { return this.#h.seed; }
+  get closed(): boolean { return this.#image === null; }
+
+  #checkItem(image: IndexImage, id: unknown): number {
+    const i = checkId(id);
+    if (i >= image.header.size) throw new AnnoyError('INVALID_ID', `id ${i} is out of range: the index holds ids below ${image.header.size}`);
+    if (!image.isPresent(i)) throw new AnnoyError('INVALID_ID', `id ${i} is a hole: it was never added`);
+    return i;
+  }
+
+  /** The k nearest items to `vector`, best first (dot: largest inner product first). */
+  search(vector: Vector, k: number, options?: SearchOptions): SearchResult {
+    const image = this.#live();
+    checkVector(vector, image.header.dimensions, image.header.metric);
+    checkK(k);
+    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees));
+  }
+
+  /** The k nearest items to item `id` (normally `id` itself comes first). */
+  searchItem(id: number, k: number, options?: SearchOptions): SearchResult {
+    const image = this.#live();
+    const item = this.#checkItem(image, id);
+    checkK(k);
+    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees));
+  }
+
+  /** Searches every row of a flat batch (rows * dimensions values). */
+  searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): BatchResult {
+    const image = this.#live();
+    const rows = checkBatch(flat, image.header.dimensions, image.header.metric);
+    checkK(k);
+    const plan = checkSearchOptions(options, k, image.header.trees);
+    checkBatchK(rows, k);
+    const { ids, distances, counts } = image.searchRows(flat, rows, k, plan);
+    return new BatchResult(ids, distances, counts, k);
+  }
+
+  /** A copy of the stored vector of `id` (hamming: 0/1 values). */
+  getItem(id: number): Float32Array {
+    const image = this.#live();
+    const item = this.#checkItem(image, id);
+    const { dimensions: dims, stride, metric } = image.header;
+    const { f32, u32 } = image.view;
+    const at = (image.core.base + image.sections.vectorsOffset + item * stride) >>> 2;
+    if (metric !== 'hamming') return f32.slice(at, at + dims);
+    const out = new Float32Array(dims);
+    for (let j = 0; j < dims; j++) out[j] = (u32[at + (j >>> 5)] >>> (j & 31)) & 1;
+    return out;
+  }
+
+  /** The distance from `vector` to item `id`, as search would report it. */
+  distanceTo(vector: Vector, id: number): number {
+    const image = this.#live();
+    checkVector(vector, image.header.dimensions, image.header.metric);
+    const item = this.#checkItem(image, id);
+    image.view.f32.set(vector, image.view.queryIn);
+    return image.core.exports.queryDistance(image.core.base, image.slot(0), item);
+  }
+
+  /** The distance between two stored items, as search reports it. */
+  distance(i: number, j: number): number {
+    const image = this.#live();
+    const a = this.#checkItem(image, i), b = this.#checkItem(image, j);
+    return image.core.exports.itemDistance(image.core.base, a, b);
+  }
+
+  /**
+   * The same index with other screening (IndexBuilder's `screening` and `screeningDimensions`), as a new Index in
+   * memory of its own: say, an Annoy file opened with { format: 'annoy' } gains int8 or pca screening. The trees
+   * and vectors are copied unchanged; the parameters are computed as a build with the same seed computes them, so
+   * the result is byte for byte the index that build would have made. This index stays usable (free it if done).
+   */
+  withScreening(options: { screening: Screening; screeningDimensions?: number }): Index {
+    return new Index(withScreening(this.#live(), options));
+  }
+
+  /** The index in the annoy-wasm file format (a copy). */
+  toBytes(): Uint8Array {
+    return this.#live().file.slice();
+  }
+
+  /** The index as an Annoy .ann file (a copy), which Annoy (C++, Python) loads and answers alike. */
+  toAnnoyBytes(): Uint8Array {
+    return writeAnnoy(this.#live().file);
+  }
+
+  /** Writes the index to `path` as an Annoy .ann file (Node), atomically. */
+  async saveAnnoy(path: string): Promise<void> {
+    await writeFileAtomicAsync(path, this.toAnnoyBytes());
+  }
+
+  saveAnnoySync(path: string): void {
+    writeFileAtomic(path, this.toAnnoyBytes());
+  }
+
+  /** Writes the index to `path` (Node), atomically: through a temporary file and a rename. */
+  async save(path: string): Promise<void> {
+    await writeFileAtomicAsync(path, this.#live().file);
+  }
+
+  saveSync(path: string): void {
+    writeFileAtomic(path, this.#live().file);
+  }
+
+  /** Releases the wasm memory; every later call throws CLOSED. */
+  free(): void {
+    this.#image = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+
+  static fromBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: LoadOptions): Index {
+    return new Index(loadBytes(bytes, PRIVATE, options));
+  }
+
+  static openSync(path: string, options?: LoadOptions): Index {
+    return new Index(loadFileSync(path, PRIVATE, options));
+  }
+
+  static async open(path: string, options?: LoadOptions): Promise<Index> {
+    return new Index(await loadFile(path, PRIVATE, options));
+  }
+
+  /**
+   * Fetches an index over HTTP(S) (browsers and Node), streaming the body straight into wasm memory: one copy,
+   * then the same checks as fromBytes (header first, then checksum and structure).
+   */
+  static async fromURL(url: string | URL, options?: URLLoadOptions): Promise<Index> {
+    return new Index(await loadURL(url, PRIVATE, options));
+  }
+}

@@ -1,0 +1,80 @@
+// What a query returns, and the query surface every kind of index shares (Index, ShardedIndex, IndexPool): the
+// same names, options and result shapes, synchronous or as promises.
+import type { Metric } from '../metric.js';
+import type { Vector } from '../checks.js';
+
+export interface SearchOptions {
+  /** Candidates to collect before the exact re-rank (Annoy's search_k). Default k * trees; -1 means the default. */
+  searchK?: number;
+  /**
+   * Indexes built with screening ('int8' or 'pca') first rank the candidates by their codes; this many of the best
+   * then get the exact distance (default max(50, 5 * k); -1: all of them). Results always carry exact distances.
+   */
+  rerank?: number;
+}
+
+export interface SearchResult {
+  ids: Uint32Array;
+  distances: Float32Array;
+}
+
+/** The id that fills a batch row's unused slots (their distance is NaN). */
+export const NO_ID = 0xFFFFFFFF;
+
+/**
+ * The answers to a batch of queries, as flat rows of `k`: row i's hits are ids[i*k .. i*k + counts[i]], best
+ * first; the rest of the row holds id 0xFFFFFFFF and distance NaN. `row(i)` hands out row i's hits as views.
+ */
+export class BatchResult implements SearchResult {
+  readonly ids: Uint32Array;
+  readonly distances: Float32Array;
+  readonly counts: Uint32Array;
+  /** Slots per row: the k asked for. */
+  readonly k: number;
+
+  constructor(ids: Uint32Array, distances: Float32Array, counts: Uint32Array, k: number) {
+    this.ids = ids;
+    this.distances = distances;
+    this.counts = counts;
+    this.k = k;
+  }
+
+  /** Room for `rows` rows of `k`, every slot unused. */
+  static empty(rows: number, k: number): BatchResult {
+    return new BatchResult(new Uint32Array(rows * k).fill(NO_ID), new Float32Array(rows * k).fill(NaN), new Uint32Array(rows), k);
+  }
+
+  get rows(): number { return this.counts.length; }
+
+  /** Row i's hits (views into this result, not copies). */
+  row(i: number): SearchResult {
+    if (!Number.isInteger(i) || i < 0 || i >= this.counts.length) throw new RangeError(`row ${i} is not in [0, ${this.counts.length})`);
+    const at = i * this.k, n = this.counts[i];
+    return { ids: this.ids.subarray(at, at + n), distances: this.distances.subarray(at, at + n) };
+  }
+
+  /** Writes `hit` as row i. */
+  setRow(i: number, hit: SearchResult): void {
+    this.ids.set(hit.ids, i * this.k);
+    this.distances.set(hit.distances, i * this.k);
+    this.counts[i] = hit.ids.length;
+  }
+}
+
+/** A value, or its promise (IndexPool answers on worker threads). */
+export type Answer<T, Async extends boolean> = Async extends true ? Promise<T> : T;
+
+/** The query surface of Index, ShardedIndex (synchronous) and IndexPool (asynchronous). */
+export interface Searchable<Async extends boolean = false> {
+  readonly dimensions: number;
+  readonly metric: Metric;
+  /** Max id + 1 (ids never added are holes). */
+  readonly size: number;
+  /** Ids actually added. */
+  readonly count: number;
+  search(vector: Vector, k: number, options?: SearchOptions): Answer<SearchResult, Async>;
+  searchItem(id: number, k: number, options?: SearchOptions): Answer<SearchResult, Async>;
+  searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): Answer<BatchResult, Async>;
+  getItem(id: number): Float32Array;
+  distance(i: number, j: number): number;
+}

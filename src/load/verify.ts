@@ -1,0 +1,46 @@
+// The checks after a file is in memory: checksum, then structure (assembly/validate.ts), each failure a
+// CORRUPT_INDEX that says what failed. A file that passes becomes an IndexImage.
+import { AnnoyError } from '../errors.js';
+import { PROBLEM, readHeader } from '../format/layout.js';
+import { IndexImage, type MemoryPlan } from '../index/image.js';
+import { Core } from '../runtime/wasm.js';
+import type { AnnoyShape } from './options.js';
+
+const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
+  [PROBLEM.BAD_VECTOR]: (d) => `item ${d}'s vector holds NaN/Infinity, a squared norm that overflows float32, or non-zero padding`,
+  [PROBLEM.BAD_PRESENT]: (d) => `the present-items bitmap is inconsistent (near id ${d})`,
+  [PROBLEM.BAD_NODE]: (d) => `node ${d} is malformed (tag, leaf count, plane or split bit)`,
+  [PROBLEM.BAD_REF]: (d) => `node ${d} refers to a node that is not earlier, to a node twice, or to an id past the items (or, as a child, never added)`,
+  [PROBLEM.BAD_ROOT]: (d) => `the root of tree ${d} is not a valid node or item`,
+  [PROBLEM.BAD_CODES]: (d) => `pca screening basis row ${d} is not finite, of unit length and zero padded`,
+};
+
+// What the same failures mean in a converted Annoy file.
+const ANNOY_PROBLEMS: Record<number, (detail: number, shape: AnnoyShape) => string> = {
+  [PROBLEM.BAD_VECTOR]: (d, { metric }) => `item ${d}'s vector holds ${metric === 'hamming' ? 'bits past the dimensions' : 'NaN, Infinity or a squared norm that overflows float32'}`,
+  [PROBLEM.BAD_NODE]: (d) => `a split (node ${d} once converted) holds NaN or Infinity, or tests a bit past the dimensions`,
+};
+
+/** The structure check's finding (assembly/validate.ts), as words; undefined when the file passes. */
+export function structureProblem(core: Core, slot: number, annoy?: AnnoyShape): string | undefined {
+  const problem = core.exports.validate(core.base, slot);
+  if (problem === 0) return undefined;
+  const detail = (core.exports.validateDetail.value as number) >>> 0;
+  return (annoy && ANNOY_PROBLEMS[problem]?.(detail, annoy)) ?? STRUCTURE_PROBLEMS[problem]?.(detail) ?? `structure check ${problem} failed`;
+}
+
+/**
+ * The checks of a file copied whole to core.base (its header already checked against its length): checksum, then
+ * structure; then its image, with the plan's scratch slots.
+ */
+export function verify(core: Core, fileBytes: number, plan: MemoryPlan): IndexImage {
+  const header = readHeader(core.bytes.subarray(core.base, core.base + fileBytes), fileBytes);
+  const { slot } = IndexImage.reserve(core, plan.slots);
+  const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
+  if (sum !== header.checksum) {
+    throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: checksum mismatch (stored ${header.checksum.toString(16)}, computed ${sum.toString(16)}): the file is damaged`);
+  }
+  const problem = structureProblem(core, slot);
+  if (problem) throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: ${problem}`);
+  return IndexImage.open(core, plan.slots);
+}
