@@ -25,3 +25,5 @@ export { checksum, seal } from './checksum';
 export { prepareScreening, screeningScratchBytes, encodeCodes } from './codes';
 
 export function heapBase(): usize { return __heap_base; }
+export { graphScratchBytes, buildGraph, graphRounds, graphUpdates } from './graph-build';
+export { searchGraph } from './graph-search';

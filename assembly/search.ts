@@ -32,7 +32,7 @@ const HAMMING_START: f32 = 16777216;
 // wasm has no prefetch instruction: reading one word of every cache line of a candidate starts its memory loads, and
 // a loop of nothing else keeps many candidates' misses in flight at once (the re-rank and screenCandidates).
 let sink: u32 = 0;
-@inline function touch(v: usize, bytes: usize): u32 {
+@inline export function touch(v: usize, bytes: usize): u32 {
   let x: u32 = load<u32>(v + bytes - 4); // the last line, which a start inside a line leaves one word short of
   for (let o: usize = 0; o < bytes; o += 64) x ^= load<u32>(v + o);
   return x;
@@ -61,7 +61,7 @@ let collected: u32 = 0;
 }
 
 // Copies the query into the kernels' form: from item `fromItem` when >= 0, else from queryIn.
-function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
+export function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
   const q = slot + slotOffset(file, SLOT_QUERY);
   const stride = <usize>hdr32(file, H_STRIDE);
   if (fromItem >= 0) {
@@ -84,19 +84,17 @@ function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
   return q;
 }
 
-// Returns the number of results written to the slot's outIds / outDistances (best first).
-// rerank: with int8 codes, how many of the candidates best by code get the exact distance (0: all of them).
-export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
+// Descends every tree towards the query `q` until searchK candidates are collected; the distinct present ones
+// are listed in the slot's candidates area (and marked in its visited bitmap, which the caller clears). Returns
+// how many.
+export function collectFromTrees(file: usize, slot: usize, q: usize, searchK: u32): u32 {
   const metric = hdr32(file, H_METRIC);
   const stride = <usize>hdr32(file, H_STRIDE);
-  const q = prepareQuery(file, slot, fromItem);
-  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
   visited = slot + slotOffset(file, SLOT_VISITED);
   present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
   nCands = 0;
   collected = 0;
-
   // Descend.
   const heap = slot + slotOffset(file, SLOT_HEAP);
   const trees = hdr32(file, H_TREES);
@@ -129,6 +127,18 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
     heapPush(heap, size++, queueKey(p1, load<i32>(node + NODE_CHILD1)));
     heapPush(heap, size++, queueKey(p0, load<i32>(node + NODE_CHILD0)));
   }
+
+  return nCands;
+}
+
+// Returns the number of results written to the slot's outIds / outDistances (best first).
+// rerank: with int8 codes, how many of the candidates best by code get the exact distance (0: all of them).
+export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
+  const metric = hdr32(file, H_METRIC);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const q = prepareQuery(file, slot, fromItem);
+  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
+  collectFromTrees(file, slot, q, searchK);
 
   if (rerank != 0 && rerank < nCands && hdr32(file, H_CODES_KIND) != CODES_NONE) screenCandidates(file, slot, q, rerank);
 
