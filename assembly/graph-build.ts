@@ -15,16 +15,17 @@
 import {
   H_METRIC, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_ROOTS_OFFSET,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT,
-  SPLIT_TAG, NODE_LEAF_IDS, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16,
+  SPLIT_TAG, NODE_LEAF_IDS, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
 import { orderedBits, floatOfOrderedBits } from './heap';
 import * as angular from './metrics/angular';
 
-export const NO_NEIGHBOUR: u32 = 0xFFFFFFFF;
 const EMPTY: u64 = 0xFFFFFFFFFFFFFFFF;
 // NN-descent stops when a round changes fewer than this share of all list entries.
 const DELTA: f64 = 0.001;
+// Leaves of at most 2 * SEED_WINDOW + 1 items seed every pair.
+const SEED_WINDOW: u32 = 32;
 
 // Build state (module globals: one graph build at a time per instance).
 let metric: u32 = 0;
@@ -158,15 +159,16 @@ function seed(file: usize, seedTrees: u32, seedValue: u32): void {
   const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
   let end: i32 = -1;
   for (let t: u32 = 0; t < min<u32>(seedTrees, trees); t++) end = max<i32>(end, load<i32>(roots + (<usize>t << 2)));
-  // Big leaves (high dimensions: Annoy's K is dimensions + 2) would cost quadratic time: each item is paired
-  // with the next `window` items of its leaf, cyclically (a leaf lists its items in no particular order).
-  const window: u32 = max<u32>(1, K >> 1);
+  // Every pair of a leaf, but big leaves (high dimensions: Annoy's K is dimensions + 2) would cost quadratic time:
+  // each item is paired with the next `window` items of its leaf, cyclically (a leaf lists its items in no
+  // particular order).
+  const window: u32 = SEED_WINDOW;
   for (let n: i32 = 0; n <= end; n++) {
     const node = nodeAt(file, <u32>n);
     const tag = load<u32>(node);
     if (tag == SPLIT_TAG || tag < 2) continue;
     const at = node + NODE_LEAF_IDS;
-    const span = min<u32>(window, tag - 1);
+    const span = min<u32>(window, tag >> 1); // y and tag - y are the same pair: half the cycle covers all
     for (let x: u32 = 0; x < tag; x++) {
       const a = load<u32>(at + (<usize>x << 2));
       const va = vec(a);
@@ -336,7 +338,7 @@ function insertSorted(p: usize, n: u32, cap: u32, key: u64): u32 {
 // descent; c: candidates sampled per item and round; seedTrees: trees whose leaves seed the lists; rounds: most
 // NN-descent rounds; merge: 0 keeps the diversified lists and fills them up with reverse edges, 1 diversifies
 // the union again.
-export function buildGraph(file: usize, graph: usize, degree: u32, k: u32, c: u32, seedTrees: u32, rounds: u32, seedValue: u32, merge: u32, relax: f32, scratch: usize): void {
+export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c: u32, seedTrees: u32, rounds: u32, seedValue: u32, merge: u32, relax: f32, scratch: usize): void {
   begin(file, k, c, degree, scratch);
   alpha = relax;
   seed(file, seedTrees, seedValue);
@@ -413,4 +415,26 @@ function prune(graph: usize, degree: u32, merge: u32): void {
       for (let t: u32 = 0; t < kept; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
     }
   }
+}
+
+// The settings the library builds with (measured on glove-100 and fashion-mnist: bench/lab/graph-lab.mjs).
+export const GRAPH_LIST: u32 = 32;       // K: neighbours NN-descent keeps per item
+export const GRAPH_CANDIDATES: u32 = 16; // C: candidates sampled per item and round
+export const GRAPH_SEED_TREES: u32 = 8;
+export const GRAPH_ROUNDS: u32 = 8;
+export const GRAPH_ALPHA: f32 = 1;
+export const GRAPH_MERGE: u32 = 0;
+
+@inline function listLength(degree: u32): u32 { return min<u32>(64, max<u32>(GRAPH_LIST, degree)); }
+
+export function buildScratchBytesForGraph(file: usize): usize {
+  const degree = graphDegree(file);
+  return graphScratchBytes(file, listLength(degree), GRAPH_CANDIDATES, degree);
+}
+
+// Builds the graph section of `file` (its header gives the degree) with the library's settings.
+export function buildGraph(file: usize, scratch: usize): void {
+  const degree = graphDegree(file);
+  buildGraphWith(file, graphOf(file), degree, listLength(degree), GRAPH_CANDIDATES, GRAPH_SEED_TREES, GRAPH_ROUNDS,
+    load<u32>(file + H_SEED), GRAPH_MERGE, GRAPH_ALPHA, scratch);
 }

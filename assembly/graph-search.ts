@@ -8,11 +8,10 @@
 import {
   H_METRIC, H_STRIDE, H_CODES_KIND, CODES_NONE, METRIC_ANGULAR,
   SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_QUERY_CODE, SLOT_OUT_IDS, SLOT_OUT_DISTANCES,
-  hdr32, vectorOf, codeOf, codeStride, slotOffset,
+  SLOT_WALK, NO_NEIGHBOUR, hdr32, vectorOf, codeOf, codeStride, slotOffset, graphOf, graphDegree,
 } from './layout';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import { prepareQuery, collectFromTrees, touch } from './search';
-import { NO_NEIGHBOUR } from './graph-build';
 import * as metrics from './metrics/index';
 import * as angular from './metrics/angular';
 import * as codes from './codes';
@@ -44,8 +43,12 @@ let sink: u32 = 0;
 
 // Returns the number of results written to the slot's outIds / outDistances (best first). ef >= k.
 // rerank != 0 walks on the screening codes (when the index has them).
-export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32, graph: usize, degree: u32, queue: usize): u32 {
+export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
   theFile = file;
+  const graph = graphOf(file);
+  const degree = graphDegree(file);
+  const queue = slot + slotOffset(file, SLOT_WALK);
+  ef = max<u32>(ef, k);
   metric = hdr32(file, H_METRIC);
   stride = <usize>hdr32(file, H_STRIDE);
   q = prepareQuery(file, slot, fromItem);

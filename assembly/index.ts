@@ -8,22 +8,33 @@ export {
   H_MAGIC, H_VERSION, H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_NODE_COUNT, H_NODE_BYTES,
   H_LEAF_CAPACITY, H_SEED, H_VECTORS_OFFSET, H_VECTORS_BYTES, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_NODES_OFFSET,
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
-  H_CODE_DIMENSIONS, H_CHECKSUM,
+  H_CODE_DIMENSIONS, H_CHECKSUM, H_GRAPH_DEGREE, NO_NEIGHBOUR, MAX_GRAPH_DEGREE,
   CODES_NONE, CODES_INT8, CODES_PCA,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
   SPLIT_TAG, NODE_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
-  SLOT_QUERY_CODE, SLOT_END,
+  SLOT_QUERY_CODE, SLOT_WALK, SLOT_END,
   strideFor, slotOffset, slotBytes,
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
-export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES } from './validate';
+export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH } from './validate';
 export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
-export { search, itemDistance, queryDistance } from './search';
+export { itemDistance, queryDistance } from './search';
 export { validate, detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';
 export { prepareScreening, screeningScratchBytes, encodeCodes } from './codes';
 
 export function heapBase(): usize { return __heap_base; }
-export { graphScratchBytes, buildGraph, graphRounds, graphUpdates } from './graph-build';
+export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates } from './graph-build';
 export { searchGraph } from './graph-search';
+
+import { search as searchForest } from './search';
+import { searchGraph } from './graph-search';
+import { graphDegree } from './layout';
+// One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
+// starts from), any other searches its trees (Annoy's search_k).
+export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32): u32 {
+  return graphDegree(file) != 0
+    ? searchGraph(file, slot, fromItem, k, ef, searchK, rerank)
+    : searchForest(file, slot, fromItem, k, searchK, rerank);
+}

@@ -10,6 +10,8 @@
 //   present  align16(ceil(size / 32) * 4)   bit i set when id i was added (clear bits are holes)
 //   nodes    nodeCount * nodeBytes          every tree in post-order: children always precede their parent
 //   roots    align16(trees * 4)             one ref per tree
+//   graph    align16(size * degree * 4)     format 2 only: each item slot's graph neighbours (u32 ids, nearest
+//                                           first, NO_NEIGHBOUR after the last; a hole's row is all NO_NEIGHBOUR)
 //   codes    screening parameters           CODES_PCA only: align16(4 * m) f32 offsets, then m basis rows of
 //                                           `stride` bytes (m = H_CODE_DIMENSIONS); empty for CODES_INT8
 //
@@ -19,7 +21,8 @@
 
 export const MAGIC_LO: u32 = 0x6F6E6E41; // "Anno"
 export const MAGIC_HI: u32 = 0x6D734179; // "yAsm"
-export const FORMAT_VERSION: u32 = 1;
+// Version 2 adds the graph section; a file without a graph is still written as version 1, byte for byte as before.
+export const FORMAT_VERSION: u32 = 2;
 export const HEADER_BYTES: u32 = 160;
 
 export const H_MAGIC: u32 = 0;          // 8 bytes
@@ -33,7 +36,8 @@ export const H_TREES: u32 = 32;         // u32
 export const H_NODE_COUNT: u32 = 36;    // u32
 export const H_NODE_BYTES: u32 = 40;    // u32, align16(max(NODE_PLANE + stride, NODE_LEAF_IDS + 4 * leafCapacity))
 export const H_LEAF_CAPACITY: u32 = 44; // u32, most ids a leaf node holds
-export const H_SEED: u32 = 48;          // u64, the build seed (information only)
+export const H_SEED: u32 = 48;          // u32, the build seed (information only)
+export const H_GRAPH_DEGREE: u32 = 52;  // u32, most graph neighbours per item (0: no graph; format 1 wrote 0 here)
 export const H_VECTORS_OFFSET: u32 = 56;  // u64 each: offset then length of the sections
 export const H_VECTORS_BYTES: u32 = 64;
 export const H_PRESENT_OFFSET: u32 = 72;
@@ -87,6 +91,16 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 
 @inline export function hdr32(file: usize, field: u32): u32 { return load<u32>(file + field); }
 @inline export function hdr64(file: usize, field: u32): u64 { return load<u64>(file + field); }
+// The graph section sits between the roots and the codes (which must stay last: codeOf).
+export const NO_NEIGHBOUR: u32 = 0xFFFFFFFF;
+export const MAX_GRAPH_DEGREE: u32 = 256;
+@inline export function graphDegree(file: usize): u32 { return hdr32(file, H_GRAPH_DEGREE); }
+@inline export function graphOf(file: usize): usize {
+  return file + <usize>(hdr64(file, H_ROOTS_OFFSET) + hdr64(file, H_ROOTS_BYTES));
+}
+@inline export function graphRow(file: usize, id: u32): usize {
+  return graphOf(file) + ((<usize>id * <usize>graphDegree(file)) << 2);
+}
 @inline export function vectorOf(file: usize, id: u32): usize {
   return file + <usize>hdr64(file, H_VECTORS_OFFSET) + <usize>id * <usize>hdr32(file, H_STRIDE);
 }
@@ -123,6 +137,7 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 //   topK      u64 x count       max-heap of (distance, id) keys
 //   heap      u64 x (trees + 2 * nodeCount + 2)   the traversal's priority queue
 //   queryCode 4 * codeStride    the query's code (its m components as f32 first, then int8 in place)
+//   walk      u64 x count       graph indexes: the walk's queue of candidates to expand (graph-search.ts)
 export const SLOT_QUERY_IN: u32 = 0;
 export const SLOT_QUERY: u32 = 1;
 export const SLOT_OUT_IDS: u32 = 2;
@@ -132,7 +147,8 @@ export const SLOT_CANDIDATES: u32 = 5;
 export const SLOT_TOP_K: u32 = 6;
 export const SLOT_HEAP: u32 = 7;
 export const SLOT_QUERY_CODE: u32 = 8;
-export const SLOT_END: u32 = 9;
+export const SLOT_WALK: u32 = 9;
+export const SLOT_END: u32 = 10;
 
 export function slotOffset(file: usize, part: u32): usize {
   return <usize>slotOffset64(file, part);
@@ -157,5 +173,6 @@ function slotPartBytes(file: usize, part: u32, count: u64): u64 {
   if (part == SLOT_VISITED) return ((<u64>hdr32(file, H_SIZE) + 31) >> 5) << 2;
   if (part == SLOT_TOP_K) return count << 3;
   if (part == SLOT_QUERY_CODE) return <u64>codeStrideFor(hdr32(file, H_CODE_DIMENSIONS)) << 2;
+  if (part == SLOT_WALK) return graphDegree(file) != 0 ? count << 3 : 0;
   return (<u64>hdr32(file, H_TREES) + 2 * <u64>hdr32(file, H_NODE_COUNT) + 2) << 3;
 }

@@ -3,9 +3,11 @@
 // header checks every field against the real byte length before anything is allocated or copied.
 import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
-import { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, NODE, PCA_MAX_COMPONENTS } from './constants.js';
+import { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PCA_MAX_COMPONENTS } from './constants.js';
 
-export { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, NODE, PROBLEM, SLOT, SPLIT_TAG } from './constants.js';
+export { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PROBLEM, SLOT, SPLIT_TAG } from './constants.js';
+/** Files without a graph are written in the first format, byte for byte as before the graph existed. */
+export const FORMAT_VERSION_WITHOUT_GRAPH = 1;
 export const NODE_PLANE = NODE.PLANE;
 export const NODE_LEAF_IDS = NODE.LEAF_IDS;
 /** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
@@ -37,6 +39,8 @@ export interface Header {
   codeBias?: number;
   /** Values per code: int8 the dimensions, pca the principal components kept, none 0. */
   codeDimensions?: number;
+  /** Most graph neighbours per item (the graph section, format 2); 0 or absent: no graph. */
+  graphDegree?: number;
 }
 
 export type Codes = 'none' | 'int8' | 'pca';
@@ -49,6 +53,7 @@ export interface Sections {
   presentOffset: number; presentBytes: number;
   nodesOffset: number; nodesBytes: number;
   rootsOffset: number; rootsBytes: number;
+  graphOffset: number; graphBytes: number;
   codesOffset: number; codesBytes: number;
   fileBytes: number;
   /** The codes, in memory right after the file (not in it), and where the image in memory ends. */
@@ -62,7 +67,7 @@ export function strideFor(metric: Metric, dimensions: number): number {
 }
 
 /** The one valid placement of every section for these counts (all < 2^53, so plain numbers are exact). */
-export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'codeDimensions'>): Sections {
+export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'codeDimensions' | 'graphDegree'>): Sections {
   const vectorsOffset = HEADER_BYTES;
   const vectorsBytes = h.size * h.stride;
   const presentOffset = vectorsOffset + vectorsBytes;
@@ -71,7 +76,9 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const nodesBytes = h.nodeCount * h.nodeBytes;
   const rootsOffset = nodesOffset + nodesBytes;
   const rootsBytes = align16(h.trees * 4);
-  const codesOffset = rootsOffset + rootsBytes;
+  const graphOffset = rootsOffset + rootsBytes;
+  const graphBytes = align16(h.size * (h.graphDegree ?? 0) * 4);
+  const codesOffset = graphOffset + graphBytes;
   const m = h.codeDimensions ?? 0;
   const codesBytes = h.codes === 'pca' ? align16(4 * m) + m * h.stride : 0;
   const fileBytes = codesOffset + codesBytes;
@@ -80,7 +87,7 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const memoryCodesBytes = (h.codes ?? 'none') === 'none' ? 0 : Math.ceil(fileBytes / 64) * 64 - fileBytes + h.size * codeStride;
   return {
     vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes,
-    codesOffset, codesBytes, fileBytes, memoryCodesBytes, memoryBytes: fileBytes + memoryCodesBytes,
+    graphOffset, graphBytes, codesOffset, codesBytes, fileBytes, memoryCodesBytes, memoryBytes: fileBytes + memoryCodesBytes,
   };
 }
 
@@ -136,7 +143,8 @@ export function readHeaderFields(head: Uint8Array): Header {
     nodeCount: u32(H.NODE_COUNT),
     nodeBytes: u32(H.NODE_BYTES),
     leafCapacity: u32(H.LEAF_CAPACITY),
-    seed: Number(u64(H.SEED) & 0xFFFFFFFFn),
+    seed: u32(H.SEED),
+    graphDegree: u32(H.GRAPH_DEGREE),
     checksum: u64(H.CHECKSUM),
     codes: CODES[u32(H.CODES_KIND)],
     codeScale: dv.getFloat32(H.CODE_SCALE, true),
@@ -160,6 +168,10 @@ export function checkHeader(head: Uint8Array): Header {
     throw new AnnoyError('UNSUPPORTED_VERSION', `index format version ${version} is newer than this library reads (${FORMAT_VERSION}): upgrade annoy-wasm`);
   }
   if (version < 1) throw corrupt(`format version ${version}`);
+  const graphDegree = u32(H.GRAPH_DEGREE);
+  if (version === 1 ? graphDegree !== 0 : graphDegree < 1 || graphDegree > MAX_GRAPH_DEGREE) {
+    throw corrupt(`graph degree ${graphDegree} in a format ${version} file (format 1 has no graph; format 2 has 1..${MAX_GRAPH_DEGREE})`);
+  }
   const metricCode = u32(H.METRIC);
   if (metricCode >= METRICS.length) throw corrupt(`metric code ${metricCode}`);
   const h = readHeaderFields(head);
@@ -202,7 +214,7 @@ export function writeHeader(target: Uint8Array, h: Header): void {
   for (let i = 0; i < 8; i++) dv.setUint8(H.MAGIC + i, MAGIC.charCodeAt(i));
   const u32 = (o: number, v: number) => dv.setUint32(o, v, true);
   const u64 = (o: number, v: number | bigint) => dv.setBigUint64(o, BigInt(v), true);
-  u32(H.VERSION, FORMAT_VERSION);
+  u32(H.VERSION, (h.graphDegree ?? 0) !== 0 ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_GRAPH);
   u32(H.METRIC, METRICS.indexOf(h.metric));
   u32(H.DIMENSIONS, h.dimensions);
   u32(H.STRIDE, h.stride);
@@ -212,7 +224,8 @@ export function writeHeader(target: Uint8Array, h: Header): void {
   u32(H.NODE_COUNT, h.nodeCount);
   u32(H.NODE_BYTES, h.nodeBytes);
   u32(H.LEAF_CAPACITY, h.leafCapacity);
-  u64(H.SEED, h.seed);
+  u32(H.SEED, h.seed);
+  u32(H.GRAPH_DEGREE, h.graphDegree ?? 0);
   const s = sectionsFor(h);
   u64(H.VECTORS_OFFSET, s.vectorsOffset); u64(H.VECTORS_BYTES, s.vectorsBytes);
   u64(H.PRESENT_OFFSET, s.presentOffset); u64(H.PRESENT_BYTES, s.presentBytes);

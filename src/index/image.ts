@@ -15,7 +15,7 @@ export interface MemoryPlan { shared: boolean; slots: number }
 export const PRIVATE: MemoryPlan = { shared: false, slots: 1 };
 
 /** A query plan: candidates to collect and how many of them get the exact distance (checks.ts). */
-export interface QueryPlan { searchK: number; rerank: number }
+export interface QueryPlan { searchK: number; rerank: number; ef: number }
 
 export class IndexImage {
   readonly core: Core;
@@ -87,12 +87,12 @@ export class IndexImage {
 
   /** The k nearest to `query` (or, when null, to item `item`), in slot 0. */
   search(query: ArrayLike<number> | null, item: number, k: number, plan: QueryPlan): SearchResult {
-    return searchOne(this.#view, query, item, Math.min(k, this.header.count), plan.searchK, plan.rerank);
+    return searchOne(this.#view, query, item, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef);
   }
 
   /** Every row of a flat batch, in slot 0. */
   searchRows(queries: ArrayLike<number>, rows: number, k: number, plan: QueryPlan) {
-    return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank);
+    return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef);
   }
 
   isPresent(id: number): boolean {

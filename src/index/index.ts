@@ -36,6 +36,8 @@ export class Index implements Searchable {
   /** How many ids were actually added. */
   get count(): number { return this.#h.count; }
   get trees(): number { return this.#h.trees; }
+  /** Most neighbours per item of the index's graph (IndexBuilder's graph option); 0 when it has none. */
+  get graph(): number { return this.#h.graphDegree ?? 0; }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#live().sections.fileBytes; }
   /** How candidates are screened before the exact re-rank (IndexBuilder's screening option). */
@@ -60,7 +62,7 @@ export class Index implements Searchable {
     const image = this.#live();
     checkVector(vector, image.header.dimensions, image.header.metric);
     checkK(k);
-    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees));
+    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees, image.header.graphDegree));
   }
 
   /** The k nearest items to item `id` (normally `id` itself comes first). */
@@ -68,7 +70,7 @@ export class Index implements Searchable {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     checkK(k);
-    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees));
+    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees, image.header.graphDegree));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -76,7 +78,7 @@ export class Index implements Searchable {
     const image = this.#live();
     const rows = checkBatch(flat, image.header.dimensions, image.header.metric);
     checkK(k);
-    const plan = checkSearchOptions(options, k, image.header.trees);
+    const plan = checkSearchOptions(options, k, image.header.trees, image.header.graphDegree);
     checkBatchK(rows, k);
     const { ids, distances, counts } = image.searchRows(flat, rows, k, plan);
     return new BatchResult(ids, distances, counts, k);
