@@ -42,6 +42,7 @@ let theFile: usize = 0;
 let sink: u32 = 0;
 
 // Returns the number of results written to the slot's outIds / outDistances (best first). ef >= k.
+// searchK: tree candidates to start from (0 with fromItem >= 0: start from that item).
 // rerank != 0 walks on the screening codes (when the index has them).
 export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
   theFile = file;
@@ -63,14 +64,25 @@ export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef:
   const visited = slot + slotOffset(file, SLOT_VISITED);
   const seen = slot + slotOffset(file, SLOT_CANDIDATES);
   const best = slot + slotOffset(file, SLOT_TOP_K);
-  let nSeen = collectFromTrees(file, slot, q, searchK);
-  // A leaf can hold many more items than asked for (Annoy's K is dimensions + 2): start from searchK of them.
-  for (let i = searchK; i < nSeen; i++) {
-    const id = load<u32>(seen + (<usize>i << 2));
+  // searchK 0 with an item: start from the item itself (its neighbours are the first expanded): every item's
+  // neighbours in bulk need no tree descent.
+  let nSeen: u32;
+  if (searchK == 0 && fromItem >= 0) {
+    const id = <u32>fromItem;
     const w = visited + ((<usize>id >> 5) << 2);
-    store<u32>(w, load<u32>(w) & ~(<u32>1 << (id & 31)));
+    store<u32>(w, load<u32>(w) | (<u32>1 << (id & 31)));
+    store<u32>(seen, id);
+    nSeen = 1;
+  } else {
+    nSeen = collectFromTrees(file, slot, q, searchK);
+    // A leaf can hold many more items than asked for (Annoy's K is dimensions + 2): start from searchK of them.
+    for (let i = searchK; i < nSeen; i++) {
+      const id = load<u32>(seen + (<usize>i << 2));
+      const w = visited + ((<usize>id >> 5) << 2);
+      store<u32>(w, load<u32>(w) & ~(<u32>1 << (id & 31)));
+    }
+    if (nSeen > searchK) nSeen = searchK;
   }
-  if (nSeen > searchK) nSeen = searchK;
 
   // The starting candidates.
   let touched: u32 = 0;

@@ -95,6 +95,37 @@ export class IndexImage {
     return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef);
   }
 
+  /**
+   * Every item's k nearest other items, row i for item i (a hole's row is empty). A graph index starts each row's
+   * walk at the item itself (searchK 0), so its graph neighbours, already near, are expanded first.
+   */
+  searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
+    const { size, count, graphDegree } = this.header;
+    const v = this.#view;
+    const ids = new Uint32Array(size * k).fill(0xFFFFFFFF);
+    const distances = new Float32Array(size * k).fill(NaN);
+    const counts = new Uint32Array(size);
+    const ask = Math.min(k + 1, count); // the item itself comes back too (first, unless an equal item ties it)
+    const searchK = graphDegree ? 0 : plan.searchK;
+    const ef = Math.max(plan.ef, ask);
+    for (let i = 0; i < size; i++) {
+      if (this.isPresent(i)) {
+        const n = v.search(v.base, v.slot, i, ask, searchK, plan.rerank, ef) >>> 0;
+        let c = 0;
+        for (let j = 0; j < n && c < k; j++) {
+          const id = v.u32[v.outIds + j];
+          if (id === i) continue;
+          ids[i * k + c] = id;
+          distances[i * k + c] = v.f32[v.outDistances + j];
+          c++;
+        }
+        counts[i] = c;
+      }
+      if (onProgress && ((i + 1) % 1024 === 0 || i + 1 === size)) onProgress({ done: i + 1, total: size });
+    }
+    return { ids, distances, counts };
+  }
+
   isPresent(id: number): boolean {
     const word = this.#view.u32[((this.core.base + this.sections.presentOffset) >>> 2) + (id >>> 5)];
     return ((word >>> (id & 31)) & 1) === 1;
