@@ -353,6 +353,11 @@ export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c
   prune(graph, degree, merge);
 }
 
+@inline function listed(row: usize, n: u32, j: u32): bool {
+  for (let u: u32 = 0; u < n; u++) if (load<u32>(row + (<usize>u << 2)) == j) return true;
+  return false;
+}
+
 function prune(graph: usize, degree: u32, merge: u32): void {
   // Forward lists, diversified, into newCands; reverse edges into oldCands (the nearest `degree` per item).
   memory.fill(newCounts, 0, <usize>size << 2);
@@ -388,13 +393,20 @@ function prune(graph: usize, degree: u32, merge: u32): void {
     const nr = load<u32>(oldCounts + (<usize>i << 2));
     const row = graph + ((<usize>i * <usize>degree) << 2);
     let out: u32 = 0;
-    if (merge == 0) {
+    if (merge != 1) {
       for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
       for (let t: u32 = 0; t < nr && out < degree; t++) {
         const j = <u32>load<u64>(rv + (<usize>t << 3));
-        let dup = false;
-        for (let u: u32 = 0; u < nf; u++) if (<u32>load<u64>(fw + (<usize>u << 3)) == j) { dup = true; break; }
-        if (!dup) store<u32>(row + (<usize>(out++) << 2), j);
+        if (!listed(row, out, j)) store<u32>(row + (<usize>(out++) << 2), j);
+      }
+      // merge 2: the room left goes to the nearest neighbours the diversification dropped
+      if (merge == 2) {
+        const p = listOf(i);
+        for (let t: u32 = 0; t < K && out < degree; t++) {
+          const j = idAt(p, t);
+          if (j == NO_NEIGHBOUR) break;
+          if (!listed(row, out, j)) store<u32>(row + (<usize>(out++) << 2), j);
+        }
       }
     } else {
       // Union, sorted, in a temporary run after the reverse list (room: candStride >= degree each, 2 * degree).
