@@ -15,9 +15,23 @@ const efs = (o.efs ?? '10,20,40,80,160').split(',').map(Number);
 const screening = o.screening ?? 'none';
 
 const ds = await loadDataset(name);
-const { dimensions: dims, metric, train, queries, groundTruth: gt } = ds;
+const { dimensions: dims, metric, queries } = ds;
+// n=<rows>: the first rows only, with their own exact ground truth (cached in /tmp)
+const rowsWanted = num('n', ds.train.length / dims);
+const train = ds.train.subarray(0, rowsWanted * dims);
+let gt = ds.groundTruth;
+if (rowsWanted < ds.train.length / dims) {
+  const { bruteForceTopKParallel } = await import('../datasets.mjs');
+  const gtFile = `/tmp/lab-gt-${name}-${rowsWanted}.u32`;
+  const { existsSync: exists, readFileSync, writeFileSync } = await import('node:fs');
+  if (exists(gtFile)) gt = new Uint32Array(readFileSync(gtFile).buffer.slice(0));
+  else {
+    gt = (await bruteForceTopKParallel(train, queries, dims, metric, 100, { threads: 2 })).ids;
+    writeFileSync(gtFile, gt);
+  }
+}
 const nq = queries.length / dims;
-const cacheFile = `/tmp/lab-${name}-${trees}-${degree}-${screening}.idx`;
+const cacheFile = `/tmp/lab-${name}-${rowsWanted}-${trees}-${degree}-${screening}.idx`;
 let t0 = performance.now();
 let index;
 if (existsSync(cacheFile)) index = await Index.open(cacheFile);
@@ -41,9 +55,12 @@ if (o.k !== undefined || o.c !== undefined || o.seedTrees !== undefined || o.rou
   core.ensure(scratch + (ex.graphScratchBytes(base, K, C, degree) >>> 0));
   t0 = performance.now();
   ex.buildGraphWith(base, graph, degree, K, C, seedTrees, rounds, index.seed, merge, alpha, scratch);
+  // the rebuild grew memory (detaching the image's views): seal and load the file again
+  ex.seal(base, s.fileBytes);
+  index = Index.fromBytes(core.bytes.slice(base, base + s.fileBytes));
   console.log(`graph rebuilt K=${K} C=${C} seedTrees=${seedTrees} rounds=${rounds} merge=${merge} alpha=${alpha}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${ex.graphRounds.value} rounds (last ${ex.graphUpdates.value} updates)`);
 }
-const g = new Uint32Array(core.memory.buffer, graph, index.size * degree);
+const g = new Uint32Array(core.memory.buffer.slice(graph, graph + index.size * degree * 4));
 let edges = 0;
 for (let i = 0; i < g.length; i++) if (g[i] !== 0xFFFFFFFF) edges++;
 console.log(`${name}: trees ${trees}, degree ${degree}, mean degree ${(edges / index.count).toFixed(1)}`);
