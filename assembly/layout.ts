@@ -1,15 +1,20 @@
-// THE annoy-wasm file layout (format v1). Everything the core and the facade know about bytes lives here;
-// src/format/layout.ts mirrors it once and a test checks the two agree (the wasm exports these constants).
+// THE annoy-wasm file layout (format v2; v1 files still load). Everything the core and the facade know about
+// bytes lives here; the facade's copy of these constants (src/format/constants.ts) is generated from the wasm's
+// exports by scripts/build.mjs.
 //
 // A file is its own memory image: loading copies it into wasm memory at a 64-byte aligned base and the core
 // reads it in place, so nothing is parsed. All fields are little-endian; every section starts 16-byte aligned.
 //
-//   header   HEADER_BYTES
+//   header   HEADER_BYTES (v1: HEADER_V1_BYTES, without the section table)
 //   vectors  size * stride        item i at i * stride; f32 lanes (hamming: u64 words, bit j = word j/64 bit j%64)
 //                                 padded with zeros to a multiple of 16 bytes so SIMD kernels need no tail loop
 //   present  align16(ceil(size / 32) * 4)   bit i set when id i was added (clear bits are holes)
 //   nodes    nodeCount * nodeBytes          every tree in post-order: children always precede their parent
 //   roots    align16(trees * 4)             one ref per tree
+//   sections v2's optional sections, in SECTION_* order, each align16; their (offset, length) in the table at
+//            H_SECTIONS and their parameters at H_SECTION_PARAMS. Empty ones sit at the next one's offset. A v1 file
+//            has none (sectionOffset/sectionBytes read them as empty). A new kind of section is: a SECTION_*
+//            number here, its length rule in src/format/layout.ts sectionsFor, its check in validate.ts.
 //   codes    screening parameters           CODES_PCA only: align16(4 * m) f32 offsets, then m basis rows of
 //                                           `stride` bytes (m = H_CODE_DIMENSIONS); empty for CODES_INT8
 //
@@ -19,8 +24,11 @@
 
 export const MAGIC_LO: u32 = 0x6F6E6E41; // "Anno"
 export const MAGIC_HI: u32 = 0x6D734179; // "yAsm"
-export const FORMAT_VERSION: u32 = 1;
-export const HEADER_BYTES: u32 = 160;
+export const FORMAT_VERSION: u32 = 2;
+export const HEADER_BYTES: u32 = 320;
+// Version 1's header: the fields every version shares (the checksum hashes them as a header, and what follows as
+// the body, so v1 files keep their checksums).
+export const HEADER_V1_BYTES: u32 = 160;
 
 export const H_MAGIC: u32 = 0;          // 8 bytes
 export const H_VERSION: u32 = 8;        // u32
@@ -49,6 +57,11 @@ export const H_CODE_SCALE: u32 = 140;   // f32: int8 euclidean/manhattan x ~ bia
 export const H_CODE_BIAS: u32 = 144;    // f32
 export const H_CODE_DIMENSIONS: u32 = 148; // u32, m: values per code (int8: dimensions; pca: principal components; none: 0)
 export const H_CHECKSUM: u32 = 152;     // u64 over every byte of the file but these 8
+// v2: the optional sections' table (u64 offset, u64 length per SECTION_* kind) and their u32 parameters.
+export const H_SECTIONS: u32 = 160;
+export const SECTION_SLOTS: u32 = 6;
+export const H_SECTION_PARAMS: u32 = 256;
+export const SECTION_PARAM_SLOTS: u32 = 16;
 
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8
@@ -107,6 +120,16 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 @inline export function pcaOffsets(file: usize): usize { return file + <usize>hdr64(file, H_CODES_OFFSET); }
 @inline export function pcaRow(file: usize, j: u32): usize {
   return pcaOffsets(file) + <usize>align16(<u64>hdr32(file, H_CODE_DIMENSIONS) << 2) + <usize>j * <usize>hdr32(file, H_STRIDE);
+}
+// An optional section of a v2 file: where it starts (0 when it is empty or the file is v1) and its length.
+@inline export function sectionBytes(file: usize, kind: u32): u64 {
+  return hdr32(file, H_VERSION) >= 2 ? hdr64(file, H_SECTIONS + (kind << 4) + 8) : 0;
+}
+@inline export function sectionAt(file: usize, kind: u32): usize {
+  return sectionBytes(file, kind) == 0 ? 0 : file + <usize>hdr64(file, H_SECTIONS + (kind << 4));
+}
+@inline export function sectionParam(file: usize, param: u32): u32 {
+  return hdr32(file, H_VERSION) >= 2 ? hdr32(file, H_SECTION_PARAMS + (param << 2)) : 0;
 }
 @inline export function isPresent(file: usize, id: u32): bool {
   const word = load<u32>(file + <usize>hdr64(file, H_PRESENT_OFFSET) + ((<usize>id >> 5) << 2));

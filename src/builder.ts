@@ -2,7 +2,7 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from './errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
 import { metricCode, type Metric } from './metric.js';
 import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
 import { startWorker } from './runtime/worker.js';
@@ -216,7 +216,7 @@ export class IndexBuilder {
     const leafCapacity = this.leafSize;
     return {
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
-      trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,
+      trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n, ...noSections(),
       ...screeningFields(this.screening, this.screeningDimensions, this.dimensions),
     };
   }

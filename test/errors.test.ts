@@ -147,8 +147,8 @@ describe('CORRUPT_INDEX and UNSUPPORTED_VERSION', () => {
   });
   it('a newer format version', () => {
     const bad = bytes.slice();
-    new DataView(bad.buffer).setUint32(8, 2, true);
-    expectError(() => Index.fromBytes(bad), 'UNSUPPORTED_VERSION', /version 2/);
+    new DataView(bad.buffer).setUint32(8, 3, true);
+    expectError(() => Index.fromBytes(bad), 'UNSUPPORTED_VERSION', /version 3/);
   });
   it('not bytes at all', () => {
     expectError(() => Index.fromBytes('hello' as never), 'INVALID_ARGUMENT', /"hello"/);
