@@ -1,6 +1,6 @@
 // Every error code of API.md, each thrown as an AnnoyError naming the offending value; and bad input loses nothing.
-import { describe, expect, it } from 'vitest';
-import { AnnoyError, Index, IndexBuilder, type AnnoyErrorCode } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AnnoyError, Index, IndexBuilder, init, type AnnoyErrorCode } from '../src/index.js';
 
 function expectError(fn: () => unknown, code: AnnoyErrorCode, mentions?: string | RegExp): AnnoyError {
   let caught: unknown;
@@ -152,5 +152,19 @@ describe('CORRUPT_INDEX and UNSUPPORTED_VERSION', () => {
   });
   it('not bytes at all', () => {
     expectError(() => Index.fromBytes('hello' as never), 'INVALID_ARGUMENT', /"hello"/);
+  });
+});
+
+describe('an engine without WebAssembly SIMD', () => {
+  it('is told so by name (INVALID_STATE), not with a compile error', async () => {
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    try {
+      const err = await init().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AnnoyError);
+      expect([(err as AnnoyError).code, (err as AnnoyError).message]).toEqual(['INVALID_STATE', expect.stringMatching(/no WebAssembly SIMD \(128-bit\)/)]);
+    } finally {
+      validate.mockRestore();
+    }
+    await init(); // and an engine with it goes on as before
   });
 });

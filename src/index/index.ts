@@ -6,7 +6,7 @@ import { AnnoyError } from '../errors.js';
 import { writeAnnoy } from '../format/annoy.js';
 import type { Metric } from '../metric.js';
 import { writeFileAtomic, writeFileAtomicAsync } from '../runtime/node-fs.js';
-import { withScreening, type Screening } from '../screening.js';
+import { withScreening, type Screening } from '../build/screening.js';
 import { loadBytes } from '../load/bytes.js';
 import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';

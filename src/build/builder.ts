@@ -1,13 +1,13 @@
 // IndexBuilder: collects item vectors straight into wasm memory (in file order, so the build moves nothing but
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
-import { AnnoyError, show } from './errors.js';
-import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
-import { metricCode, type Metric } from './metric.js';
-import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
-import { startWorker } from './runtime/worker.js';
-import { Index } from './index/index.js';
-import { IndexImage } from './index/image.js';
+import { AnnoyError, show } from '../errors.js';
+import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from '../checks.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from '../format/layout.js';
+import { metricCode, type Metric } from '../metric.js';
+import { Core, canShareMemory, formatBytes, wasmModule } from '../runtime/wasm.js';
+import { startWorker } from '../runtime/worker.js';
+import { Index } from '../index/index.js';
+import { IndexImage } from '../index/image.js';
 import { checkScreening, computeScreening, screeningFields, type Screening } from './screening.js';
 
 export interface BuilderOptions {
