@@ -29,10 +29,10 @@ export class IndexImage {
 
   private constructor(core: Core, slots: number) {
     this.core = core;
-    this.header = Object.freeze(checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES)));
-    this.sections = sectionsFor(this.header);
+    const { header, slot, slotBytes } = IndexImage.reserve(core, slots);
+    this.header = Object.freeze(header);
+    this.sections = sectionsFor(header);
     this.slots = slots;
-    const { slot, slotBytes } = IndexImage.reserve(core, slots);
     this.#firstSlot = slot;
     this.slotBytes = slotBytes;
     this.#view = slotView(core.exports, core.memory, core.base, slot, SLOT); // the memory never grows again
@@ -53,14 +53,13 @@ export class IndexImage {
    * Where the scratch slots go (after the file and its screening codes) and memory for all of them, reserved at
    * once: an index too big for wasm32 is CAPACITY before anything is copied. The header must be in memory.
    */
-  static reserve(core: Core, slots: number): { slot: number; slotBytes: number } {
+  static reserve(core: Core, slots: number): { header: Header; slot: number; slotBytes: number } {
     const header = checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES));
     const { fileBytes, memoryBytes } = sectionsFor(header);
-    const slot = align64(core.base + memoryBytes);
-    const slotBytes = slotBytesOf(core);
+    const slot = align64(core.base + memoryBytes), slotBytes = slotBytesOf(core);
     const codes = memoryBytes > fileBytes ? ` and ${memoryBytes - fileBytes} bytes of screening codes` : '';
     core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index${codes} with ${slots} scratch slots of ${slotBytes} bytes`);
-    return { slot, slotBytes };
+    return { header, slot, slotBytes };
   }
 
   /** Where scratch slot i starts. */
