@@ -24,7 +24,7 @@ export { checksum, seal } from './checksum';
 export { screeningScratchBytes } from './codes';
 // Every entry point that depends on the metric, specialised per metric and chosen once per call.
 export {
-  search, itemDistance, queryDistance, prepareBuild, buildTree, prepareScreening, encodeCodes, validate,
+  search, itemDistance, queryDistance, itemValues, prepareBuild, buildTree, prepareScreening, encodeCodes, validate,
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }

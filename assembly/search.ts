@@ -174,6 +174,11 @@ function screenCandidates<M>(file: usize, slot: usize, q: usize, keep: u32): voi
   nCands = kept;
 }
 
+// Item `id`'s stored vector as the user's f32 values, into the slot's queryIn.
+export function itemValuesWith<M>(file: usize, slot: usize, id: u32): void {
+  changetype<M>(0).unpack(vectorOf(file, id), slot + slotOffset(file, SLOT_QUERY_IN), hdr32(file, H_DIMENSIONS));
+}
+
 // The user-facing distance between two stored items.
 export function itemDistanceWith<M>(file: usize, i: u32, j: u32): f32 {
   const metric = changetype<M>(0);

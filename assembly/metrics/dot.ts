@@ -56,6 +56,7 @@ export class Dot {
   @inline rank(d: f32): f32 { return d; }
   @inline userOfRank(r: f32): f32 { return -r; }
   @inline packQuery(q: usize, input: usize, dims: u32): void { copyQuery(q, input, dims); }
+  @inline unpack(v: usize, out: usize, dims: u32): void { copyQuery(out, v, dims); }
   @inline startPriority(): f32 { return PLANE_START; }
   // A query's extra coordinate is 0: the plane through the origin, as angular's.
   @inline margin(node: usize, q: usize, bytes: usize): f32 { return planeMargin(node, q, bytes); }

@@ -32,6 +32,7 @@ export class Euclidean {
   @inline rank(d: f32): f32 { return this.toUser(d); }
   @inline userOfRank(r: f32): f32 { return r; }
   @inline packQuery(q: usize, input: usize, dims: u32): void { copyQuery(q, input, dims); }
+  @inline unpack(v: usize, out: usize, dims: u32): void { copyQuery(out, v, dims); }
   @inline startPriority(): f32 { return PLANE_START; }
   @inline margin(node: usize, q: usize, bytes: usize): f32 { return margin(node, q, bytes); }
   @inline childPriority(d: f32, m: f32, child: u32): f32 { return planePriority(d, m, child); }

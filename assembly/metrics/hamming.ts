@@ -50,6 +50,11 @@ export function packQuery(q: usize, input: usize, dims: u32): void {
   }
 }
 
+// A stored vector as the user gave it: 0/1 values.
+export function unpack(v: usize, out: usize, dims: u32): void {
+  for (let j: u32 = 0; j < dims; j++) store<f32>(out + (<usize>j << 2), <f32>bit(v, j));
+}
+
 // Bits from dims on are zero.
 export function bitsOk(p: usize, dims: u32, bytes: usize): bool {
   for (let b = <usize>dims; b < bytes * 8; b++) {
@@ -66,6 +71,7 @@ export class Hamming {
   @inline rank(d: f32): f32 { return d; }
   @inline userOfRank(r: f32): f32 { return r; }
   @inline packQuery(q: usize, input: usize, dims: u32): void { packQuery(q, input, dims); }
+  @inline unpack(v: usize, out: usize, dims: u32): void { unpack(v, out, dims); }
   @inline startPriority(): f32 { return START; }
   // The bit the split tests (0 or 1): the child of the other value costs one wrong turn.
   @inline margin(node: usize, q: usize, bytes: usize): f32 { return <f32>margin(node, q); }

@@ -17,6 +17,7 @@
 //                                         their internal values differed (a slightly negative 2 - 2cos, two squared
 //                                         distances with one f32 square root)
 //           packQuery(q, input, dims)     the user's f32 query into the stored vectors' form (hamming: bits)
+//           unpack(v, out, dims)          a stored vector back into the user's f32 values (getItem)
 //           startPriority()               the roots' queue priority (Annoy's pq_initial_value)
 //           margin(node, q, bytes)        the query against a split (a signed margin; hamming: the bit tested)
 //           childPriority(d, m, child)    a child's queue priority from its parent's d (Annoy's pq_distance)
@@ -33,7 +34,7 @@ import { Euclidean } from './euclidean';
 import { Manhattan } from './manhattan';
 import { Dot } from './dot';
 import { Hamming } from './hamming';
-import { searchWith, itemDistanceWith, queryDistanceWith } from '../search';
+import { searchWith, itemDistanceWith, queryDistanceWith, itemValuesWith } from '../search';
 import { prepareBuildWith, buildTreeWith } from '../build';
 import { prepareScreeningWith, encodeCodesWith } from '../codes';
 import { validateWith } from '../validate';
@@ -65,6 +66,16 @@ export function queryDistance(file: usize, slot: usize, id: u32): f32 {
   if (metric == METRIC_MANHATTAN) return queryDistanceWith<Manhattan>(file, slot, id);
   if (metric == METRIC_DOT) return queryDistanceWith<Dot>(file, slot, id);
   return queryDistanceWith<Hamming>(file, slot, id);
+}
+
+// Item `id`'s stored vector as the user's values, into the slot's queryIn (getItem).
+export function itemValues(file: usize, slot: usize, id: u32): void {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) itemValuesWith<Angular>(file, slot, id);
+  else if (metric == METRIC_EUCLIDEAN) itemValuesWith<Euclidean>(file, slot, id);
+  else if (metric == METRIC_MANHATTAN) itemValuesWith<Manhattan>(file, slot, id);
+  else if (metric == METRIC_DOT) itemValuesWith<Dot>(file, slot, id);
+  else itemValuesWith<Hamming>(file, slot, id);
 }
 
 // Once per build, before any instance begins (build.ts).
