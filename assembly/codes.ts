@@ -2,18 +2,16 @@
 // (reading m bytes per item instead of 4 * dimensions: the re-rank is bound by memory and, at high dimensions, by
 // arithmetic), then only the best `rerank` of them get the exact f32 distance; results always carry exact distances.
 //
+// The schemes, by the metric policy's flags (metrics/; each metric file says which it uses):
 //   int8 (m = dimensions):
-//     angular:             round(127 * v / |v|)                   screened by -codes dot product
-//     dot:                 round(v / scale), one scale per index  screened by -codes dot product (the query gets
-//                                                                 its own scale: a positive factor keeps the order)
-//     euclidean/manhattan: round((v - bias) / scale) - 127, one bias and scale per index, screened by squared L2 / L1
-//   pca (m principal components, pca.ts; angular items are normalised first):
-//     angular/euclidean:   round((B v - offsets) / scale)         screened by squared L2
-//     dot:                 items round((B v - offsets) / scale), the query round(B q / its own scale), screened by
-//                          -codes dot product (centring the items shifts every q . v by the same q . mean)
-//
-// Which of these a metric uses is its policy (metrics/: unitCodes, queryOwnScale, rangeCodes, screeningRule); this
-// file implements the schemes and names no metric.
+//     unitCodes:      round(127 * v / |v|)                            (angular)
+//     queryOwnScale:  items round(v / scale), one scale per index;    (dot; screened by the codes' dot product,
+//                     the query round(127 * q / max |q_j|)             which a positive factor on the query keeps)
+//     rangeCodes:     round((v - bias) / scale) - 127, one bias and scale per index    (euclidean, manhattan)
+//   pca (m principal components, pca.ts; unitCodes: of v / |v|):
+//     items and queries round((B v - offsets) / scale); queryOwnScale: the query round(B q / its own scale),
+//     uncentred (centring the items shifts every q . v by the same q . mean)
+//   screened by the metric's screeningRule: squared L2, -dot product or L1 of the codes.
 //
 // The file holds only the parameters (header scale, bias and m; the pca basis); encodeCodes computes the codes
 // into memory after the file image when an index is built or loaded.
