@@ -21,6 +21,10 @@ async function saveShards(sub: string, jobs = 1): Promise<string> {
   return b.save(join(dir, sub), { trees: 6, jobs });
 }
 
+// The shards of 'a', written once by whichever test asks first (each test is whole on its own, in any order).
+let savedA: Promise<string> | undefined;
+const manifestA = () => (savedA ??= saveShards('a'));
+
 // The reference, built independently: one IndexBuilder per id range, each searched, the lists merged by sort.
 const reference = Array.from({ length: Math.ceil(N / SHARD) }, (_, s) => {
   const b = new IndexBuilder({ dimensions: D, metric: 'angular', seed: 9 });
@@ -38,7 +42,7 @@ function expected(q: Float32Array, k: number, searchK?: number) {
 
 describe('sharded indexes', () => {
   it('writes one file per id range and a manifest; jobs: 2 writes the same bytes', async () => {
-    const one = await saveShards('a');
+    const one = await manifestA();
     const two = await saveShards('b', 2);
     const m = JSON.parse(readFileSync(one, 'utf8'));
     expect(m.shards.map((s: { file: string; idOffset: number }) => [s.file, s.idOffset])).toEqual(
@@ -48,7 +52,7 @@ describe('sharded indexes', () => {
   });
 
   it('ShardedIndex and IndexPool answer as each shard queried and merged', async () => {
-    const manifest = join(dir, 'a', 'manifest.json');
+    const manifest = await manifestA();
     const sharded = await ShardedIndex.open(manifest);
     const pool = await IndexPool.open(manifest, { workers: 2 });
     try {
@@ -83,7 +87,7 @@ describe('sharded indexes', () => {
   });
 
   it('refuses manifests that do not match their shards', async () => {
-    const manifest = join(dir, 'a', 'manifest.json');
+    const manifest = await manifestA();
     const good = JSON.parse(readFileSync(manifest, 'utf8'));
     const tryWith = async (change: (m: typeof good) => void, code: string, message: RegExp) => {
       const m = structuredClone(good);
