@@ -4,6 +4,7 @@
 // is recorded. So a test can arrange "a worker dies holding requests" instead of hoping a race produces it, and
 // can see which requests were retried on which worker. Nothing of this ships: the package has no crash operation.
 import { Worker } from 'node:worker_threads';
+import { SLOT } from '../src/format/layout.js';
 import type { WorkerLike, WorkerSetup } from '../src/runtime/worker.js';
 
 export type Crash = 'exit' | 'throw' | 'trap';
@@ -63,7 +64,9 @@ export function watchedStartWorker(program: string) {
     const slot = setup.shards?.[0]?.slot ?? -1;
     const crashOnFirstRequest = armed.get(slot);
     armed.delete(slot);
-    const worker = new Worker(entry(program), { eval: true, workerData: { ...setup, crashOnFirstRequest }, transferList: transfer as never });
+    // as startWorker does: a search worker is told where a slot's parts are
+    const data = { ...setup, ...(setup.shards ? { parts: SLOT } : {}), crashOnFirstRequest };
+    const worker = new Worker(entry(program), { eval: true, workerData: data, transferList: transfer as never });
     const w: Watched = {
       n: started.length, slot, posted: [], answered: new Set(), dead: false,
       crash: (how) => worker.postMessage({ op: 'test-crash', how }),
