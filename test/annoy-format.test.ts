@@ -255,9 +255,9 @@ describe.skipIf(!Native && !process.env.CI)('native Annoy (npm annoy, its C++ bu
 // ---- native Annoy, compiled here from annoylib.h: every metric ----------------------------------------------------
 
 const harness = native();
-if (!harness.binary) console.warn(`test/annoy-format.test.ts: skipping the annoylib.h tests: ${harness.reason}`);
+if (!harness.binary) console.warn(`test/annoy-format.test.ts: ${process.env.CI ? 'failing' : 'skipping'} the annoylib.h tests: ${harness.reason}`);
 
-describe.skipIf(!harness.binary)('native Annoy (annoylib.h, compiled here) answers on its own fixtures as they record', () => {
+describe.skipIf(!harness.binary && !process.env.CI)('native Annoy (annoylib.h, compiled here) answers on its own fixtures as they record', () => {
   // Debian's header is RcppAnnoy 0.0.20's Annoy, whose dot nodes are 16 + 4f bytes; Annoy 1.17.3 (the fixtures, and
   // what we write) has 24 + 4f. It cannot load any 1.17.3 dot file, native Annoy's own included: our dot files are
   // checked against native Annoy's own dot.ann byte for byte instead (round trips, below).
@@ -275,7 +275,7 @@ describe.skipIf(!harness.binary)('native Annoy (annoylib.h, compiled here) answe
   }
 });
 
-describe.skipIf(!harness.binary)('native Annoy (annoylib.h, compiled here) loads our .ann files and answers alike, hamming included', () => {
+describe.skipIf(!harness.binary && !process.env.CI)('native Annoy (annoylib.h, compiled here) loads our .ann files and answers alike, hamming included', () => {
   for (const metric of METRICS.filter((m) => m !== 'dot')) {
     for (const [shape, ids] of Object.entries(SHAPES)) {
       it(`${metric}, ${shape}`, () => {
