@@ -387,9 +387,9 @@ describe('query, info, bench', () => {
     const bad = await cli(['query', index(), '--input', '-'], { stdin: '[1,2,3,4,5,6,7,8]\n[1,2,3]\n' });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/stdin: line 2: has 3 values, expected 8 \(the index .*q\.ann\)/);
-    const missing = await cli(['query', out('none.ann'), '--item', '1']);
+    const missing = await cli(['query', out('never-written.ann'), '--item', '1']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/none\.ann: cannot open: no such file or directory/);
+    expect(missing.stderr).toMatch(/never-written\.ann: cannot open: no such file or directory/);
   });
 
   it('info: what the index holds, after a full check', async () => {
