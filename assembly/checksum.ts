@@ -1,6 +1,7 @@
 // The file checksum: a 64-bit hash over every byte except the checksum field itself, four independent lanes
-// of multiply-rotate rounds (the xxHash64 round) so the multiplies overlap. Files are multiples of 16 bytes.
-import { H_CHECKSUM, HEADER_BYTES } from './layout';
+// of multiply-rotate rounds (the xxHash64 round) so the multiplies overlap. Files are multiples of 16 bytes. The
+// fields every version shares are hashed as the header, everything after them (v2's section table too) as the body.
+import { H_CHECKSUM, HEADER_V1_BYTES } from './layout';
 
 const P1: u64 = 0x9E3779B185EBCA87;
 const P2: u64 = 0xC2B2AE3D27D4EB4F;
@@ -11,10 +12,10 @@ const P3: u64 = 0x165667B19E3779F9;
 export function checksum(file: usize, bytes: usize): u64 {
   let h0: u64 = P1 + P2, h1: u64 = P2, h2: u64 = 0, h3: u64 = 0 - P1;
   // header: every word but the checksum
-  for (let o: usize = 0; o < HEADER_BYTES; o += 8) {
+  for (let o: usize = 0; o < HEADER_V1_BYTES; o += 8) {
     if (o != H_CHECKSUM) h0 = round(h0, load<u64>(file + o));
   }
-  let o: usize = HEADER_BYTES;
+  let o: usize = HEADER_V1_BYTES;
   for (; o + 32 <= bytes; o += 32) {
     const p = file + o;
     h0 = round(h0, load<u64>(p));

@@ -114,7 +114,7 @@ function project(file: usize, at: usize): void {
   const pca = projected + <usize>align16(<u64>size * align16(<u64>tracked * 4));
   const basis = pca + pcaScratchBytes(file, tracked);
   const offsets = basis + <usize>tracked * fullStride;
-  const m = principalComponents(file, PROJECT_COMPONENTS, load<u32>(file + H_SEED), pca, basis, offsets);
+  const m = principalComponents(file, PROJECT_COMPONENTS, load<u32>(file + H_SEED), pca, basis, offsets, metric == METRIC_ANGULAR);
   const pStride = <usize>align16(<u64>m * 4); // the area has room for `tracked`
   const angularItems = metric == METRIC_ANGULAR;
   for (let id: u32 = 0; id < size; id++) {

@@ -6,18 +6,15 @@
 // Scratch: the slot's visited bitmap (cleared from the list of visited ids, the candidates area), topK (the ef
 // best, a max-heap of (distance, id) keys) and the graph queue (a min-heap, keys stored inverted in a max-heap).
 import {
-  H_METRIC, H_STRIDE, H_CODES_KIND, CODES_NONE, METRIC_ANGULAR,
+  H_STRIDE, H_CODES_KIND, CODES_NONE,
   SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_QUERY_CODE, SLOT_OUT_IDS, SLOT_OUT_DISTANCES,
   SLOT_WALK, NO_NEIGHBOUR, hdr32, vectorOf, codeOf, codeStride, slotOffset, graphOf, graphDegree,
 } from './layout';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import { prepareQuery, collectFromTrees, touch } from './search';
-import * as metrics from './metrics/index';
-import * as angular from './metrics/angular';
 import * as codes from './codes';
 
 // Per-query state (module globals: one query at a time per instance).
-let metric: u32 = 0;
 let stride: usize = 0;
 let q: usize = 0;
 let qq: f32 = 0;
@@ -27,12 +24,12 @@ let codeBytes: usize = 0;
 let rule: u32 = 0;
 let theFile: usize = 0;
 
-@inline function keyOf(id: u32): u64 {
+@inline function keyOf<M>(id: u32): u64 {
   if (screened) {
     const s = codes.screen(rule, qc, codeOf(theFile, id), codeBytes);
     return (<u64>(<u32>s ^ 0x80000000) << 32) | <u64>id;
   }
-  return (<u64>orderedBits(metrics.distance(metric, q, vectorOf(theFile, id), stride, qq)) << 32) | <u64>id;
+  return (<u64>orderedBits(changetype<M>(0).distance(q, vectorOf(theFile, id), stride, qq)) << 32) | <u64>id;
 }
 
 @inline function touchItem(id: u32): u32 {
@@ -44,22 +41,22 @@ let sink: u32 = 0;
 // Returns the number of results written to the slot's outIds / outDistances (best first). ef >= k.
 // searchK: tree candidates to start from (0 with fromItem >= 0: start from that item).
 // rerank != 0 walks on the screening codes (when the index has them).
-export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
+export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
+  const metric = changetype<M>(0);
   theFile = file;
   const graph = graphOf(file);
   const degree = graphDegree(file);
   const queue = slot + slotOffset(file, SLOT_WALK);
   ef = max<u32>(ef, k);
-  metric = hdr32(file, H_METRIC);
   stride = <usize>hdr32(file, H_STRIDE);
-  q = prepareQuery(file, slot, fromItem);
-  qq = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
+  q = prepareQuery<M>(file, slot, fromItem);
+  qq = metric.queryNorm(q, stride);
   screened = rerank != 0 && hdr32(file, H_CODES_KIND) != CODES_NONE;
   if (screened) {
     qc = slot + slotOffset(file, SLOT_QUERY_CODE);
     codeBytes = codeStride(file);
-    rule = codes.screeningRule(file);
-    codes.encode(file, q, qc, true, qc);
+    rule = metric.screeningRule(hdr32(file, H_CODES_KIND));
+    codes.encode<M>(file, q, qc, true, qc);
   }
   const visited = slot + slotOffset(file, SLOT_VISITED);
   const seen = slot + slotOffset(file, SLOT_CANDIDATES);
@@ -74,7 +71,7 @@ export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef:
     store<u32>(seen, id);
     nSeen = 1;
   } else {
-    nSeen = collectFromTrees(file, slot, q, searchK);
+    nSeen = collectFromTrees<M>(file, slot, q, searchK);
     // A leaf can hold many more items than asked for (Annoy's K is dimensions + 2): start from searchK of them.
     for (let i = searchK; i < nSeen; i++) {
       const id = load<u32>(seen + (<usize>i << 2));
@@ -89,7 +86,7 @@ export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef:
   for (let i: u32 = 0; i < nSeen; i++) touched ^= touchItem(load<u32>(seen + (<usize>i << 2)));
   let nBest: u32 = 0, nQueue: u32 = 0;
   for (let i: u32 = 0; i < nSeen; i++) {
-    const key = keyOf(load<u32>(seen + (<usize>i << 2)));
+    const key = keyOf<M>(load<u32>(seen + (<usize>i << 2)));
     if (nBest < ef) heapPush(best, nBest++, key);
     else if (key < load<u64>(best)) siftDown(best, nBest, key);
     else continue;
@@ -116,7 +113,7 @@ export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef:
       touched ^= touchItem(j);
     }
     for (let i = first; i < nSeen; i++) {
-      const key = keyOf(load<u32>(seen + (<usize>i << 2)));
+      const key = keyOf<M>(load<u32>(seen + (<usize>i << 2)));
       if (nBest < ef) heapPush(best, nBest++, key);
       else if (key < load<u64>(best)) siftDown(best, nBest, key);
       else continue;
@@ -134,9 +131,9 @@ export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef:
     const b = load<u64>(best + (<usize>i << 3));
     const id = <u32>b;
     const d: f32 = screened
-      ? metrics.distance(metric, q, vectorOf(file, id), stride, qq)
+      ? metric.distance(q, vectorOf(file, id), stride, qq)
       : floatOfOrderedBits(<u32>(b >> 32));
-    const key = (<u64>orderedBits(metrics.rank(metric, d)) << 32) | <u64>id;
+    const key = (<u64>orderedBits(metric.rank(d)) << 32) | <u64>id;
     if (kept < k) heapPush(queue, kept++, key);
     else if (key < load<u64>(queue)) siftDown(queue, kept, key);
   }
@@ -144,7 +141,7 @@ export function searchGraph(file: usize, slot: usize, fromItem: i32, k: u32, ef:
     const key = load<u64>(queue);
     heapPop(queue, n);
     store<u32>(outIds + (<usize>(n - 1) << 2), <u32>key);
-    store<f32>(outDists + (<usize>(n - 1) << 2), metrics.userOfRank(metric, floatOfOrderedBits(<u32>(key >> 32))));
+    store<f32>(outDists + (<usize>(n - 1) << 2), metric.userOfRank(floatOfOrderedBits(<u32>(key >> 32))));
   }
   return kept;
 }

@@ -4,11 +4,12 @@
 // The UPPER_SNAKE constants below are the byte layout's single source: scripts/build.mjs reads them from the
 // compiled module and writes the facade's mirror (src/format/constants.ts), so the two cannot drift apart.
 export {
-  MAGIC_LO, MAGIC_HI, FORMAT_VERSION, HEADER_BYTES,
+  MAGIC_LO, MAGIC_HI, FORMAT_VERSION, HEADER_BYTES, HEADER_V1_BYTES,
   H_MAGIC, H_VERSION, H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_NODE_COUNT, H_NODE_BYTES,
   H_LEAF_CAPACITY, H_SEED, H_VECTORS_OFFSET, H_VECTORS_BYTES, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_NODES_OFFSET,
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
-  H_CODE_DIMENSIONS, H_CHECKSUM, H_GRAPH_DEGREE, NO_NEIGHBOUR, MAX_GRAPH_DEGREE,
+  H_CODE_DIMENSIONS, H_CHECKSUM, H_SECTIONS, H_SECTION_PARAMS, SECTION_SLOTS, SECTION_PARAM_SLOTS,
+  SECTION_GRAPH, SECTION_PARAM_GRAPH_DEGREE, NO_NEIGHBOUR, MAX_GRAPH_DEGREE,
   CODES_NONE, CODES_INT8, CODES_PCA,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
   SPLIT_TAG, NODE_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
@@ -18,23 +19,14 @@ export {
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
 export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH } from './validate';
-export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
-export { itemDistance, queryDistance } from './search';
-export { validate, detail as validateDetail } from './validate';
+export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed } from './build';
+export { detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';
-export { prepareScreening, screeningScratchBytes, encodeCodes } from './codes';
+export { screeningScratchBytes } from './codes';
+// Every entry point that depends on the metric, specialised per metric and chosen once per call.
+export {
+  search, itemDistance, queryDistance, itemValues, prepareBuild, buildTree, prepareScreening, encodeCodes, validate,
+} from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates } from './graph-build';
-export { searchGraph } from './graph-search';
-
-import { search as searchForest } from './search';
-import { searchGraph } from './graph-search';
-import { graphDegree } from './layout';
-// One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
-// starts from), any other searches its trees (Annoy's search_k).
-export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32): u32 {
-  return graphDegree(file) != 0
-    ? searchGraph(file, slot, fromItem, k, ef, searchK, rerank)
-    : searchForest(file, slot, fromItem, k, searchK, rerank);
-}

@@ -1,17 +1,20 @@
-// THE annoy-wasm file layout (format v1). Everything the core and the facade know about bytes lives here;
-// src/format/layout.ts mirrors it once and a test checks the two agree (the wasm exports these constants).
+// THE annoy-wasm file layout (format v2; v1 files still load). Everything the core and the facade know about
+// bytes lives here; the facade's copy of these constants (src/format/constants.ts) is generated from the wasm's
+// exports by scripts/build.mjs.
 //
 // A file is its own memory image: loading copies it into wasm memory at a 64-byte aligned base and the core
 // reads it in place, so nothing is parsed. All fields are little-endian; every section starts 16-byte aligned.
 //
-//   header   HEADER_BYTES
+//   header   HEADER_BYTES (v1: HEADER_V1_BYTES, without the section table)
 //   vectors  size * stride        item i at i * stride; f32 lanes (hamming: u64 words, bit j = word j/64 bit j%64)
 //                                 padded with zeros to a multiple of 16 bytes so SIMD kernels need no tail loop
 //   present  align16(ceil(size / 32) * 4)   bit i set when id i was added (clear bits are holes)
 //   nodes    nodeCount * nodeBytes          every tree in post-order: children always precede their parent
 //   roots    align16(trees * 4)             one ref per tree
-//   graph    align16(size * degree * 4)     format 2 only: each item slot's graph neighbours (u32 ids, nearest
-//                                           first, NO_NEIGHBOUR after the last; a hole's row is all NO_NEIGHBOUR)
+//   sections v2's optional sections, in SECTION_* order, each align16; their (offset, length) in the table at
+//            H_SECTIONS and their parameters at H_SECTION_PARAMS. Empty ones sit at the next one's offset. A v1 file
+//            has none (sectionOffset/sectionBytes read them as empty). A new kind of section is: a SECTION_*
+//            number here, its length rule in src/format/layout.ts sectionsFor, its check in validate.ts.
 //   codes    screening parameters           CODES_PCA only: align16(4 * m) f32 offsets, then m basis rows of
 //                                           `stride` bytes (m = H_CODE_DIMENSIONS); empty for CODES_INT8
 //
@@ -21,9 +24,11 @@
 
 export const MAGIC_LO: u32 = 0x6F6E6E41; // "Anno"
 export const MAGIC_HI: u32 = 0x6D734179; // "yAsm"
-// Version 2 adds the graph section; a file without a graph is still written as version 1, byte for byte as before.
 export const FORMAT_VERSION: u32 = 2;
-export const HEADER_BYTES: u32 = 160;
+export const HEADER_BYTES: u32 = 320;
+// Version 1's header: the fields every version shares (the checksum hashes them as a header, and what follows as
+// the body, so v1 files keep their checksums).
+export const HEADER_V1_BYTES: u32 = 160;
 
 export const H_MAGIC: u32 = 0;          // 8 bytes
 export const H_VERSION: u32 = 8;        // u32
@@ -36,8 +41,7 @@ export const H_TREES: u32 = 32;         // u32
 export const H_NODE_COUNT: u32 = 36;    // u32
 export const H_NODE_BYTES: u32 = 40;    // u32, align16(max(NODE_PLANE + stride, NODE_LEAF_IDS + 4 * leafCapacity))
 export const H_LEAF_CAPACITY: u32 = 44; // u32, most ids a leaf node holds
-export const H_SEED: u32 = 48;          // u32, the build seed (information only)
-export const H_GRAPH_DEGREE: u32 = 52;  // u32, most graph neighbours per item (0: no graph; format 1 wrote 0 here)
+export const H_SEED: u32 = 48;          // u64, the build seed (information only)
 export const H_VECTORS_OFFSET: u32 = 56;  // u64 each: offset then length of the sections
 export const H_VECTORS_BYTES: u32 = 64;
 export const H_PRESENT_OFFSET: u32 = 72;
@@ -53,6 +57,17 @@ export const H_CODE_SCALE: u32 = 140;   // f32: int8 euclidean/manhattan x ~ bia
 export const H_CODE_BIAS: u32 = 144;    // f32
 export const H_CODE_DIMENSIONS: u32 = 148; // u32, m: values per code (int8: dimensions; pca: principal components; none: 0)
 export const H_CHECKSUM: u32 = 152;     // u64 over every byte of the file but these 8
+// v2: the optional sections' table (u64 offset, u64 length per SECTION_* kind) and their u32 parameters.
+export const H_SECTIONS: u32 = 160;
+export const SECTION_SLOTS: u32 = 6;
+export const H_SECTION_PARAMS: u32 = 256;
+export const SECTION_PARAM_SLOTS: u32 = 16;
+// The neighbour graph (graph-build.ts, graph-search.ts): `degree` u32 neighbour ids per item slot (holes included),
+// nearest first, NO_NEIGHBOUR after the last (a hole's row is all NO_NEIGHBOUR); its degree is a section parameter.
+export const SECTION_GRAPH: u32 = 0;
+export const SECTION_PARAM_GRAPH_DEGREE: u32 = 0;
+export const NO_NEIGHBOUR: u32 = 0xFFFFFFFF;
+export const MAX_GRAPH_DEGREE: u32 = 256;
 
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8
@@ -91,16 +106,6 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 
 @inline export function hdr32(file: usize, field: u32): u32 { return load<u32>(file + field); }
 @inline export function hdr64(file: usize, field: u32): u64 { return load<u64>(file + field); }
-// The graph section sits between the roots and the codes (which must stay last: codeOf).
-export const NO_NEIGHBOUR: u32 = 0xFFFFFFFF;
-export const MAX_GRAPH_DEGREE: u32 = 256;
-@inline export function graphDegree(file: usize): u32 { return hdr32(file, H_GRAPH_DEGREE); }
-@inline export function graphOf(file: usize): usize {
-  return file + <usize>(hdr64(file, H_ROOTS_OFFSET) + hdr64(file, H_ROOTS_BYTES));
-}
-@inline export function graphRow(file: usize, id: u32): usize {
-  return graphOf(file) + ((<usize>id * <usize>graphDegree(file)) << 2);
-}
 @inline export function vectorOf(file: usize, id: u32): usize {
   return file + <usize>hdr64(file, H_VECTORS_OFFSET) + <usize>id * <usize>hdr32(file, H_STRIDE);
 }
@@ -122,6 +127,19 @@ export const MAX_GRAPH_DEGREE: u32 = 256;
 @inline export function pcaRow(file: usize, j: u32): usize {
   return pcaOffsets(file) + <usize>align16(<u64>hdr32(file, H_CODE_DIMENSIONS) << 2) + <usize>j * <usize>hdr32(file, H_STRIDE);
 }
+// An optional section of a v2 file: where it starts (0 when it is empty or the file is v1) and its length.
+@inline export function sectionBytes(file: usize, kind: u32): u64 {
+  return hdr32(file, H_VERSION) >= 2 ? hdr64(file, H_SECTIONS + (kind << 4) + 8) : 0;
+}
+@inline export function sectionAt(file: usize, kind: u32): usize {
+  return sectionBytes(file, kind) == 0 ? 0 : file + <usize>hdr64(file, H_SECTIONS + (kind << 4));
+}
+@inline export function sectionParam(file: usize, param: u32): u32 {
+  return hdr32(file, H_VERSION) >= 2 ? hdr32(file, H_SECTION_PARAMS + (param << 2)) : 0;
+}
+// The graph's degree (0: no graph) and where its rows start.
+@inline export function graphDegree(file: usize): u32 { return sectionParam(file, SECTION_PARAM_GRAPH_DEGREE); }
+@inline export function graphOf(file: usize): usize { return sectionAt(file, SECTION_GRAPH); }
 @inline export function isPresent(file: usize, id: u32): bool {
   const word = load<u32>(file + <usize>hdr64(file, H_PRESENT_OFFSET) + ((<usize>id >> 5) << 2));
   return ((word >> (id & 31)) & 1) != 0;

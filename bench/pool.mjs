@@ -1,4 +1,4 @@
-// npm run bench:pool -- the IndexPool measurements of issue 4, on a ~550 MB glove-100 index (75 trees,
+// npm run bench:pool -- IndexPool's measurements, on a ~550 MB glove-100 index (75 trees,
 // built once and cached in bench/.cache):
 //   1. load throughput from a warm page cache: Index.open (read + checksum + structure check) and the raw read;
 //   2. RSS with 1, 2 and 4 workers (each in a fresh process), and what each extra worker adds;

@@ -61,8 +61,9 @@ const constantsFile = at('src/format/constants.ts');
 if (stale([constantsFile], mtime(targets.find((t) => t.name === 'plain').out))) {
   const module = new WebAssembly.Module(readFileSync(targets.find((t) => t.name === 'plain').out));
   const instance = new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) } });
-  // Grouped by prefix (H_VERSION -> H.VERSION, SLOT_QUERY_IN -> SLOT.QUERY_IN, BAD_NODE -> PROBLEM.BAD_NODE, ...).
-  const groups = { H_: 'H', NODE_: 'NODE', SLOT_: 'SLOT', CODES_: 'CODES_KIND', METRIC_: 'METRIC_CODE', BAD_: 'PROBLEM' };
+  // Grouped by prefix (H_VERSION -> H.VERSION, SLOT_QUERY_IN -> SLOT.QUERY_IN, SECTION_SLOTS -> SECTION.SLOTS,
+  // BAD_NODE -> PROBLEM.BAD_NODE, ...).
+  const groups = { H_: 'H', NODE_: 'NODE', SLOT_: 'SLOT', SECTION_: 'SECTION', CODES_: 'CODES_KIND', METRIC_: 'METRIC_CODE', BAD_: 'PROBLEM' };
   const grouped = Object.fromEntries(Object.values(groups).map((g) => [g, []]));
   const plain = [];
   for (const [name, value] of Object.entries(instance.exports)) {

@@ -1,5 +1,5 @@
 export type { GraphOption } from './graph.js';
-export { IndexBuilder, type BuilderOptions, type BuildOptions, type BuildProgress } from './builder.js';
+export { IndexBuilder, type BuilderOptions, type BuildOptions, type BuildProgress } from './build/builder.js';
 export { Index } from './index/index.js';
 export { BatchResult, type SearchAllOptions, type SearchAllProgress, type SearchOptions, type SearchResult, type Searchable } from './index/results.js';
 export type { LoadOptions, URLLoadOptions, LoadProgress } from './load/options.js';
@@ -7,7 +7,7 @@ export { init, type InitOptions, type WasmSource } from './runtime/wasm.js';
 export { AnnoyError, type AnnoyErrorCode } from './errors.js';
 export { METRICS, type Metric } from './metric.js';
 export type { Vector } from './checks.js';
-export type { Screening } from './screening.js';
+export type { Screening } from './build/screening.js';
 export { IndexPool, type PoolOptions } from './pool/index-pool.js';
 export { ShardedIndexBuilder, type ShardedBuilderOptions, type ShardedSaveOptions } from './shards/sharded-builder.js';
 export { ShardedIndex } from './shards/sharded-index.js';

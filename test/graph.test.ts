@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AnnoyError, Index, IndexBuilder, IndexPool, type Metric, type Screening } from '../src/index.js';
-import { H } from '../src/format/layout.js';
+import { H, SECTION } from '../src/format/layout.js';
 import { bruteForce, checksumOf, fashionSample, gloveSample } from './helpers.js';
 
 const glove = gloveSample();
@@ -90,12 +90,12 @@ describe('graph files', () => {
     return b.buildAsync({ jobs, trees: 4 });
   };
 
-  it('are byte-identical for 1 and 2 build jobs, and across save and load; graph-less files stay format 1', async () => {
+  it('are byte-identical for 1 and 2 build jobs, and across save and load', async () => {
     const one = await build(1), two = await build(2);
     const bytes = one.toBytes();
     expect(Buffer.compare(Buffer.from(bytes), Buffer.from(two.toBytes()))).toBe(0);
     const dv = new DataView(bytes.buffer, bytes.byteOffset);
-    expect([dv.getUint32(H.VERSION, true), dv.getUint32(H.GRAPH_DEGREE, true)]).toEqual([2, 16]);
+    expect([dv.getUint32(H.VERSION, true), dv.getUint32(H.SECTION_PARAMS + 4 * SECTION.PARAM_GRAPH_DEGREE, true)]).toEqual([2, 16]);
     const path = join(dir, 'g.idx');
     one.saveSync(path);
     const loaded = await Index.open(path);
@@ -104,7 +104,6 @@ describe('graph files', () => {
     const q = glove.queries.subarray(0, 100);
     expect(loaded.search(q, 10, { ef: 30 })).toEqual(one.search(q, 10, { ef: 30 }));
     const plain = new IndexBuilder({ dimensions: 100, metric: 'angular' }).addBatch(rows(glove.vectors, 100, 50)).build({ trees: 2 });
-    expect(new DataView(plain.toBytes().buffer).getUint32(H.VERSION, true)).toBe(1);
     expect(plain.graph).toBe(0);
   });
 
@@ -152,7 +151,7 @@ describe('graph files', () => {
     const index = await build(1);
     const bytes = index.toBytes();
     const dv = new DataView(bytes.buffer, bytes.byteOffset);
-    const graph = Number(dv.getBigUint64(H.ROOTS_OFFSET, true) + dv.getBigUint64(H.ROOTS_BYTES, true));
+    const graph = Number(dv.getBigUint64(H.SECTIONS + 16 * SECTION.GRAPH, true));
     const reseal = (b: Uint8Array) => { new DataView(b.buffer, b.byteOffset).setBigUint64(H.CHECKSUM, checksumOf(b), true); return b; };
     const refused = (b: Uint8Array, words: RegExp) => {
       try {
@@ -176,12 +175,14 @@ describe('graph files', () => {
     refused(withSlot(3, 0, 4), /graph row of item 3/); // a hole's row lists an item
     const gap = withSlot(8, 0, 0xFFFFFFFF); // the row ends at once but lists ids after its end
     refused(gap, /graph row of item 8/);
-    const version1 = bytes.slice();
-    new DataView(version1.buffer).setUint32(H.VERSION, 1, true);
-    refused(reseal(version1), /graph degree 16 in a format 1 file/);
-    const tooWide = bytes.slice();
-    new DataView(tooWide.buffer).setUint32(H.GRAPH_DEGREE, 257, true);
-    refused(reseal(tooWide), /graph degree 257/);
+    const degreeAt = H.SECTION_PARAMS + 4 * SECTION.PARAM_GRAPH_DEGREE;
+    const wider = bytes.slice(); // a degree that does not match the section's length
+    new DataView(wider.buffer).setUint32(degreeAt, 17, true);
+    refused(reseal(wider), /optional section 0 is/);
+    const tooWide = bytes.slice(); // a degree past the cap, the section's length changed to match
+    new DataView(tooWide.buffer).setUint32(degreeAt, 257, true);
+    new DataView(tooWide.buffer).setBigUint64(H.SECTIONS + 8, BigInt(2000 * 257 * 4), true);
+    refused(reseal(tooWide), /graph degree 257|optional section|describes/);
   });
 
   it('are written as Annoy files without the graph', async () => {

@@ -1,7 +1,7 @@
 // `annoy-wasm build`: streams vectors from a file (or stdin) into an IndexBuilder, builds the forest and writes the
 // index atomically. The input is never held whole: each batch of rows goes into wasm memory as soon as it is read.
 import { availableParallelism } from 'node:os';
-import { IndexBuilder } from '../builder.js';
+import { IndexBuilder } from '../build/builder.js';
 import type { Index } from '../index/index.js';
 import { METRICS } from '../metric.js';
 import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, type Codes } from '../format/layout.js';

@@ -1,7 +1,7 @@
 // `annoy-wasm info`: what an index file holds, after the same full check a load does (header, checksum,
 // structure): a file that info accepts is one that services can load.
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { H, HEADER_BYTES, readHeader, sectionsFor } from '../format/layout.js';
+import { HEADER_BYTES, readHeader, sectionsFor } from '../format/layout.js';
 import { parse, positionals } from './args.js';
 import { println, type Io } from './io.js';
 import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex } from './open-index.js';
@@ -27,9 +27,7 @@ function nativeHeader(path: string) {
   try {
     const head = new Uint8Array(HEADER_BYTES);
     readSync(fd, head, 0, HEADER_BYTES, 0);
-    const header = readHeader(head, statSync(path).size);
-    const version = new DataView(head.buffer).getUint32(H.VERSION, true);
-    return { ...header, version };
+    return readHeader(head, statSync(path).size);
   } finally {
     closeSync(fd);
   }

@@ -15,7 +15,7 @@
 //   and empty leaves), so searchK counts what Annoy's search_k counts.
 import { AnnoyError } from '../errors.js';
 import type { Metric } from '../metric.js';
-import { HEADER_BYTES, NODE, SPLIT_TAG, nodeBytesFor, readHeader, sectionsFor, strideFor, NODE_LEAF_IDS, NODE_PLANE, type Header } from './layout.js';
+import { HEADER_BYTES, NODE, SPLIT_TAG, noSections, nodeBytesFor, readHeader, sectionsFor, strideFor, NODE_LEAF_IDS, NODE_PLANE, type Header } from './layout.js';
 
 /** Where Annoy keeps a node's fields, for one metric and dimension count (all offsets in bytes). */
 export interface AnnoyGeometry {
@@ -232,7 +232,7 @@ export function readAnnoy(bytes: Uint8Array, dimensions: number, metric: Metric)
   const stride = strideFor(metric, dimensions);
   const header: Header = {
     metric, dimensions, stride, size: m, count, trees: roots.length, nodeCount: annoyIdOf.length,
-    nodeBytes: nodeBytesFor(stride, K), leafCapacity: K, seed: 0, checksum: 0n,
+    nodeBytes: nodeBytesFor(stride, K), leafCapacity: K, seed: 0, checksum: 0n, ...noSections(),
   };
   const sections = sectionsFor(header);
 
@@ -297,7 +297,7 @@ function emptyImport(metric: Metric, dimensions: number): AnnoyImport {
   const K = annoyGeometry(metric, dimensions).K;
   const header: Header = {
     metric, dimensions, stride, size: 0, count: 0, trees: 0, nodeCount: 0,
-    nodeBytes: nodeBytesFor(stride, K), leafCapacity: K, seed: 0, checksum: 0n,
+    nodeBytes: nodeBytesFor(stride, K), leafCapacity: K, seed: 0, checksum: 0n, ...noSections(),
   };
   return { header, fill() {} };
 }

@@ -3,11 +3,9 @@
 // header checks every field against the real byte length before anything is allocated or copied.
 import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
-import { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PCA_MAX_COMPONENTS } from './constants.js';
+import { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PCA_MAX_COMPONENTS, SECTION } from './constants.js';
 
-export { FORMAT_VERSION, H, HEADER_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PROBLEM, SLOT, SPLIT_TAG } from './constants.js';
-/** Files without a graph are written in the first format, byte for byte as before the graph existed. */
-export const FORMAT_VERSION_WITHOUT_GRAPH = 1;
+export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
 export const NODE_PLANE = NODE.PLANE;
 export const NODE_LEAF_IDS = NODE.LEAF_IDS;
 /** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
@@ -22,6 +20,8 @@ export const MAX_AUTO_COMPONENTS = PCA_MAX_COMPONENTS;
 export const MAX_MEMORY = 2 ** 32;
 
 export interface Header {
+  /** The file format version: FORMAT_VERSION for what this library writes; 1 for files of before the section table. */
+  version: number;
   metric: Metric;
   dimensions: number;
   stride: number;
@@ -39,8 +39,45 @@ export interface Header {
   codeBias?: number;
   /** Values per code: int8 the dimensions, pca the principal components kept, none 0. */
   codeDimensions?: number;
-  /** Most graph neighbours per item (the graph section, format 2); 0 or absent: no graph. */
-  graphDegree?: number;
+  /** v2: each optional section's length in bytes, by SECTION_* kind (all 0 in a v1 file). */
+  sectionBytes: number[];
+  /** v2: the optional sections' parameters (all 0 in a v1 file). */
+  sectionParams: number[];
+}
+
+/** The header of a file of this version, before its optional sections are known: none, no parameters. */
+export function noSections(): Pick<Header, 'version' | 'sectionBytes' | 'sectionParams'> {
+  return { version: FORMAT_VERSION, sectionBytes: new Array(SECTION.SLOTS).fill(0), sectionParams: new Array(SECTION.PARAM_SLOTS).fill(0) };
+}
+
+/** The header's size in a file of `version`. */
+export function headerBytesFor(version: number): number {
+  return version >= 2 ? HEADER_BYTES : HEADER_V1_BYTES;
+}
+
+/**
+ * How long each optional section must be, by kind, for this header (its counts and parameters). A kind this
+ * version does not know must be empty. This is where a new section's length rule goes.
+ */
+function expectedSectionBytes(h: Pick<Header, 'size' | 'sectionParams'>, kind: number): number {
+  // the neighbour graph: `degree` u32 ids per item slot
+  if (kind === SECTION.GRAPH) return h.size * h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] * 4;
+  return 0;
+}
+
+/** The section parameters some section uses (the others must be 0). This is where a new section's parameters go. */
+const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE];
+
+/** The most graph neighbours per item of a header (0: no graph). */
+export function graphDegreeOf(h: Pick<Header, 'sectionParams'>): number {
+  return h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] ?? 0;
+}
+/** A header's graph: its degree parameter and its section's length. */
+export function withGraph<T extends Pick<Header, 'size' | 'sectionBytes' | 'sectionParams'>>(h: T, degree: number): T {
+  const sectionParams = [...h.sectionParams], sectionBytes = [...h.sectionBytes];
+  sectionParams[SECTION.PARAM_GRAPH_DEGREE] = degree;
+  sectionBytes[SECTION.GRAPH] = h.size * degree * 4;
+  return { ...h, sectionParams, sectionBytes };
 }
 
 export type Codes = 'none' | 'int8' | 'pca';
@@ -53,7 +90,8 @@ export interface Sections {
   presentOffset: number; presentBytes: number;
   nodesOffset: number; nodesBytes: number;
   rootsOffset: number; rootsBytes: number;
-  graphOffset: number; graphBytes: number;
+  /** v2's optional sections, by kind: where each starts and its length (0: empty). */
+  extra: { offset: number; bytes: number }[];
   codesOffset: number; codesBytes: number;
   fileBytes: number;
   /** The codes, in memory right after the file (not in it), and where the image in memory ends. */
@@ -67,8 +105,8 @@ export function strideFor(metric: Metric, dimensions: number): number {
 }
 
 /** The one valid placement of every section for these counts (all < 2^53, so plain numbers are exact). */
-export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'codeDimensions' | 'graphDegree'>): Sections {
-  const vectorsOffset = HEADER_BYTES;
+export function sectionsFor(h: Pick<Header, 'version' | 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'codeDimensions' | 'sectionBytes'>): Sections {
+  const vectorsOffset = headerBytesFor(h.version);
   const vectorsBytes = h.size * h.stride;
   const presentOffset = vectorsOffset + vectorsBytes;
   const presentBytes = align16(Math.ceil(h.size / 32) * 4);
@@ -76,9 +114,13 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const nodesBytes = h.nodeCount * h.nodeBytes;
   const rootsOffset = nodesOffset + nodesBytes;
   const rootsBytes = align16(h.trees * 4);
-  const graphOffset = rootsOffset + rootsBytes;
-  const graphBytes = align16(h.size * (h.graphDegree ?? 0) * 4);
-  const codesOffset = graphOffset + graphBytes;
+  let at = rootsOffset + rootsBytes;
+  const extra = h.sectionBytes.map((bytes) => {
+    const section = { offset: at, bytes: align16(bytes) };
+    at += section.bytes;
+    return section;
+  });
+  const codesOffset = at;
   const m = h.codeDimensions ?? 0;
   const codesBytes = h.codes === 'pca' ? align16(4 * m) + m * h.stride : 0;
   const fileBytes = codesOffset + codesBytes;
@@ -86,8 +128,8 @@ export function sectionsFor(h: Pick<Header, 'stride' | 'size' | 'nodeCount' | 'n
   const codeStride = align16(m);
   const memoryCodesBytes = (h.codes ?? 'none') === 'none' ? 0 : Math.ceil(fileBytes / 64) * 64 - fileBytes + h.size * codeStride;
   return {
-    vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes,
-    graphOffset, graphBytes, codesOffset, codesBytes, fileBytes, memoryCodesBytes, memoryBytes: fileBytes + memoryCodesBytes,
+    vectorsOffset, vectorsBytes, presentOffset, presentBytes, nodesOffset, nodesBytes, rootsOffset, rootsBytes, extra,
+    codesOffset, codesBytes, fileBytes, memoryCodesBytes, memoryBytes: fileBytes + memoryCodesBytes,
   };
 }
 
@@ -114,10 +156,7 @@ function corrupt(message: string): AnnoyError {
 
 /** Reads and checks the header of a file of `fileBytes` bytes whose first bytes are `head`. */
 export function readHeader(head: Uint8Array, fileBytes: number): Header {
-  if (fileBytes < HEADER_BYTES || head.length < HEADER_BYTES) {
-    throw corrupt(`${fileBytes} bytes is shorter than the ${HEADER_BYTES}-byte header (truncated?)`);
-  }
-  const h = checkHeader(head);
+  const h = checkHeader(head.subarray(0, Math.min(head.length, fileBytes)));
   const s = sectionsFor(h);
   if (s.fileBytes !== fileBytes) {
     throw corrupt(`the header describes ${s.fileBytes} bytes but there are ${fileBytes} (${fileBytes < s.fileBytes ? 'truncated' : 'trailing bytes'})`);
@@ -130,10 +169,15 @@ export function readHeader(head: Uint8Array, fileBytes: number): Header {
  * reads them back after the core wrote some.
  */
 export function readHeaderFields(head: Uint8Array): Header {
-  const dv = new DataView(head.buffer, head.byteOffset, HEADER_BYTES);
+  const dv = new DataView(head.buffer, head.byteOffset, Math.min(head.length, HEADER_BYTES));
   const u32 = (o: number) => dv.getUint32(o, true);
   const u64 = (o: number) => dv.getBigUint64(o, true);
+  const version = u32(H.VERSION);
+  const table = version >= 2 && head.length >= HEADER_BYTES;
   return {
+    version,
+    sectionBytes: Array.from({ length: SECTION.SLOTS }, (_, k) => (table ? Number(u64(H.SECTIONS + 16 * k + 8)) : 0)),
+    sectionParams: Array.from({ length: SECTION.PARAM_SLOTS }, (_, p) => (table ? u32(H.SECTION_PARAMS + 4 * p) : 0)),
     metric: METRICS[u32(H.METRIC)],
     dimensions: u32(H.DIMENSIONS),
     stride: u32(H.STRIDE),
@@ -143,8 +187,7 @@ export function readHeaderFields(head: Uint8Array): Header {
     nodeCount: u32(H.NODE_COUNT),
     nodeBytes: u32(H.NODE_BYTES),
     leafCapacity: u32(H.LEAF_CAPACITY),
-    seed: u32(H.SEED),
-    graphDegree: u32(H.GRAPH_DEGREE),
+    seed: Number(u64(H.SEED) & 0xFFFFFFFFn),
     checksum: u64(H.CHECKSUM),
     codes: CODES[u32(H.CODES_KIND)],
     codeScale: dv.getFloat32(H.CODE_SCALE, true),
@@ -158,9 +201,11 @@ export function readHeaderFields(head: Uint8Array): Header {
  * sectionsFor(h).fileBytes is then the length the file must have.
  */
 export function checkHeader(head: Uint8Array): Header {
+  const truncated = (bytes: number) => corrupt(`${head.length} bytes is shorter than the ${bytes}-byte header (truncated?)`);
+  if (head.length < HEADER_V1_BYTES) throw truncated(HEADER_V1_BYTES);
   const magic = String.fromCharCode(...head.subarray(0, 8));
   if (magic !== MAGIC) throw corrupt(`bad magic ${JSON.stringify(magic)}, expected ${JSON.stringify(MAGIC)} (is it an Annoy .ann file? open it with { format: 'annoy' })`);
-  const dv = new DataView(head.buffer, head.byteOffset, HEADER_BYTES);
+  const dv = new DataView(head.buffer, head.byteOffset, Math.min(head.length, HEADER_BYTES));
   const u32 = (o: number) => dv.getUint32(o, true);
   const u64 = (o: number) => dv.getBigUint64(o, true);
   const version = u32(H.VERSION);
@@ -168,10 +213,7 @@ export function checkHeader(head: Uint8Array): Header {
     throw new AnnoyError('UNSUPPORTED_VERSION', `index format version ${version} is newer than this library reads (${FORMAT_VERSION}): upgrade annoy-wasm`);
   }
   if (version < 1) throw corrupt(`format version ${version}`);
-  const graphDegree = u32(H.GRAPH_DEGREE);
-  if (version === 1 ? graphDegree !== 0 : graphDegree < 1 || graphDegree > MAX_GRAPH_DEGREE) {
-    throw corrupt(`graph degree ${graphDegree} in a format ${version} file (format 1 has no graph; format 2 has 1..${MAX_GRAPH_DEGREE})`);
-  }
+  if (head.length < headerBytesFor(version)) throw truncated(headerBytesFor(version));
   const metricCode = u32(H.METRIC);
   if (metricCode >= METRICS.length) throw corrupt(`metric code ${metricCode}`);
   const h = readHeaderFields(head);
@@ -202,6 +244,17 @@ export function checkHeader(head: Uint8Array): Header {
     ['roots offset', H.ROOTS_OFFSET, s.rootsOffset], ['roots length', H.ROOTS_BYTES, s.rootsBytes],
     ['codes offset', H.CODES_OFFSET, s.codesOffset], ['codes length', H.CODES_BYTES, s.codesBytes],
   ];
+  if (version >= 2) {
+    h.sectionBytes.forEach((bytes, kind) => {
+      const expected = expectedSectionBytes(h, kind);
+      if (bytes !== expected) throw corrupt(`optional section ${kind} is ${bytes} bytes long, expected ${expected}`);
+      fields.push([`section ${kind} offset`, H.SECTIONS + 16 * kind, s.extra[kind].offset]);
+    });
+    h.sectionParams.forEach((value, p) => {
+      if (value !== 0 && !PARAMS_IN_USE.includes(p)) throw corrupt(`section parameter ${p} is ${value}, but no section uses it`);
+    });
+    if (graphDegreeOf(h) > MAX_GRAPH_DEGREE) throw corrupt(`graph degree ${graphDegreeOf(h)}, more than ${MAX_GRAPH_DEGREE}`);
+  }
   for (const [name, offset, expected] of fields) {
     const got = u64(offset);
     if (got !== BigInt(expected)) throw corrupt(`${name} ${got} does not match the counts in the header (expected ${expected})`);
@@ -210,11 +263,11 @@ export function checkHeader(head: Uint8Array): Header {
 }
 
 export function writeHeader(target: Uint8Array, h: Header): void {
-  const dv = new DataView(target.buffer, target.byteOffset, HEADER_BYTES);
+  const dv = new DataView(target.buffer, target.byteOffset, headerBytesFor(h.version));
   for (let i = 0; i < 8; i++) dv.setUint8(H.MAGIC + i, MAGIC.charCodeAt(i));
   const u32 = (o: number, v: number) => dv.setUint32(o, v, true);
   const u64 = (o: number, v: number | bigint) => dv.setBigUint64(o, BigInt(v), true);
-  u32(H.VERSION, (h.graphDegree ?? 0) !== 0 ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_GRAPH);
+  u32(H.VERSION, h.version);
   u32(H.METRIC, METRICS.indexOf(h.metric));
   u32(H.DIMENSIONS, h.dimensions);
   u32(H.STRIDE, h.stride);
@@ -224,8 +277,7 @@ export function writeHeader(target: Uint8Array, h: Header): void {
   u32(H.NODE_COUNT, h.nodeCount);
   u32(H.NODE_BYTES, h.nodeBytes);
   u32(H.LEAF_CAPACITY, h.leafCapacity);
-  u32(H.SEED, h.seed);
-  u32(H.GRAPH_DEGREE, h.graphDegree ?? 0);
+  u64(H.SEED, h.seed);
   const s = sectionsFor(h);
   u64(H.VECTORS_OFFSET, s.vectorsOffset); u64(H.VECTORS_BYTES, s.vectorsBytes);
   u64(H.PRESENT_OFFSET, s.presentOffset); u64(H.PRESENT_BYTES, s.presentBytes);
@@ -237,4 +289,10 @@ export function writeHeader(target: Uint8Array, h: Header): void {
   dv.setFloat32(H.CODE_BIAS, h.codeBias ?? 0, true);
   u32(H.CODE_DIMENSIONS, h.codeDimensions ?? 0);
   u64(H.CHECKSUM, h.checksum);
+  if (h.version < 2) return;
+  s.extra.forEach(({ offset }, kind) => {
+    u64(H.SECTIONS + 16 * kind, offset);
+    u64(H.SECTIONS + 16 * kind + 8, h.sectionBytes[kind]);
+  });
+  h.sectionParams.forEach((value, p) => u32(H.SECTION_PARAMS + 4 * p, value));
 }

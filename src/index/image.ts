@@ -2,6 +2,7 @@
 // sits at core.base and its header there is the only header (read from memory, never kept in step by hand); the
 // screening codes follow it; then one scratch slot per thread that will search it. Index, ShardedIndex and
 // IndexPool are facades over images; the loaders (src/load/) and the builder make them.
+import { graphDegreeOf } from '../format/layout.js';
 import { AnnoyError } from '../errors.js';
 import { HEADER_BYTES, SLOT, checkHeader, sectionsFor, type Header, type Sections } from '../format/layout.js';
 import { Core, slotBytesOf } from '../runtime/wasm.js';
@@ -29,10 +30,10 @@ export class IndexImage {
 
   private constructor(core: Core, slots: number) {
     this.core = core;
-    this.header = Object.freeze(checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES)));
-    this.sections = sectionsFor(this.header);
+    const { header, slot, slotBytes } = IndexImage.reserve(core, slots);
+    this.header = Object.freeze(header);
+    this.sections = sectionsFor(header);
     this.slots = slots;
-    const { slot, slotBytes } = IndexImage.reserve(core, slots);
     this.#firstSlot = slot;
     this.slotBytes = slotBytes;
     this.#view = slotView(core.exports, core.memory, core.base, slot, SLOT); // the memory never grows again
@@ -53,14 +54,13 @@ export class IndexImage {
    * Where the scratch slots go (after the file and its screening codes) and memory for all of them, reserved at
    * once: an index too big for wasm32 is CAPACITY before anything is copied. The header must be in memory.
    */
-  static reserve(core: Core, slots: number): { slot: number; slotBytes: number } {
+  static reserve(core: Core, slots: number): { header: Header; slot: number; slotBytes: number } {
     const header = checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES));
     const { fileBytes, memoryBytes } = sectionsFor(header);
-    const slot = align64(core.base + memoryBytes);
-    const slotBytes = slotBytesOf(core);
+    const slot = align64(core.base + memoryBytes), slotBytes = slotBytesOf(core);
     const codes = memoryBytes > fileBytes ? ` and ${memoryBytes - fileBytes} bytes of screening codes` : '';
     core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index${codes} with ${slots} scratch slots of ${slotBytes} bytes`);
-    return { slot, slotBytes };
+    return { header, slot, slotBytes };
   }
 
   /** Where scratch slot i starts. */
@@ -100,7 +100,8 @@ export class IndexImage {
    * walk at the item itself (searchK 0), so its graph neighbours, already near, are expanded first.
    */
   searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
-    const { size, count, graphDegree } = this.header;
+    const { size, count } = this.header;
+    const graphDegree = graphDegreeOf(this.header);
     const v = this.#view;
     const ids = new Uint32Array(size * k).fill(0xFFFFFFFF);
     const distances = new Float32Array(size * k).fill(NaN);

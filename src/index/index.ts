@@ -2,11 +2,12 @@
 // (bytes, a file or a URL: src/load/) copies the file once into memory and checks it before the first query;
 // Annoy's .ann files are converted into the same layout on the way in (format/annoy.ts) and back on the way out.
 import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from '../checks.js';
+import { graphDegreeOf } from '../format/layout.js';
 import { AnnoyError, show } from '../errors.js';
 import { writeAnnoy } from '../format/annoy.js';
 import type { Metric } from '../metric.js';
 import { writeFileAtomic, writeFileAtomicAsync } from '../runtime/node-fs.js';
-import { withScreening, type Screening } from '../screening.js';
+import { withScreening, type Screening } from '../build/screening.js';
 import { loadBytes } from '../load/bytes.js';
 import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';
@@ -37,7 +38,7 @@ export class Index implements Searchable {
   get count(): number { return this.#h.count; }
   get trees(): number { return this.#h.trees; }
   /** Most neighbours per item of the index's graph (IndexBuilder's graph option); 0 when it has none. */
-  get graph(): number { return this.#h.graphDegree ?? 0; }
+  get graph(): number { return graphDegreeOf(this.#h); }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#live().sections.fileBytes; }
   /** How candidates are screened before the exact re-rank (IndexBuilder's screening option). */
@@ -62,7 +63,7 @@ export class Index implements Searchable {
     const image = this.#live();
     checkVector(vector, image.header.dimensions, image.header.metric);
     checkK(k);
-    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees, image.header.graphDegree));
+    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header)));
   }
 
   /** The k nearest items to item `id` (normally `id` itself comes first). */
@@ -70,7 +71,7 @@ export class Index implements Searchable {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     checkK(k);
-    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees, image.header.graphDegree));
+    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header)));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -78,7 +79,7 @@ export class Index implements Searchable {
     const image = this.#live();
     const rows = checkBatch(flat, image.header.dimensions, image.header.metric);
     checkK(k);
-    const plan = checkSearchOptions(options, k, image.header.trees, image.header.graphDegree);
+    const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
     checkBatchK(rows, k);
     const { ids, distances, counts } = image.searchRows(flat, rows, k, plan);
     return new BatchResult(ids, distances, counts, k);
@@ -96,7 +97,7 @@ export class Index implements Searchable {
     const { onProgress, ...rest } = checkOptions(options, ['searchK', 'rerank', 'ef', 'onProgress'], 'searchAll');
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
     checkBatchK(image.header.size, k);
-    const plan = checkSearchOptions(rest, k, image.header.trees, image.header.graphDegree);
+    const plan = checkSearchOptions(rest, k, image.header.trees, graphDegreeOf(image.header));
     const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress']);
     return new BatchResult(ids, distances, counts, k);
   }
@@ -105,13 +106,9 @@ export class Index implements Searchable {
   getItem(id: number): Float32Array {
     const image = this.#live();
     const item = this.#checkItem(image, id);
-    const { dimensions: dims, stride, metric } = image.header;
-    const { f32, u32 } = image.view;
-    const at = (image.core.base + image.sections.vectorsOffset + item * stride) >>> 2;
-    if (metric !== 'hamming') return f32.slice(at, at + dims);
-    const out = new Float32Array(dims);
-    for (let j = 0; j < dims; j++) out[j] = (u32[at + (j >>> 5)] >>> (j & 31)) & 1;
-    return out;
+    image.core.exports.itemValues(image.core.base, image.slot(0), item); // the core unpacks (hamming: bits)
+    const { f32, queryIn } = image.view;
+    return f32.slice(queryIn, queryIn + image.header.dimensions);
   }
 
   /** The distance from `vector` to item `id`, as search would report it. */

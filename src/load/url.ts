@@ -87,13 +87,14 @@ async function streamInto(url: string | URL, next: () => Promise<Uint8Array | un
     headBytes += take;
     if (take < chunk.length) rest = chunk.subarray(take);
   }
-  if (headBytes < HEADER_BYTES) readHeader(head.subarray(0, headBytes), headBytes); // throws: truncated
-  const header = checkHeader(head);
+  // A body that ended early is a whole file only if it is a header alone (an empty index of format v1).
+  const header = headBytes < HEADER_BYTES ? readHeader(head.subarray(0, headBytes), headBytes) : checkHeader(head);
   const fileBytes = sectionsFor(header).fileBytes;
-  if (length !== undefined && length !== fileBytes) readHeader(head, length); // throws: truncated or trailing bytes
+  if (length !== undefined && length !== fileBytes) readHeader(head.subarray(0, headBytes), length); // throws: truncated or trailing bytes
   const core = new Core(HEADER_BYTES, plan.shared);
   const base = core.base;
-  core.bytes.set(head, base); // slotOffset reads the header
+  core.bytes.set(head.subarray(0, headBytes), base); // slotOffset reads the header
+  if (headBytes > fileBytes) readHeader(head, headBytes); // throws: trailing bytes
   const reserve = (end: number) => core.ensure(end, `this ${fileBytes}-byte index`);
   if (length !== undefined) IndexImage.reserve(core, plan.slots);
   let memory = core.bytes, loaded = headBytes;

@@ -26,6 +26,7 @@ export interface CoreExports {
   encodeCodes(file: number, slot: number): void;
   itemDistance(file: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
+  itemValues(file: number, slot: number, id: number): void;
   validate(file: number, slot: number): number;
   validateDetail: WebAssembly.Global;
   checksum(file: number, bytes: number): bigint;
@@ -54,7 +55,18 @@ export function wasmModule(shared: boolean): WebAssembly.Module {
   return (plainModule ??= compileSync(PLAIN_WASM));
 }
 
+// The smallest module that uses 128-bit SIMD (one function returning i8x16.splat(0)).
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11]);
+
+/** The core's kernels are WebAssembly SIMD (128-bit): an engine without it gets this, not a compile error. */
+export function requireSimd(): void {
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    throw new AnnoyError('INVALID_STATE', 'this JavaScript engine has no WebAssembly SIMD (128-bit), which annoy-wasm needs: Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4, Bun, Deno');
+  }
+}
+
 function compileSync(b64: string): WebAssembly.Module {
+  requireSimd();
   try {
     return new WebAssembly.Module(decodeBase64(b64));
   } catch (e) {
@@ -79,6 +91,7 @@ export interface InitOptions {
  */
 export async function init(options?: InitOptions): Promise<void> {
   const o = checkOptions(options, ['wasm', 'sharedWasm'], 'init') as InitOptions;
+  requireSimd();
   const [plain, shared] = await Promise.all([
     o.wasm !== undefined ? compileFrom(o.wasm, false) : plainModule ?? WebAssembly.compile(decodeBase64(PLAIN_WASM)),
     o.sharedWasm !== undefined ? compileFrom(o.sharedWasm, true)
@@ -90,6 +103,7 @@ export async function init(options?: InitOptions): Promise<void> {
 
 /** Compiles one build asynchronously if it is not compiled yet (what every async loader does first). */
 export async function compile(shared: boolean): Promise<WebAssembly.Module> {
+  requireSimd();
   if (shared) return (sharedModule ??= await WebAssembly.compile(decodeBase64(SHARED_WASM)));
   return (plainModule ??= await WebAssembly.compile(decodeBase64(PLAIN_WASM)));
 }

@@ -31,8 +31,7 @@ export type WorkerRequest =
   | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; ef: number }
   | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; ef: number }
   | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; ef: number }
-  | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number }
-  | { id: number; op: 'crash'; how: 'exit' | 'throw' | 'trap' };
+  | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number };
 
 /** A request before the pool numbers it. */
 export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
@@ -47,7 +46,6 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
   const threads = (globalThis as any).process?.getBuiltinModule?.('node:worker_threads') ?? null;
   const scope: any = threads ? null : self;
   const post = (m: any, transfer: any[] = []) => (threads ? threads.parentPort.postMessage(m, transfer) : scope.postMessage(m, transfer));
-  const exit = (code: number) => (threads ? process.exit(code) : (post({ exit: code }), scope.close()));
   const start = (setup: any) => {
     const instantiate = (memory: WebAssembly.Memory): any => new WebAssembly.Instance(setup.module, { env: { memory } }).exports;
     // One instance per shard, each on that shard's memory, searching in this worker's slot there.
@@ -71,10 +69,6 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
-      } else if (m.op === 'crash') {
-        if (m.how === 'exit') exit(3);
-        if (m.how === 'trap') shards[0].search(shards[0].base, 0xFFFFFFF0, -1, 1, 1, 0, 1);
-        throw new Error('worker crash requested by a test');
       }
     };
     if (threads) threads.parentPort.on('message', serve);
@@ -104,7 +98,7 @@ function workerThreads(): WorkerThreads | undefined {
 }
 
 /** The worker's program as source text: workerMain called with the query loop's functions. */
-function workerSource(): string {
+export function workerSource(): string {
   return `(${workerMain.toString()})(${slotView.toString()}, ${searchOne.toString()}, ${searchRows.toString()})`;
 }
 

@@ -2,7 +2,7 @@
 // of `shardSize`; each range is its own IndexBuilder (its own memory), built and saved one after another as an
 // ordinary index file, plus a manifest (manifest.ts) that IndexPool and ShardedIndex.open read.
 import { AnnoyError, show } from '../errors.js';
-import { IndexBuilder, type BuildProgress, type BuilderOptions } from '../builder.js';
+import { IndexBuilder, type BuildProgress, type BuilderOptions } from '../build/builder.js';
 import { checkBatch, checkId, checkOptions, type Vector } from '../checks.js';
 import { strideFor } from '../format/layout.js';
 import { metricCode, type Metric } from '../metric.js';

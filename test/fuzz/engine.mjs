@@ -105,7 +105,7 @@ function damage(rng, base, kind, checksum, layout) {
       let at;
       if (isAnnoy) at = pick([int(nodes) * s, (nodes - 1) * s, s, int(bad.length)]);
       else at = pick([HEADER_BYTES, 0, 8, bad.length - 16, int(bad.length), ...[H.VECTORS_OFFSET, H.PRESENT_OFFSET, H.NODES_OFFSET, H.ROOTS_OFFSET, H.CODES_OFFSET].map((o) => Number(dv().getBigUint64(o, true))),
-        Number(dv().getBigUint64(H.ROOTS_OFFSET, true) + dv().getBigUint64(H.ROOTS_BYTES, true))]); // the graph section
+        ...(bad.length >= H.SECTIONS + 8 ? [Number(dv().getBigUint64(H.SECTIONS, true))] : [])]); // the graph section
       bad = bad.slice(0, Math.max(0, Math.min(at, bad.length - 1)));
       label = `truncate to ${bad.length}`;
       break;
@@ -235,8 +235,9 @@ function damageScreening(rng, bad, dv, H) {
 function damageGraph(rng, bad, dv, H) {
   const int = (n) => Math.floor(rng() * n);
   const pick = (a) => a[int(a.length)];
-  const degree = dv.getUint32(H.GRAPH_DEGREE, true), size = dv.getUint32(H.SIZE, true);
-  const graph = Number(dv.getBigUint64(H.ROOTS_OFFSET, true) + dv.getBigUint64(H.ROOTS_BYTES, true));
+  const degreeAt = H.SECTION_PARAMS; // the graph's degree is section parameter 0, its section kind 0
+  const degree = dv.getUint32(degreeAt, true), size = dv.getUint32(H.SIZE, true);
+  const graph = Number(dv.getBigUint64(H.SECTIONS, true));
   const bytes = size * degree * 4;
   const present = (id) => ((dv.getUint32(Number(dv.getBigUint64(H.PRESENT_OFFSET, true)) + 4 * (id >>> 5), true) >>> (id & 31)) & 1) === 1;
   const slot = (item, t) => graph + 4 * (item * degree + t);
@@ -255,7 +256,7 @@ function damageGraph(rng, bad, dv, H) {
       return `graph row ${item} ends at ${t}`;
     }
     case 2: { const other = int(size); bad.copyWithin(slot(item, 0), slot(other, 0), slot(other, degree)); return `graph row ${other} copied over ${item}`; }
-    case 3: { const v = pick([0, 1, degree - 1, degree + 1, 2 * degree, 256, 257, 2 ** 31, 2 ** 32 - 1]); dv.setUint32(H.GRAPH_DEGREE, v >>> 0, true); return `graph degree ${degree} -> ${v}`; }
+    case 3: { const v = pick([0, 1, degree - 1, degree + 1, 2 * degree, 256, 257, 2 ** 31, 2 ** 32 - 1]); dv.setUint32(degreeAt, v >>> 0, true); return `graph degree ${degree} -> ${v}`; }
     case 4: { const v = pick([0, 1, 2, 3]); dv.setUint32(H.VERSION, v, true); return `format version -> ${v}`; }
     default: { const flips = 1 + int(3); for (let f = 0; f < flips; f++) bad[graph + int(Math.max(1, bytes))] ^= 1 << int(8); return `flip ${flips} bits of the graph`; }
   }

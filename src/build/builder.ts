@@ -1,14 +1,14 @@
 // IndexBuilder: collects item vectors straight into wasm memory (in file order, so the build moves nothing but
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
-import { AnnoyError, show } from './errors.js';
-import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from './checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from './format/layout.js';
-import { metricCode, type Metric } from './metric.js';
-import { Core, canShareMemory, formatBytes, wasmModule } from './runtime/wasm.js';
-import { startWorker } from './runtime/worker.js';
-import { Index } from './index/index.js';
-import { IndexImage } from './index/image.js';
-import { buildGraphSection, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } from './graph.js';
+import { AnnoyError, show } from '../errors.js';
+import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from '../checks.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, withGraph, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from '../format/layout.js';
+import { metricCode, type Metric } from '../metric.js';
+import { Core, canShareMemory, formatBytes, wasmModule } from '../runtime/wasm.js';
+import { startWorker } from '../runtime/worker.js';
+import { Index } from '../index/index.js';
+import { IndexImage } from '../index/image.js';
+import { buildGraphSection, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } from '../graph.js';
 import { checkScreening, computeScreening, screeningFields, type Screening } from './screening.js';
 
 export interface BuilderOptions {
@@ -233,12 +233,11 @@ export class IndexBuilder {
 
   #header(): Header {
     const leafCapacity = this.leafSize;
-    return {
+    return withGraph({
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
-      trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n,
+      trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n, ...noSections(),
       ...screeningFields(this.screening, this.screeningDimensions, this.dimensions),
-      graphDegree: this.graphDegree,
-    };
+    }, this.#count > 0 ? this.graphDegree : 0);
   }
 
   /**

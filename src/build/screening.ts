@@ -2,15 +2,15 @@
 // them for an index in memory. Used when an index is built (IndexBuilder) and when one gains or changes screening
 // later (Index.withScreening: an Annoy file, say). The codes themselves are computed by IndexImage.open, as on every
 // load, from these parameters.
-import { AnnoyError, show } from './errors.js';
-import { checkOptions } from './checks.js';
+import { AnnoyError, show } from '../errors.js';
+import { checkOptions } from '../checks.js';
 import {
   CODES, HEADER_BYTES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, readHeaderFields,
   sectionsFor, writeHeader, type Codes as Screening, type Header,
-} from './format/layout.js';
-import { IndexImage } from './index/image.js';
-import type { Metric } from './metric.js';
-import { Core } from './runtime/wasm.js';
+} from '../format/layout.js';
+import { IndexImage } from '../index/image.js';
+import type { Metric } from '../metric.js';
+import { Core } from '../runtime/wasm.js';
 
 export type { Screening };
 
