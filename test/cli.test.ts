@@ -96,7 +96,7 @@ describe('help and usage', () => {
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions'], /argument missing/],
     // known once the first row is read: the fixture's vectors have 8 dimensions
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions', '9'], /--screening-dimensions 9 is more than the vectors' 8 dimensions/],
-    [['query', 'x.ann'], /give one of --item, --vector or --input/],
+    [['query', 'x.ann'], /give one of --item, --vector, --input or --all/],
     [['query', 'x.ann', '--item', '1', '--vector', '[1]'], /give only one of --item, --vector/],
     [['query', 'x.ann', '--vector', '[1, 2'], /--vector is not JSON/],
     [['query', 'x.ann', '--item', '1', '-k', '0'], /-k "0" is not an integer >= 1/],
