@@ -40,6 +40,7 @@ let oldCands: usize = 0;
 let newCounts: usize = 0; // size u32
 let oldCounts: usize = 0;
 let norms: usize = 0;   // size f32: angular 1 / |v| (0 for a zero vector); dot: the extra coordinate sqrt(M^2 - |v|^2)
+let squaredRadius: f32 = 0; // dot: M^2, the largest squared norm
 let worst: usize = 0;   // size u64: each list's last key (a compact copy: the join checks it for every pair)
 let ids: usize = 0;     // count u32: the present ids, ascending
 let K: u32 = 0;
@@ -74,7 +75,9 @@ export let graphUpdates: u32 = 0; // list changes in its last round
   }
   if (metric == METRIC_EUCLIDEAN) return squaredL2(va, vb, stride);
   if (metric == METRIC_MANHATTAN) return l1(va, vb, stride);
-  if (metric == METRIC_DOT) return -(dot(va, vb, stride) + load<f32>(norms + (<usize>a << 2)) * load<f32>(norms + (<usize>b << 2)));
+  // M^2 - a'.b' (half the squared chord between the augmented vectors, all of length M): not negative, so the
+  // relaxed diversification's factor scales it as it does the other metrics' distances
+  if (metric == METRIC_DOT) return squaredRadius - (dot(va, vb, stride) + load<f32>(norms + (<usize>a << 2)) * load<f32>(norms + (<usize>b << 2)));
   return <f32>hammingBits(va, vb, stride);
 }
 
@@ -161,6 +164,7 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratch: usize): void {
   memory.fill(fresh, 0, <usize>(n * 8));
   let c0: u32 = 0;
   let maxNorm: f32 = 0;
+  squaredRadius = 0;
   for (let id: u32 = 0; id < size; id++) {
     let x: f32 = 0;
     if (isPresent(file, id)) {
@@ -171,6 +175,7 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratch: usize): void {
     store<f32>(norms + (<usize>id << 2), x);
   }
   if (metric == METRIC_DOT) {
+    squaredRadius = maxNorm;
     for (let id: u32 = 0; id < size; id++) {
       const gap = maxNorm - load<f32>(norms + (<usize>id << 2));
       store<f32>(norms + (<usize>id << 2), isPresent(file, id) && gap > 0 ? sqrt<f32>(gap) : 0);
@@ -446,7 +451,7 @@ function prune(graph: usize, degree: u32, merge: u32): void {
     const nr = load<u32>(oldCounts + (<usize>i << 2));
     const row = graph + ((<usize>i * <usize>degree) << 2);
     let out: u32 = 0;
-    if (merge != 1) {
+    if (merge == 0 || merge == 2) {
       for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
       for (let t: u32 = 0; t < nr && out < degree; t++) {
         const j = <u32>load<u64>(rv + (<usize>t << 3));
@@ -476,9 +481,46 @@ function prune(graph: usize, degree: u32, merge: u32): void {
       }
       // Diversify the union into the forward area (it was read above, and is rewritten only from its start,
       // never ahead of the merge: the merge is complete already).
-      const kept = diversify(tmp, n, fw, degree);
-      for (let t: u32 = 0; t < kept; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
+      if (merge == 3) {
+        // merge 3: the union nearest first, up to the degree (a full diversified row keeps room for the reverse
+        // edges of items that list this one as their nearest: otherwise such an item can end up with no way in)
+        for (let t: u32 = 0; t < n && out < degree; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(tmp + (<usize>t << 3)));
+      } else {
+        const kept = diversify(tmp, n, fw, degree);
+        for (let t: u32 = 0; t < kept; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
+      }
     }
+  }
+  // Every item gets a way in: one no row lists is added to its nearest neighbour's row (in the last slot when the
+  // row is full). Without this, an item whose nearest neighbour pruned it could be found by no walk.
+  const indegree = newCounts;
+  memory.fill(indegree, 0, <usize>size << 2);
+  for (let x: u32 = 0; x < count; x++) {
+    const row = graph + ((<usize>load<u32>(ids + (<usize>x << 2)) * <usize>degree) << 2);
+    for (let t: u32 = 0; t < degree; t++) {
+      const j = load<u32>(row + (<usize>t << 2));
+      if (j == NO_NEIGHBOUR) break;
+      const c = indegree + (<usize>j << 2);
+      store<u32>(c, load<u32>(c) + 1);
+    }
+  }
+  if (merge == 1) return; // the descent's lists were reused as scratch
+  for (let x: u32 = 0; x < count; x++) {
+    const i = load<u32>(ids + (<usize>x << 2));
+    if (load<u32>(indegree + (<usize>i << 2)) != 0) continue;
+    const near = idAt(listOf(i), 0);
+    if (near == NO_NEIGHBOUR) continue;
+    const row = graph + ((<usize>near * <usize>degree) << 2);
+    let t: u32 = 0;
+    while (t < degree && load<u32>(row + (<usize>t << 2)) != NO_NEIGHBOUR) t++;
+    if (t == degree) {
+      t = degree - 1;
+      const dropped = load<u32>(row + (<usize>t << 2));
+      const c = indegree + (<usize>dropped << 2);
+      store<u32>(c, load<u32>(c) - 1);
+    }
+    store<u32>(row + (<usize>t << 2), i);
+    store<u32>(indegree + (<usize>i << 2), 1);
   }
 }
 
@@ -487,6 +529,11 @@ export const GRAPH_LIST: u32 = 32;       // K: neighbours NN-descent keeps per i
 export const GRAPH_CANDIDATES: u32 = 16; // C: candidates sampled per item and round
 export const GRAPH_SEED_TREES: u32 = 8;
 export const GRAPH_ROUNDS: u32 = 8;
+// Relaxed diversification (DiskANN's alpha, on the internal distances: squared for angular and euclidean) of 1.2
+// raised recall on the GloVe sample at ef 10 / 20 / 40 from 0.827 / 0.916 / 0.961 to 0.906 / 0.953 / 0.982 at about
+// the same CPU time per query (mean degree 10 -> 19; glove-100: 11 -> 21), but left one searchAll row of a 600-item
+// set short of its nearest item (an NN-descent miss that the sparser graph routes around): kept at 1 until that is
+// understood.
 export const GRAPH_ALPHA: f32 = 1;
 export const GRAPH_MERGE: u32 = 0;
 
