@@ -1,0 +1,58 @@
+// Similar items at the edge: a Cloudflare Worker that answers GET /similar?id=N[&k=10] (or ?word=king) from an
+// annoy-wasm index shipped as a static asset (public/items.annoy and public/words.txt, made by build-index.mjs).
+//
+// What a Worker needs that Node does not:
+//   - The wasm comes in as a module import: Workers refuse to compile wasm from bytes at run time, so the
+//     package's embedded copy cannot be used; wrangler bundles build/annoy.wasm as a compiled module.
+//   - One plain (unshared) memory: a Worker has no threads, so no IndexPool; Index answers on the request's
+//     own thread, in well under a millisecond.
+//   - No file system: the index is fetched from the ASSETS binding once per isolate and kept for its lifetime.
+import { init, Index, AnnoyError } from 'annoy-wasm';
+import wasm from 'annoy-wasm/build/annoy.wasm';
+
+interface Env {
+  ASSETS: { fetch(request: Request | string): Promise<Response> };
+}
+
+interface Items { index: Index; words: string[] }
+let ready: Promise<Items> | undefined;
+
+/** The index (and its words, if shipped), loaded on the first request of this isolate (module scope may not do I/O in a Worker). */
+function loadIndex(env: Env, origin: string): Promise<Items> {
+  ready ??= (async () => {
+    await init({ wasm });
+    const response = await env.ASSETS.fetch(new URL('/items.annoy', origin).href);
+    if (!response.ok) throw new Error(`items.annoy: HTTP ${response.status}`);
+    const index = Index.fromBytes(new Uint8Array(await response.arrayBuffer()));
+    const words = await env.ASSETS.fetch(new URL('/words.txt', origin).href);
+    return { index, words: words.ok ? (await words.text()).split('\n') : [] };
+  })();
+  ready.catch(() => { ready = undefined; }); // a failed load is retried by the next request
+  return ready;
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const { index, words } = await loadIndex(env, url.origin);
+    if (url.pathname === '/health') {
+      return json({ items: index.count, dimensions: index.dimensions, metric: index.metric, trees: index.trees, bytes: index.byteLength });
+    }
+    if (url.pathname !== '/similar') return json({ error: 'not found: try /similar?id=0' }, 404);
+    const word = url.searchParams.get('word');
+    const id = word !== null ? words.indexOf(word) : Number(url.searchParams.get('id'));
+    if (word !== null && id < 0) return json({ error: `${JSON.stringify(word)} is not among the ${words.length} words` }, 404);
+    const k = Number(url.searchParams.get('k') ?? 10);
+    try {
+      const { ids, distances } = index.searchItem(id, k);
+      return json({ id, ids: [...ids], distances: [...distances], ...(words.length > 0 && { words: [...ids].map((i) => words[i]) }) });
+    } catch (e) {
+      // Bad ids and k are the caller's mistake: the library names the bad value.
+      if (e instanceof AnnoyError) return json({ error: e.message, code: e.code }, 400);
+      throw e;
+    }
+  },
+};
