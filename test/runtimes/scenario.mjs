@@ -89,20 +89,27 @@ export async function scenario(lib, host) {
   return out;
 }
 
-// Run as a script: node/bun/deno scenario.mjs <dir> <url>.
-const args = globalThis.Deno?.args ?? globalThis.process?.argv?.slice(2) ?? [];
-const self = import.meta.url.split('/').pop();
-if (args.length > 0 && (globalThis.process?.argv?.[1]?.endsWith(self) || globalThis.Deno?.mainModule === import.meta.url)) {
-  const lib = await import('annoy-wasm');
-  const fs = await import('node:fs/promises');
-  const out = await scenario(lib, {
-    dir: args[0],
-    url: args[1] || undefined,
+/** The host of a runtime with files and worker_threads (Node, Bun, Deno): the scratch dir, Node 20's index URL. */
+export function fileHost(lib, dir, url) {
+  return {
+    dir,
+    url: url || undefined,
     save: (index, path) => index.save(path),
     open: (path) => lib.Index.open(path),
-    poolSource: async (bytes) => { await fs.writeFile(`${args[0]}/pool.annoy`, bytes); return `${args[0]}/pool.annoy`; },
+    poolSource: async (bytes) => {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(`${dir}/pool.annoy`, bytes);
+      return `${dir}/pool.annoy`;
+    },
     threads: true,
-  });
+  };
+}
+
+/** Runs the scenario on the command line's dir and URL, and prints the answer with the runtime's name. */
+export async function main(lib, entry) {
+  const args = globalThis.Deno?.args ?? globalThis.process.argv.slice(2);
+  const out = await scenario(lib, fileHost(lib, args[0], args[1]));
   out.runtime = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.version}`;
+  out.entry = entry;
   console.log(JSON.stringify(out));
 }
