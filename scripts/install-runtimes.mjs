@@ -25,7 +25,8 @@ export const RUNTIMES = {
   node24: { bin: join(modules, 'node24', 'bin', 'node'), args: ['--version'] },
   bun: { bin: join(modules, '.bin', 'bun'), args: ['--version'] },
   deno: { bin: join(modules, '.bin', 'deno'), args: ['--version'] },
-  workerd: { bin: join(modules, '.bin', 'workerd'), args: ['--version'] },
+  // The workerd Miniflare runs (its own pinned copy; wrangler, used only to bundle, brings a newer one).
+  workerd: { bin: join(modules, 'miniflare', 'node_modules', 'workerd', 'bin', 'workerd'), args: ['--version'] },
   firefox: { bin: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', args: ['--version'] },
 };
 

@@ -38,7 +38,7 @@ export function packedProject(prefix: string): Packed {
   mkdirSync(join(project, 'out'), { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], project);
-  for (const f of ['scenario.mjs', 'esm.mjs', 'cjs.cjs', 'deno.mjs']) copyFileSync(join(here, f), join(project, f));
+  for (const f of ['scenario.mjs', 'esm.mjs', 'cjs.cjs', 'deno.mjs', 'scenario-worker.mjs']) copyFileSync(join(here, f), join(project, f));
   return { dir: project, tarball, close: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 
 const [bundle, assets, flags, ...paths] = process.argv.slice(2);
-const modules = [{ type: 'ESModule', path: join(bundle, 'worker.js') }];
+const modules = readdirSync(bundle).filter((f) => f.endsWith('.js')).map((f) => ({ type: 'ESModule', path: join(bundle, f) }));
 for (const f of readdirSync(bundle)) if (f.endsWith('.wasm')) modules.push({ type: 'CompiledWasm', path: join(bundle, f) });
 
 let started = performance.now();
