@@ -7,11 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { IndexBuilder } from '../src/index.js';
 import { gloveSample } from './helpers.js';
+import { buildDemoLocked } from './demo-build.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,11 +28,8 @@ const metrics: Record<string, unknown> = {};
 beforeAll(async () => {
   if (!haveChromium) return;
   mkdirSync(artifacts, { recursive: true });
-  const demoDir = join(root, 'examples', 'browser-demo');
-  const { buildDemo } = await import(pathToFileURL(join(demoDir, 'build.mjs')).href);
-  const { startServer } = await import(pathToFileURL(join(demoDir, 'serve.mjs')).href);
-  await buildDemo();
-  demo = await startServer({ root: join(demoDir, 'dist'), port: 0 });
+  const { dist, startServer } = await buildDemoLocked(root); // test/firefox.test.ts builds it too
+  demo = await startServer({ root: dist, port: 0 });
   const { chromium } = await import('playwright-core');
   profile = mkdtempSync(join(tmpdir(), 'annoy-wasm-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
