@@ -7,6 +7,7 @@
 // Each with and without the nodejs_compat flag (which gives a Worker SharedArrayBuffer and `process`, but still
 // no threads). Wrangler and Miniflare need Node >= 22: they run on the pinned Node 24.
 import { cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ beforeAll(async () => {
   // The example, as its README says to use it: its own folder, annoy-wasm installed (here: the packed one).
   const example = join(packed.dir, 'edge-worker');
   mkdirSync(example);
-  for (const f of ['src', 'wrangler.jsonc', 'build-index.mjs']) cpSync(join(root, 'examples', 'edge-worker', f), join(example, f), { recursive: true });
+  for (const f of ['src', 'wrangler.jsonc', 'build-index.mjs', 'tsconfig.json']) cpSync(join(root, 'examples', 'edge-worker', f), join(example, f), { recursive: true });
   symlinkSync(join(packed.dir, 'node_modules'), join(example, 'node_modules'));
   await runScenario(process.execPath, ['build-index.mjs'], example).catch((e) => {
     if (!/printed no answer/.test(e.message)) throw e;
@@ -94,6 +95,12 @@ describe.skipIf(Boolean(found.unavailable))('Cloudflare Workers (workerd)', () =
       expect(answers(s)).toEqual({ ...portable, assets: { checksum: node20.checksum, item: node20.item } });
     });
   }
+
+  it('examples/edge-worker type-checks against the packed typings (the .wasm import is a WebAssembly.Module)', () => {
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(packed.dir, 'edge-worker')], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
 
   it('examples/edge-worker: /similar answers as Node 20 searches the same asset; bad ids are 400s naming the id', async () => {
     const example = join(packed.dir, 'edge-worker');
