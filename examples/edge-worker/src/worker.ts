@@ -6,12 +6,16 @@
 //     package's embedded copy cannot be used; wrangler bundles build/annoy.wasm as a compiled module.
 //   - One plain (unshared) memory: a Worker has no threads, so no IndexPool; Index answers on the request's
 //     own thread, in well under a millisecond.
-//   - No file system: the index is fetched from the ASSETS binding once per isolate and kept for its lifetime.
+//   - No file system: the index is fetched once per isolate and kept for its lifetime, from the ASSETS binding
+//     (static assets: at most 25 MiB a file, about 50,000 x 100-d), or from an R2 bucket bound as INDEX when
+//     there is one (no such cap; the Worker's 128 MB memory is then the limit: see the README).
 import { init, Index, AnnoyError } from 'annoy-wasm';
 import wasm from 'annoy-wasm/build/annoy.wasm';
 
 interface Env {
   ASSETS: { fetch(request: Request | string): Promise<Response> };
+  /** Optional: an R2 bucket holding items.annoy (and words.txt), for indexes over the 25 MiB asset cap. */
+  INDEX?: { get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string> } | null> };
 }
 
 interface Items { index: Index; words: string[] }
@@ -21,11 +25,17 @@ let ready: Promise<Items> | undefined;
 function loadIndex(env: Env, origin: string): Promise<Items> {
   ready ??= (async () => {
     await init({ wasm });
-    const response = await env.ASSETS.fetch(new URL('/items.annoy', origin).href);
-    if (!response.ok) throw new Error(`items.annoy: HTTP ${response.status}`);
-    const index = Index.fromBytes(new Uint8Array(await response.arrayBuffer()));
-    const words = await env.ASSETS.fetch(new URL('/words.txt', origin).href);
-    return { index, words: words.ok ? (await words.text()).split('\n') : [] };
+    const get = async (name: string) => {
+      if (env.INDEX) return env.INDEX.get(name);
+      const response = await env.ASSETS.fetch(new URL(`/${name}`, origin).href);
+      return response.ok ? response : null;
+    };
+    const file = await get('items.annoy');
+    if (!file) throw new Error('items.annoy is missing: run `node build-index.mjs` (or put it in the INDEX bucket)');
+    // While it loads, the file is in memory twice (this buffer and the index's wasm memory); then once.
+    const index = Index.fromBytes(new Uint8Array(await file.arrayBuffer()));
+    const words = await get('words.txt');
+    return { index, words: words ? (await words.text()).split('\n') : [] };
   })();
   ready.catch(() => { ready = undefined; }); // a failed load is retried by the next request
   return ready;
