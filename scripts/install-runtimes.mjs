@@ -9,7 +9,7 @@
 //   node scripts/install-runtimes.mjs
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,11 +30,34 @@ export const RUNTIMES = {
   firefox: { bin: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', args: ['--version'] },
 };
 
+function installed() {
+  if (!existsSync(stampFile)) return null;
+  const found = JSON.parse(readFileSync(stampFile, 'utf8'));
+  return found.stamp === stamp ? found : null;
+}
+
+/** Installs once: several test files (parallel processes) may ask at the same time; one installs, the others wait. */
 export function installRuntimes({ quiet = false } = {}) {
-  if (existsSync(stampFile)) {
-    const found = JSON.parse(readFileSync(stampFile, 'utf8'));
-    if (found.stamp === stamp) return found;
+  const lock = join(dir, '.install-lock');
+  for (;;) {
+    const found = installed();
+    if (found) return found;
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true }); // left by a killed run
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
   }
+  try {
+    return installed() ?? install(quiet);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function install(quiet) {
   const started = Date.now();
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8' });
   const found = { stamp, unavailable: null, versions: {} };
