@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { buildDemoLocked } from './demo-build.js';
+import { browserLock, buildDemo } from './demo-build.js';
 import { answers, here, packedProject, root, runScenario, runtimes, type Packed } from './runtimes/packed.js';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
@@ -22,6 +22,7 @@ if (!haveFirefox && skip) console.warn(`test/firefox.test.ts: skipped: no Firefo
 else if (found.unavailable) console.warn(`test/firefox.test.ts: skipped: ${found.unavailable}`);
 
 let browser: Browser;
+let release: (() => void) | undefined;
 let demo: { url: string; close(): Promise<void> };
 let packed: Packed;
 let server: Server;
@@ -30,7 +31,8 @@ let node20: Record<string, any>;
 
 beforeAll(async () => {
   if (skip) return;
-  const { dist, startServer } = await buildDemoLocked(root);
+  release = await browserLock(root); // not while test/browser.test.ts runs Chromium
+  const { dist, startServer } = await buildDemo(root);
   demo = await startServer({ root: dist, port: 0 });
 
   packed = packedProject('firefox');
@@ -77,6 +79,7 @@ afterAll(async () => {
   await demo?.close();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   packed?.close();
+  release?.();
 });
 
 /** A page that fails the test on any uncaught error or console error. */
