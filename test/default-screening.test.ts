@@ -35,9 +35,11 @@ describe('default screening', () => {
     expect(Index.fromBytes(g.toBytes()).screening).toBe('int8');
   });
 
-  it('is int8 where pca does not apply (manhattan), none at low dimensions and for hamming', () => {
+  it('is int8 where pca does not apply (manhattan) and at few dimensions, none at 16 or fewer and for hamming', () => {
     expect(build('manhattan', fashion.vectors.subarray(0, 1000 * 784), 784, {}, 2).screening).toBe('int8');
+    // 16 float32 values fill one cache line, a code saves no read; from 17 on int8 pays
     expect(build('euclidean', columns(glove.vectors.subarray(0, 2000 * 100), 100, 16), 16, {}, 2).screening).toBe('none');
+    expect(build('euclidean', columns(glove.vectors.subarray(0, 2000 * 100), 100, 25), 25, {}, 2).screening).toBe('int8');
     const bits = Float32Array.from(glove.vectors.subarray(0, 2000 * 64), (x) => (x > 0 ? 1 : 0));
     expect(build('hamming', bits, 64, {}, 2).screening).toBe('none');
   });

@@ -23,7 +23,7 @@ export interface BuilderOptions {
    *   variance sits in few directions (fashion-mnist: 96 of 784 hold 91%). Angular, euclidean and dot only.
    * - 'none': every candidate gets the exact distance.
    * Default 'auto', chosen at build from the data: pca when the components holding 90% of a sample's variance are at
-   * most a quarter of the dimensions (angular, euclidean, dot), else int8; none below 32 dimensions and for hamming.
+   * most a quarter of the dimensions (angular, euclidean, dot), else int8; none at 16 dimensions or fewer and for hamming.
    * The index's `screening` says which it got.
    */
   screening?: ScreeningChoice;

@@ -44,7 +44,7 @@ options:
                           pca   the first principal components, one byte each: for high-dimensional data whose
                                 variance sits in few directions (angular, euclidean, dot; up to ${MAX_PCA_DIMENSIONS} dimensions)
                           auto  chosen from the data at build: pca when a quarter of the dimensions hold 90% of the
-                                variance, else int8; none below 32 dimensions and for hamming
+                                variance, else int8; none at 16 dimensions or fewer and for hamming
   --screening-dimensions <m>
                         pca: the components each code keeps, 1 .. dimensions (default: the fewest, in steps of 16
                         and at most ${MAX_AUTO_COMPONENTS}, that hold 90% of the variance)
