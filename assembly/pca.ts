@@ -19,31 +19,10 @@ const VARIANCE: f64 = 0.9;
 // The sample: every step-th item added, in id order (deterministic, spread over the items however sparse the ids).
 export function sampleStep(file: usize): u32 { return max<u32>(1, <u32>((<u64>hdr32(file, H_COUNT) + SAMPLE - 1) / SAMPLE)); }
 
-// Items the covariance takes in one pass over C: each pass reads and writes all of C (2.4 MiB at 784-d, beyond the
-// L2 cache), so four items a pass cut that traffic, most of the covariance's time, by four.
-const BATCH: u32 = 4;
-
-// Scratch: C (dims rows of stride), two blocks of `wanted` rows, the mean and BATCH centred vectors.
+// Scratch: C (dims rows of stride), two blocks of `wanted` rows, the mean and one centred vector.
 export function pcaScratchBytes(file: usize, wanted: u32): usize {
   const stride = <usize>hdr32(file, H_STRIDE);
-  return (<usize>hdr32(file, H_DIMENSIONS) + 2 * <usize>wanted + 1 + <usize>BATCH) * stride;
-}
-
-// C_ij += sum over the batch of t_i t_j, upper triangle by 4-float blocks (mirrored later); t: BATCH rows of stride.
-function accumulate(cov: usize, t: usize, dims: u32, stride: usize): void {
-  const t1 = t + stride, t2 = t1 + stride, t3 = t2 + stride;
-  for (let i: u32 = 0; i < dims; i++) {
-    const at = <usize>i << 2;
-    const x0 = load<f32>(t + at), x1 = load<f32>(t1 + at), x2 = load<f32>(t2 + at), x3 = load<f32>(t3 + at);
-    if (x0 == 0 && x1 == 0 && x2 == 0 && x3 == 0) continue;
-    const s0 = f32x4.splat(x0), s1 = f32x4.splat(x1), s2 = f32x4.splat(x2), s3 = f32x4.splat(x3);
-    const row = cov + <usize>i * stride;
-    for (let j: usize = (<usize>i >> 2) << 4; j < stride; j += 16) {
-      const sum = f32x4.add(f32x4.add(f32x4.mul(s0, v128.load(t + j)), f32x4.mul(s1, v128.load(t1 + j))),
-        f32x4.add(f32x4.mul(s2, v128.load(t2 + j)), f32x4.mul(s3, v128.load(t3 + j))));
-      v128.store(row + j, f32x4.add(v128.load(row + j), sum));
-    }
-  }
+  return (<usize>hdr32(file, H_DIMENSIONS) + 2 * <usize>wanted + 2) * stride;
 }
 
 // The largest m the iteration tracks: what the caller asked for, or (0: automatic) up to MAX_COMPONENTS.
@@ -101,19 +80,21 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   const largest = max<f32>(max<f32>(f32x4.extract_lane(big, 0), f32x4.extract_lane(big, 1)), max<f32>(f32x4.extract_lane(big, 2), f32x4.extract_lane(big, 3)));
   const shrink: f32 = largest > 0 && isFinite<f32>(1 / largest) ? 1 / largest : 1;
 
-  // Covariance, BATCH sample items a pass (a short last batch padded with zero vectors, which add nothing).
+  // Covariance, upper triangle by 4-float blocks (then mirrored): C_ij += t_i t_j.
   seen = 0;
-  let batch: u32 = 0;
   for (let id: u32 = 0; id < size; id++) {
     if (!isPresent(file, id) || seen++ % step != 0) continue;
-    const into = t + <usize>batch * stride;
-    if (!centred(file, vectorOf(file, id), mean, into, unit)) continue;
-    scale(into, stride, shrink);
-    if (++batch == BATCH) { accumulate(cov, t, dims, stride); batch = 0; }
-  }
-  if (batch > 0) {
-    memory.fill(t + <usize>batch * stride, 0, <usize>(BATCH - batch) * stride);
-    accumulate(cov, t, dims, stride);
+    if (!centred(file, vectorOf(file, id), mean, t, unit)) continue;
+    scale(t, stride, shrink);
+    for (let i: u32 = 0; i < dims; i++) {
+      const ti = load<f32>(t + (<usize>i << 2));
+      if (ti == 0) continue;
+      const s = f32x4.splat(ti);
+      const row = cov + <usize>i * stride;
+      for (let j: usize = (<usize>i >> 2) << 4; j < stride; j += 16) {
+        v128.store(row + j, f32x4.add(v128.load(row + j), f32x4.mul(s, v128.load(t + j))));
+      }
+    }
   }
   let trace: f64 = 0;
   for (let i: u32 = 0; i < dims; i++) {
@@ -131,7 +112,10 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   let captured: f64 = 0;
   let m: u32 = wanted;
   for (let round: u32 = 0; round < ROUNDS; round++) {
-    multiply(z, cov, q, wanted, dims, stride);
+    for (let j: u32 = 0; j < wanted; j++) {
+      const from = q + <usize>j * stride, to = z + <usize>j * stride;
+      for (let i: u32 = 0; i < dims; i++) store<f32>(to + (<usize>i << 2), dot(cov + <usize>i * stride, from, stride));
+    }
     if (round == ROUNDS - 1 && asked == 0) {
       // Rayleigh quotients q_j . C q_j: the variance along each direction, largest first as the iteration sorts them.
       m = 0;
@@ -154,40 +138,6 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
     store<f32>(offsets + (<usize>j << 2), dot(row, mean, stride));
   }
   return m;
-}
-
-// z_j = C q_j for the `count` rows of q. Four rows of q share each pass over a row of C (C is read count / 4 times
-// rather than count times: at 784-d it does not fit in the L2 cache).
-function multiply(z: usize, cov: usize, q: usize, count: u32, dims: u32, stride: usize): void {
-  let j: u32 = 0;
-  for (; j + 4 <= count; j += 4) {
-    const q0 = q + <usize>j * stride, q1 = q0 + stride, q2 = q1 + stride, q3 = q2 + stride;
-    const z0 = z + <usize>j * stride, z1 = z0 + stride, z2 = z1 + stride, z3 = z2 + stride;
-    for (let i: u32 = 0; i < dims; i++) {
-      const c = cov + <usize>i * stride;
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      for (let x: usize = 0; x < stride; x += 16) {
-        const r = v128.load(c + x);
-        a0 = f32x4.add(a0, f32x4.mul(r, v128.load(q0 + x)));
-        a1 = f32x4.add(a1, f32x4.mul(r, v128.load(q1 + x)));
-        a2 = f32x4.add(a2, f32x4.mul(r, v128.load(q2 + x)));
-        a3 = f32x4.add(a3, f32x4.mul(r, v128.load(q3 + x)));
-      }
-      const at = <usize>i << 2;
-      store<f32>(z0 + at, hsum(a0));
-      store<f32>(z1 + at, hsum(a1));
-      store<f32>(z2 + at, hsum(a2));
-      store<f32>(z3 + at, hsum(a3));
-    }
-  }
-  for (; j < count; j++) {
-    const from = q + <usize>j * stride, to = z + <usize>j * stride;
-    for (let i: u32 = 0; i < dims; i++) store<f32>(to + (<usize>i << 2), dot(cov + <usize>i * stride, from, stride));
-  }
-}
-
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 // Modified Gram-Schmidt on `count` rows; a row with nothing left (rank-deficient data) becomes zero, which adds
