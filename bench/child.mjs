@@ -9,6 +9,8 @@
 // library is imported), rss.peakFirstMiB after build + save + the first grid point (what the reports show, so peak -
 // baseline is the library's build + query), rss.peakMiB at the end of the sweep (usearch's views of the saved file,
 // one per ef, add to it).
+// A peer with measure() (the native anchors, bench/peers/native.mjs) builds and times in its own C++ process the same
+// way; this process then only computes recall from the ids it hands back, and the RSS figures are the C++ process's.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +48,22 @@ try {
   result.rss = { baselineMiB: maxRssMiB() };
   const info = await peer.load();
   Object.assign(result, { version: info.version, notes: info.notes, queries: nq, k, n: ds.nTrain, dimensions: ds.dimensions });
+
+  if (peer.measure) { // a native harness: it builds, saves and times in its own process (bench/peers/native.mjs)
+    const m = peer.measure({ spec: job.spec, n: ds.nTrain, dimensions: ds.dimensions, metric: ds.metric, nq, k, passes: job.passes, build: job.build, grid: job.grid });
+    Object.assign(result, { buildSeconds: m.buildSeconds, addSeconds: m.addSeconds ?? null, saveSeconds: m.saveSeconds, fileBytes: m.fileBytes });
+    result.rss = { baselineMiB: m.baselineRssMiB, afterBuildMiB: m.afterBuildRssMiB, peakFirstMiB: m.points[0]?.peakRssMiB, peakMiB: m.points.at(-1)?.peakRssMiB };
+    process.stderr.write(`    built in ${result.buildSeconds.toFixed(2)} s\n`);
+    result.points = m.points.map((p) => {
+      const recall = recallAt(p.ids, nq, k, ds.groundTruth, ds.gtK);
+      const label = Object.entries(p.params).map(([a, b]) => `${a} ${b}`).join(', ');
+      process.stderr.write(`    ${label.padEnd(16)} recall@${k} ${recall.toFixed(3)}  ${p.qps.toFixed(0).padStart(7)} q/s\n`);
+      return { params: p.params, recall, qps: p.qps, passMs: p.passMs };
+    });
+    if (m.error) result.error = m.error;
+    fs.writeFileSync(job.out, JSON.stringify(result));
+    process.exit(0);
+  }
 
   let t0 = performance.now();
   const h = await peer.build({ train: ds.train, n: ds.nTrain, dimensions: ds.dimensions, metric: ds.metric, params: job.build, firstQuery: job.grid[0] });

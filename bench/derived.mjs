@@ -120,6 +120,12 @@ function describe(spec, nTrain, dimensions, metric, nQueries) {
   return { spec, nTrain, dimensions, metric, nQueries };
 }
 
+/** The float32 files (raw, row-major) holding a prepared spec's train rows and queries: what the native harnesses read. */
+export function specFiles(spec, { cacheDir = DEFAULT_CACHE_DIR } = {}) {
+  const dir = isDerived(spec) ? dirOf(spec, cacheDir) : path.join(cacheDir, parseSpec(spec).base);
+  return { train: path.join(dir, 'train.f32'), queries: path.join(dir, 'queries.f32') };
+}
+
 /** {name, metric, dimensions, train, queries, nTrain, nQueries, groundTruth, gtK} of a prepared spec. */
 export async function loadSpec(spec, { cacheDir = DEFAULT_CACHE_DIR } = {}) {
   if (!isDerived(spec)) {

@@ -68,9 +68,11 @@ export function summarize(builds) {
       }));
       return [lib, { at, maxRecall: Math.max(...mine.map((b) => b.maxRecall)) }];
     }));
-    // annoy-wasm (and its screened variants) against each native Annoy build present, at equal recall and equal tree count
+    // annoy-wasm (and its screened variants) against each native build present: q/s at equal recall; build time, file and
+    // peak RSS at equal tree count (Annoy's builds only)
     const ratios = [];
-    for (const ours of ['annoy-wasm', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64']) for (const ref of ['annoy-native', 'annoy-npm']) {
+    // annoy-cpp and hnswlib-cpp are the libraries' own C++ called directly; annoy-native / annoy-npm the npm binding
+    for (const ours of ['annoy-wasm', 'annoy-wasm-none', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64']) for (const ref of ['annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm']) {
       if (!perLibrary[ours] || !perLibrary[ref]) continue;
       const r = { library: ours, against: ref, qps: {}, builds: [] };
       for (const t of TARGETS) {

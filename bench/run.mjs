@@ -7,9 +7,11 @@
 //   npm run bench -- --scaling                      the scaling law instead (bench/scaling.mjs)
 //   node bench/run.mjs --report bench/results/<stamp>.json            redo the tables and plots of a results file
 //
-// Libraries (one adapter each in bench/peers/): annoy-wasm (this library), annoy-wasm-graph (with its neighbour
-// graph: a degree grid, ef swept), annoy-wasm-int8 and annoy-wasm-pca (the
-// same with its opt-in int8 / pca screening), annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-native (Annoy's C++ via the `annoy` package, compiled here with -march=native), annoy-npm
+// Libraries (one adapter each in bench/peers/): annoy-wasm (this library, default options: screening chosen from the
+// data), annoy-wasm-graph (with its neighbour graph: a degree grid, ef swept), annoy-wasm-none, annoy-wasm-int8 and annoy-wasm-pca (the same with screening none / int8 / pca asked for;
+// annoy-wasm-none is not in the default list), annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-cpp and hnswlib-cpp
+// (the libraries' own C++ called directly by our harness in bench/native/, compiled at first use with -O3 -march=native,
+// headers from Debian at bench time: the anchors), annoy-native (Annoy's C++ via the `annoy` package, compiled here with -march=native), annoy-npm
 // (the same package as a plain npm install builds it: SSE2), hnswlib-node, usearch, hnswlib-wasm, exact (JS brute
 // force). The peers are the benchmark's own optional
 // dependencies (bench/package.json), installed on first use with `npm install --prefix bench`; a peer that cannot
@@ -33,8 +35,8 @@ import { recallChart } from './plot.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 
-export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-graph', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
-const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
+export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-graph', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
+const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
 // library -> package it needs in bench/node_modules (annoy-npm uses the root devDependency)
 const BENCH_PACKAGE = { 'annoy-native': 'annoy', 'hnswlib-node': 'hnswlib-node', usearch: 'usearch', 'hnswlib-wasm': 'hnswlib-wasm' };
 export const CXXFLAGS = '-O3 -march=native -ffast-math -fno-associative-math';

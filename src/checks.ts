@@ -42,9 +42,16 @@ export function checkOptions(options: unknown, known: readonly string[], what: s
   return options as Record<string, unknown>;
 }
 
-/** How many screened candidates get the exact distance by default (indexes with screening codes). */
+/**
+ * Set in the rerank the core takes: the default rule, which grows with the candidates. The low bits are then a floor,
+ * and the core re-ranks at least one in RERANK_SHARE of the query's distinct candidates (assembly/search.ts): a
+ * fixed count would cap recall as searchK grows, while a share keeps screening's loss small at every searchK.
+ */
+export const RERANK_GROWS = 0x80000000;
+
+/** How many screened candidates get the exact distance by default (indexes with screening codes), as the core takes it. */
 export function defaultRerank(k: number): number {
-  return Math.max(50, 5 * k);
+  return (Math.max(50, 5 * k) | RERANK_GROWS) >>> 0;
 }
 
 /**
@@ -52,7 +59,8 @@ export function defaultRerank(k: number): number {
  * candidates a walk starts from); otherwise an integer >= 1. ef (graph indexes only): the candidates the walk
  * keeps, default max(k, DEFAULT_EF), at least k.
  * rerank (indexes with screening codes): candidates that get the exact distance after screening; -1 means all of
- * them (no screening). Returned as the core takes it: 0 for all.
+ * them (no screening); undefined the default, which grows with the candidates (defaultRerank). Returned as the core
+ * takes it: 0 for all.
  */
 export function checkSearchOptions(options: unknown, k: number, trees: number, graphDegree = 0): { searchK: number; rerank: number; ef: number } {
   const { searchK, rerank, ef } = checkOptions(options, ['searchK', 'rerank', 'ef'], 'search');
@@ -69,7 +77,7 @@ export function checkSearchOptions(options: unknown, k: number, trees: number, g
     if (typeof rerank !== 'number' || !Number.isInteger(rerank) || rerank < k) {
       throw new AnnoyError('INVALID_ARGUMENT', `rerank ${show(rerank)} is not an integer >= k (${k}), or -1 for every candidate`);
     }
-    rr = Math.min(rerank, 0xFFFFFFFF);
+    rr = Math.min(rerank, RERANK_GROWS - 1); // more than any index's candidates; the top bit is the default's
   }
   let e = Math.max(k, DEFAULT_EF);
   if (ef !== undefined) {

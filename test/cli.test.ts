@@ -85,7 +85,7 @@ describe('help and usage', () => {
     [['build', fx('vectors.xyz'), '-o', 'x.ann', '--metric', 'dot'], /cannot tell the input format from the extension ".xyz"/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric'], /argument missing/],
     [['build', fx('vectors.npy'), '-o', '-', '--metric', 'dot'], /-o -: an index is a file that is written atomically/],
-    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'int4'], /--screening "int4" is not one of none, int8, pca/],
+    [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'int4'], /--screening "int4" is not one of auto, none, int8, pca/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'hamming', '--screening', 'int8'], /--screening int8 is not for hamming/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'manhattan', '--screening', 'pca'], /--screening pca is for angular, euclidean, dot, not manhattan/],
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'hamming', '--screening', 'pca'], /--screening pca is for angular, euclidean, dot, not hamming/],

@@ -1,5 +1,6 @@
-// annoy-wasm (this library, from ../../dist: `npm run build` first). Trees x searchK grid; Index.searchBatch, one
-// thread. annoy-wasm-int8.mjs and annoy-wasm-pca.mjs are the same with the opt-in screening (default rerank).
+// annoy-wasm (this library, from ../../dist: `npm run build` first) with default options: the screening chosen from the
+// data at build, the default rerank. Trees x searchK grid; Index.searchBatch, one thread. annoy-wasm-none.mjs,
+// annoy-wasm-int8.mjs and annoy-wasm-pca.mjs are the same with the screening asked for.
 import { readFileSync } from 'node:fs';
 
 // builderOptions: IndexBuilder options, or a function of { dimensions, metric } returning them.

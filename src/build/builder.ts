@@ -9,7 +9,7 @@ import { startWorker } from '../runtime/worker.js';
 import { Index } from '../index/index.js';
 import { IndexImage } from '../index/image.js';
 import { buildGraphSection, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } from '../graph.js';
-import { checkScreening, computeScreening, screeningFields, type Screening } from './screening.js';
+import { autoFallback, autoScreening, checkScreening, computeScreening, screeningFields, type Screening, type ScreeningChoice } from './screening.js';
 
 export interface BuilderOptions {
   dimensions: number;
@@ -22,9 +22,12 @@ export interface BuilderOptions {
    * - 'int8': every dimension as int8 (a quarter of the vectors' memory). Not for hamming.
    * - 'pca': the first `screeningDimensions` principal components as int8; for high-dimensional data whose
    *   variance sits in few directions (fashion-mnist: 96 of 784 hold 91%). Angular, euclidean and dot only.
-   * Default 'none'.
+   * - 'none': every candidate gets the exact distance.
+   * Default 'auto', chosen at build from the data: pca when the components holding 90% of a sample's variance are at
+   * most a quarter of the dimensions (angular, euclidean, dot), else int8; none at 16 dimensions or fewer and for hamming.
+   * The index's `screening` says which it got.
    */
-  screening?: Screening;
+  screening?: ScreeningChoice;
   /**
    * pca: how many principal components each code keeps, in [1, dimensions]. Default: the fewest (in steps of 16,
    * at most 256) that hold 90% of the variance of a sample of the items.
@@ -72,7 +75,8 @@ export class IndexBuilder {
   readonly dimensions: number;
   readonly metric: Metric;
   readonly seed: number;
-  readonly screening: Screening;
+  /** As asked: 'auto' until the build chooses (then the index's `screening` says which). */
+  readonly screening: ScreeningChoice;
   /** pca: the components asked for (0: chosen by variance at build); int8: the dimensions; none: 0. */
   readonly screeningDimensions: number;
   readonly leafSize: number;
@@ -87,7 +91,7 @@ export class IndexBuilder {
 
   constructor(options: BuilderOptions) {
     const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph'], 'IndexBuilder');
-    const { dimensions, metric, seed = 0, screening = 'none', screeningDimensions, leafSize } = o;
+    const { dimensions, metric, seed = 0, screening = 'auto', screeningDimensions, leafSize } = o;
     this.graphDegree = checkGraph(o.graph);
     if (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_DIMENSIONS) {
       throw new AnnoyError('INVALID_ARGUMENT', `dimensions ${show(dimensions)} is not an integer in [1, ${MAX_DIMENSIONS}]`);
@@ -96,7 +100,10 @@ export class IndexBuilder {
     if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xFFFFFFFF) {
       throw new AnnoyError('INVALID_ARGUMENT', `seed ${show(seed)} is not an integer in [0, 2^32)`);
     }
-    const checked = checkScreening(metric as Metric, dimensions, screening, screeningDimensions);
+    if (screening === 'auto' && screeningDimensions !== undefined) {
+      throw new AnnoyError('INVALID_ARGUMENT', `screeningDimensions ${show(screeningDimensions)} is for screening: 'pca' only (screening is 'auto' unless given)`);
+    }
+    const checked = screening === 'auto' ? { screening: 'auto' as const, asked: 0 } : checkScreening(metric as Metric, dimensions, screening, screeningDimensions);
     this.dimensions = dimensions;
     this.metric = metric as Metric;
     this.seed = seed;
@@ -236,8 +243,33 @@ export class IndexBuilder {
     return withGraph({
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n, ...noSections(),
-      ...screeningFields(this.screening, this.screeningDimensions, this.dimensions),
+      ...screeningFields(this.#firstScreening(), this.#asked(this.#firstScreening()), this.dimensions),
     }, this.#count > 0 ? this.graphDegree : 0);
+  }
+
+  #firstScreening(): Screening {
+    return this.screening === 'auto' ? autoScreening(this.metric, this.dimensions) : this.screening;
+  }
+
+  /** What the core takes for `screening` (checkScreening's `asked`): int8 the dimensions, pca the components or 0. */
+  #asked(screening: Screening): number {
+    return screening === 'int8' ? this.dimensions : screening === 'pca' ? this.screeningDimensions : 0;
+  }
+
+  /** The screening parameters into the sealed-to-be file; 'auto' may trade pca for int8 or none once it saw the data. */
+  #screen(core: Core): void {
+    const base = core.base;
+    const read = () => readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES));
+    const first = read();
+    if (first.codes === 'none') return;
+    computeScreening(core, this.#asked(first.codes ?? 'none'));
+    const header = read();
+    const instead = this.screening === 'auto' && header.codes === 'pca' ? autoFallback(this.dimensions, header.codeDimensions ?? 0) : null;
+    if (instead === null) return;
+    const next: Header = { ...header, ...screeningFields(instead, this.#asked(instead), this.dimensions) };
+    writeHeader(core.bytes.subarray(base), next);
+    core.bytes.fill(0, base + sectionsFor(next).fileBytes, base + sectionsFor(header).fileBytes); // pca's basis and offsets
+    if (instead !== 'none') computeScreening(core, this.#asked(instead));
   }
 
   /**
@@ -274,7 +306,7 @@ export class IndexBuilder {
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
       writeHeader(bytes.subarray(base), header);
-      if (header.codes !== 'none') computeScreening(core, this.screeningDimensions); // may grow memory: take core.bytes afresh
+      this.#screen(core); // may grow memory: take core.bytes afresh
       if (this.graphDegree !== 0 && this.#count > 0) buildGraphSection(core, base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).memoryBytes);
       core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
       const index = new Index(IndexImage.open(core, 1));

@@ -14,6 +14,37 @@ import { Core } from '../runtime/wasm.js';
 
 export type { Screening };
 
+/** What IndexBuilder's `screening` option takes: a kind of codes, or 'auto' (the default) to choose one from the data. */
+export type ScreeningChoice = Screening | 'auto';
+
+/**
+ * At this many dimensions or fewer a float32 vector fits in one 64-byte cache line: a code saves no memory read, only
+ * adds work, so 'auto' picks none. (Above it int8 pays: on glove projected to 25 dimensions it lifted queries/s from
+ * 1.82x to 2.06x native Annoy's, bench/results/scaling-2026-11-22T02-45-36-842Z.md.)
+ */
+export const AUTO_MAX_PLAIN_DIMENSIONS = 16;
+/** 'auto' picks pca when the components holding 90% of the variance are at most this share of the dimensions. */
+export const AUTO_PCA_SHARE = 0.25;
+
+/**
+ * The screening 'auto' tries first, before the data is seen: pca where it may apply (its components are then chosen
+ * from the data, and autoFallback decides whether they are few enough), else int8 where it applies, else none.
+ */
+export function autoScreening(metric: Metric, dimensions: number): Screening {
+  if (metric === 'hamming' || dimensions <= AUTO_MAX_PLAIN_DIMENSIONS) return 'none';
+  if (PCA_METRICS.includes(metric) && dimensions <= MAX_PCA_DIMENSIONS) return 'pca';
+  return dimensions <= MAX_SCREENING_DIMENSIONS ? 'int8' : 'none';
+}
+
+/**
+ * After 'auto' computed pca's components: the screening to use instead when they are too many (the variance is
+ * spread over the dimensions, as glove-100's: 80 of 100 for 90%), or null to keep pca (fashion-mnist: 80 of 784).
+ */
+export function autoFallback(dimensions: number, components: number): Screening | null {
+  if (components <= AUTO_PCA_SHARE * dimensions) return null;
+  return dimensions <= MAX_SCREENING_DIMENSIONS ? 'int8' : 'none';
+}
+
 /** The options checked; `asked` is what the core takes: pca's components (0: chosen by variance), int8 the dimensions. */
 export function checkScreening(metric: Metric, dimensions: number, screening: unknown, screeningDimensions: unknown): { screening: Screening; asked: number } {
   if (!CODES.includes(screening as Screening)) throw new AnnoyError('INVALID_ARGUMENT', `screening ${show(screening)} is not 'none', 'int8' or 'pca'`);

@@ -36,13 +36,15 @@ options:
   --dimensions <d>      values per vector (default: from the file, or the first row)
   --jobs <j>            build trees in <j> worker threads, 1..256 (default: one per core, as Annoy's n_jobs -1);
                         the same file whatever <j>
-  --screening <s>       none (default), int8 or pca: queries rank their candidates by small int8 codes first and
+  --screening <s>       auto (default), none, int8 or pca: queries rank their candidates by small int8 codes first and
                         compute exact distances only for the best (faster queries; results keep exact distances).
                         The codes are computed when the index is built or loaded: the file stays the same size,
                         memory holds one code per item.
                           int8  one byte a dimension (any metric but hamming)
                           pca   the first principal components, one byte each: for high-dimensional data whose
                                 variance sits in few directions (angular, euclidean, dot; up to ${MAX_PCA_DIMENSIONS} dimensions)
+                          auto  chosen from the data at build: pca when a quarter of the dimensions hold 90% of the
+                                variance, else int8; none at 16 dimensions or fewer and for hamming
   --screening-dimensions <m>
                         pca: the components each code keeps, 1 .. dimensions (default: the fewest, in steps of 16
                         and at most ${MAX_AUTO_COMPONENTS}, that hold 90% of the variance)
@@ -102,7 +104,7 @@ export async function build(args: string[], io: Io): Promise<number> {
   const graph = p.values.graph === true ? { degree: degree ?? 32 } : undefined;
   // A graph index builds 8 trees unless told otherwise (IndexBuilder's default); Annoy's automatic rule otherwise.
   const treesAsked = graph && str(p, 'trees') === undefined ? undefined : trees;
-  const screening = oneOf(p, 'screening', CODES, 'none');
+  const screening = oneOf(p, 'screening', ['auto', ...CODES] as const, 'auto');
   if (screening === 'int8' && metricName === 'hamming') throw new UsageError('--screening int8 is not for hamming (its vectors are already one bit a dimension)');
   if (screening === 'pca' && !PCA_METRICS.includes(metricName)) {
     throw new UsageError(`--screening pca is for ${PCA_METRICS.join(', ')}, not ${metricName} (principal components keep squared L2 distances and dot products)`);
@@ -223,7 +225,7 @@ export async function build(args: string[], io: Io): Promise<number> {
 }
 
 /** What the screening options need of the vectors' dimensions, known once the first row is read (bad usage). */
-function checkScreening(screening: Codes, components: number | undefined, dimensions: number): void {
+function checkScreening(screening: Codes | 'auto', components: number | undefined, dimensions: number): void {
   if (screening === 'int8' && dimensions > MAX_SCREENING_DIMENSIONS) {
     throw new UsageError(`--screening int8 goes up to ${MAX_SCREENING_DIMENSIONS} dimensions; the vectors have ${dimensions}`);
   }

@@ -16,7 +16,9 @@ export interface SearchOptions {
   ef?: number;
   /**
    * Indexes built with screening ('int8' or 'pca') first rank the candidates by their codes; this many of the best
-   * then get the exact distance (default max(50, 5 * k); -1: all of them). Results always carry exact distances.
+   * then get the exact distance (default: the larger of max(50, 5 * k) and a share of the query's distinct
+   * candidates, one in 8 for pca and one in 64 for int8, so that screening caps no recall as searchK grows; -1: all
+   * of them). Results always carry exact distances.
    */
   rerank?: number;
 }
