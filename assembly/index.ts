@@ -9,15 +9,16 @@ export {
   H_LEAF_CAPACITY, H_SEED, H_VECTORS_OFFSET, H_VECTORS_BYTES, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_NODES_OFFSET,
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
   H_CODE_DIMENSIONS, H_CHECKSUM, H_SECTIONS, H_SECTION_PARAMS, SECTION_SLOTS, SECTION_PARAM_SLOTS,
+  SECTION_GRAPH, SECTION_PARAM_GRAPH_DEGREE, NO_NEIGHBOUR, MAX_GRAPH_DEGREE,
   CODES_NONE, CODES_INT8, CODES_PCA,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
   SPLIT_TAG, NODE_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
-  SLOT_QUERY_CODE, SLOT_END,
+  SLOT_QUERY_CODE, SLOT_WALK, SLOT_END,
   strideFor, slotOffset, slotBytes,
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
-export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES } from './validate';
+export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH } from './validate';
 export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed } from './build';
 export { detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';
@@ -28,3 +29,4 @@ export {
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
+export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates } from './graph-build';

@@ -62,6 +62,12 @@ export const H_SECTIONS: u32 = 160;
 export const SECTION_SLOTS: u32 = 6;
 export const H_SECTION_PARAMS: u32 = 256;
 export const SECTION_PARAM_SLOTS: u32 = 16;
+// The neighbour graph (graph-build.ts, graph-search.ts): `degree` u32 neighbour ids per item slot (holes included),
+// nearest first, NO_NEIGHBOUR after the last (a hole's row is all NO_NEIGHBOUR); its degree is a section parameter.
+export const SECTION_GRAPH: u32 = 0;
+export const SECTION_PARAM_GRAPH_DEGREE: u32 = 0;
+export const NO_NEIGHBOUR: u32 = 0xFFFFFFFF;
+export const MAX_GRAPH_DEGREE: u32 = 256;
 
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8
@@ -131,6 +137,9 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 @inline export function sectionParam(file: usize, param: u32): u32 {
   return hdr32(file, H_VERSION) >= 2 ? hdr32(file, H_SECTION_PARAMS + (param << 2)) : 0;
 }
+// The graph's degree (0: no graph) and where its rows start.
+@inline export function graphDegree(file: usize): u32 { return sectionParam(file, SECTION_PARAM_GRAPH_DEGREE); }
+@inline export function graphOf(file: usize): usize { return sectionAt(file, SECTION_GRAPH); }
 @inline export function isPresent(file: usize, id: u32): bool {
   const word = load<u32>(file + <usize>hdr64(file, H_PRESENT_OFFSET) + ((<usize>id >> 5) << 2));
   return ((word >> (id & 31)) & 1) != 0;
@@ -146,6 +155,7 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 //   topK      u64 x count       max-heap of (distance, id) keys
 //   heap      u64 x (trees + 2 * nodeCount + 2)   the traversal's priority queue
 //   queryCode 4 * codeStride    the query's code (its m components as f32 first, then int8 in place)
+//   walk      u64 x count       graph indexes: the walk's queue of candidates to expand (graph-search.ts)
 export const SLOT_QUERY_IN: u32 = 0;
 export const SLOT_QUERY: u32 = 1;
 export const SLOT_OUT_IDS: u32 = 2;
@@ -155,7 +165,8 @@ export const SLOT_CANDIDATES: u32 = 5;
 export const SLOT_TOP_K: u32 = 6;
 export const SLOT_HEAP: u32 = 7;
 export const SLOT_QUERY_CODE: u32 = 8;
-export const SLOT_END: u32 = 9;
+export const SLOT_WALK: u32 = 9;
+export const SLOT_END: u32 = 10;
 
 export function slotOffset(file: usize, part: u32): usize {
   return <usize>slotOffset64(file, part);
@@ -180,5 +191,6 @@ function slotPartBytes(file: usize, part: u32, count: u64): u64 {
   if (part == SLOT_VISITED) return ((<u64>hdr32(file, H_SIZE) + 31) >> 5) << 2;
   if (part == SLOT_TOP_K) return count << 3;
   if (part == SLOT_QUERY_CODE) return <u64>codeStrideFor(hdr32(file, H_CODE_DIMENSIONS)) << 2;
+  if (part == SLOT_WALK) return graphDegree(file) != 0 ? count << 3 : 0;
   return (<u64>hdr32(file, H_TREES) + 2 * <u64>hdr32(file, H_NODE_COUNT) + 2) << 3;
 }

@@ -28,7 +28,7 @@ import * as codes from './codes';
 // wasm has no prefetch instruction: reading one word of every cache line of a candidate starts its memory loads, and
 // a loop of nothing else keeps many candidates' misses in flight at once (the re-rank and screenCandidates).
 let sink: u32 = 0;
-@inline function touch(v: usize, bytes: usize): u32 {
+@inline export function touch(v: usize, bytes: usize): u32 {
   let x: u32 = load<u32>(v + bytes - 4); // the last line, which a start inside a line leaves one word short of
   for (let o: usize = 0; o < bytes; o += 64) x ^= load<u32>(v + o);
   return x;
@@ -57,7 +57,7 @@ let collected: u32 = 0;
 }
 
 // Copies the query into the kernels' form (M's packing): from item `fromItem` when >= 0, else from queryIn.
-function prepareQuery<M>(file: usize, slot: usize, fromItem: i32): usize {
+export function prepareQuery<M>(file: usize, slot: usize, fromItem: i32): usize {
   const q = slot + slotOffset(file, SLOT_QUERY);
   const stride = <usize>hdr32(file, H_STRIDE);
   if (fromItem >= 0) {
@@ -71,8 +71,7 @@ function prepareQuery<M>(file: usize, slot: usize, fromItem: i32): usize {
   return q;
 }
 
-// Returns the number of results written to the slot's outIds / outDistances (best first).
-// rerank: with screening codes, how many of the candidates best by code get the exact distance (0: all of them).
+// rerank (searchWith): with screening codes, how many of the candidates best by code get the exact distance (0: all of them).
 // With RERANK_GROWS set (SearchOptions.rerank's default) the low bits are a floor, and at least a share of the
 // distinct candidates is re-ranked: a fixed count caps recall as searchK grows (pca on fashion-mnist: 50 of ~10,000
 // candidates lost 0.012 of recall@10), a share keeps screening's loss small at every searchK. pca's codes are lossy
@@ -81,11 +80,11 @@ const RERANK_GROWS: u32 = 0x80000000;
 const PCA_SHARE: u32 = 8;
 const INT8_SHARE: u32 = 64;
 
-export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
+// Descends every tree towards the query `q` until searchK candidates are collected; the distinct present ones are
+// listed in the slot's candidates area (and marked in its visited bitmap, which the caller clears). Returns how many.
+export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK: u32): u32 {
   const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
-  const q = prepareQuery<M>(file, slot, fromItem);
-  const qq = metric.queryNorm(q, stride);
   visited = slot + slotOffset(file, SLOT_VISITED);
   present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
@@ -115,6 +114,16 @@ export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, s
     heapPush(heap, size++, queueKey(metric.childPriority(d, m, 1), load<i32>(node + NODE_CHILD1)));
     heapPush(heap, size++, queueKey(metric.childPriority(d, m, 0), load<i32>(node + NODE_CHILD0)));
   }
+  return nCands;
+}
+
+// Returns the number of results written to the slot's outIds / outDistances (best first).
+export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
+  const metric = changetype<M>(0);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const q = prepareQuery<M>(file, slot, fromItem);
+  const qq = metric.queryNorm(q, stride);
+  collectFromTrees<M>(file, slot, q, searchK);
 
   const kind = hdr32(file, H_CODES_KIND);
   let rr = rerank;

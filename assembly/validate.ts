@@ -8,7 +8,7 @@ import {
   H_VECTORS_OFFSET, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_ROOTS_OFFSET,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS, SLOT_HEAP,
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
-  H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow,
+  H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow, NO_NEIGHBOUR, graphDegree, graphOf, align16,
 } from './layout';
 import { dot } from './simd';
 
@@ -19,6 +19,7 @@ export const BAD_NODE: i32 = 3;        // a node's tag, leaf count, plane or bit
 export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at a hole, or at a node twice
 export const BAD_ROOT: i32 = 5;        // a root ref is invalid
 export const BAD_CODES: i32 = 6;       // a pca basis row is not finite, not of unit length, or not zero padded
+export const BAD_GRAPH: i32 = 7;       // a graph row lists an id past the items, a hole, the item itself, or an id after its end
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -115,6 +116,25 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
       const length = dot(row, row, stride);
       if (length != 0 && abs<f32>(length - 1) > 1e-3) return BAD_CODES;
     }
+  }
+  // graph: every row lists present items other than itself, then only NO_NEIGHBOUR (a hole's row lists nothing);
+  // the section's padding is zero. The degree itself was checked with the header.
+  const degree = graphDegree(file);
+  if (degree != 0) {
+    const graph = graphOf(file);
+    for (let id: u32 = 0; id < size; id++) {
+      detail = id;
+      const row = graph + ((<usize>id * <usize>degree) << 2);
+      let ended = !isPresent(file, id);
+      for (let t: u32 = 0; t < degree; t++) {
+        const j = load<u32>(row + (<usize>t << 2));
+        if (j == NO_NEIGHBOUR) { ended = true; continue; }
+        if (ended || j >= size || j == id || !isPresent(file, j)) return BAD_GRAPH;
+      }
+    }
+    const used = (<u64>size * <u64>degree) << 2;
+    detail = size;
+    for (let o = used; o < align16(used); o += 4) if (load<u32>(graph + <usize>o) != 0) return BAD_GRAPH;
   }
   detail = 0;
   return OK;

@@ -37,6 +37,7 @@ const atStr = (a) => (a == null ? '—' : `${a.lowerBound ? '≥ ' : ''}${int(a.
 
 export function buildLabel(b) {
   if (b.build?.trees !== undefined) return `${b.build.trees} trees`;
+  if (b.build?.degree !== undefined) return `graph degree ${b.build.degree}`;
   if (b.build?.M !== undefined) return `M ${b.build.M}, efC ${b.build.efConstruction}`;
   return 'scan';
 }

@@ -3,13 +3,14 @@
 //   npm run bench                                   everything (glove-100-angular, fashion-mnist-784; ~20 minutes)
 //   npm run bench -- --quick                        20k-row subsets, 200 queries, a small grid, best of 2 (~3 min)
 //   npm run bench -- --datasets fashion-mnist-784-euclidean --libraries annoy-wasm,annoy-native --queries 500
-//   npm run bench -- --trees 10 --search-k 1000,10000 --ef 20,80     override the grids
+//   npm run bench -- --trees 10 --search-k 1000,10000 --ef 20,80 --degree 32     override the grids
 //   npm run bench -- --scaling                      the scaling law instead (bench/scaling.mjs)
 //   node bench/run.mjs --report bench/results/<stamp>.json            redo the tables and plots of a results file
 //
 // Libraries (one adapter each in bench/peers/): annoy-wasm (this library, default options: screening chosen from the
-// data), annoy-wasm-none, annoy-wasm-int8 and annoy-wasm-pca (the same with screening none / int8 / pca asked for;
-// annoy-wasm-none is not in the default list), annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-cpp and hnswlib-cpp
+// data), annoy-wasm-graph (with its neighbour graph: a degree grid, ef swept), annoy-wasm-none, annoy-wasm-int8 and
+// annoy-wasm-pca (the same with screening none / int8 / pca asked for; annoy-wasm-none is not in the default list),
+// annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-cpp and hnswlib-cpp
 // (the libraries' own C++ called directly by our harness in bench/native/, compiled at first use with -O3 -march=native,
 // headers from Debian at bench time: the anchors), annoy-native (Annoy's C++ via the `annoy` package, compiled here with -march=native), annoy-npm
 // (the same package as a plain npm install builds it: SSE2), hnswlib-node, usearch, hnswlib-wasm, exact (JS brute
@@ -35,18 +36,18 @@ import { recallChart } from './plot.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 
-export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
-const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
+export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-graph', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
+const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
 // library -> package it needs in bench/node_modules (annoy-npm uses the root devDependency)
 const BENCH_PACKAGE = { 'annoy-native': 'annoy', 'hnswlib-node': 'hnswlib-node', usearch: 'usearch', 'hnswlib-wasm': 'hnswlib-wasm' };
 export const CXXFLAGS = '-O3 -march=native -ffast-math -fno-associative-math';
 
 const HNSW_BUILD = { M: 16, efConstruction: 200 };
 const GRIDS = {
-  'glove-100-angular': { trees: [10, 100], searchK: [1000, 2000, 5000, 10000, 20000, 50000], ef: [10, 20, 40, 80, 160, 320, 640] },
-  'fashion-mnist-784-euclidean': { trees: [10, 50], searchK: [100, 200, 500, 1000, 2000, 5000, 10000], ef: [10, 20, 40, 80, 160, 320] },
+  'glove-100-angular': { trees: [10, 100], searchK: [1000, 2000, 5000, 10000, 20000, 50000], ef: [10, 20, 40, 80, 160, 320, 640], degree: [16, 32] },
+  'fashion-mnist-784-euclidean': { trees: [10, 50], searchK: [100, 200, 500, 1000, 2000, 5000, 10000], ef: [10, 20, 40, 80, 160, 320], degree: [16, 32] },
 };
-const QUICK_GRID = { trees: [10], searchK: [500, 2000, 10000], ef: [10, 40, 160] };
+const QUICK_GRID = { trees: [10], searchK: [500, 2000, 10000], ef: [10, 40, 160], degree: [32] };
 const QUICK_ROWS = 20000;
 
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -119,6 +120,7 @@ async function main(argv) {
       trees: { type: 'string' },
       'search-k': { type: 'string' },
       ef: { type: 'string' },
+      degree: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'no-install': { type: 'boolean', default: false },
       reinstall: { type: 'boolean', default: false },
@@ -162,12 +164,13 @@ async function main(argv) {
     const trees = args.trees ? nums(args.trees) : g.trees;
     const searchK = args['search-k'] ? nums(args['search-k']) : g.searchK;
     const ef = args.ef ? nums(args.ef) : g.ef;
+    const degree = args.degree ? nums(args.degree) : g.degree;
     log(`\n== ${spec}: ${info.nTrain} x ${info.dimensions} ${info.metric}, ${Math.min(queries, info.nQueries)} queries, k=${k}, best of ${passes}`);
     for (const library of libraries) {
       if (skipped.has(library)) continue;
       const kind = KIND[library];
-      const configs = kind === 'tree' ? trees.map((t) => ({ trees: t })) : kind === 'hnsw' ? [HNSW_BUILD] : [{}];
-      const grid = kind === 'tree' ? searchK.map((s) => ({ searchK: s })) : kind === 'hnsw' ? ef.map((e) => ({ ef: e })) : [{}];
+      const configs = kind === 'tree' ? trees.map((t) => ({ trees: t })) : kind === 'hnsw' ? [HNSW_BUILD] : kind === 'graph' ? degree.map((d) => ({ degree: d })) : [{}];
+      const grid = kind === 'tree' ? searchK.map((s) => ({ searchK: s })) : kind === 'hnsw' || kind === 'graph' ? ef.map((e) => ({ ef: e })) : [{}];
       for (const build of configs) {
         log(`  ${library} ${Object.entries(build).map(([a, b]) => `${a} ${b}`).join(', ')}  (load average ${loadavg()})`);
         const t0 = performance.now();

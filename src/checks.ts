@@ -1,4 +1,5 @@
 // Argument checks at the API boundary: each throws an AnnoyError naming the value and what was expected.
+import { DEFAULT_EF, GRAPH_SEARCH_K } from './graph.js';
 import { AnnoyError, show } from './errors.js';
 import type { Metric } from './metric.js';
 
@@ -54,14 +55,16 @@ export function defaultRerank(k: number): number {
 }
 
 /**
- * Search options. searchK: undefined or -1 means the default (k * trees); otherwise an integer >= 1.
+ * Search options. searchK: undefined or -1 means the default (k * trees; graph indexes: GRAPH_SEARCH_K, the tree
+ * candidates a walk starts from); otherwise an integer >= 1. ef (graph indexes only): the candidates the walk
+ * keeps, default max(k, DEFAULT_EF), at least k.
  * rerank (indexes with screening codes): candidates that get the exact distance after screening; -1 means all of
  * them (no screening); undefined the default, which grows with the candidates (defaultRerank). Returned as the core
  * takes it: 0 for all.
  */
-export function checkSearchOptions(options: unknown, k: number, trees: number): { searchK: number; rerank: number } {
-  const { searchK, rerank } = checkOptions(options, ['searchK', 'rerank'], 'search');
-  let sk = Math.min(k * Math.max(trees, 1), 0xFFFFFFFF);
+export function checkSearchOptions(options: unknown, k: number, trees: number, graphDegree = 0): { searchK: number; rerank: number; ef: number } {
+  const { searchK, rerank, ef } = checkOptions(options, ['searchK', 'rerank', 'ef'], 'search');
+  let sk = graphDegree !== 0 ? GRAPH_SEARCH_K : Math.min(k * Math.max(trees, 1), 0xFFFFFFFF);
   if (searchK !== undefined && searchK !== -1) {
     if (typeof searchK !== 'number' || !Number.isInteger(searchK) || searchK < 1) {
       throw new AnnoyError('INVALID_ARGUMENT', `searchK ${show(searchK)} is not an integer >= 1 (or -1 for k * trees)`);
@@ -76,7 +79,15 @@ export function checkSearchOptions(options: unknown, k: number, trees: number): 
     }
     rr = Math.min(rerank, RERANK_GROWS - 1); // more than any index's candidates; the top bit is the default's
   }
-  return { searchK: sk, rerank: rr };
+  let e = Math.max(k, DEFAULT_EF);
+  if (ef !== undefined) {
+    if (graphDegree === 0) throw new AnnoyError('INVALID_ARGUMENT', 'ef applies to indexes built with a graph (IndexBuilder { graph: true }); this one has none: use searchK');
+    if (typeof ef !== 'number' || !Number.isInteger(ef) || ef < k) {
+      throw new AnnoyError('INVALID_ARGUMENT', `ef ${show(ef)} is not an integer >= k (${k})`);
+    }
+    e = Math.min(ef, 0xFFFFFFFF);
+  }
+  return { searchK: sk, rerank: rr, ef: e };
 }
 
 export type Vector = Float32Array | ArrayLike<number>;

@@ -96,7 +96,7 @@ describe('help and usage', () => {
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions'], /argument missing/],
     // known once the first row is read: the fixture's vectors have 8 dimensions
     [['build', fx('vectors.npy'), '-o', 'x.ann', '--metric', 'dot', '--screening', 'pca', '--screening-dimensions', '9'], /--screening-dimensions 9 is more than the vectors' 8 dimensions/],
-    [['query', 'x.ann'], /give one of --item, --vector or --input/],
+    [['query', 'x.ann'], /give one of --item, --vector, --input or --all/],
     [['query', 'x.ann', '--item', '1', '--vector', '[1]'], /give only one of --item, --vector/],
     [['query', 'x.ann', '--vector', '[1, 2'], /--vector is not JSON/],
     [['query', 'x.ann', '--item', '1', '-k', '0'], /-k "0" is not an integer >= 1/],
@@ -743,5 +743,33 @@ describe('build --screening and --leaf-size', () => {
   it('--leaf-size', async () => {
     expect((await cli([...build, '-o', out('leaf.ann'), '--leaf-size', '4'])).code).toBe(0);
     expect((await cli(['info', out('leaf.ann')])).stdout).toMatch(/leaves hold up to 4 ids/);
+  });
+});
+
+describe('graph indexes from the command line', () => {
+  it('build --graph --degree writes a graph index; info shows it; query --all writes every item\'s neighbours as JSON Lines and .npy', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => JSON.stringify({ id: i, vector: [Math.sin(i), Math.cos(i * 0.7), (i % 13) / 13, i / 120] }));
+    writeFileSync(join(dir, 'g.jsonl'), rows.join('\n') + '\n');
+    const index = join(dir, 'g.idx');
+    expect((await cli(['build', join(dir, 'g.jsonl'), '-o', index, '--metric', 'euclidean', '--graph', '--degree', '6', '--quiet'])).code).toBe(0);
+    const info = JSON.parse((await cli(['info', index, '--json'])).stdout);
+    expect([info.version, info.graphDegree, info.trees]).toEqual([2, 6, 8]);
+    expect((await cli(['build', join(dir, 'g.jsonl'), '-o', index, '--metric', 'euclidean', '--degree', '6'])).code).toBe(2); // --degree needs --graph
+    const loaded = Index.openSync(index);
+    const all = loaded.searchAll(4);
+    const out = join(dir, 'n.jsonl');
+    expect((await cli(['query', index, '--all', '-k', '4', '--output', out])).code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBe(120);
+    expect(lines[7].ids).toEqual([...all.row(7).ids]);
+    expect(lines[7].ids).not.toContain(7);
+    expect((await cli(['query', index, '--all', '-k', '4', '--output', join(dir, 'n.npy')])).code).toBe(0);
+    const npy = readFileSync(join(dir, 'n.npy'));
+    const { dataOffset: headerBytes, shape, descr } = parseNpyHeader(new Uint8Array(npy));
+    expect(descr).toBe("<u4");
+    expect(shape).toEqual([120, 4]);
+    expect([...new Uint32Array(npy.buffer.slice(npy.byteOffset + headerBytes, npy.byteOffset + headerBytes + 16))]).toEqual([...all.row(0).ids]);
+    loaded.free();
+    for (const f of ['g.jsonl', 'g.idx', 'n.jsonl', 'n.npy', 'n.distances.npy']) rmSync(join(dir, f));
   });
 });

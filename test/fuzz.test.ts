@@ -1,7 +1,7 @@
 // The seeded loader fuzz (test/fuzz/engine.mjs) over both loaders: 12,000 damaged files per run, derived from valid
 // annoy-wasm files (plain, int8- and pca-screened) and valid Annoy .ann files (ours written by toAnnoyBytes, and
 // Annoy's own test file). Each must load and answer from valid structure with exact distances, or throw
-// CORRUPT_INDEX / UNSUPPORTED_VERSION / CAPACITY; never a trap, a RangeError or memory sized by an unchecked field. A damaged file that keeps the clean file's structure (only screening parameters, the pca basis
+// CORRUPT_INDEX / UNSUPPORTED_VERSION / CAPACITY; never a trap, a RangeError or memory sized by an unchecked field. Bases with a neighbour graph also get damage aimed at the graph section. A damaged file that keeps the clean file's structure (only screening parameters, the pca basis
 // or the checksum changed) and loads must answer an exhaustive re-rank exactly as the clean file does. `npm run fuzz -- --seconds N` runs the same
 // cases for longer; regression cases it found live in test/fixtures/fuzz/ and are replayed here.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -33,6 +33,12 @@ describe('loader fuzz, both formats', () => {
       expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 20]).toEqual([name, true, true]);
     }
     expect(result.compared).toBeGreaterThan(200);
+    // the bases with a neighbour graph, their graph damaged in place: both refused and loaded
+    const graphs = Object.entries(result.byBase).filter(([name]) => / graph \d+$/.test(name));
+    expect(graphs.length).toBeGreaterThanOrEqual(7);
+    for (const [name, outcomes] of graphs) {
+      expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 10]).toEqual([name, true, true]);
+    }
   });
 
   it('replays the regression corpus (test/fixtures/fuzz/): each case is refused as its file says', () => {

@@ -34,13 +34,24 @@ import { Euclidean } from './euclidean';
 import { Manhattan } from './manhattan';
 import { Dot } from './dot';
 import { Hamming } from './hamming';
+import { searchGraphWith } from '../graph-search';
+import { graphDegree } from '../layout';
 import { searchWith, itemDistanceWith, queryDistanceWith, itemValuesWith } from '../search';
 import { prepareBuildWith, buildTreeWith } from '../build';
 import { prepareScreeningWith, encodeCodesWith } from '../codes';
 import { validateWith } from '../validate';
 
-export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
+// One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
+// starts from, 0 with an item: that item), any other searches its trees (Annoy's search_k).
+export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32): u32 {
   const metric = hdr32(file, H_METRIC);
+  if (graphDegree(file) != 0) {
+    if (metric == METRIC_ANGULAR) return searchGraphWith<Angular>(file, slot, fromItem, k, ef, searchK, rerank);
+    if (metric == METRIC_EUCLIDEAN) return searchGraphWith<Euclidean>(file, slot, fromItem, k, ef, searchK, rerank);
+    if (metric == METRIC_MANHATTAN) return searchGraphWith<Manhattan>(file, slot, fromItem, k, ef, searchK, rerank);
+    if (metric == METRIC_DOT) return searchGraphWith<Dot>(file, slot, fromItem, k, ef, searchK, rerank);
+    return searchGraphWith<Hamming>(file, slot, fromItem, k, ef, searchK, rerank);
+  }
   if (metric == METRIC_ANGULAR) return searchWith<Angular>(file, slot, fromItem, k, searchK, rerank);
   if (metric == METRIC_EUCLIDEAN) return searchWith<Euclidean>(file, slot, fromItem, k, searchK, rerank);
   if (metric == METRIC_MANHATTAN) return searchWith<Manhattan>(file, slot, fromItem, k, searchK, rerank);

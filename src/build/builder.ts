@@ -2,12 +2,13 @@
 // the nodes) and builds the forest into that same memory, which the resulting Index then owns.
 import { AnnoyError, show } from '../errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from '../checks.js';
-import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from '../format/layout.js';
+import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, withGraph, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from '../format/layout.js';
 import { metricCode, type Metric } from '../metric.js';
 import { Core, canShareMemory, formatBytes, wasmModule } from '../runtime/wasm.js';
 import { startWorker } from '../runtime/worker.js';
 import { Index } from '../index/index.js';
 import { IndexImage } from '../index/image.js';
+import { buildGraphSection, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } from '../graph.js';
 import { autoFallback, autoScreening, checkScreening, computeScreening, screeningFields, type Screening, type ScreeningChoice } from './screening.js';
 
 export interface BuilderOptions {
@@ -37,6 +38,12 @@ export interface BuilderOptions {
    * as Annoy files. Smaller leaves mean finer trees: for high dimensions they can reach a recall with fewer candidates.
    */
   leafSize?: number;
+  /**
+   * Also build a neighbour graph over the items (stored in the file): queries then walk it from the trees' best
+   * candidates (SearchOptions.ef), much faster than the trees alone at high recall, and searchAll reads every
+   * item's neighbours from it. true: 32 neighbours per item at most; { degree }: that many (2..256). Default false.
+   */
+  graph?: GraphOption;
 }
 
 export interface BuildProgress {
@@ -46,7 +53,10 @@ export interface BuildProgress {
 }
 
 export interface BuildOptions {
-  /** Trees to build; -1 (the default) is Annoy's rule: add trees until they hold as many nodes as there are items. */
+  /**
+   * Trees to build; -1 (the default) is Annoy's rule: add trees until they hold as many nodes as there are items.
+   * With a graph the default is 8 trees (they seed the graph and start each query's walk).
+   */
   trees?: number;
   onProgress?: (progress: BuildProgress) => void;
 }
@@ -70,6 +80,8 @@ export class IndexBuilder {
   /** pca: the components asked for (0: chosen by variance at build); int8: the dimensions; none: 0. */
   readonly screeningDimensions: number;
   readonly leafSize: number;
+  /** Most neighbours per item of the graph the build adds (0: no graph). */
+  readonly graphDegree: number;
   #core: Core | null;
   readonly #stride: number;
   #capacity = 0; // ids with room reserved
@@ -78,8 +90,9 @@ export class IndexBuilder {
   #present = new Uint32Array(64);
 
   constructor(options: BuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize'], 'IndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph'], 'IndexBuilder');
     const { dimensions, metric, seed = 0, screening = 'auto', screeningDimensions, leafSize } = o;
+    this.graphDegree = checkGraph(o.graph);
     if (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_DIMENSIONS) {
       throw new AnnoyError('INVALID_ARGUMENT', `dimensions ${show(dimensions)} is not an integer in [1, ${MAX_DIMENSIONS}]`);
     }
@@ -194,7 +207,7 @@ export class IndexBuilder {
   /** Builds the forest. The builder is spent afterwards (its memory now belongs to the index). */
   build(options?: BuildOptions): Index {
     const core = this.#live();
-    const { trees, onProgress } = checkBuildOptions(options, ['trees', 'onProgress']);
+    const { trees, onProgress } = this.#withGraphTrees(options, checkBuildOptions(options, ['trees', 'onProgress']));
     return this.#finish(core, (header, s) => this.#buildHere(core, header, s, trees, onProgress));
   }
 
@@ -204,7 +217,7 @@ export class IndexBuilder {
    */
   async buildAsync(options?: ParallelBuildOptions): Promise<Index> {
     const core = this.#live();
-    const { trees, onProgress, jobs } = checkBuildOptions(options, ['trees', 'onProgress', 'jobs']);
+    const { trees, onProgress, jobs } = this.#withGraphTrees(options, checkBuildOptions(options, ['trees', 'onProgress', 'jobs']));
     if (jobs === 1 || !core.shared || this.#count === 0) return this.build({ trees, onProgress });
     this.#core = null; // no add or build while the workers run
     const header = this.#header();
@@ -219,13 +232,19 @@ export class IndexBuilder {
     return this.#finish(core, () => built, header);
   }
 
+  /** A graph index builds GRAPH_DEFAULT_TREES trees unless told otherwise. */
+  #withGraphTrees<T extends { trees: number }>(options: unknown, checked: T): T {
+    const asked = (options as { trees?: unknown } | undefined)?.trees;
+    return this.graphDegree !== 0 && asked === undefined ? { ...checked, trees: GRAPH_DEFAULT_TREES } : checked;
+  }
+
   #header(): Header {
     const leafCapacity = this.leafSize;
-    return {
+    return withGraph({
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n, ...noSections(),
       ...screeningFields(this.#firstScreening(), this.#asked(this.#firstScreening()), this.dimensions),
-    };
+    }, this.#count > 0 ? this.graphDegree : 0);
   }
 
   #firstScreening(): Screening {
@@ -288,6 +307,7 @@ export class IndexBuilder {
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
       writeHeader(bytes.subarray(base), header);
       this.#screen(core); // may grow memory: take core.bytes afresh
+      if (this.graphDegree !== 0 && this.#count > 0) buildGraphSection(core, base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).memoryBytes);
       core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
       const index = new Index(IndexImage.open(core, 1));
       this.#core = null;

@@ -49,6 +49,9 @@ options:
                         pca: the components each code keeps, 1 .. dimensions (default: the fewest, in steps of 16
                         and at most ${MAX_AUTO_COMPONENTS}, that hold 90% of the variance)
   --leaf-size <n>       most items in a leaf, 2 .. dimensions + 2 (default: dimensions + 2, Annoy's)
+  --graph               also build a neighbour graph (stored in the file): queries walk it from the trees' best
+                        candidates (query --ef), much faster at high recall; with it --trees defaults to 8
+  --degree <n>          --graph: most neighbours per item, 2 .. 256 (default 32)
   --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
   --format <f>          read <input> as ${FORMATS.join(', ')}
   --id-column <name>    the id field or column (JSON Lines, CSV header, Parquet; default "id")
@@ -70,6 +73,8 @@ export const BUILD_OPTIONS = {
   screening: { type: 'string' },
   'screening-dimensions': { type: 'string' },
   'leaf-size': { type: 'string' },
+  graph: { type: 'boolean' },
+  degree: { type: 'string' },
   'skip-invalid': { type: 'boolean' },
   format: { type: 'string' },
   'id-column': { type: 'string' },
@@ -94,6 +99,11 @@ export async function build(args: string[], io: Io): Promise<number> {
   const dimensions = int(p, 'dimensions', 1, 65536);
   const jobs = int(p, 'jobs', 1, 256) ?? Math.min(256, availableParallelism());
   const leafSize = int(p, 'leaf-size', 2, 65541);
+  const degree = int(p, 'degree', 2, 256);
+  if (degree !== undefined && p.values.graph !== true) throw new UsageError('--degree is for --graph');
+  const graph = p.values.graph === true ? { degree: degree ?? 32 } : undefined;
+  // A graph index builds 8 trees unless told otherwise (IndexBuilder's default); Annoy's automatic rule otherwise.
+  const treesAsked = graph && str(p, 'trees') === undefined ? undefined : trees;
   const screening = oneOf(p, 'screening', ['auto', ...CODES] as const, 'auto');
   if (screening === 'int8' && metricName === 'hamming') throw new UsageError('--screening int8 is not for hamming (its vectors are already one bit a dimension)');
   if (screening === 'pca' && !PCA_METRICS.includes(metricName)) {
@@ -129,7 +139,7 @@ export async function build(args: string[], io: Io): Promise<number> {
           const dims = checker.dimensions!;
           if (builder === undefined) {
             checkScreening(screening, screeningDimensions, dims);
-            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize });
+            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, ...(graph ? { graph } : {}) });
           }
           if (stage.length < batch.length * dims) {
             stage = new Float32Array(batch.length * dims);
@@ -177,7 +187,7 @@ export async function build(args: string[], io: Io): Promise<number> {
     // The serial build is one synchronous wasm call: signals take their default action meanwhile (interrupt.ts).
     // Disarm before saying "building", or a Ctrl-C caught in between is dropped by the disarm and never acted on.
     if (jobs === 1) guard.disarm();
-    progress.phase(`building ${trees === -1 ? 'trees (automatic count)' : `${count(trees)} trees`} over ${count(items)} items (${checker.dimensions}-d, ${metricName}${jobs > 1 ? `, ${jobs} threads` : ''})`);
+    progress.phase(`building ${treesAsked === undefined ? `8 trees and a graph of degree ${graph!.degree}` : trees === -1 ? 'trees (automatic count)' : `${count(trees)} trees${graph ? ` and a graph of degree ${graph.degree}` : ''}`} over ${count(items)} items (${checker.dimensions}-d, ${metricName}${jobs > 1 ? `, ${jobs} threads` : ''})`);
     const onProgress = ({ treesDone, trees: total }: { treesDone: number; trees: number }) => {
       progress.update(() => {
         const eta = progress.eta(treesDone / total);
@@ -187,9 +197,9 @@ export async function build(args: string[], io: Io): Promise<number> {
     try {
       if (jobs > 1) {
         // Worker threads: the main thread waits on the event loop, so the signal handlers stay armed and run.
-        index = await builder.buildAsync({ trees, onProgress, jobs });
+        index = await builder.buildAsync({ ...(treesAsked === undefined ? {} : { trees }), onProgress, jobs });
       } else {
-        index = builder.build({ trees, onProgress });
+        index = builder.build({ ...(treesAsked === undefined ? {} : { trees }), onProgress });
       }
     } catch (e) {
       throw new CliError(`building the index of ${source.name}: ${describe(e)}`, { cause: e });
@@ -197,7 +207,7 @@ export async function build(args: string[], io: Io): Promise<number> {
       guard.arm();
       progress.done();
     }
-    progress.log(`built ${count(index.trees)} trees in ${duration(progress.elapsed())}`);
+    progress.log(`built ${count(index.trees)} trees${index.graph ? ` and a neighbour graph (degree ${index.graph})` : ''} in ${duration(progress.elapsed())}`);
 
     progress.phase(`writing ${output}`);
     const built = index;
@@ -205,7 +215,7 @@ export async function build(args: string[], io: Io): Promise<number> {
     progress.done();
     if (progress.mode !== 'quiet') {
       const screened = index.screening === 'none' ? '' : `, ${index.screening} screening${index.screening === 'pca' ? ` (${index.screeningDimensions} components)` : ''}`;
-      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees, seed ${index.seed}${screened}, ${count(index.byteLength)} bytes`);
+      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees${index.graph ? `, graph degree ${index.graph}` : ''}, seed ${index.seed}${screened}, ${count(index.byteLength)} bytes`);
     }
     return 0;
   } finally {

@@ -10,7 +10,7 @@ import { count } from './progress.js';
 export const INFO_USAGE = `usage: annoy-wasm info <index> [--json]
 
 Checks an index file as loading it does (header, checksum, every node) and prints what it holds: format and
-version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, nodes, seed, screening
+version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, graph degree, nodes, seed, screening
 (int8 or pca codes, which loading computes into memory: they are not in the file), bytes.
 
 options:
@@ -58,6 +58,7 @@ export async function info(args: string[], io: Io): Promise<number> {
       items: index.count,
       holes: index.size - index.count,
       trees: index.trees,
+      graphDegree: index.graph,
       nodes: h?.nodeCount ?? null,
       nodeBytes: h?.nodeBytes ?? null,
       leafCapacity: h?.leafCapacity ?? null,
@@ -80,6 +81,7 @@ export async function info(args: string[], io: Io): Promise<number> {
       ['dimensions', String(index.dimensions)],
       ['items', `${count(index.count)} (ids below ${count(index.size)}${facts.holes ? `, ${count(facts.holes)} holes` : ', no holes'})`],
       ['trees', count(index.trees)],
+      ['graph', index.graph ? `degree ${index.graph} (${count(index.size)} x ${index.graph} neighbour ids, ${count(index.size * index.graph * 4)} bytes)` : 'none'],
     ];
     if (h) {
       const codes = `codes computed at load: ${count(index.size)} x ${index.screeningDimensions} bytes; ${count(codeBytes)} bytes of memory`;

@@ -3,9 +3,9 @@
 // header checks every field against the real byte length before anything is allocated or copied.
 import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
-import { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, NODE, PCA_MAX_COMPONENTS, SECTION } from './constants.js';
+import { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PCA_MAX_COMPONENTS, SECTION } from './constants.js';
 
-export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, NODE, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
+export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
 export const NODE_PLANE = NODE.PLANE;
 export const NODE_LEAF_IDS = NODE.LEAF_IDS;
 /** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
@@ -59,12 +59,26 @@ export function headerBytesFor(version: number): number {
  * How long each optional section must be, by kind, for this header (its counts and parameters). A kind this
  * version does not know must be empty. This is where a new section's length rule goes.
  */
-function expectedSectionBytes(_h: Pick<Header, 'size' | 'sectionParams'>, _kind: number): number {
+function expectedSectionBytes(h: Pick<Header, 'size' | 'sectionParams'>, kind: number): number {
+  // the neighbour graph: `degree` u32 ids per item slot
+  if (kind === SECTION.GRAPH) return h.size * h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] * 4;
   return 0;
 }
 
 /** The section parameters some section uses (the others must be 0). This is where a new section's parameters go. */
-const PARAMS_IN_USE: readonly number[] = [];
+const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE];
+
+/** The most graph neighbours per item of a header (0: no graph). */
+export function graphDegreeOf(h: Pick<Header, 'sectionParams'>): number {
+  return h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] ?? 0;
+}
+/** A header's graph: its degree parameter and its section's length. */
+export function withGraph<T extends Pick<Header, 'size' | 'sectionBytes' | 'sectionParams'>>(h: T, degree: number): T {
+  const sectionParams = [...h.sectionParams], sectionBytes = [...h.sectionBytes];
+  sectionParams[SECTION.PARAM_GRAPH_DEGREE] = degree;
+  sectionBytes[SECTION.GRAPH] = h.size * degree * 4;
+  return { ...h, sectionParams, sectionBytes };
+}
 
 export type Codes = 'none' | 'int8' | 'pca';
 export const CODES: readonly Codes[] = ['none', 'int8', 'pca'];
@@ -239,6 +253,7 @@ export function checkHeader(head: Uint8Array): Header {
     h.sectionParams.forEach((value, p) => {
       if (value !== 0 && !PARAMS_IN_USE.includes(p)) throw corrupt(`section parameter ${p} is ${value}, but no section uses it`);
     });
+    if (graphDegreeOf(h) > MAX_GRAPH_DEGREE) throw corrupt(`graph degree ${graphDegreeOf(h)}, more than ${MAX_GRAPH_DEGREE}`);
   }
   for (const [name, offset, expected] of fields) {
     const got = u64(offset);

@@ -2,6 +2,7 @@
 // sits at core.base and its header there is the only header (read from memory, never kept in step by hand); the
 // screening codes follow it; then one scratch slot per thread that will search it. Index, ShardedIndex and
 // IndexPool are facades over images; the loaders (src/load/) and the builder make them.
+import { graphDegreeOf } from '../format/layout.js';
 import { AnnoyError } from '../errors.js';
 import { HEADER_BYTES, SLOT, checkHeader, sectionsFor, type Header, type Sections } from '../format/layout.js';
 import { Core, slotBytesOf } from '../runtime/wasm.js';
@@ -15,7 +16,7 @@ export interface MemoryPlan { shared: boolean; slots: number }
 export const PRIVATE: MemoryPlan = { shared: false, slots: 1 };
 
 /** A query plan: candidates to collect and how many of them get the exact distance (checks.ts). */
-export interface QueryPlan { searchK: number; rerank: number }
+export interface QueryPlan { searchK: number; rerank: number; ef: number }
 
 export class IndexImage {
   readonly core: Core;
@@ -86,12 +87,44 @@ export class IndexImage {
 
   /** The k nearest to `query` (or, when null, to item `item`), in slot 0. */
   search(query: ArrayLike<number> | null, item: number, k: number, plan: QueryPlan): SearchResult {
-    return searchOne(this.#view, query, item, Math.min(k, this.header.count), plan.searchK, plan.rerank);
+    return searchOne(this.#view, query, item, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef);
   }
 
   /** Every row of a flat batch, in slot 0. */
   searchRows(queries: ArrayLike<number>, rows: number, k: number, plan: QueryPlan) {
-    return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank);
+    return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef);
+  }
+
+  /**
+   * Every item's k nearest other items, row i for item i (a hole's row is empty). A graph index starts each row's
+   * walk at the item itself (searchK 0), so its graph neighbours, already near, are expanded first.
+   */
+  searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
+    const { size, count } = this.header;
+    const graphDegree = graphDegreeOf(this.header);
+    const v = this.#view;
+    const ids = new Uint32Array(size * k).fill(0xFFFFFFFF);
+    const distances = new Float32Array(size * k).fill(NaN);
+    const counts = new Uint32Array(size);
+    const ask = Math.min(k + 1, count); // the item itself comes back too (first, unless an equal item ties it)
+    const searchK = graphDegree ? 0 : plan.searchK;
+    const ef = Math.max(plan.ef, ask);
+    for (let i = 0; i < size; i++) {
+      if (this.isPresent(i)) {
+        const n = v.search(v.base, v.slot, i, ask, searchK, plan.rerank, ef) >>> 0;
+        let c = 0;
+        for (let j = 0; j < n && c < k; j++) {
+          const id = v.u32[v.outIds + j];
+          if (id === i) continue;
+          ids[i * k + c] = id;
+          distances[i * k + c] = v.f32[v.outDistances + j];
+          c++;
+        }
+        counts[i] = c;
+      }
+      if (onProgress && ((i + 1) % 1024 === 0 || i + 1 === size)) onProgress({ done: i + 1, total: size });
+    }
+    return { ids, distances, counts };
   }
 
   isPresent(id: number): boolean {

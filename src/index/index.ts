@@ -1,8 +1,9 @@
 // Index: a built forest in wasm memory, answering queries in place; a thin facade over its IndexImage. Loading
 // (bytes, a file or a URL: src/load/) copies the file once into memory and checks it before the first query;
 // Annoy's .ann files are converted into the same layout on the way in (format/annoy.ts) and back on the way out.
-import { checkBatch, checkBatchK, checkId, checkK, checkSearchOptions, checkVector, type Vector } from '../checks.js';
-import { AnnoyError } from '../errors.js';
+import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from '../checks.js';
+import { graphDegreeOf } from '../format/layout.js';
+import { AnnoyError, show } from '../errors.js';
 import { writeAnnoy } from '../format/annoy.js';
 import type { Metric } from '../metric.js';
 import { writeFileAtomic, writeFileAtomicAsync } from '../runtime/node-fs.js';
@@ -12,7 +13,7 @@ import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';
 import type { LoadOptions, URLLoadOptions } from '../load/options.js';
 import { PRIVATE, closedError, type IndexImage } from './image.js';
-import { BatchResult, type SearchOptions, type SearchResult, type Searchable } from './results.js';
+import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResult, type Searchable } from './results.js';
 
 export class Index implements Searchable {
   #image: IndexImage | null;
@@ -36,6 +37,8 @@ export class Index implements Searchable {
   /** How many ids were actually added. */
   get count(): number { return this.#h.count; }
   get trees(): number { return this.#h.trees; }
+  /** Most neighbours per item of the index's graph (IndexBuilder's graph option); 0 when it has none. */
+  get graph(): number { return graphDegreeOf(this.#h); }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#live().sections.fileBytes; }
   /** How candidates are screened before the exact re-rank (IndexBuilder's screening option). */
@@ -60,7 +63,7 @@ export class Index implements Searchable {
     const image = this.#live();
     checkVector(vector, image.header.dimensions, image.header.metric);
     checkK(k);
-    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees));
+    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header)));
   }
 
   /** The k nearest items to item `id` (normally `id` itself comes first). */
@@ -68,7 +71,7 @@ export class Index implements Searchable {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     checkK(k);
-    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees));
+    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header)));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -76,9 +79,26 @@ export class Index implements Searchable {
     const image = this.#live();
     const rows = checkBatch(flat, image.header.dimensions, image.header.metric);
     checkK(k);
-    const plan = checkSearchOptions(options, k, image.header.trees);
+    const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
     checkBatchK(rows, k);
     const { ids, distances, counts } = image.searchRows(flat, rows, k, plan);
+    return new BatchResult(ids, distances, counts, k);
+  }
+
+  /**
+   * Every item's k nearest other items, for offline jobs that publish a "similar items" table: row i of the result
+   * holds item i's neighbours, best first (a hole's row is empty; rows has size entries). On a graph index each row
+   * is a short walk that starts at the item itself (its graph neighbours first, no tree descent); ef as in search.
+   * Without a graph each row is searchItem(i, k + 1) less the item itself.
+   */
+  searchAll(k: number, options?: SearchAllOptions): BatchResult {
+    const image = this.#live();
+    checkK(k);
+    const { onProgress, ...rest } = checkOptions(options, ['searchK', 'rerank', 'ef', 'onProgress'], 'searchAll');
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
+    checkBatchK(image.header.size, k);
+    const plan = checkSearchOptions(rest, k, image.header.trees, graphDegreeOf(image.header));
+    const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress']);
     return new BatchResult(ids, distances, counts, k);
   }
 

@@ -4,8 +4,16 @@ import type { Metric } from '../metric.js';
 import type { Vector } from '../checks.js';
 
 export interface SearchOptions {
-  /** Candidates to collect before the exact re-rank (Annoy's search_k). Default k * trees; -1 means the default. */
+  /**
+   * Candidates to collect before the exact re-rank (Annoy's search_k). Default k * trees; -1 means the default.
+   * On a graph index: the tree candidates the walk starts from (default 8).
+   */
   searchK?: number;
+  /**
+   * Graph indexes only (IndexBuilder's graph option): how many best candidates the walk keeps (HNSW's ef). Larger
+   * finds more of the true neighbours and is slower. Default max(k, 64); at least k.
+   */
+  ef?: number;
   /**
    * Indexes built with screening ('int8' or 'pca') first rank the candidates by their codes; this many of the best
    * then get the exact distance (default: the larger of max(50, 5 * k) and a share of the query's distinct
@@ -13,6 +21,13 @@ export interface SearchOptions {
    * of them). Results always carry exact distances.
    */
   rerank?: number;
+}
+
+/** Progress of searchAll: rows done of all rows. */
+export interface SearchAllProgress { done: number; total: number }
+export interface SearchAllOptions extends SearchOptions {
+  /** Called every 1,024 rows and at the end. */
+  onProgress?: (progress: SearchAllProgress) => void;
 }
 
 export interface SearchResult {

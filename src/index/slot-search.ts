@@ -4,8 +4,8 @@
 
 /** One scratch slot of one index, as the query loop sees it. */
 export interface SlotView {
-  /** The core's search export, bound to nothing: called as search(base, slot, fromItem, k, searchK, rerank). */
-  search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number): number;
+  /** The core's search export, bound to nothing: called as search(base, slot, fromItem, k, searchK, rerank, ef). */
+  search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number, ef: number): number;
   base: number;
   slot: number;
   f32: Float32Array;
@@ -32,9 +32,9 @@ export function slotView(
 }
 
 /** One query: `query` (copied into the slot) or, when null, item `item`; k no larger than the index holds. */
-export function searchOne(s: SlotView, query: ArrayLike<number> | null, item: number, k: number, searchK: number, rerank: number): { ids: Uint32Array; distances: Float32Array } {
+export function searchOne(s: SlotView, query: ArrayLike<number> | null, item: number, k: number, searchK: number, rerank: number, ef: number): { ids: Uint32Array; distances: Float32Array } {
   if (query !== null) s.f32.set(query, s.queryIn);
-  const n = s.search(s.base, s.slot, query !== null ? -1 : item, k, searchK, rerank) >>> 0;
+  const n = s.search(s.base, s.slot, query !== null ? -1 : item, k, searchK, rerank, ef) >>> 0;
   return { ids: s.u32.slice(s.outIds, s.outIds + n), distances: s.f32.slice(s.outDistances, s.outDistances + n) };
 }
 
@@ -42,7 +42,7 @@ export function searchOne(s: SlotView, query: ArrayLike<number> | null, item: nu
  * Every row of a flat batch (rows * dims values), into rows of `k` slots (unused: id 0xFFFFFFFF, distance NaN);
  * `kEffective` hits are asked of each (k, or fewer when the index holds fewer items).
  */
-export function searchRows(s: SlotView, queries: ArrayLike<number>, dims: number, rows: number, k: number, kEffective: number, searchK: number, rerank: number): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
+export function searchRows(s: SlotView, queries: ArrayLike<number>, dims: number, rows: number, k: number, kEffective: number, searchK: number, rerank: number, ef: number): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
   const ids = new Uint32Array(rows * k).fill(0xFFFFFFFF);
   const distances = new Float32Array(rows * k).fill(NaN);
   const counts = new Uint32Array(rows);
@@ -50,7 +50,7 @@ export function searchRows(s: SlotView, queries: ArrayLike<number>, dims: number
   for (let r = 0; r < rows; r++) {
     if (typed) s.f32.set((queries as Float32Array).subarray(r * dims, (r + 1) * dims), s.queryIn);
     else for (let j = 0; j < dims; j++) s.f32[s.queryIn + j] = queries[r * dims + j];
-    const n = s.search(s.base, s.slot, -1, kEffective, searchK, rerank) >>> 0;
+    const n = s.search(s.base, s.slot, -1, kEffective, searchK, rerank, ef) >>> 0;
     ids.set(s.u32.subarray(s.outIds, s.outIds + n), r * k);
     distances.set(s.f32.subarray(s.outDistances, s.outDistances + n), r * k);
     counts[r] = n;

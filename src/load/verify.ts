@@ -13,6 +13,7 @@ const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
   [PROBLEM.BAD_REF]: (d) => `node ${d} refers to a node that is not earlier, to a node twice, or to an id past the items (or, as a child, never added)`,
   [PROBLEM.BAD_ROOT]: (d) => `the root of tree ${d} is not a valid node or item`,
   [PROBLEM.BAD_CODES]: (d) => `pca screening basis row ${d} is not finite, of unit length and zero padded`,
+  [PROBLEM.BAD_GRAPH]: (d) => `the graph row of item ${d} lists an id past the items, a hole, the item itself, or an id after its end (or the section's padding is not zero)`,
 };
 
 // What the same failures mean in a converted Annoy file.

@@ -118,6 +118,8 @@ export class IndexPool implements Searchable<true> {
   get count(): number { return this.#shards.reduce((n, s) => n + s.index.count, 0); }
   /** Trees of the (first) shard; every shard of one build has as many. */
   get trees(): number { return this.#first.trees; }
+  /** Most graph neighbours per item (0: no graph). */
+  get graph(): number { return this.#first.graph; }
   get byteLength(): number { return this.#shards.reduce((n, s) => n + s.index.byteLength, 0); }
   get shards(): number { return this.#shards.length; }
   get workers(): number { return this.#threads.length; }
@@ -262,9 +264,9 @@ export class IndexPool implements Searchable<true> {
     this.#live();
     checkVector(vector, this.dimensions, this.metric);
     checkK(k);
-    const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
+    const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
     const query = Float32Array.from(vector);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank });
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank, ef });
     return this.#merge(parts, k);
   }
 
@@ -274,8 +276,8 @@ export class IndexPool implements Searchable<true> {
     const { local } = this.#locate(id);
     if (this.#shards.length > 1) return this.search(this.getItem(id), k, options);
     checkK(k);
-    const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank });
+    const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank, ef });
     return this.#merge(parts, k);
   }
 
@@ -286,14 +288,14 @@ export class IndexPool implements Searchable<true> {
     const rows = checkBatch(flat, dims, this.metric);
     checkK(k);
     checkBatchK(rows, k);
-    const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
+    const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
     const pending: Promise<{ parts: Part[] }>[] = [];
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
       const queries = all.slice(r * dims, (r + n) * dims);
-      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank }));
+      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank, ef }));
     }
     const done = await Promise.all(pending);
     // Each chunk's rows, merged across shards, then the chunks one after another.

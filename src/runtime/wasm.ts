@@ -21,7 +21,9 @@ export interface CoreExports {
   relocate(nodes: number, count: number, nodeBytes: number, delta: number): void;
   builtNodes: WebAssembly.Global;
   buildFailed: WebAssembly.Global;
-  search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number): number;
+  search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number, ef: number): number;
+  buildScratchBytesForGraph(file: number): number;
+  buildGraph(file: number, scratch: number): void;
   screeningScratchBytes(file: number, asked: number): number;
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;

@@ -29,9 +29,9 @@ export interface WorkerSetup {
 }
 
 export type WorkerRequest =
-  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number }
-  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number }
-  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number }
+  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; ef: number }
+  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; ef: number }
+  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; ef: number }
   | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number };
 
 /** A request before the pool numbers it. */
@@ -62,10 +62,10 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
     if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
     const serve = (m: any) => {
       if (m.op === 'search' || m.op === 'item') {
-        const parts = shards.map((s: any) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank));
+        const parts = shards.map((s: any) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank, m.ef));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
       } else if (m.op === 'batch') {
-        const parts = shards.map((s: any) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank));
+        const parts = shards.map((s: any) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank, m.ef));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);

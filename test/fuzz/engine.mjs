@@ -11,6 +11,8 @@
 // CORRUPT_INDEX, UNSUPPORTED_VERSION or CAPACITY. Where a damaged file of ours loads with the clean file's vectors,
 // bitmap, nodes and roots (only screening parameters or the checksum differ), its exhaustive re-rank (rerank: -1)
 // must answer exactly as the clean file's does: screening may only reorder candidates, never change the answer.
+// Files with a neighbour graph get graph damage too: neighbour ids past the items, at holes, at the row's own item,
+// after a row's end, rows copied over others, the degree field changed, the section's bits flipped.
 // Anything else is a finding: a wasm trap (RuntimeError), a RangeError, another exception, a wrong answer, a case
 // slower than `slowMs` (a hang in the making), or wasm memory grown past what the file's size allows (an
 // allocation sized by a field that was not checked first).
@@ -46,14 +48,18 @@ export function makeBases(lib, extra = []) {
     ['euclidean', 20, 80, 2, 'int8'], ['dot', 17, 40, 2, 'int8'], // with screening codes
     // pca screening (dimensions not multiples of 4, so basis rows have padding; one with m chosen by variance)
     ['euclidean', 38, 240, 2, 'pca', 6], ['angular', 61, 200, 2, 'pca', 10], ['dot', 45, 150, 2, 'pca'], ['euclidean', 16, 5, 2, 'pca', 3],
+    // with a neighbour graph (the last field: its degree)
+    ['angular', 6, 150, 2, 'none', undefined, 8], ['euclidean', 9, 100, 2, 'int8', undefined, 5], ['manhattan', 4, 60, 1, 'none', undefined, 3],
+    ['dot', 5, 80, 2, 'none', undefined, 6], ['hamming', 70, 90, 2, 'none', undefined, 4], ['euclidean', 30, 120, 2, 'pca', 5, 6],
+    ['angular', 3, 2, 1, 'none', undefined, 2],
   ];
-  for (const [metric, dims, n, trees, screening = 'none', screeningDimensions] of shapes) {
-    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening, ...(screeningDimensions ? { screeningDimensions } : {}) });
+  for (const [metric, dims, n, trees, screening = 'none', screeningDimensions, degree] of shapes) {
+    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening, ...(screeningDimensions ? { screeningDimensions } : {}), ...(degree ? { graph: { degree } } : {}) });
     const next = screening === 'pca' ? lowRank(dims) : () => vector(metric, dims);
     for (let i = 0; i < n; i++) if (n < 10 || i % 11 !== 4) b.add(i + (n < 10 ? 2 : 0), next()); // holes
     const index = b.build({ trees });
-    const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}${screening === 'pca' ? ` ${index.screeningDimensions}` : ''}`}`;
-    ours.push({ name, bytes: index.toBytes(), screening });
+    const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}${screening === 'pca' ? ` ${index.screeningDimensions}` : ''}`}${degree ? ` graph ${degree}` : ''}`;
+    ours.push({ name, bytes: index.toBytes(), screening, graph: index.graph });
     annoy.push({ name: `annoy ${metric} ${n}`, bytes: index.toAnnoyBytes(), dimensions: dims, metric });
     index.free();
   }
@@ -98,7 +104,8 @@ function damage(rng, base, kind, checksum, layout) {
     case 1: { // truncation at a node (Annoy) or section (ours) boundary, or anywhere
       let at;
       if (isAnnoy) at = pick([int(nodes) * s, (nodes - 1) * s, s, int(bad.length)]);
-      else at = pick([HEADER_BYTES, 0, 8, bad.length - 16, int(bad.length), ...[H.VECTORS_OFFSET, H.PRESENT_OFFSET, H.NODES_OFFSET, H.ROOTS_OFFSET, H.CODES_OFFSET].map((o) => Number(dv().getBigUint64(o, true)))]);
+      else at = pick([HEADER_BYTES, 0, 8, bad.length - 16, int(bad.length), ...[H.VECTORS_OFFSET, H.PRESENT_OFFSET, H.NODES_OFFSET, H.ROOTS_OFFSET, H.CODES_OFFSET].map((o) => Number(dv().getBigUint64(o, true))),
+        ...(bad.length >= H.SECTIONS + 8 ? [Number(dv().getBigUint64(H.SECTIONS, true))] : [])]); // the graph section
       bad = bad.slice(0, Math.max(0, Math.min(at, bad.length - 1)));
       label = `truncate to ${bad.length}`;
       break;
@@ -111,7 +118,7 @@ function damage(rng, base, kind, checksum, layout) {
         label = `node ${node} field ${field}`;
       } else {
         const field = pick(Object.entries(H).filter(([name]) => name !== 'MAGIC' && name !== 'CHECKSUM').map(([, at]) => at));
-        setField(field, field === H.SEED || (field >= H.VECTORS_OFFSET && field <= H.CODES_BYTES)); // the u64 fields
+        setField(field, field >= H.VECTORS_OFFSET && field <= H.CODES_BYTES); // the u64 fields
         if (rng() < 0.5) reseal(bad, checksum, layout);
         label = `header field ${field}`;
       }
@@ -140,6 +147,11 @@ function damage(rng, base, kind, checksum, layout) {
       for (let i = from; i < from + len && i < bad.length; i++) bad[i] = int(256);
       if (!isAnnoy && rng() < 0.7) reseal(bad, checksum, layout);
       label = `random bytes ${from}+${len}`;
+      break;
+    }
+    case 7: { // files of ours with a graph: the graph section and its degree
+      label = damageGraph(rng, bad, dv(), H);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
       break;
     }
     case 6: { // screened files of ours: the screening parameters and the pca basis
@@ -219,6 +231,37 @@ function damageScreening(rng, bad, dv, H) {
   }
 }
 
+/** One change to the graph of a file of ours that has one (in place); returns its label. */
+function damageGraph(rng, bad, dv, H) {
+  const int = (n) => Math.floor(rng() * n);
+  const pick = (a) => a[int(a.length)];
+  const degreeAt = H.SECTION_PARAMS; // the graph's degree is section parameter 0, its section kind 0
+  const degree = dv.getUint32(degreeAt, true), size = dv.getUint32(H.SIZE, true);
+  const graph = Number(dv.getBigUint64(H.SECTIONS, true));
+  const bytes = size * degree * 4;
+  const present = (id) => ((dv.getUint32(Number(dv.getBigUint64(H.PRESENT_OFFSET, true)) + 4 * (id >>> 5), true) >>> (id & 31)) & 1) === 1;
+  const slot = (item, t) => graph + 4 * (item * degree + t);
+  const item = int(size), t = int(degree);
+  switch (int(6)) {
+    case 0: { // a neighbour id: past the items, the last item, the row's own item, a hole, an id after the row's end
+      let hole = -1;
+      for (let id = 0; id < size; id++) if (!present(id)) { hole = id; break; }
+      const v = pick([size, size - 1, item, hole, 0xFFFFFFFE, 0x7FFFFFFF, int(size), 0]);
+      dv.setUint32(slot(item, t), v >>> 0, true);
+      return `graph row ${item} [${t}] = ${v}`;
+    }
+    case 1: { // the end marker early (valid: a shorter row), or a gap (invalid: an id after the end)
+      dv.setUint32(slot(item, t), 0xFFFFFFFF, true);
+      if (rng() < 0.5 && t + 1 < degree) dv.setUint32(slot(item, t + 1), int(size), true);
+      return `graph row ${item} ends at ${t}`;
+    }
+    case 2: { const other = int(size); bad.copyWithin(slot(item, 0), slot(other, 0), slot(other, degree)); return `graph row ${other} copied over ${item}`; }
+    case 3: { const v = pick([0, 1, degree - 1, degree + 1, 2 * degree, 256, 257, 2 ** 31, 2 ** 32 - 1]); dv.setUint32(degreeAt, v >>> 0, true); return `graph degree ${degree} -> ${v}`; }
+    case 4: { const v = pick([0, 1, 2, 3]); dv.setUint32(H.VERSION, v, true); return `format version -> ${v}`; }
+    default: { const flips = 1 + int(3); for (let f = 0; f < flips; f++) bad[graph + int(Math.max(1, bytes))] ^= 1 << int(8); return `flip ${flips} bits of the graph`; }
+  }
+}
+
 function reseal(bytes, checksum, { H, HEADER_BYTES }) {
   if (bytes.length < HEADER_BYTES || !checksum) return;
   new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(H.CHECKSUM, checksum(bytes), true);
@@ -279,6 +322,7 @@ function tryCase(lib, rng, base, bytes, layout, stats) {
       const searchK = 1 + Math.floor(rng() * 500);
       check(index.search(v, k, { searchK }));
       check(index.search(v, k));
+      if (index.graph > 0) check(index.search(v, k, { ef: k + Math.floor(rng() * 40), searchK: 1 + Math.floor(rng() * 20) }));
       if (reference) {
         for (const o of [{ rerank: -1 }, { searchK, rerank: -1 }]) {
           const got = index.search(v, k, o), want = reference.search(v, k, o);
@@ -325,7 +369,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const screened = base.screening !== undefined && base.screening !== 'none';
-      const kind = screened && rng() < 0.4 ? 6 : Math.floor(rng() * 6);
+      const kind = screened && rng() < 0.4 ? 6 : base.graph > 0 && rng() < 0.5 ? 7 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;

@@ -1,0 +1,147 @@
+// Search on the neighbour graph: the trees give a few starting candidates (searchK of them), then a best-first
+// walk: take the nearest unexpanded candidate, look at its graph neighbours, keep the `ef` best seen; stop when
+// the nearest unexpanded one is farther than the ef-th best. With screening codes the walk compares codes (a
+// quarter of the bytes, or fewer with pca) and the ef best by code get the exact distance at the end.
+//
+// Scratch: the slot's visited bitmap (cleared from the list of visited ids, the candidates area), topK (the ef
+// best, a max-heap of (distance, id) keys) and the graph queue (a min-heap, keys stored inverted in a max-heap).
+import {
+  H_STRIDE, H_CODES_KIND, CODES_NONE,
+  SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_QUERY_CODE, SLOT_OUT_IDS, SLOT_OUT_DISTANCES,
+  SLOT_WALK, NO_NEIGHBOUR, hdr32, vectorOf, codeOf, codeStride, slotOffset, graphOf, graphDegree,
+} from './layout';
+import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
+import { prepareQuery, collectFromTrees, touch } from './search';
+import * as codes from './codes';
+
+// Per-query state (module globals: one query at a time per instance).
+let stride: usize = 0;
+let q: usize = 0;
+let qq: f32 = 0;
+let screened = false;
+let qc: usize = 0;
+let codeBytes: usize = 0;
+let rule: u32 = 0;
+let theFile: usize = 0;
+
+@inline function keyOf<M>(id: u32): u64 {
+  if (screened) {
+    const s = codes.screen(rule, qc, codeOf(theFile, id), codeBytes);
+    return (<u64>(<u32>s ^ 0x80000000) << 32) | <u64>id;
+  }
+  return (<u64>orderedBits(changetype<M>(0).distance(q, vectorOf(theFile, id), stride, qq)) << 32) | <u64>id;
+}
+
+@inline function touchItem(id: u32): u32 {
+  return screened ? touch(codeOf(theFile, id), codeBytes) : touch(vectorOf(theFile, id), stride);
+}
+
+let sink: u32 = 0;
+
+// Returns the number of results written to the slot's outIds / outDistances (best first). ef >= k.
+// searchK: tree candidates to start from (0 with fromItem >= 0: start from that item).
+// rerank != 0 walks on the screening codes (when the index has them).
+export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
+  const metric = changetype<M>(0);
+  theFile = file;
+  const graph = graphOf(file);
+  const degree = graphDegree(file);
+  const queue = slot + slotOffset(file, SLOT_WALK);
+  ef = max<u32>(ef, k);
+  stride = <usize>hdr32(file, H_STRIDE);
+  q = prepareQuery<M>(file, slot, fromItem);
+  qq = metric.queryNorm(q, stride);
+  screened = rerank != 0 && hdr32(file, H_CODES_KIND) != CODES_NONE;
+  if (screened) {
+    qc = slot + slotOffset(file, SLOT_QUERY_CODE);
+    codeBytes = codeStride(file);
+    rule = metric.screeningRule(hdr32(file, H_CODES_KIND));
+    codes.encode<M>(file, q, qc, true, qc);
+  }
+  const visited = slot + slotOffset(file, SLOT_VISITED);
+  const seen = slot + slotOffset(file, SLOT_CANDIDATES);
+  const best = slot + slotOffset(file, SLOT_TOP_K);
+  // searchK 0 with an item: start from the item itself (its neighbours are the first expanded): every item's
+  // neighbours in bulk need no tree descent.
+  let nSeen: u32;
+  if (searchK == 0 && fromItem >= 0) {
+    const id = <u32>fromItem;
+    const w = visited + ((<usize>id >> 5) << 2);
+    store<u32>(w, load<u32>(w) | (<u32>1 << (id & 31)));
+    store<u32>(seen, id);
+    nSeen = 1;
+  } else {
+    nSeen = collectFromTrees<M>(file, slot, q, searchK);
+    // A leaf can hold many more items than asked for (Annoy's K is dimensions + 2): start from searchK of them.
+    for (let i = searchK; i < nSeen; i++) {
+      const id = load<u32>(seen + (<usize>i << 2));
+      const w = visited + ((<usize>id >> 5) << 2);
+      store<u32>(w, load<u32>(w) & ~(<u32>1 << (id & 31)));
+    }
+    if (nSeen > searchK) nSeen = searchK;
+  }
+
+  // The starting candidates.
+  let touched: u32 = 0;
+  for (let i: u32 = 0; i < nSeen; i++) touched ^= touchItem(load<u32>(seen + (<usize>i << 2)));
+  let nBest: u32 = 0, nQueue: u32 = 0;
+  for (let i: u32 = 0; i < nSeen; i++) {
+    const key = keyOf<M>(load<u32>(seen + (<usize>i << 2)));
+    if (nBest < ef) heapPush(best, nBest++, key);
+    else if (key < load<u64>(best)) siftDown(best, nBest, key);
+    else continue;
+    heapPush(queue, nQueue++, ~key);
+  }
+
+  // The walk.
+  while (nQueue > 0) {
+    const top = ~load<u64>(queue);
+    heapPop(queue, nQueue--);
+    if (nBest == ef && top > load<u64>(best)) break;
+    const row = graph + ((<usize><u32>top * <usize>degree) << 2);
+    // The unvisited neighbours join the visited list; their vectors are touched before any distance.
+    const first = nSeen;
+    for (let t: u32 = 0; t < degree; t++) {
+      const j = load<u32>(row + (<usize>t << 2));
+      if (j == NO_NEIGHBOUR) break;
+      const w = visited + ((<usize>j >> 5) << 2);
+      const bits = load<u32>(w);
+      const mask: u32 = 1 << (j & 31);
+      if ((bits & mask) != 0) continue;
+      store<u32>(w, bits | mask);
+      store<u32>(seen + (<usize>(nSeen++) << 2), j);
+      touched ^= touchItem(j);
+    }
+    for (let i = first; i < nSeen; i++) {
+      const key = keyOf<M>(load<u32>(seen + (<usize>i << 2)));
+      if (nBest < ef) heapPush(best, nBest++, key);
+      else if (key < load<u64>(best)) siftDown(best, nBest, key);
+      else continue;
+      heapPush(queue, nQueue++, ~key);
+    }
+  }
+  sink = touched;
+  for (let i: u32 = 0; i < nSeen; i++) store<u32>(visited + ((<usize>load<u32>(seen + (<usize>i << 2)) >> 5) << 2), 0);
+
+  // The k best by (user distance, id), exact distances, through a max-heap in the (now free) queue.
+  const outIds = slot + slotOffset(file, SLOT_OUT_IDS);
+  const outDists = slot + slotOffset(file, SLOT_OUT_DISTANCES);
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < nBest; i++) {
+    const b = load<u64>(best + (<usize>i << 3));
+    const id = <u32>b;
+    const d: f32 = screened
+      ? metric.distance(q, vectorOf(file, id), stride, qq)
+      : floatOfOrderedBits(<u32>(b >> 32));
+    const key = (<u64>orderedBits(metric.rank(d)) << 32) | <u64>id;
+    if (kept < k) heapPush(queue, kept++, key);
+    else if (key < load<u64>(queue)) siftDown(queue, kept, key);
+  }
+  for (let n = kept; n > 0; n--) {
+    const key = load<u64>(queue);
+    heapPop(queue, n);
+    store<u32>(outIds + (<usize>(n - 1) << 2), <u32>key);
+    store<f32>(outDists + (<usize>(n - 1) << 2), metric.userOfRank(floatOfOrderedBits(<u32>(key >> 32))));
+  }
+  return kept;
+}
