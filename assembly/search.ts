@@ -71,6 +71,11 @@ export function prepareQuery<M>(file: usize, slot: usize, fromItem: i32): usize 
   return q;
 }
 
+// rerank (searchWith): with screening codes, how many of the candidates best by code get the exact distance (0: all of them).
+// With RERANK_GROWS set (SearchOptions.rerank's default) the low bits are a floor, and at least a share of the
+// distinct candidates is re-ranked: a fixed count caps recall as searchK grows (pca on fashion-mnist: 50 of ~10,000
+// candidates lost 0.012 of recall@10), a share keeps screening's loss small at every searchK. pca's codes are lossy
+// (m of the dimensions), so they keep one in 8; int8's rank nearly as the exact distances do, one in 64 suffices.
 const RERANK_GROWS: u32 = 0x80000000;
 const PCA_SHARE: u32 = 8;
 const INT8_SHARE: u32 = 64;
@@ -113,11 +118,6 @@ export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK:
 }
 
 // Returns the number of results written to the slot's outIds / outDistances (best first).
-// rerank: with screening codes, how many of the candidates best by code get the exact distance (0: all of them).
-// With RERANK_GROWS set (SearchOptions.rerank's default) the low bits are a floor, and at least a share of the
-// distinct candidates is re-ranked: a fixed count caps recall as searchK grows (pca on fashion-mnist: 50 of ~10,000
-// candidates lost 0.012 of recall@10), a share keeps screening's loss small at every searchK. pca's codes are lossy
-// (m of the dimensions), so they keep one in 8; int8's rank nearly as the exact distances do, one in 64 suffices.
 export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
   const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);

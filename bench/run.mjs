@@ -8,8 +8,9 @@
 //   node bench/run.mjs --report bench/results/<stamp>.json            redo the tables and plots of a results file
 //
 // Libraries (one adapter each in bench/peers/): annoy-wasm (this library, default options: screening chosen from the
-// data), annoy-wasm-graph (with its neighbour graph: a degree grid, ef swept), annoy-wasm-none, annoy-wasm-int8 and annoy-wasm-pca (the same with screening none / int8 / pca asked for;
-// annoy-wasm-none is not in the default list), annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-cpp and hnswlib-cpp
+// data), annoy-wasm-graph (with its neighbour graph: a degree grid, ef swept), annoy-wasm-none, annoy-wasm-int8 and
+// annoy-wasm-pca (the same with screening none / int8 / pca asked for; annoy-wasm-none is not in the default list),
+// annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-cpp and hnswlib-cpp
 // (the libraries' own C++ called directly by our harness in bench/native/, compiled at first use with -O3 -march=native,
 // headers from Debian at bench time: the anchors), annoy-native (Annoy's C++ via the `annoy` package, compiled here with -march=native), annoy-npm
 // (the same package as a plain npm install builds it: SSE2), hnswlib-node, usearch, hnswlib-wasm, exact (JS brute
