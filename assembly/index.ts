@@ -9,6 +9,7 @@ export {
   H_LEAF_CAPACITY, H_SEED, H_VECTORS_OFFSET, H_VECTORS_BYTES, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_NODES_OFFSET,
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
   H_CODE_DIMENSIONS, H_CHECKSUM, H_SECTIONS, H_SECTION_PARAMS, SECTION_SLOTS, SECTION_PARAM_SLOTS,
+  SECTION_REMOVED, SECTION_KEYS, PARAM_REMOVED_COUNT,
   CODES_NONE, CODES_INT8, CODES_PCA,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
   SPLIT_TAG, NODE_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
@@ -20,6 +21,7 @@ export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
 export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES } from './validate';
 export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
 export { search, itemDistance, queryDistance } from './search';
+export { scan } from './scan';
 export { validate, detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';
 export { prepareScreening, screeningScratchBytes, encodeCodes } from './codes';

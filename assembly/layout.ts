@@ -62,6 +62,12 @@ export const H_SECTIONS: u32 = 160;
 export const SECTION_SLOTS: u32 = 6;
 export const H_SECTION_PARAMS: u32 = 256;
 export const SECTION_PARAM_SLOTS: u32 = 16;
+// Removed items (tombstones, src/index/removals.ts): a bitmap like `present`, align16(ceil(size / 32) * 4) bytes, bit i
+// set when id i was removed; only present ids may be removed, and PARAM_REMOVED_COUNT says how many are.
+export const SECTION_REMOVED: u32 = 1;
+export const PARAM_REMOVED_COUNT: u32 = 4;
+// String keys (reserved for the key table).
+export const SECTION_KEYS: u32 = 2;
 
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8

@@ -44,10 +44,21 @@ let present: usize = 0;
 let cands: usize = 0;
 let nCands: u32 = 0;
 let collected: u32 = 0;
+// Filtered search (src/filter/): `allow`, when not 0, is a bitmap of the ids a query may return; `hidden`, when not
+// 0, the removed ids' bitmap. An id they rule out is skipped before it counts towards searchK, so searchK counts
+// allowed candidates and a filter does not cut recall.
+let allow: usize = 0;
+let hidden: usize = 0;
+@inline function ruledOut(id: u32): bool {
+  const word = (<usize>id >> 5) << 2;
+  return (allow != 0 && ((load<u32>(allow + word) >> (id & 31)) & 1) == 0)
+    || (hidden != 0 && ((load<u32>(hidden + word) >> (id & 31)) & 1) != 0);
+}
 
 // A leaf may list holes (Annoy files: old versions put them in trees, and a root leaf is padded with id 0). Annoy
 // counts them towards search_k and drops them at the re-rank; so do we, before they take a candidate slot.
 @inline function collect(id: u32): void {
+  if ((allow | hidden) != 0 && ruledOut(id)) return;
   collected++;
   if (((load<u32>(present + ((<usize>id >> 5) << 2)) >> (id & 31)) & 1) == 0) return;
   const w = visited + ((<usize>id >> 5) << 2);
@@ -61,7 +72,7 @@ let collected: u32 = 0;
 }
 
 // Copies the query into the kernels' form: from item `fromItem` when >= 0, else from queryIn.
-function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
+export function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
   const q = slot + slotOffset(file, SLOT_QUERY);
   const stride = <usize>hdr32(file, H_STRIDE);
   if (fromItem >= 0) {
@@ -86,11 +97,13 @@ function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
 
 // Returns the number of results written to the slot's outIds / outDistances (best first).
 // rerank: with int8 codes, how many of the candidates best by code get the exact distance (0: all of them).
-export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
+// allowMap, hiddenMap: the filter's and the removed ids' bitmaps (0: none).
+export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
   const metric = hdr32(file, H_METRIC);
   const stride = <usize>hdr32(file, H_STRIDE);
   const q = prepareQuery(file, slot, fromItem);
-  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
+  allow = allowMap;
+  hidden = hiddenMap;
   visited = slot + slotOffset(file, SLOT_VISITED);
   present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
@@ -130,6 +143,18 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
     heapPush(heap, size++, queueKey(p0, load<i32>(node + NODE_CHILD0)));
   }
 
+  return rankCandidates(file, slot, q, k, nCands, rerank);
+}
+
+// Ranks the `n` distinct candidates in the slot's candidate list (search's walk, or scan.ts) and writes the best k
+// to the slot's output; returns how many.
+export function rankCandidates(file: usize, slot: usize, q: usize, k: u32, n: u32, rerank: u32): u32 {
+  const metric = hdr32(file, H_METRIC);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
+  visited = slot + slotOffset(file, SLOT_VISITED);
+  cands = slot + slotOffset(file, SLOT_CANDIDATES);
+  nCands = n;
   if (rerank != 0 && rerank < nCands && hdr32(file, H_CODES_KIND) != CODES_NONE) screenCandidates(file, slot, q, rerank);
 
   // Re-rank the distinct candidates exactly, in two passes. First every distance, with no data-dependent

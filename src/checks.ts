@@ -52,7 +52,7 @@ export function defaultRerank(k: number): number {
  * them (no screening). Returned as the core takes it: 0 for all.
  */
 export function checkSearchOptions(options: unknown, k: number, trees: number): { searchK: number; rerank: number } {
-  const { searchK, rerank } = checkOptions(options, ['searchK', 'rerank'], 'search');
+  const { searchK, rerank } = checkOptions(options, ['searchK', 'rerank', 'filter'], 'search'); // filter: src/filter/
   let sk = Math.min(k * Math.max(trees, 1), 0xFFFFFFFF);
   if (searchK !== undefined && searchK !== -1) {
     if (typeof searchK !== 'number' || !Number.isInteger(searchK) || searchK < 1) {

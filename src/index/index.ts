@@ -13,6 +13,8 @@ import { loadURL } from '../load/url.js';
 import type { LoadOptions, URLLoadOptions } from '../load/options.js';
 import { PRIVATE, closedError, type IndexImage } from './image.js';
 import { BatchResult, type SearchOptions, type SearchResult, type Searchable } from './results.js';
+import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
+import type { Mask } from './slot-search.js';
 
 export class Index implements Searchable {
   #image: IndexImage | null;
@@ -52,7 +54,14 @@ export class Index implements Searchable {
     const i = checkId(id);
     if (i >= image.header.size) throw new AnnoyError('INVALID_ID', `id ${i} is out of range: the index holds ids below ${image.header.size}`);
     if (!image.isPresent(i)) throw new AnnoyError('INVALID_ID', `id ${i} is a hole: it was never added`);
+    if (image.isRemoved(i)) throw new AnnoyError('INVALID_ID', `id ${i} was removed`);
     return i;
+  }
+
+  /** The core's mask for a query with these options: its filter (checked) and the removed ids. */
+  #mask(image: IndexImage, options: SearchOptions | undefined, searchK: number): Mask | undefined {
+    const parts = filterOf(options, this, [image]);
+    return maskOf(image, parts === null ? null : parts[0], searchK);
   }
 
   /** The k nearest items to `vector`, best first (dot: largest inner product first). */
@@ -60,7 +69,8 @@ export class Index implements Searchable {
     const image = this.#live();
     checkVector(vector, image.header.dimensions, image.header.metric);
     checkK(k);
-    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees));
+    const plan = checkSearchOptions(options, k, image.header.trees);
+    return image.search(vector, -1, k, plan, this.#mask(image, options, plan.searchK));
   }
 
   /** The k nearest items to item `id` (normally `id` itself comes first). */
@@ -68,7 +78,8 @@ export class Index implements Searchable {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     checkK(k);
-    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees));
+    const plan = checkSearchOptions(options, k, image.header.trees);
+    return image.search(null, item, k, plan, this.#mask(image, options, plan.searchK));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -78,8 +89,18 @@ export class Index implements Searchable {
     checkK(k);
     const plan = checkSearchOptions(options, k, image.header.trees);
     checkBatchK(rows, k);
-    const { ids, distances, counts } = image.searchRows(flat, rows, k, plan);
+    const { ids, distances, counts } = image.searchRows(flat, rows, k, plan, this.#mask(image, options, plan.searchK));
     return new BatchResult(ids, distances, counts, k);
+  }
+
+  /**
+   * A filter for this index's queries: `{ allow: ids }` (only these) or `{ exclude: ids }` (all but these); ids
+   * below `size` (holes are never returned anyway). Pass it as search's `filter` option, as often as needed;
+   * `free()` it when done. It lives in this index's memory (size / 8 bytes).
+   */
+  createFilter(spec: FilterSpec): IdFilter {
+    const image = this.#live();
+    return makeFilter(this, spec, [{ image, idOffset: 0 }], image.header.size);
   }
 
   /** A copy of the stored vector of `id` (hamming: 0/1 values). */

@@ -2,6 +2,7 @@
 // same names, options and result shapes, synchronous or as promises.
 import type { Metric } from '../metric.js';
 import type { Vector } from '../checks.js';
+import type { IdFilter, FilterSpec } from '../filter/id-filter.js';
 
 export interface SearchOptions {
   /** Candidates to collect before the exact re-rank (Annoy's search_k). Default k * trees; -1 means the default. */
@@ -11,6 +12,11 @@ export interface SearchOptions {
    * then get the exact distance (default max(50, 5 * k); -1: all of them). Results always carry exact distances.
    */
   rerank?: number;
+  /**
+   * Only the ids this filter allows (createFilter of the same index): the k nearest allowed items, as an unfiltered
+   * search ranks them; searchK counts allowed candidates.
+   */
+  filter?: IdFilter;
 }
 
 export interface SearchResult {
@@ -77,4 +83,5 @@ export interface Searchable<Async extends boolean = false> {
   searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): Answer<BatchResult, Async>;
   getItem(id: number): Float32Array;
   distance(i: number, j: number): number;
+  createFilter(spec: FilterSpec): Answer<IdFilter, Async>;
 }

@@ -19,6 +19,8 @@ import { mergeRows, mergeTopK } from '../shards/merge.js';
 import type { Metric } from '../metric.js';
 import { canShareMemory, compile, wasmModule } from '../runtime/wasm.js';
 import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
+import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
+import type { Mask } from '../index/slot-search.js';
 
 export interface PoolOptions extends URLLoadOptions {
   /** Worker threads (default: the machine's available parallelism, at most 8; mode 'dedicated': always 1). */
@@ -30,6 +32,11 @@ export interface PoolOptions extends URLLoadOptions {
   mode?: PoolMode;
   /** Requests that may wait for a worker; one more is rejected with QUEUE_FULL (default 10,000). */
   maxQueue?: number;
+  /**
+   * Filters (createFilter) that may exist at once (default 16). Their room (size / 8 bytes each) is reserved in
+   * the shared memory when the pool opens, so it never grows under the workers; one more is CAPACITY.
+   */
+  filters?: number;
 }
 
 export type PoolMode = 'shared' | 'dedicated';
@@ -71,7 +78,7 @@ export class IndexPool implements Searchable<true> {
    * does; a URL streams in with { onProgress, signal }, as Index.fromURL does.
    */
   static async open(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: PoolOptions): Promise<IndexPool> {
-    const o = checkOptions(options, ['workers', 'maxQueue', 'mode', 'format', 'dimensions', 'metric', 'onProgress', 'signal'], 'IndexPool');
+    const o = checkOptions(options, ['workers', 'maxQueue', 'filters', 'mode', 'format', 'dimensions', 'metric', 'onProgress', 'signal'], 'IndexPool');
     const load: LoadOptions | undefined = o.format === undefined && o.dimensions === undefined && o.metric === undefined ? undefined
       : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric }; // refused as by Index.open when format is missing
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -82,8 +89,8 @@ export class IndexPool implements Searchable<true> {
     if (mode === 'shared' && !canShareMemory()) {
       throw new AnnoyError('INVALID_STATE', "mode 'shared' needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for SharedArrayBuffer: leave mode out to fall back to 'dedicated'");
     }
-    const { workers = Math.min(8, cores) } = o;
-    for (const [name, value, max] of [['workers', workers, 256], ['maxQueue', maxQueue, 2 ** 31]] as const) {
+    const { workers = Math.min(8, cores), filters = 16 } = o;
+    for (const [name, value, max] of [['workers', workers, 256], ['maxQueue', maxQueue, 2 ** 31], ['filters', filters, 65536]] as const) {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
         throw new AnnoyError('INVALID_ARGUMENT', `${name} ${show(value)} is not an integer in [1, ${max}]`);
       }
@@ -101,6 +108,7 @@ export class IndexPool implements Searchable<true> {
     else shards = [whole(loadBytes(source, plan, load))];
     const pool = new IndexPool(shards, maxQueue as number, mode);
     try {
+      if (shared) for (const s of shards) s.image.filters.fix(filters as number); // before any worker starts
       await Promise.all(Array.from({ length: threads }, (_, w) => pool.#track(pool.#start(w))));
     } catch (e) {
       await pool.close();
@@ -256,14 +264,33 @@ export class IndexPool implements Searchable<true> {
     return mergeTopK(this.metric, parts.map((p, i) => ({ ...p, idOffset: this.#shards[i].idOffset })), k);
   }
 
+  /** Each shard's mask for a query with these options: its part of the filter (checked) and its removed ids. */
+  #masks(options: SearchOptions | undefined, searchK: number): Mask[] | undefined {
+    const parts = filterOf(options, this, this.#shards.map((s) => s.image));
+    const masks = this.#shards.map((s, i) => maskOf(s.image, parts === null ? null : parts[i], searchK) ?? { allow: 0, hidden: 0, scan: false });
+    return masks.every((m) => m.allow === 0 && m.hidden === 0) ? undefined : masks;
+  }
+
+  /**
+   * A filter for this pool's queries, as Index.createFilter (global ids over every shard). It lives in the shared
+   * memory, in room reserved at open (the `filters` option); the workers read it in place. Mode 'dedicated' has
+   * no shared memory to put it in: INVALID_STATE.
+   */
+  async createFilter(spec: FilterSpec): Promise<IdFilter> {
+    this.#live();
+    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "filters need a pool in mode 'shared' (one memory its workers share)");
+    return makeFilter(this, spec, this.#shards, this.size);
+  }
+
   /** The k nearest items to `vector`, as Index.search answers it. */
   async search(vector: Vector, k: number, options?: SearchOptions): Promise<SearchResult> {
     this.#live();
     checkVector(vector, this.dimensions, this.metric);
     checkK(k);
     const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
+    const masks = this.#masks(options, searchK);
     const query = Float32Array.from(vector);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank });
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank, masks });
     return this.#merge(parts, k);
   }
 
@@ -274,7 +301,8 @@ export class IndexPool implements Searchable<true> {
     if (this.#shards.length > 1) return this.search(this.getItem(id), k, options);
     checkK(k);
     const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank });
+    const masks = this.#masks(options, searchK);
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank, masks });
     return this.#merge(parts, k);
   }
 
@@ -286,13 +314,14 @@ export class IndexPool implements Searchable<true> {
     checkK(k);
     checkBatchK(rows, k);
     const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
+    const masks = this.#masks(options, searchK);
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
     const pending: Promise<{ parts: Part[] }>[] = [];
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
       const queries = all.slice(r * dims, (r + n) * dims);
-      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank }));
+      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank, masks }));
     }
     const done = await Promise.all(pending);
     // Each chunk's rows, merged across shards, then the chunks one after another.

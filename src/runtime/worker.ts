@@ -7,7 +7,7 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError } from '../errors.js';
 import { SLOT } from '../format/layout.js';
-import { searchOne, searchRows, slotView, type SlotParts } from '../index/slot-search.js';
+import { searchOne, searchRows, slotView, type Mask, type SlotParts } from '../index/slot-search.js';
 
 /** One shard as a worker sees it: the shared memory, or a copy of the file for a memory of its own. */
 export type WorkerShard =
@@ -28,9 +28,9 @@ export interface WorkerSetup {
 }
 
 export type WorkerRequest =
-  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number }
-  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number }
-  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number }
+  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; masks?: Mask[] }
+  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; masks?: Mask[] }
+  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; masks?: Mask[] }
   | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number }
   | { id: number; op: 'crash'; how: 'exit' | 'throw' | 'trap' };
 
@@ -63,17 +63,17 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
     if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
     const serve = (m: any) => {
       if (m.op === 'search' || m.op === 'item') {
-        const parts = shards.map((s: any) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank));
+        const parts = shards.map((s: any, i: number) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank, m.masks?.[i]));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
       } else if (m.op === 'batch') {
-        const parts = shards.map((s: any) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank));
+        const parts = shards.map((s: any, i: number) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank, m.masks?.[i]));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
       } else if (m.op === 'crash') {
         if (m.how === 'exit') exit(3);
-        if (m.how === 'trap') shards[0].search(shards[0].base, 0xFFFFFFF0, -1, 1, 1, 0);
+        if (m.how === 'trap') shards[0].search(shards[0].base, 0xFFFFFFF0, -1, 1, 1, 0, 0, 0);
         throw new Error('worker crash requested by a test');
       }
     };
