@@ -9,6 +9,7 @@ import {
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS, SLOT_HEAP,
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
   H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow,
+  SECTION_REMOVED, PARAM_REMOVED_COUNT, sectionAt, sectionBytes, sectionParam,
 } from './layout';
 import { dot } from './simd';
 
@@ -19,6 +20,7 @@ export const BAD_NODE: i32 = 3;        // a node's tag, leaf count, plane or bit
 export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at a hole, or at a node twice
 export const BAD_ROOT: i32 = 5;        // a root ref is invalid
 export const BAD_CODES: i32 = 6;       // a pca basis row is not finite, not of unit length, or not zero padded
+export const BAD_REMOVED: i32 = 7;     // the removed bitmap marks an id that is not present, or disagrees with its count
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -129,6 +131,18 @@ export function validate(file: usize, slot: usize): i32 {
       const length = dot(row, row, stride);
       if (length != 0 && abs<f32>(length - 1) > 1e-3) return BAD_CODES;
     }
+  }
+  // removed items: a subset of the present ones, as many as the section's parameter says (its length is checked
+  // with the header). Leaves may still list them: the search skips them (search.ts collect).
+  if (sectionBytes(file, SECTION_REMOVED) != 0) {
+    const removed = sectionAt(file, SECTION_REMOVED);
+    let marked: u32 = 0;
+    for (let o: usize = 0; o < presentBytes; o += 4) {
+      const w = load<u32>(removed + o);
+      if ((w & ~load<u32>(present + o)) != 0) { detail = <u32>(o << 3) + ctz<u32>(w & ~load<u32>(present + o)); return BAD_REMOVED; }
+      marked += popcnt<u32>(w);
+    }
+    if (marked != sectionParam(file, PARAM_REMOVED_COUNT)) { detail = marked; return BAD_REMOVED; }
   }
   detail = 0;
   return OK;

@@ -7,6 +7,7 @@ import { HEADER_BYTES, SLOT, checkHeader, sectionsFor, type Header, type Section
 import { Core, slotBytesOf } from '../runtime/wasm.js';
 import { searchOne, searchRows, slotView, type Mask, type SlotView } from './slot-search.js';
 import { FilterArena } from '../filter/arena.js';
+import { loadRemovals } from './removals.js';
 import type { SearchResult } from './results.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -56,6 +57,7 @@ export class IndexImage {
     const image = new IndexImage(core, slots);
     for (let i = 0; i < slots; i++) image.resetSlot(i);
     image.removedWords().fill(0); // a build's scratch may have been there
+    loadRemovals(image);
     if (image.header.codes !== 'none') core.exports.encodeCodes(core.base, image.slot(0));
     return image;
   }

@@ -12,9 +12,11 @@ import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';
 import type { LoadOptions, URLLoadOptions } from '../load/options.js';
 import { PRIVATE, closedError, type IndexImage } from './image.js';
+import { H, SECTION } from '../format/layout.js';
 import { BatchResult, type SearchOptions, type SearchResult, type Searchable } from './results.js';
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from './slot-search.js';
+import { fileWithRemovals, removeIds } from './removals.js';
 
 export class Index implements Searchable {
   #image: IndexImage | null;
@@ -35,8 +37,10 @@ export class Index implements Searchable {
   get metric(): Metric { return this.#h.metric; }
   /** Max id + 1, as Annoy's get_n_items (ids never added are holes). */
   get size(): number { return this.#h.size; }
-  /** How many ids were actually added. */
-  get count(): number { return this.#h.count; }
+  /** How many ids were added and not removed since. */
+  get count(): number { return this.#h.count - this.#live().removed.count; }
+  /** How many ids were removed (remove(), or a saved file's removals). */
+  get removedCount(): number { return this.#live().removed.count; }
   get trees(): number { return this.#h.trees; }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#live().sections.fileBytes; }
@@ -44,8 +48,32 @@ export class Index implements Searchable {
   get screening(): Screening { return this.#h.codes ?? 'none'; }
   /** Values per screening code: the dimensions for int8, the principal components kept for pca, 0 for none. */
   get screeningDimensions(): number { return this.#h.codeDimensions ?? 0; }
-  /** The file's checksum (hex), as stored in its header and verified on load. */
-  get checksum(): string { return this.#h.checksum.toString(16); }
+  /** The file's checksum (hex), as stored in its header and verified on load; after remove(), that of the file toBytes writes. */
+  get checksum(): string {
+    if (this.#sealed === null) this.#sealed = this.#bytes();
+    return new DataView(this.#sealed.buffer, this.#sealed.byteOffset).getBigUint64(H.CHECKSUM, true).toString(16);
+  }
+
+  /** The file as toBytes gives it; kept while nothing is removed, as the checksum's source. */
+  #sealed: Uint8Array | null = null;
+
+  #bytes(): Uint8Array {
+    const image = this.#live();
+    if (image.removed.count === 0 && image.sections.extra[SECTION.REMOVED].bytes === 0) return image.file;
+    return fileWithRemovals(image);
+  }
+
+  /**
+   * Hides `ids` from every later result, and from getItem, searchItem and distance (INVALID_ID), without a
+   * rebuild; `count` drops. Ids must have been added (INVALID_ID names the first that was not; then none is
+   * removed); removing an id twice is harmless. toBytes and save write the removals (a file section) and a loaded
+   * file keeps them. Returns how many ids were newly removed.
+   */
+  remove(ids: Uint32Array | ArrayLike<number>): number {
+    const added = removeIds(this.#live(), ids);
+    if (added > 0) this.#sealed = null;
+    return added;
+  }
   /** The seed the index was built with. */
   get seed(): number { return this.#h.seed; }
   get closed(): boolean { return this.#image === null; }
@@ -139,17 +167,28 @@ export class Index implements Searchable {
    * the result is byte for byte the index that build would have made. This index stays usable (free it if done).
    */
   withScreening(options: { screening: Screening; screeningDimensions?: number }): Index {
-    return new Index(withScreening(this.#live(), options));
+    const from = this.#live();
+    const image = withScreening(from, options);
+    image.removedWords().set(from.removedWords()); // the removals made since the file was loaded too
+    image.removed.count = from.removed.count;
+    return new Index(image);
   }
 
-  /** The index in the annoy-wasm file format (a copy). */
+  /** The index in the annoy-wasm file format (a copy), with its removals. */
   toBytes(): Uint8Array {
-    return this.#live().file.slice();
+    return this.#bytes().slice();
   }
 
-  /** The index as an Annoy .ann file (a copy), which Annoy (C++, Python) loads and answers alike. */
+  /**
+   * The index as an Annoy .ann file (a copy), which Annoy (C++, Python) loads and answers alike. Annoy's format
+   * cannot hide items: an index with removals is refused (INVALID_STATE) rather than written with them visible.
+   */
   toAnnoyBytes(): Uint8Array {
-    return writeAnnoy(this.#live().file);
+    const image = this.#live();
+    if (image.removed.count > 0) {
+      throw new AnnoyError('INVALID_STATE', `this index has ${image.removed.count} removed items, which an Annoy file cannot hide (Annoy would return them): rebuild without them to write an Annoy file`);
+    }
+    return writeAnnoy(image.file);
   }
 
   /** Writes the index to `path` as an Annoy .ann file (Node), atomically. */
@@ -163,11 +202,11 @@ export class Index implements Searchable {
 
   /** Writes the index to `path` (Node), atomically: through a temporary file and a rename. */
   async save(path: string): Promise<void> {
-    await writeFileAtomicAsync(path, this.#live().file);
+    await writeFileAtomicAsync(path, this.#bytes());
   }
 
   saveSync(path: string): void {
-    writeFileAtomic(path, this.#live().file);
+    writeFileAtomic(path, this.#bytes());
   }
 
   /** Releases the wasm memory; every later call throws CLOSED. */

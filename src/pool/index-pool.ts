@@ -21,6 +21,7 @@ import { canShareMemory, compile, wasmModule } from '../runtime/wasm.js';
 import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from '../index/slot-search.js';
+import { removeIds } from '../index/removals.js';
 
 export interface PoolOptions extends URLLoadOptions {
   /** Worker threads (default: the machine's available parallelism, at most 8; mode 'dedicated': always 1). */
@@ -280,6 +281,27 @@ export class IndexPool implements Searchable<true> {
     this.#live();
     if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "filters need a pool in mode 'shared' (one memory its workers share)");
     return makeFilter(this, spec, this.#shards, this.size);
+  }
+
+  /**
+   * Hides `ids` (global) from every request made after this resolves, as Index.remove does: the removed bitmap
+   * is in the shared memory, so the workers see it at once (a request already running may or may not). Mode
+   * 'dedicated' (each worker its own copy) is INVALID_STATE. Resolves to how many ids were newly removed.
+   */
+  async remove(ids: Uint32Array | ArrayLike<number>): Promise<number> {
+    this.#live();
+    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "remove needs a pool in mode 'shared' (one memory its workers share)");
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new AnnoyError('INVALID_ARGUMENT', 'remove takes ids: a Uint32Array or an array of ids');
+    const groups = this.#shards.map(() => [] as number[]);
+    for (let i = 0; i < ids.length; i++) {
+      const id = checkId(ids[i]);
+      const s = this.#shards.findIndex((sh) => id >= sh.idOffset && id < sh.idOffset + sh.index.size);
+      if (s < 0) throw new AnnoyError('INVALID_ID', `id ${id} is out of range: the index holds ids below ${this.size}`);
+      groups[s].push(id);
+    }
+    // every id checked before any is removed
+    this.#shards.forEach((sh, s) => removeIds(sh.image, groups[s], sh.idOffset, true));
+    return this.#shards.reduce((n, sh, s) => n + removeIds(sh.image, groups[s], sh.idOffset), 0);
   }
 
   /** The k nearest items to `vector`, as Index.search answers it. */

@@ -55,6 +55,11 @@ export function makeBases(lib, extra = []) {
     const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}${screening === 'pca' ? ` ${index.screeningDimensions}` : ''}`}`;
     ours.push({ name, bytes: index.toBytes(), screening });
     annoy.push({ name: `annoy ${metric} ${n}`, bytes: index.toAnnoyBytes(), dimensions: dims, metric });
+    // the same index with removed items (a removed-items section), where remove() exists
+    if (typeof index.remove === 'function' && n >= 60 && screening !== 'pca') {
+      index.remove(Array.from({ length: n }, (_, i) => i).filter((i) => i % 11 !== 4 && i % 5 === 1));
+      ours.push({ name: `${name} removed`, bytes: index.toBytes(), screening, removals: true });
+    }
     index.free();
   }
   // sparse ids (a root leaf when n_items > K) and the empty index
@@ -142,6 +147,11 @@ function damage(rng, base, kind, checksum, layout) {
       label = `random bytes ${from}+${len}`;
       break;
     }
+    case 7: { // files of ours with removed items: the removed bitmap, its count, its place in the section table
+      label = damageRemovals(rng, bad, dv(), layout);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
+      break;
+    }
     case 6: { // screened files of ours: the screening parameters and the pca basis
       label = damageScreening(rng, bad, dv(), H);
       if (rng() < 0.9) reseal(bad, checksum, layout);
@@ -163,6 +173,34 @@ function damage(rng, base, kind, checksum, layout) {
     }
   }
   return { bytes: bad, label };
+}
+
+/** One change to the removed-items section of a file of ours (in place); returns its label. */
+function damageRemovals(rng, bad, dv, { H, SECTION = { REMOVED: 1 }, PARAM_REMOVED_COUNT = 4 }) {
+  const int = (n) => Math.floor(rng() * n);
+  const pick = (a) => a[int(a.length)];
+  const entry = H.SECTIONS + 16 * SECTION.REMOVED, param = H.SECTION_PARAMS + 4 * PARAM_REMOVED_COUNT;
+  const at = Number(dv.getBigUint64(entry, true)), bytes = Number(dv.getBigUint64(entry + 8, true));
+  const count = dv.getUint32(param, true);
+  switch (int(6)) {
+    case 0: { const v = pick([0, count - 1, count + 1, 2 ** 31, 2 ** 32 - 1, int(200)]); dv.setUint32(param, v >>> 0, true); return `removed count ${count} -> ${v}`; }
+    case 1: { const v = pick([0, bytes - 16, bytes + 16, 2 ** 32, int(64)]); dv.setBigUint64(entry + 8, BigInt(v), true); return `removed length ${bytes} -> ${v}`; }
+    case 2: { const v = pick([0, at + 16, at - 16, bad.length, 2 ** 40]); dv.setBigUint64(entry, BigInt(Math.max(0, v)), true); return `removed offset ${at} -> ${v}`; }
+    case 3: { // a bit set or cleared: a hole, a present id, one past size (padding); with the count kept or fixed
+      const bit = int(bytes * 8);
+      bad[at + (bit >> 3)] ^= 1 << (bit & 7);
+      if (rng() < 0.5) dv.setUint32(param, (bad[at + (bit >> 3)] >> (bit & 7)) & 1 ? count + 1 : count - 1, true);
+      return `removed bit ${bit} flipped`;
+    }
+    case 4: { for (let i = 0; i < bytes; i++) bad[at + i] = 0xFF; dv.setUint32(param, bytes * 8, true); return 'every id removed, holes and padding too'; }
+    default: { // the present bitmap's bits removed: every present id removed (valid), or the bitmap over the removed one
+      const present = Number(dv.getBigUint64(H.PRESENT_OFFSET, true));
+      bad.copyWithin(at, present, present + bytes);
+      let n = 0; for (let i = 0; i < bytes; i++) for (let b = bad[at + i]; b; b &= b - 1) n++;
+      if (rng() < 0.7) dv.setUint32(param, n, true);
+      return 'every present id removed';
+    }
+  }
 }
 
 // float32 values that test the loader's checks on scale, bias, offsets and basis: non-finite, the largest
@@ -325,7 +363,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const screened = base.screening !== undefined && base.screening !== 'none';
-      const kind = screened && rng() < 0.4 ? 6 : Math.floor(rng() * 6);
+      const kind = screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 7 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
