@@ -66,8 +66,13 @@ export const SECTION_PARAM_SLOTS: u32 = 16;
 // set when id i was removed; only present ids may be removed, and PARAM_REMOVED_COUNT says how many are.
 export const SECTION_REMOVED: u32 = 1;
 export const PARAM_REMOVED_COUNT: u32 = 4;
-// String keys (reserved for the key table).
+// String keys (src/keys/): every id's key as UTF-8, and the ids in key order for lookups by binary search.
+//   offsets  align16(4 * (size + 1))  u32: key i is bytes [offsets[i], offsets[i + 1]); a hole's key is empty
+//   order    align16(4 * count)       u32: the present ids, their keys strictly increasing (bytewise), so distinct
+//   bytes    align16(PARAM_KEY_BYTES) the keys' UTF-8, one after another
+// Present ids have non-empty, valid UTF-8 keys. A file without keys has the section empty and the parameter 0.
 export const SECTION_KEYS: u32 = 2;
+export const PARAM_KEY_BYTES: u32 = 5;
 
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8

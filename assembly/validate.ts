@@ -12,6 +12,7 @@ import {
   SECTION_REMOVED, PARAM_REMOVED_COUNT, sectionAt, sectionBytes, sectionParam,
 } from './layout';
 import { dot } from './simd';
+import { keysOk, keysDetail } from './keys';
 
 export const OK: i32 = 0;
 export const BAD_VECTOR: i32 = 1;      // an item vector holds NaN/Infinity, a squared norm past f32, or non-zero padding
@@ -21,6 +22,7 @@ export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at
 export const BAD_ROOT: i32 = 5;        // a root ref is invalid
 export const BAD_CODES: i32 = 6;       // a pca basis row is not finite, not of unit length, or not zero padded
 export const BAD_REMOVED: i32 = 7;     // the removed bitmap marks an id that is not present, or disagrees with its count
+export const BAD_KEYS: i32 = 8;        // the string keys section is inconsistent (keys.ts)
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -144,6 +146,7 @@ export function validate(file: usize, slot: usize): i32 {
     }
     if (marked != sectionParam(file, PARAM_REMOVED_COUNT)) { detail = marked; return BAD_REMOVED; }
   }
+  if (!keysOk(file)) { detail = keysDetail; return BAD_KEYS; }
   detail = 0;
   return OK;
 }

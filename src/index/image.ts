@@ -8,6 +8,8 @@ import { Core, slotBytesOf } from '../runtime/wasm.js';
 import { searchOne, searchRows, slotView, type Mask, type SlotView } from './slot-search.js';
 import { FilterArena } from '../filter/arena.js';
 import { loadRemovals } from './removals.js';
+import { KeyTable } from '../keys/key-table.js';
+import { SECTION } from '../format/layout.js';
 import type { SearchResult } from './results.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -32,6 +34,8 @@ export class IndexImage {
   readonly removed: { at: number; count: number };
   /** This index's filters, after its scratch slots. */
   readonly filters: FilterArena;
+  /** Its string keys, when it was built with them. */
+  readonly keys: KeyTable | null;
 
   private constructor(core: Core, slots: number) {
     this.core = core;
@@ -42,6 +46,7 @@ export class IndexImage {
     this.#firstSlot = slot;
     this.slotBytes = slotBytes;
     this.removed = { at: removed, count: 0 };
+    this.keys = this.sections.extra[SECTION.KEYS].bytes > 0 ? new KeyTable(this) : null;
     this.#view = slotView(core.exports, core.memory, core.base, slot, SLOT);
     // Only filters grow the memory after this; a private memory's growth detaches the views.
     this.filters = new FilterArena(core, slot + slots * slotBytes, this.header.size, () => {

@@ -79,11 +79,44 @@ export class Index implements Searchable {
   get closed(): boolean { return this.#image === null; }
 
   #checkItem(image: IndexImage, id: unknown): number {
+    if (typeof id === 'string') return this.#checkItem(image, this.#idOfKey(image, id));
     const i = checkId(id);
     if (i >= image.header.size) throw new AnnoyError('INVALID_ID', `id ${i} is out of range: the index holds ids below ${image.header.size}`);
     if (!image.isPresent(i)) throw new AnnoyError('INVALID_ID', `id ${i} is a hole: it was never added`);
     if (image.isRemoved(i)) throw new AnnoyError('INVALID_ID', `id ${i} was removed`);
     return i;
+  }
+
+  #idOfKey(image: IndexImage, key: string): number {
+    if (image.keys === null) throw new AnnoyError('INVALID_ID', `key ${JSON.stringify(key)}: this index has no string keys (build it with keys: true)`);
+    const id = image.keys.idOf(key);
+    if (id < 0) throw new AnnoyError('INVALID_ID', `key ${JSON.stringify(key)} is not in this index`);
+    if (image.isRemoved(id)) throw new AnnoyError('INVALID_ID', `key ${JSON.stringify(key)} (id ${id}) was removed`);
+    return id;
+  }
+
+  /** Whether items have string keys (IndexBuilder's keys: true). */
+  get hasKeys(): boolean { return this.#live().keys !== null; }
+
+  /** The id of `key` (INVALID_ID naming it when the index has no such key, or it was removed). */
+  idOf(key: string): number {
+    const image = this.#live();
+    if (typeof key !== 'string') throw new AnnoyError('INVALID_ARGUMENT', `key ${String(key)} is not a string`);
+    return this.#idOfKey(image, key);
+  }
+
+  /** The key of item `id` (INVALID_ID for holes, removed ids, or an index without keys). */
+  keyOf(id: number): string {
+    const image = this.#live();
+    const i = this.#checkItem(image, id);
+    if (image.keys === null) throw new AnnoyError('INVALID_ID', `item ${i} has no key: this index has no string keys (build it with keys: true)`);
+    return image.keys.keyOf(i);
+  }
+
+  /** A result with its hits' keys when the index has keys. */
+  #withKeys<T extends SearchResult>(image: IndexImage, result: T): T {
+    if (image.keys !== null) result.keys = image.keys.keysOf(result.ids);
+    return result;
   }
 
   /** The core's mask for a query with these options: its filter (checked) and the removed ids. */
@@ -98,16 +131,16 @@ export class Index implements Searchable {
     checkVector(vector, image.header.dimensions, image.header.metric);
     checkK(k);
     const plan = checkSearchOptions(options, k, image.header.trees);
-    return image.search(vector, -1, k, plan, this.#mask(image, options, plan.searchK));
+    return this.#withKeys(image, image.search(vector, -1, k, plan, this.#mask(image, options, plan.searchK)));
   }
 
-  /** The k nearest items to item `id` (normally `id` itself comes first). */
-  searchItem(id: number, k: number, options?: SearchOptions): SearchResult {
+  /** The k nearest items to item `id` (or, with string keys, the item named `id`); normally the item itself comes first. */
+  searchItem(id: number | string, k: number, options?: SearchOptions): SearchResult {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     checkK(k);
     const plan = checkSearchOptions(options, k, image.header.trees);
-    return image.search(null, item, k, plan, this.#mask(image, options, plan.searchK));
+    return this.#withKeys(image, image.search(null, item, k, plan, this.#mask(image, options, plan.searchK)));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -118,7 +151,7 @@ export class Index implements Searchable {
     const plan = checkSearchOptions(options, k, image.header.trees);
     checkBatchK(rows, k);
     const { ids, distances, counts } = image.searchRows(flat, rows, k, plan, this.#mask(image, options, plan.searchK));
-    return new BatchResult(ids, distances, counts, k);
+    return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }
 
   /**
@@ -131,8 +164,8 @@ export class Index implements Searchable {
     return makeFilter(this, spec, [{ image, idOffset: 0 }], image.header.size);
   }
 
-  /** A copy of the stored vector of `id` (hamming: 0/1 values). */
-  getItem(id: number): Float32Array {
+  /** A copy of the stored vector of `id` (or of the item named `id`; hamming: 0/1 values). */
+  getItem(id: number | string): Float32Array {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     const { dimensions: dims, stride, metric } = image.header;

@@ -13,6 +13,7 @@ const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
   [PROBLEM.BAD_REF]: (d) => `node ${d} refers to a node that is not earlier, to a node twice, or to an id past the items (or, as a child, never added)`,
   [PROBLEM.BAD_ROOT]: (d) => `the root of tree ${d} is not a valid node or item`,
   [PROBLEM.BAD_CODES]: (d) => `pca screening basis row ${d} is not finite, of unit length and zero padded`,
+  [PROBLEM.BAD_KEYS]: (d) => `the string keys section is inconsistent near id ${d} (offsets, UTF-8, or keys out of order or repeated)`,
   [PROBLEM.BAD_REMOVED]: (d) => `the removed-items section marks an id that was never added, or not as many ids as it says (near ${d})`,
 };
 

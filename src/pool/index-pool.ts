@@ -137,12 +137,33 @@ export class IndexPool implements Searchable<true> {
   get restarts(): number { return this.#restarts; }
 
   /** The shard holding global id `id` and the id there (INVALID_ID for holes and ids out of range). */
-  #locate(id: number): { shard: Shard; local: number } {
+  #locate(id: number | string): { shard: Shard; local: number } {
+    if (typeof id === 'string') id = this.idOf(id);
     checkId(id);
     const shard = this.#shards.find((s) => id >= s.idOffset && id < s.idOffset + s.index.size);
     if (!shard) throw new AnnoyError('INVALID_ID', `id ${id} is out of range: the index holds ids below ${this.size}`);
     shard.index.getItem(id - shard.idOffset); // INVALID_ID for a hole, CLOSED after close()
     return { shard, local: id - shard.idOffset };
+  }
+
+  /** The id of `key` (an unsharded index with string keys), as Index.idOf. */
+  idOf(key: string): number {
+    this.#live();
+    return this.#first.idOf(key);
+  }
+
+  /** The key of item `id`, as Index.keyOf. */
+  keyOf(id: number): string {
+    this.#live();
+    const { shard, local } = this.#locate(id);
+    return shard.index.keyOf(local);
+  }
+
+  /** A result with its hits' keys when the (unsharded) index has keys. */
+  #withKeys<T extends SearchResult>(result: T): T {
+    const keys = this.#shards.length === 1 ? this.#shards[0].image.keys : null;
+    if (keys !== null) result.keys = keys.keysOf(result.ids);
+    return result;
   }
 
   /** A copy of the stored vector of `id` (answered on this thread: no worker needed). */
@@ -261,7 +282,7 @@ export class IndexPool implements Searchable<true> {
 
   /** Per-shard hits with their id offsets, merged (one shard: its answer as it is). */
   #merge(parts: Part[], k: number): SearchResult {
-    if (parts.length === 1) return { ids: parts[0].ids, distances: parts[0].distances };
+    if (parts.length === 1) return this.#withKeys({ ids: parts[0].ids, distances: parts[0].distances });
     return mergeTopK(this.metric, parts.map((p, i) => ({ ...p, idOffset: this.#shards[i].idOffset })), k);
   }
 
@@ -316,11 +337,11 @@ export class IndexPool implements Searchable<true> {
     return this.#merge(parts, k);
   }
 
-  /** The k nearest items to item `id`. */
-  async searchItem(id: number, k: number, options?: SearchOptions): Promise<SearchResult> {
+  /** The k nearest items to item `id` (or, with string keys, the item named `id`). */
+  async searchItem(id: number | string, k: number, options?: SearchOptions): Promise<SearchResult> {
     this.#live();
-    const { local } = this.#locate(id);
-    if (this.#shards.length > 1) return this.search(this.getItem(id), k, options);
+    const { shard, local } = this.#locate(id);
+    if (this.#shards.length > 1) return this.search(shard.index.getItem(local), k, options);
     checkK(k);
     const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
     const masks = this.#masks(options, searchK);
@@ -354,7 +375,7 @@ export class IndexPool implements Searchable<true> {
       out.distances.set(merged.distances, c * chunk * k);
       out.counts.set(merged.counts, c * chunk);
     });
-    return out;
+    return this.#withKeys(out);
   }
 
   /** Finishes queued and in-flight requests, ends every worker and frees the memory. Later calls throw CLOSED. */
