@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import { makeBases, runFuzz } from './fuzz/engine.mjs';
-import { H, HEADER_BYTES, PARAM_REMOVED_COUNT, SECTION } from '../src/format/layout.js';
+import { H, HEADER_BYTES, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, SECTION } from '../src/format/layout.js';
 import { checksumOf } from './helpers.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
@@ -18,7 +18,7 @@ const annoyTest = { name: 'annoy-test.tree', bytes: new Uint8Array(readFileSync(
 describe('loader fuzz, both formats', () => {
   it('12,000 seeded damaged files: each loads and answers from valid structure, or is refused with a loader code', () => {
     const bases = makeBases(lib, [annoyTest]);
-    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT } });
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES } });
     for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
     expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
     expect(result.cases).toBe(12_000);
@@ -36,6 +36,9 @@ describe('loader fuzz, both formats', () => {
     const removed = Object.entries(result.byBase).filter(([name]) => name.endsWith(' removed'));
     expect(removed.length).toBeGreaterThanOrEqual(4);
     for (const [name, outcomes] of removed) expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 20]).toEqual([name, true, true]);
+    // and the file with string keys, its keys section damaged in place
+    expect(result.byBase['ours euclidean 80 keys'].CORRUPT_INDEX).toBeGreaterThan(100);
+    expect(result.byBase['ours euclidean 80 keys'].loaded).toBeGreaterThan(5);
   });
 
   it('replays the regression cases the long runs found', () => {

@@ -62,6 +62,14 @@ export function makeBases(lib, extra = []) {
     }
     index.free();
   }
+  // string keys (a keys section), where the builder takes them
+  try {
+    const b = new IndexBuilder({ dimensions: 6, metric: 'euclidean', seed: 1, keys: true });
+    for (let i = 0; i < 80; i++) b.add(i % 3 === 0 ? `k${i}` : i % 3 === 1 ? `é${i}` : `🎵${i}`, vector('euclidean', 6));
+    const index = b.build({ trees: 2 });
+    ours.push({ name: 'ours euclidean 80 keys', bytes: index.toBytes(), screening: 'none', keys: true });
+    index.free();
+  } catch { /* a library without keys */ }
   // sparse ids (a root leaf when n_items > K) and the empty index
   const sparse = new IndexBuilder({ dimensions: 3, metric: 'euclidean' }).add(0, [1, 2, 3]).add(40, [3, 2, 1]).build({ trees: 2 });
   annoy.push({ name: 'annoy sparse', bytes: sparse.toAnnoyBytes(), dimensions: 3, metric: 'euclidean' });
@@ -149,6 +157,22 @@ function damage(rng, base, kind, checksum, layout) {
     }
     case 7: { // files of ours with removed items: the removed bitmap, its count, its place in the section table
       label = damageRemovals(rng, bad, dv(), layout);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
+      break;
+    }
+    case 8: { // files of ours with string keys: bytes of the keys section (offsets, key order, UTF-8), its parameter
+      const { SECTION = { KEYS: 2 }, PARAM_KEY_BYTES = 5 } = layout;
+      const entry = H.SECTIONS + 16 * SECTION.KEYS;
+      const at = Number(dv().getBigUint64(entry, true)), bytes = Number(dv().getBigUint64(entry + 8, true));
+      if (rng() < 0.2) {
+        const v = pick([0, 1, 15, 16, 17, 2 ** 31, int(5000)]);
+        dv().setUint32(H.SECTION_PARAMS + 4 * PARAM_KEY_BYTES, v, true);
+        label = `key bytes parameter ${v}`;
+      } else {
+        const from = at + int(bytes), len = 1 + int(8);
+        for (let i = from; i < from + len && i < at + bytes; i++) bad[i] = pick([0, 0xFF, 0x80, 0xC0, int(256), bad[i] ^ 1]);
+        label = `keys section bytes ${from - at}+${len}`;
+      }
       if (rng() < 0.9) reseal(bad, checksum, layout);
       break;
     }
@@ -303,6 +327,7 @@ function tryCase(lib, rng, base, bytes, layout, stats) {
         if (seen.has(id)) throw new Error(`id ${id} twice`);
         seen.add(id);
         index.getItem(id); // throws INVALID_ID for a hole
+        if (index.hasKeys && index.idOf(index.keyOf(id)) !== id) throw new Error(`key of ${id} names another id`);
         // stored and query vectors have finite squared norms, so only a euclidean distance can overflow (to +Infinity)
         const d = r.distances[i];
         if (Number.isNaN(d) || d === -Infinity || (d === Infinity && index.metric !== 'euclidean')) throw new Error(`distance ${d}`);
@@ -363,7 +388,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const screened = base.screening !== undefined && base.screening !== 'none';
-      const kind = screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 7 : Math.floor(rng() * 6);
+      const kind = screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 7 : base.keys && rng() < 0.5 ? 8 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
