@@ -44,6 +44,9 @@ export type PoolMode = 'shared' | 'dedicated';
 
 type Job = WorkerRequest & { attempts: number; resolve(v: unknown): void; reject(e: unknown): void };
 
+/** One loaded index (its shards) the workers search, and the requests still to answer on it. */
+interface Generation { shards: Shard[]; pending: number }
+
 interface Thread { worker: WorkerLike; slots: number[]; inFlight: Map<number, Job>; alive: boolean }
 
 /** Requests a worker holds at once: one being served, one waiting, so it never idles between messages. */
@@ -55,7 +58,12 @@ type Part = SearchResult & { counts?: Uint32Array };
 const whole = (image: IndexImage): Shard => ({ image, index: new Index(image), idOffset: 0 });
 
 export class IndexPool implements Searchable<true> {
-  readonly #shards: Shard[];
+  /** The index new requests go to; older generations serve the requests made before a reload, then are freed. */
+  #shards: Shard[];
+  #gen = 0;
+  #nextGen = 1;
+  readonly #gens = new Map<number, Generation>();
+  #reloading: Promise<unknown> = Promise.resolve();
   readonly #threads: Thread[] = [];
   readonly #queue: Job[] = [];
   readonly #maxQueue: number;
@@ -69,6 +77,7 @@ export class IndexPool implements Searchable<true> {
 
   private constructor(shards: Shard[], maxQueue: number, mode: PoolMode) {
     this.#shards = shards;
+    this.#gens.set(0, { shards, pending: 0 });
     this.#maxQueue = maxQueue;
     this.#mode = mode;
   }
@@ -80,8 +89,6 @@ export class IndexPool implements Searchable<true> {
    */
   static async open(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: PoolOptions): Promise<IndexPool> {
     const o = checkOptions(options, ['workers', 'maxQueue', 'filters', 'mode', 'format', 'dimensions', 'metric', 'onProgress', 'signal'], 'IndexPool');
-    const load: LoadOptions | undefined = o.format === undefined && o.dimensions === undefined && o.metric === undefined ? undefined
-      : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric }; // refused as by Index.open when format is missing
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism(): number } | undefined;
     const cores = os?.availableParallelism() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
@@ -99,23 +106,42 @@ export class IndexPool implements Searchable<true> {
     const shared = mode === 'shared';
     const threads = shared ? workers as number : 1; // each dedicated worker would hold one more copy of the index
     const plan: MemoryPlan = { shared, slots: shared ? 1 + threads : 1 };
-    const files = typeof proc?.getBuiltinModule === 'function'; // Node: strings are paths unless they are URLs
-    const download: URLLoadOptions = { ...load, onProgress: o.onProgress as URLLoadOptions['onProgress'], signal: o.signal as AbortSignal | undefined };
     await compile(shared);
-    let shards: Shard[];
-    if (files && typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
-    else if (files && typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [whole(await loadFile(source, plan, load))];
-    else if (typeof source === 'string' || source instanceof URL) shards = [whole(await loadURL(source, plan, download))];
-    else shards = [whole(loadBytes(source, plan, load))];
+    const shards = await IndexPool.#load(source, o, plan, filters as number);
     const pool = new IndexPool(shards, maxQueue as number, mode);
+    pool.#plan = plan;
+    pool.#filters = filters as number;
     try {
-      if (shared) for (const s of shards) s.image.filters.fix(filters as number); // before any worker starts
       await Promise.all(Array.from({ length: threads }, (_, w) => pool.#track(pool.#start(w))));
     } catch (e) {
       await pool.close();
       throw e;
     }
     return pool;
+  }
+
+  #plan: MemoryPlan = { shared: true, slots: 1 };
+  #filters = 16;
+
+  /** Loads a source as open does, into memory laid out by `plan`, with room for `filters` filters (shared memory). */
+  static async #load(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, o: Record<string, unknown>, plan: MemoryPlan, filters: number): Promise<Shard[]> {
+    const load: LoadOptions | undefined = o.format === undefined && o.dimensions === undefined && o.metric === undefined ? undefined
+      : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric };
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const files = typeof proc?.getBuiltinModule === 'function'; // Node: strings are paths unless they are URLs
+    const download: URLLoadOptions = { ...load, onProgress: o.onProgress as URLLoadOptions['onProgress'], signal: o.signal as AbortSignal | undefined };
+    let shards: Shard[];
+    if (files && typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
+    else if (files && typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [whole(await loadFile(source, plan, load))];
+    else if (typeof source === 'string' || source instanceof URL) shards = [whole(await loadURL(source, plan, download))];
+    else shards = [whole(loadBytes(source, plan, load))];
+    try {
+      if (plan.shared) for (const s of shards) s.image.filters.fix(filters); // before any worker searches it
+    } catch (e) {
+      for (const s of shards) s.index.free();
+      throw e;
+    }
+    return shards;
   }
 
   get #first() { return this.#shards[0].index; }
@@ -159,9 +185,9 @@ export class IndexPool implements Searchable<true> {
     return shard.index.keyOf(local);
   }
 
-  /** A result with its hits' keys when the (unsharded) index has keys. */
-  #withKeys<T extends SearchResult>(result: T): T {
-    const keys = this.#shards.length === 1 ? this.#shards[0].image.keys : null;
+  /** A result with its hits' keys when the (unsharded) index `shards` it came from has keys. */
+  #withKeys<T extends SearchResult>(shards: Shard[], result: T): T {
+    const keys = shards.length === 1 ? shards[0].image.keys : null;
     if (keys !== null) result.keys = keys.keysOf(result.ids);
     return result;
   }
@@ -180,24 +206,36 @@ export class IndexPool implements Searchable<true> {
     return a.shard.index.distanceTo(this.getItem(j), a.local);
   }
 
-  async #start(w: number): Promise<void> {
-    const shared = this.#mode === 'shared';
-    const transfer: ArrayBuffer[] = [];
-    const slots = this.#shards.map(({ image }): WorkerShard => {
+  /** How worker `w` sees `shards`: the shared memory and its slot there, or (dedicated) a copy of its own. */
+  #workerShards(shards: Shard[], w: number, transfer: ArrayBuffer[]): WorkerShard[] {
+    return shards.map(({ image }): WorkerShard => {
       const { core } = image;
-      if (shared) return { memory: core.memory, base: core.base, slot: image.slot(1 + w) };
+      if (this.#mode === 'shared') return { memory: core.memory, base: core.base, slot: image.slot(1 + w) };
       // The worker's own copy of the memory image (the file and its screening codes), laid out as here, one slot after it.
       const file = core.bytes.slice(core.base, image.slot(0));
       transfer.push(file.buffer as ArrayBuffer);
       return { file, base: core.base, slot: image.slot(0), end: image.slot(0) + image.slotBytes };
     });
-    const worker = await startWorker({ module: wasmModule(shared), shards: slots }, transfer);
+  }
+
+  async #start(w: number): Promise<void> {
+    const shared = this.#mode === 'shared';
+    const transfer: ArrayBuffer[] = [];
+    const known = [...this.#gens.keys()];
+    const gens = known.map((gen) => ({ gen, shards: this.#workerShards(this.#gens.get(gen)!.shards, w, transfer) }));
+    const worker = await startWorker({ module: wasmModule(shared), gens }, transfer);
     if (this.#terminating) { // close() is past draining: this worker (a late replacement) has nothing to do
       await worker.terminate();
       return;
     }
-    const thread: Thread = { worker, slots: slots.map((s) => s.slot), inFlight: new Map(), alive: true };
+    const thread: Thread = { worker, slots: [], inFlight: new Map(), alive: true };
     this.#threads[w] = thread;
+    // an index loaded while this worker started (a reload): hand it over before any request for it
+    for (const [gen, g] of this.#gens) {
+      if (known.includes(gen)) continue;
+      const more: ArrayBuffer[] = [];
+      worker.postMessage({ id: 0, op: 'load', gen, shards: this.#workerShards(g.shards, w, more) }, more);
+    }
     worker.on('message', (m: { id: number }) => {
       const job = thread.inFlight.get(m.id);
       if (!job) return;
@@ -222,7 +260,7 @@ export class IndexPool implements Searchable<true> {
     this.#queue.unshift(...retry);
     // Replace it even while closing: close() drains the queue first, and waits for replacements to start.
     // A query died mid-way: its visited bits are dirty (a dedicated worker's replacement gets a fresh copy).
-    if (this.#mode === 'shared') for (const s of this.#shards) s.image.resetSlot(1 + w);
+    if (this.#mode === 'shared') for (const g of this.#gens.values()) for (const s of g.shards) s.image.resetSlot(1 + w);
     this.#restarts++;
     this.#track(this.#start(w).then(() => this.#pump(), (e) => {
       this.#restartError = (e as Error).message;
@@ -264,26 +302,95 @@ export class IndexPool implements Searchable<true> {
     if (this.#drained && this.#queue.length === 0 && this.#threads.every((t) => !t || t.inFlight.size === 0)) this.#drained();
   }
 
+  /** Queues a request on the index being served now; it is answered on that index even if a reload follows. */
   #submit<T>(request: RequestBody): Promise<T> {
     if (this.#closing) return Promise.reject(new AnnoyError('CLOSED', 'this pool is closed'));
     if (!this.#anyWorker()) return Promise.reject(new AnnoyError('WORKER_FAILED', `no worker is left to answer: ${this.#restartError || 'every worker died'}`));
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new AnnoyError('QUEUE_FULL', `the pool's queue is full (${this.#maxQueue} requests waiting): slow down or raise maxQueue`));
     }
+    const gen = this.#gen, g = this.#gens.get(gen)!;
+    g.pending++;
+    const settled = () => { g.pending--; this.#release(gen); };
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ ...request, id: this.#nextId++, attempts: 0, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({
+        ...request, gen, id: this.#nextId++, attempts: 0,
+        resolve: (v) => { settled(); resolve(v as T); }, reject: (e) => { settled(); reject(e); },
+      } as Job);
       this.#pump();
     });
   }
+
+  /** Frees an index a reload replaced once its last request is answered (the workers drop their instances on it). */
+  #release(gen: number): void {
+    const g = this.#gens.get(gen);
+    if (!g || gen === this.#gen || g.pending > 0 || this.#closing) return;
+    this.#gens.delete(gen);
+    for (const t of this.#threads) if (t?.alive) t.worker.postMessage({ id: 0, op: 'drop', gen });
+    for (const s of g.shards) s.index.free();
+  }
+
+  /** Sends `message` to one thread and resolves with its answer (rejects if the worker dies first). */
+  #ask(thread: Thread, message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      thread.inFlight.set(id, { id, op: 'load', attempts: 2, resolve, reject } as unknown as Job);
+      thread.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /**
+   * Swaps in another index (a path, bytes, a URL or a manifest, with open's load options) without dropping a
+   * request: it is loaded into a new memory while the current one keeps answering; then requests made from here on
+   * go to it, those already queued or running finish on the old one, and the old memory is freed once they have.
+   * A file that does not load rejects the reload with its error and the old index keeps serving. Filters made on
+   * the old index are refused on the new one (INVALID_STATE); removals made on it do not carry over. Reloads run
+   * one after another.
+   */
+  reload(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: URLLoadOptions): Promise<void> {
+    this.#live();
+    const o = checkOptions(options, ['format', 'dimensions', 'metric', 'onProgress', 'signal'], 'reload');
+    const run = this.#reloading.then(() => this.#reloadNow(source, o), () => this.#reloadNow(source, o));
+    this.#reloading = run.catch(() => {});
+    return run;
+  }
+
+  async #reloadNow(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, o: Record<string, unknown>): Promise<void> {
+    this.#live();
+    const shards = await IndexPool.#load(source, o, this.#plan, this.#filters);
+    const gen = this.#nextGen++;
+    this.#gens.set(gen, { shards, pending: 0 });
+    try {
+      this.#live();
+      await Promise.all(this.#threads.map((t, w) => {
+        if (!t?.alive) return undefined; // a replacement starting now is handed every index this pool holds
+        const transfer: ArrayBuffer[] = [];
+        return this.#ask(t, { op: 'load', gen, shards: this.#workerShards(shards, w, transfer) }, transfer);
+      }));
+      this.#live();
+    } catch (e) {
+      this.#gens.delete(gen);
+      for (const t of this.#threads) if (t?.alive) t.worker.postMessage({ id: 0, op: 'drop', gen });
+      for (const s of shards) s.index.free();
+      throw e;
+    }
+    const old = this.#gen;
+    this.#gen = gen;
+    this.#shards = shards;
+    this.#release(old);
+  }
+
+  /** Which index is being served: 0 for the one opened, one more for each reload. */
+  get generation(): number { return this.#gen; }
 
   #live(): void {
     if (this.#closing) throw new AnnoyError('CLOSED', 'this pool is closed');
   }
 
-  /** Per-shard hits with their id offsets, merged (one shard: its answer as it is). */
-  #merge(parts: Part[], k: number): SearchResult {
-    if (parts.length === 1) return this.#withKeys({ ids: parts[0].ids, distances: parts[0].distances });
-    return mergeTopK(this.metric, parts.map((p, i) => ({ ...p, idOffset: this.#shards[i].idOffset })), k);
+  /** Per-shard hits of the index `shards` answered on, with their id offsets, merged (one shard: as it is). */
+  #merge(shards: Shard[], parts: Part[], k: number): SearchResult {
+    if (parts.length === 1) return this.#withKeys(shards, { ids: parts[0].ids, distances: parts[0].distances });
+    return mergeTopK(shards[0].index.metric, parts.map((p, i) => ({ ...p, idOffset: shards[i].idOffset })), k);
   }
 
   /** Each shard's mask for a query with these options: its part of the filter (checked) and its removed ids. */
@@ -333,8 +440,9 @@ export class IndexPool implements Searchable<true> {
     const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
     const masks = this.#masks(options, searchK);
     const query = Float32Array.from(vector);
+    const shards = this.#shards;
     const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank, masks });
-    return this.#merge(parts, k);
+    return this.#merge(shards, parts, k);
   }
 
   /** The k nearest items to item `id` (or, with string keys, the item named `id`). */
@@ -345,8 +453,9 @@ export class IndexPool implements Searchable<true> {
     checkK(k);
     const { searchK, rerank } = checkSearchOptions(options, k, this.trees);
     const masks = this.#masks(options, searchK);
+    const shards = this.#shards;
     const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank, masks });
-    return this.#merge(parts, k);
+    return this.#merge(shards, parts, k);
   }
 
   /** Searches every row of a flat batch, spread across the workers. */
@@ -366,16 +475,17 @@ export class IndexPool implements Searchable<true> {
       const queries = all.slice(r * dims, (r + n) * dims);
       pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank, masks }));
     }
+    const shards = this.#shards;
     const done = await Promise.all(pending);
     // Each chunk's rows, merged across shards, then the chunks one after another.
     const out = BatchResult.empty(rows, k);
     done.forEach(({ parts }, c) => {
-      const merged = mergeRows(this.metric, parts.map((p, i) => ({ ...(p as Required<Part>), idOffset: this.#shards[i].idOffset })), k);
+      const merged = mergeRows(shards[0].index.metric, parts.map((p, i) => ({ ...(p as Required<Part>), idOffset: shards[i].idOffset })), k);
       out.ids.set(merged.ids, c * chunk * k);
       out.distances.set(merged.distances, c * chunk * k);
       out.counts.set(merged.counts, c * chunk);
     });
-    return this.#withKeys(out);
+    return this.#withKeys(shards, out);
   }
 
   /** Finishes queued and in-flight requests, ends every worker and frees the memory. Later calls throw CLOSED. */
@@ -394,7 +504,7 @@ export class IndexPool implements Searchable<true> {
         t.alive = false;
         return t.worker.terminate();
       }));
-      for (const s of this.#shards) s.index.free();
+      for (const g of this.#gens.values()) for (const s of g.shards) s.index.free();
     })();
     return this.#closing;
   }

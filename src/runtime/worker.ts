@@ -18,8 +18,11 @@ export interface WorkerSetup {
   module: WebAssembly.Module;
   /** search: where a slot's parts are (assembly/layout.ts's numbering) */
   parts?: SlotParts;
-  /** search: each shard's memory (or file), file base and this worker's scratch slot there */
-  shards?: WorkerShard[];
+  /**
+   * search: each index's shards (memory or file, file base and this worker's scratch slot there), by generation:
+   * a pool that reloads serves requests on the old index and the new one at once for a while
+   */
+  gens?: { gen: number; shards: WorkerShard[] }[];
   /** build: the memory, file base, dot extras area and this worker's build scratch */
   memory?: WebAssembly.Memory;
   base?: number;
@@ -28,9 +31,11 @@ export interface WorkerSetup {
 }
 
 export type WorkerRequest =
-  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; masks?: Mask[] }
-  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; masks?: Mask[] }
-  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; masks?: Mask[] }
+  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; masks?: Mask[]; gen?: number }
+  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; masks?: Mask[]; gen?: number }
+  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; masks?: Mask[]; gen?: number }
+  | { id: number; op: 'load'; gen: number; shards: WorkerShard[] }
+  | { id: number; op: 'drop'; gen: number }
   | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number }
   | { id: number; op: 'crash'; how: 'exit' | 'throw' | 'trap' };
 
@@ -50,8 +55,9 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
   const exit = (code: number) => (threads ? process.exit(code) : (post({ exit: code }), scope.close()));
   const start = (setup: any) => {
     const instantiate = (memory: WebAssembly.Memory): any => new WebAssembly.Instance(setup.module, { env: { memory } }).exports;
-    // One instance per shard, each on that shard's memory, searching in this worker's slot there.
-    const shards = (setup.shards ?? []).map((s: any) => {
+    // One instance per shard, each on that shard's memory, searching in this worker's slot there; one such list per
+    // index generation the pool still serves.
+    const open = (list: any[]) => list.map((s: any) => {
       let memory: WebAssembly.Memory = s.memory;
       if (!memory) { // a private copy: the image at base, a zeroed slot after it (fresh pages are zero)
         memory = new WebAssembly.Memory({ initial: Math.ceil(s.end / 65536), maximum: 65536 });
@@ -59,9 +65,22 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       }
       return view(instantiate(memory), memory, s.base, s.slot, setup.parts);
     });
+    const gens = new Map<number, any[]>();
+    for (const g of setup.gens ?? []) gens.set(g.gen, open(g.shards));
+    let shards: any[] = [];
     const builder = setup.memory ? instantiate(setup.memory) : null;
     if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
     const serve = (m: any) => {
+      if (m.op === 'load') {
+        gens.set(m.gen, open(m.shards));
+        if (m.id !== 0) post({ id: m.id });
+        return;
+      }
+      if (m.op === 'drop') {
+        gens.delete(m.gen); // its memory goes once nothing refers to it
+        return;
+      }
+      shards = gens.get(m.gen ?? 0) ?? [];
       if (m.op === 'search' || m.op === 'item') {
         const parts = shards.map((s: any, i: number) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank, m.masks?.[i]));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
@@ -73,7 +92,8 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
       } else if (m.op === 'crash') {
         if (m.how === 'exit') exit(3);
-        if (m.how === 'trap') shards[0].search(shards[0].base, 0xFFFFFFF0, -1, 1, 1, 0, 0, 0);
+        const any = [...gens.values()][0];
+        if (m.how === 'trap') any[0].search(any[0].base, 0xFFFFFFF0, -1, 1, 1, 0, 0, 0);
         throw new Error('worker crash requested by a test');
       }
     };
@@ -110,7 +130,7 @@ function workerSource(): string {
 
 /** Starts a worker on `setup` and resolves once it has instantiated the module (`transfer`: the file copies). */
 export function startWorker(setup: WorkerSetup, transfer: Transferable[] = []): Promise<WorkerLike> {
-  if (setup.shards) setup = { ...setup, parts: SLOT };
+  if (setup.gens) setup = { ...setup, parts: SLOT };
   const wt = workerThreads();
   let worker: WorkerLike;
   if (wt) {
