@@ -66,11 +66,13 @@ export const SECTION_PARAM_SLOTS: u32 = 16;
 // set when id i was removed; only present ids may be removed, and PARAM_REMOVED_COUNT says how many are.
 export const SECTION_REMOVED: u32 = 1;
 export const PARAM_REMOVED_COUNT: u32 = 4;
-// String keys (src/keys/): every id's key as UTF-8, and the ids in key order for lookups by binary search.
-//   offsets  align16(4 * (size + 1))  u32: key i is bytes [offsets[i], offsets[i + 1]); a hole's key is empty
-//   order    align16(4 * count)       u32: the present ids, their keys strictly increasing (bytewise), so distinct
-//   bytes    align16(PARAM_KEY_BYTES) the keys' UTF-8, one after another
-// Present ids have non-empty, valid UTF-8 keys. A file without keys has the section empty and the parameter 0.
+// String keys (src/keys/): the keys sorted (bytewise, strictly increasing: distinct), so a lookup is a binary
+// search and the loader checks the order in one sequential pass. Rank r is the r-th key in that order.
+//   offsets  align16(4 * (count + 1)) u32: the key of rank r is bytes [offsets[r], offsets[r + 1]), non-empty
+//   order    align16(4 * count)       u32: the id of rank r (every present id once)
+//   rank     align16(4 * size)        u32: the rank of id i (0xFFFFFFFF for holes)
+//   bytes    align16(PARAM_KEY_BYTES) the keys' UTF-8, in rank order
+// A file without keys has the section empty and the parameter 0.
 export const SECTION_KEYS: u32 = 2;
 export const PARAM_KEY_BYTES: u32 = 5;
 

@@ -86,7 +86,8 @@ describe('string keys', () => {
     const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset);
     const at = Number(dv(good).getBigUint64(H.SECTIONS + 16 * SECTION.KEYS, true));
     const orderAt = at + Math.ceil(4 * (N + 1) / 16) * 16;
-    const bytesAt = orderAt + Math.ceil(4 * N / 16) * 16;
+    const rankAt = orderAt + Math.ceil(4 * N / 16) * 16;
+    const bytesAt = rankAt + Math.ceil(4 * N / 16) * 16;
     const rng = seedrandom('keys-damage');
     const damaged: [string, (b: Uint8Array) => void][] = [
       ['two order entries swapped', (b) => { const x = dv(b).getUint32(orderAt + 40, true); dv(b).setUint32(orderAt + 40, dv(b).getUint32(orderAt + 44, true), true); dv(b).setUint32(orderAt + 44, x, true); }],
@@ -95,6 +96,7 @@ describe('string keys', () => {
       ['an offset past the bytes', (b) => dv(b).setUint32(at + 4 * 10, 0xFFFFFF, true)],
       ['offsets out of order', (b) => dv(b).setUint32(at + 4 * 10, dv(b).getUint32(at + 4 * 12, true), true)],
       ['the key bytes parameter', (b) => dv(b).setUint32(H.SECTION_PARAMS + 4 * PARAM_KEY_BYTES, dv(b).getUint32(H.SECTION_PARAMS + 4 * PARAM_KEY_BYTES, true) + 16, true)],
+      ['a rank that is not its id\'s', (b) => dv(b).setUint32(rankAt + 4 * 9, dv(b).getUint32(rankAt + 4 * 10, true), true)],
       ['a random order id', (b) => dv(b).setUint32(orderAt + 4 * Math.floor(rng() * N), Math.floor(rng() * 2 * N), true)],
     ];
     for (const [what, harm] of damaged) {

@@ -65,7 +65,7 @@ function expectedSectionBytes(h: Pick<Header, 'size' | 'count' | 'sectionParams'
   // string keys: offsets, the key order, the UTF-8 (assembly/layout.ts SECTION_KEYS); there when keys are
   if (kind === SECTION.KEYS) {
     const bytes = h.sectionParams[PARAM_KEY_BYTES];
-    return bytes > 0 ? align16(4 * (h.size + 1)) + align16(4 * h.count) + align16(bytes) : 0;
+    return bytes > 0 ? align16(4 * (h.count + 1)) + align16(4 * h.count) + align16(4 * h.size) + align16(bytes) : 0;
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 // String keys: an index built with { keys: true } names its items by strings (catalogue keys, URIs) and numbers
-// them itself. The file's SECTION.KEYS holds every id's key as UTF-8 (offsets, then bytes) and the ids in key order,
-// so one load brings everything, nothing is decoded or hashed at load (the loader checks the order in
-// assembly/keys.ts), and idOf is a binary search over bytes in wasm memory: 8 bytes per key beside its UTF-8.
+// them itself. The file's SECTION.KEYS holds the keys sorted, as UTF-8, with each rank's id and each id's rank
+// (assembly/layout.ts), so one load brings everything, nothing is decoded or hashed at load (the loader checks the
+// order in one sequential pass, assembly/keys.ts), and idOf is a binary search over bytes in wasm memory: 12 bytes
+// per key beside its UTF-8.
 import { AnnoyError, show } from '../errors.js';
 import { SECTION } from '../format/layout.js';
 import type { IndexImage } from '../index/image.js';
@@ -33,35 +34,38 @@ function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** The section's length for `size` ids, `count` present, `keyBytes` of UTF-8. */
+/** The section's length for `size` ids, `count` present, `keyBytes` of UTF-8 (assembly/layout.ts SECTION_KEYS). */
 export function keySectionBytes(size: number, count: number, keyBytes: number): number {
-  return align16(4 * (size + 1)) + align16(4 * count) + align16(keyBytes);
+  return align16(4 * (count + 1)) + align16(4 * count) + align16(4 * size) + align16(keyBytes);
 }
 
 /** The keys section for keys by id (undefined: a hole): its bytes and the UTF-8 length (the section parameter). */
 export function encodeKeys(keys: (string | undefined)[], size: number): { section: Uint8Array; keyBytes: number } {
   const ids: number[] = [];
-  let utf8 = new Uint8Array(Math.max(64, size * 32));
-  const offsets = new Uint32Array(size + 1);
+  for (let id = 0; id < size; id++) if (keys[id] !== undefined) ids.push(id);
+  ids.sort((a, b) => compareKeys(keys[a]!, keys[b]!));
+  const count = ids.length;
+  const offsets = new Uint32Array(count + 1);
+  const rank = new Uint32Array(size).fill(0xFFFFFFFF);
+  let utf8 = new Uint8Array(Math.max(64, count * 32));
   let at = 0;
-  for (let id = 0; id < size; id++) {
-    offsets[id] = at;
-    const key = keys[id];
-    if (key === undefined) continue;
-    ids.push(id);
+  ids.forEach((id, r) => {
+    const key = keys[id]!;
+    offsets[r] = at;
+    rank[id] = r;
     if (utf8.length - at < key.length * 3) {
       const grown = new Uint8Array(Math.max(utf8.length * 2, at + key.length * 3));
       grown.set(utf8.subarray(0, at));
       utf8 = grown;
     }
     at += encoder.encodeInto(key, utf8.subarray(at)).written;
-  }
-  offsets[size] = at;
-  ids.sort((a, b) => compareKeys(keys[a]!, keys[b]!));
-  const orderAt = align16(4 * (size + 1)), bytesAt = orderAt + align16(4 * ids.length);
-  const section = new Uint8Array(keySectionBytes(size, ids.length, at));
+  });
+  offsets[count] = at;
+  const orderAt = align16(4 * (count + 1)), rankAt = orderAt + align16(4 * count), bytesAt = rankAt + align16(4 * size);
+  const section = new Uint8Array(keySectionBytes(size, count, at));
   section.set(new Uint8Array(offsets.buffer), 0);
   section.set(new Uint8Array(Uint32Array.from(ids).buffer), orderAt);
+  section.set(new Uint8Array(rank.buffer), rankAt);
   section.set(utf8.subarray(0, at), bytesAt);
   return { section, keyBytes: at };
 }
@@ -75,6 +79,7 @@ export class KeyTable {
   #buffer: ArrayBufferLike | null = null;
   #offsets!: Uint32Array;
   #order!: Uint32Array;
+  #rank!: Uint32Array;
   #bytes!: Uint8Array;
 
   constructor(image: IndexImage) {
@@ -89,34 +94,37 @@ export class KeyTable {
     const buffer = this.#image.core.memory.buffer;
     if (buffer === this.#buffer) return;
     this.#buffer = buffer;
-    const orderAt = this.#at + align16(4 * (this.#size + 1));
-    const bytesAt = orderAt + align16(4 * this.#count);
-    this.#offsets = new Uint32Array(buffer, this.#at, this.#size + 1);
+    const orderAt = this.#at + align16(4 * (this.#count + 1));
+    const rankAt = orderAt + align16(4 * this.#count);
+    const bytesAt = rankAt + align16(4 * this.#size);
+    this.#offsets = new Uint32Array(buffer, this.#at, this.#count + 1);
     this.#order = new Uint32Array(buffer, orderAt, this.#count);
-    this.#bytes = new Uint8Array(buffer, bytesAt, this.#offsets[this.#size]);
+    this.#rank = new Uint32Array(buffer, rankAt, this.#size);
+    this.#bytes = new Uint8Array(buffer, bytesAt, this.#offsets[this.#count]);
   }
 
   /** The key of present id `id` (the caller checked it). */
   keyOf(id: number): string {
     this.#views();
+    const r = this.#rank[id];
     // a copy: TextDecoder refuses views of shared memory
-    return decoder.decode(this.#bytes.slice(this.#offsets[id], this.#offsets[id + 1]));
+    return decoder.decode(this.#bytes.slice(this.#offsets[r], this.#offsets[r + 1]));
   }
 
   /** The id of `key`, or -1. */
   idOf(key: string): number {
     this.#views();
     const want = encoder.encode(key);
-    const bytes = this.#bytes, offsets = this.#offsets, order = this.#order;
-    let lo = 0, hi = order.length - 1;
+    const bytes = this.#bytes, offsets = this.#offsets;
+    let lo = 0, hi = this.#count - 1;
     while (lo <= hi) {
-      const mid = (lo + hi) >>> 1, id = order[mid];
-      const a = offsets[id], la = offsets[id + 1] - a;
+      const mid = (lo + hi) >>> 1;
+      const a = offsets[mid], la = offsets[mid + 1] - a;
       let c = 0;
       const n = Math.min(la, want.length);
       for (let i = 0; i < n && c === 0; i++) c = bytes[a + i] - want[i];
       if (c === 0) c = la - want.length;
-      if (c === 0) return id;
+      if (c === 0) return this.#order[mid];
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
     }

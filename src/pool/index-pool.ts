@@ -154,6 +154,10 @@ export class IndexPool implements Searchable<true> {
   get trees(): number { return this.#first.trees; }
   get byteLength(): number { return this.#shards.reduce((n, s) => n + s.index.byteLength, 0); }
   get shards(): number { return this.#shards.length; }
+  /** Whether items have string keys (an unsharded index built with keys: true). */
+  get hasKeys(): boolean { return this.#shards.length === 1 && this.#shards[0].image.keys !== null; }
+  /** The served file's checksum (hex; a sharded index: the first shard's), as Index.checksum. */
+  get checksum(): string { return this.#first.checksum; }
   get workers(): number { return this.#threads.length; }
   /** 'shared': the workers search one shared memory; 'dedicated': one worker searches a copy of its own. */
   get mode(): PoolMode { return this.#mode; }
