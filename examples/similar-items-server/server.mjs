@@ -94,7 +94,11 @@ export async function startServer({ index, port = 8080, workers, host = '127.0.0
     const made = new Map();
     for (const [name, spec] of Object.entries(config)) {
       const which = spec.allow ? 'allow' : 'exclude';
-      const ids = (spec[which] ?? []).flatMap((x) => { try { return [itemOf(pool, String(x))]; } catch { return []; } }); // items gone from this file
+      // numbers are ids, strings keys; items this file does not hold are left out
+      const ids = (spec[which] ?? []).flatMap((x) => {
+        if (typeof x === 'number') return Number.isInteger(x) && x >= 0 && x < pool.size ? [x] : [];
+        try { return [itemOf(pool, String(x))]; } catch { return []; }
+      });
       made.set(name, await pool.createFilter({ [which]: ids }));
     }
     for (const f of named.values()) f.free();
