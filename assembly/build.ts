@@ -5,32 +5,27 @@
 // and relocates them. A tree depends only on (seed, tree number), so trees can be built by any instance in any
 // order and the index is the same.
 import {
-  H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET,
-  METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
-  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
+  H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET,
+  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_LEAF_IDS,
   hdr32, hdr64, isPresent, align16,
 } from './layout';
-import { dot, squaredL2, l1, scale } from './simd';
+import { dot, scale } from './simd';
 import { seedTree, index, flip } from './random';
-import * as angular from './metrics/angular';
-import * as euclidean from './metrics/euclidean';
-import * as dotMetric from './metrics/dot';
-import * as hamming from './metrics/hamming';
 
 const TWO_MEANS_STEPS = 200;
 const SPLIT_ATTEMPTS = 3;
 
-// Build state of this instance: set by beginBuild and buildTree.
-let metric: u32 = 0;
-let dims: u32 = 0;
-let stride: usize = 0;
+// Build state of this instance: set by beginBuild and buildTree. Exported for the metrics' createSplit, which
+// reads the items being split (as Annoy's create_split receives them).
+export let dims: u32 = 0;
+export let stride: usize = 0;
 let nodeBytes: usize = 0;
 let leafCapacity: u32 = 0;
-let vectors: usize = 0;
-let work: usize = 0;      // u32 ids of the present items, permuted in place as the tree partitions them
-let extras: usize = 0;    // dot: f32 extra coordinate per id (prepareBuild)
-let centroidP: usize = 0; // two-means centroids (stride bytes each)
-let centroidQ: usize = 0;
+export let vectors: usize = 0;
+export let work: usize = 0;      // u32 ids of the present items, permuted in place as the tree partitions them
+let extras: usize = 0;           // f32 extra coordinate per id, for a metric that has one (prepareBuild)
+export let centroidP: usize = 0; // two-means centroids (stride bytes each)
+export let centroidQ: usize = 0;
 let planes: usize = 0;    // one split record per recursion depth, held until the children are written
 let nodesBase: usize = 0;
 let regionEnd: usize = 0; // 0: grow memory as needed
@@ -61,27 +56,12 @@ export function buildScratchBytes(file: usize): usize {
     + <u64>maxDepth(n, hdr32(file, H_LEAF_CAPACITY)) * <u64>hdr32(file, H_NODE_BYTES));
 }
 
-// Once per build, before any instance begins: dot's extra coordinate sqrt(M^2 - |v|^2) per item.
-export function prepareBuild(file: usize, extrasAt: usize): void {
-  if (hdr32(file, H_METRIC) != METRIC_DOT) return;
-  const size = hdr32(file, H_SIZE);
-  const s = <usize>hdr32(file, H_STRIDE);
-  const v0 = file + <usize>hdr64(file, H_VECTORS_OFFSET);
-  let maxNorm: f32 = 0;
-  for (let id: u32 = 0; id < size; id++) {
-    const v = v0 + <usize>id * s;
-    const nn = dot(v, v, s);
-    store<f32>(extrasAt + (<usize>id << 2), nn);
-    if (nn > maxNorm) maxNorm = nn;
-  }
-  for (let id: u32 = 0; id < size; id++) {
-    const gap = maxNorm - load<f32>(extrasAt + (<usize>id << 2));
-    store<f32>(extrasAt + (<usize>id << 2), gap > 0 ? sqrt<f32>(gap) : 0);
-  }
+// Once per build, before any instance begins: the metric's per-item preparation (dot's extra coordinate).
+export function prepareBuildWith<M>(file: usize, extrasAt: usize): void {
+  changetype<M>(0).prepareBuild(file, extrasAt);
 }
 
 export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
-  metric = hdr32(file, H_METRIC);
   dims = hdr32(file, H_DIMENSIONS);
   stride = hdr32(file, H_STRIDE);
   nodeBytes = hdr32(file, H_NODE_BYTES);
@@ -95,13 +75,13 @@ export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   planes = centroidQ + stride;
 }
 
-@inline function item(id: u32): usize { return vectors + <usize>id * stride; }
+@inline export function itemOf(id: u32): usize { return vectors + <usize>id * stride; }
 @inline function workAt(i: u32): u32 { return load<u32>(work + (<usize>i << 2)); }
-@inline function extraOf(id: u32): f32 { return load<f32>(extras + (<usize>id << 2)); }
+@inline export function extraOf(id: u32): f32 { return load<f32>(extras + (<usize>id << 2)); }
 
 // Builds tree `tree` over every present item into [nodes, end) (end 0: grow memory as needed). Returns the
 // root's tree-local ref (the root is always a node); builtNodes is the tree's node count.
-export function buildTree(file: usize, seed: u32, tree: u32, nodes: usize, end: usize): i32 {
+export function buildTreeWith<M>(file: usize, seed: u32, tree: u32, nodes: usize, end: usize): i32 {
   seedTree(seed, tree);
   nodesBase = nodes;
   regionEnd = end;
@@ -112,7 +92,7 @@ export function buildTree(file: usize, seed: u32, tree: u32, nodes: usize, end: 
   for (let id: u32 = 0; id < size; id++) {
     if (isPresent(file, id)) { store<u32>(work + (<usize>n << 2), id); n++; }
   }
-  return makeTree(0, n, 0, true);
+  return makeTree<M>(0, n, 0, true);
 }
 
 // Adds `delta` to every node ref of the `n` nodes at `nodes` (a tree moved to its place in the forest).
@@ -126,7 +106,7 @@ export function relocate(nodes: usize, n: u32, bytes: usize, delta: i32): void {
   }
 }
 
-function makeTree(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
+function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
   const n = hi - lo;
   if (n == 1 && !isRoot) return ~<i32>workAt(lo);
   if (n <= leafCapacity) return writeLeaf(lo, hi);
@@ -134,8 +114,8 @@ function makeTree(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
   const split = planes + <usize>depth * nodeBytes;
   let left: u32 = 0;
   for (let attempt = 0; attempt < SPLIT_ATTEMPTS; attempt++) {
-    setPlane(split, lo, hi);
-    left = partition(split, lo, hi);
+    changetype<M>(0).createSplit(split, lo, hi);
+    left = partition<M>(split, lo, hi);
     if (imbalance(left, n) < 0.95) break;
   }
   // No plane separates these items (duplicates, say): split them at random, as Annoy does.
@@ -143,8 +123,8 @@ function makeTree(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
     memory.fill(split + NODE_OFFSET, 0, stride + 4);
     left = randomPartition(lo, hi);
   }
-  const child0 = makeTree(lo, lo + left, depth + 1, false);
-  const child1 = makeTree(lo + left, hi, depth + 1, false);
+  const child0 = makeTree<M>(lo, lo + left, depth + 1, false);
+  const child1 = makeTree<M>(lo + left, hi, depth + 1, false);
   const node = allocNode();
   if (node == 0) return 0;
   memory.copy(node, split, nodeBytes);
@@ -185,11 +165,11 @@ function allocNode(): usize {
 }
 
 // Sends each item of work[lo, hi) to side 0 (front) or 1 (back); returns how many went to side 0.
-function partition(split: usize, lo: u32, hi: u32): u32 {
+function partition<M>(split: usize, lo: u32, hi: u32): u32 {
   let front = lo;
   for (let i = lo; i < hi; i++) {
     const id = workAt(i);
-    if (side(split, id) == 0) {
+    if (changetype<M>(0).side(split, id) == 0) {
       store<u32>(work + (<usize>i << 2), workAt(front));
       store<u32>(work + (<usize>front << 2), id);
       front++;
@@ -211,48 +191,27 @@ function randomPartition(lo: u32, hi: u32): u32 {
   return front - lo;
 }
 
-function side(split: usize, id: u32): u32 {
-  const v = item(id);
-  let m: f32;
-  if (metric == METRIC_HAMMING) return hamming.margin(split, v);
-  if (metric == METRIC_DOT) m = dotMetric.itemMargin(split, v, extraOf(id), stride);
-  else if (metric == METRIC_ANGULAR) m = angular.margin(split, v, stride);
-  else m = euclidean.margin(split, v, stride);
-  if (m > 0) return 1;
-  if (m < 0) return 0;
-  return flip();
-}
-
-function setPlane(split: usize, lo: u32, hi: u32): void {
-  if (metric == METRIC_HAMMING) {
-    hamming.setPlane(split, vectors, stride, dims, work, lo, hi);
-    return;
-  }
-  const cosine = metric == METRIC_ANGULAR || metric == METRIC_DOT;
-  twoMeans(lo, hi, cosine);
-  if (metric == METRIC_ANGULAR) angular.setPlane(split, centroidP, centroidQ, stride);
-  else if (metric == METRIC_DOT) dotMetric.setPlane(split, centroidP, pExtra, centroidQ, qExtra, stride);
-  else euclidean.setPlane(split, centroidP, centroidQ, stride);
-}
-
 // Two-means over a sample of work[lo, hi), Annoy's way: start from two random items, then move the nearer
-// centroid towards each sampled item, weighting distances by cluster size. Cosine metrics use unit vectors.
-let pExtra: f32 = 0;
-let qExtra: f32 = 0;
+// centroid towards each sampled item, weighting distances by cluster size. Written once over the metric M (the
+// distance it clusters by, whether it works on the unit sphere, whether items carry an extra coordinate); each
+// metric's createSplit calls it and makes its plane from the two centroids.
+export let pExtra: f32 = 0;
+export let qExtra: f32 = 0;
 let pNorm: f32 = 0; // squared norms of the centroids (cosine metrics), including the extra coordinate
 let qNorm: f32 = 0;
 
-function twoMeans(lo: u32, hi: u32, cosine: bool): void {
+export function twoMeans<M>(lo: u32, hi: u32): void {
+  const metric = changetype<M>(0);
   const n = hi - lo;
   const i = index(n);
   let j = index(n - 1);
   if (j >= i) j++;
   const a = workAt(lo + i), b = workAt(lo + j);
-  memory.copy(centroidP, item(a), stride);
-  memory.copy(centroidQ, item(b), stride);
-  pExtra = metric == METRIC_DOT ? extraOf(a) : 0;
-  qExtra = metric == METRIC_DOT ? extraOf(b) : 0;
-  if (cosine) {
+  memory.copy(centroidP, itemOf(a), stride);
+  memory.copy(centroidQ, itemOf(b), stride);
+  pExtra = metric.hasExtra() ? extraOf(a) : 0;
+  qExtra = metric.hasExtra() ? extraOf(b) : 0;
+  if (metric.onSphere()) {
     pExtra = normalise(centroidP, pExtra);
     qExtra = normalise(centroidQ, qExtra);
   }
@@ -261,22 +220,16 @@ function twoMeans(lo: u32, hi: u32, cosine: bool): void {
   let ic: f32 = 1, jc: f32 = 1;
   for (let step = 0; step < TWO_MEANS_STEPS; step++) {
     const k = workAt(lo + index(n));
-    const v = item(k);
-    const e: f32 = metric == METRIC_DOT ? extraOf(k) : 0;
+    const v = itemOf(k);
+    const e: f32 = metric.hasExtra() ? extraOf(k) : 0;
     let norm: f32 = 1;
-    let di: f32, dj: f32;
-    if (cosine) {
-      const vv = dot(v, v, stride) + e * e;
-      di = ic * angular.fromParts(dot(centroidP, v, stride) + pExtra * e, pNorm, vv);
-      dj = jc * angular.fromParts(dot(centroidQ, v, stride) + qExtra * e, qNorm, vv);
+    let vv: f32 = 0;
+    if (metric.onSphere()) vv = dot(v, v, stride) + e * e;
+    const di = ic * metric.meansDistance(centroidP, pExtra, pNorm, v, e, vv, stride);
+    const dj = jc * metric.meansDistance(centroidQ, qExtra, qNorm, v, e, vv, stride);
+    if (metric.onSphere()) {
       norm = sqrt<f32>(vv);
       if (!(norm > 0)) continue;
-    } else if (metric == METRIC_EUCLIDEAN) {
-      di = ic * squaredL2(centroidP, v, stride);
-      dj = jc * squaredL2(centroidQ, v, stride);
-    } else {
-      di = ic * l1(centroidP, v, stride);
-      dj = jc * l1(centroidQ, v, stride);
     }
     if (di < dj) {
       pExtra = moveTowards(centroidP, pExtra, v, e, norm, ic);

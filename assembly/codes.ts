@@ -2,21 +2,21 @@
 // (reading m bytes per item instead of 4 * dimensions: the re-rank is bound by memory and, at high dimensions, by
 // arithmetic), then only the best `rerank` of them get the exact f32 distance; results always carry exact distances.
 //
+// The schemes, by the metric policy's flags (metrics/; each metric file says which it uses):
 //   int8 (m = dimensions):
-//     angular:             round(127 * v / |v|)                   screened by -codes dot product
-//     dot:                 round(v / scale), one scale per index  screened by -codes dot product (the query gets
-//                                                                 its own scale: a positive factor keeps the order)
-//     euclidean/manhattan: round((v - bias) / scale) - 127, one bias and scale per index, screened by squared L2 / L1
-//   pca (m principal components, pca.ts; angular items are normalised first):
-//     angular/euclidean:   round((B v - offsets) / scale)         screened by squared L2
-//     dot:                 items round((B v - offsets) / scale), the query round(B q / its own scale), screened by
-//                          -codes dot product (centring the items shifts every q . v by the same q . mean)
+//     unitCodes:      round(127 * v / |v|)                            (angular)
+//     queryOwnScale:  items round(v / scale), one scale per index;    (dot; screened by the codes' dot product,
+//                     the query round(127 * q / max |q_j|)             which a positive factor on the query keeps)
+//     rangeCodes:     round((v - bias) / scale) - 127, one bias and scale per index    (euclidean, manhattan)
+//   pca (m principal components, pca.ts; unitCodes: of v / |v|):
+//     items and queries round((B v - offsets) / scale); queryOwnScale: the query round(B q / its own scale),
+//     uncentred (centring the items shifts every q . v by the same q . mean)
+//   screened by the metric's screeningRule: squared L2, -dot product or L1 of the codes.
 //
 // The file holds only the parameters (header scale, bias and m; the pca basis); encodeCodes computes the codes
 // into memory after the file image when an index is built or loaded.
 import {
-  H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_SEED, H_CODE_SCALE, H_CODE_BIAS, H_CODES_KIND, H_CODE_DIMENSIONS,
-  METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_DOT, CODES_PCA,
+  H_DIMENSIONS, H_STRIDE, H_SIZE, H_SEED, H_CODE_SCALE, H_CODE_BIAS, H_CODES_KIND, H_CODE_DIMENSIONS, CODES_PCA,
   hdr32, vectorOf, codeOf, codeStride, isPresent, pcaOffsets, pcaRow, slotOffset, SLOT_QUERY_CODE,
 } from './layout';
 import { dot, dotI8, squaredL2I8, l1I8 } from './simd';
@@ -46,19 +46,20 @@ function quantise(from: usize, count: u32, out: usize, mul: f32, sub: f32, shift
   for (; j < count; j++) store<i8>(out + j, <i8>clampCode((load<f32>(from + (<usize>j << 2)) - sub) * mul - shift));
 }
 
-// The m components of `v` (f32) to `into`, zero padded to the code stride; false for an angular zero vector.
-// Four basis rows at a time share each load of v (the projection is most of the pca cost at build and load).
-function project(file: usize, v: usize, into: usize, isQuery: bool): bool {
-  const metric = hdr32(file, H_METRIC);
+// The m components of `v` (f32) to `into`, zero padded to the code stride; false for a zero vector of a metric
+// whose codes are of unit vectors. Four basis rows at a time share each load of v (the projection is most of the
+// pca cost at build and load).
+function project<M>(file: usize, v: usize, into: usize, isQuery: bool): bool {
+  const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
   const m = hdr32(file, H_CODE_DIMENSIONS);
   memory.fill(into, 0, codeStride(file) << 2);
   let norm: f32 = 1;
-  if (metric == METRIC_ANGULAR) {
+  if (metric.unitCodes()) {
     norm = sqrt<f32>(dot(v, v, stride));
     if (!(norm > 0)) return false;
   }
-  const centre = !(metric == METRIC_DOT && isQuery);
+  const centre = !(metric.queryOwnScale() && isQuery);
   const offsets = pcaOffsets(file);
   let j: u32 = 0;
   for (; j + 4 <= m; j += 4) {
@@ -92,15 +93,15 @@ function project(file: usize, v: usize, into: usize, isQuery: bool): bool {
 
 // Writes the code of the f32 vector at `v` (dims values, zero padded to `stride`) to `out`; `work` holds
 // 4 * codeStride bytes (it may be `out`).
-export function encode(file: usize, v: usize, out: usize, isQuery: bool, work: usize): void {
-  const metric = hdr32(file, H_METRIC);
+export function encode<M>(file: usize, v: usize, out: usize, isQuery: bool, work: usize): void {
+  const metric = changetype<M>(0);
   const dims = hdr32(file, H_DIMENSIONS);
   const bytes = codeStride(file);
   if (hdr32(file, H_CODES_KIND) == CODES_PCA) {
     const m = hdr32(file, H_CODE_DIMENSIONS);
-    if (!project(file, v, work, isQuery)) { memory.fill(out, 0, bytes); return; }
+    if (!project<M>(file, v, work, isQuery)) { memory.fill(out, 0, bytes); return; }
     let mul: f32 = 1 / load<f32>(file + H_CODE_SCALE);
-    if (metric == METRIC_DOT && isQuery) {
+    if (metric.queryOwnScale() && isQuery) {
       let big: f32 = 0;
       for (let j: u32 = 0; j < m; j++) big = max<f32>(big, abs<f32>(load<f32>(work + (<usize>j << 2))));
       mul = big > 0 && isFinite<f32>(127 / big) ? 127 / big : 0;
@@ -110,16 +111,16 @@ export function encode(file: usize, v: usize, out: usize, isQuery: bool, work: u
   }
   memory.fill(out, 0, bytes);
   let mul: f32 = 0, sub: f32 = 0, shift: f32 = 0;
-  if (metric == METRIC_ANGULAR || (metric == METRIC_DOT && isQuery)) {
+  if (metric.unitCodes() || (metric.queryOwnScale() && isQuery)) {
     let norm: f32;
-    if (metric == METRIC_ANGULAR) norm = sqrt<f32>(dot(v, v, <usize>hdr32(file, H_STRIDE)));
+    if (metric.unitCodes()) norm = sqrt<f32>(dot(v, v, <usize>hdr32(file, H_STRIDE)));
     else {
       norm = 0;
       for (let j: u32 = 0; j < dims; j++) norm = max<f32>(norm, abs<f32>(load<f32>(v + (<usize>j << 2))));
     }
     if (!(norm > 0)) return;
     mul = 127 / norm;
-  } else if (metric == METRIC_DOT) {
+  } else if (!metric.rangeCodes()) {
     mul = 1 / load<f32>(file + H_CODE_SCALE);
   } else {
     mul = 1 / load<f32>(file + H_CODE_SCALE);
@@ -139,8 +140,8 @@ export function screeningScratchBytes(file: usize, asked: u32): usize {
 // At build time, the parameters the file keeps: the header's scale and bias, and for pca the basis (written to the
 // codes section, which must have room for trackedComponents rows) and m (asked, or 0 to choose by variance).
 // Returns m. The file is then resized to m by the host (the basis rows and offsets move with it: see below).
-export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
-  const metric = hdr32(file, H_METRIC);
+export function prepareScreeningWith<M>(file: usize, asked: u32, scratch: usize): u32 {
+  const metric = changetype<M>(0);
   const dims = hdr32(file, H_DIMENSIONS);
   const size = hdr32(file, H_SIZE);
   let scale: f32 = 1, bias: f32 = 0;
@@ -150,7 +151,7 @@ export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
     const stride = <usize>hdr32(file, H_STRIDE);
     const basis = scratch + pcaScratchBytes(file, tracked);
     const offsets = basis + <usize>tracked * stride;
-    const m = principalComponents(file, asked, <u32>load<u64>(file + H_SEED), scratch, basis, offsets);
+    const m = principalComponents(file, asked, <u32>load<u64>(file + H_SEED), scratch, basis, offsets, metric.unitCodes());
     store<u32>(file + H_CODE_DIMENSIONS, m);
     memory.copy(pcaOffsets(file), offsets, <usize>m << 2);
     memory.fill(pcaOffsets(file) + (<usize>m << 2), 0, (pcaRow(file, 0) - pcaOffsets(file)) - (<usize>m << 2));
@@ -163,7 +164,7 @@ export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
     let seen: u32 = 0;
     for (let id: u32 = 0; id < size; id++) {
       if (!isPresent(file, id) || seen++ % step != 0) continue;
-      if (!project(file, vectorOf(file, id), scratch, false)) continue;
+      if (!project<M>(file, vectorOf(file, id), scratch, false)) continue;
       for (let j: u32 = 0; j < m; j++) big = max<f32>(big, abs<f32>(load<f32>(scratch + (<usize>j << 2))));
     }
     scale = big / 127;
@@ -179,11 +180,12 @@ export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
         big = max<f32>(big, abs<f32>(x));
       }
     }
-    if (metric == METRIC_DOT) scale = big / 127;
-    else if (metric != METRIC_ANGULAR && lo <= hi) { // no items: no range (and no infinite bias in the file)
-      scale = (hi - lo) / 254;
-      bias = lo;
-    }
+    if (metric.rangeCodes()) {
+      if (lo <= hi) { // no items: no range (and no infinite bias in the file)
+        scale = (hi - lo) / 254;
+        bias = lo;
+      }
+    } else if (!metric.unitCodes()) scale = big / 127;
   }
   // A range too small for a normal float32 scale (all items equal, or subnormal values): any scale ranks alike.
   if (!(scale >= MIN_NORMAL) || !isFinite<f32>(1 / scale)) scale = 1;
@@ -193,26 +195,20 @@ export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
 }
 
 // Every present item's code into memory after the file image (codeOf); holes get zero codes. slot: a scratch slot.
-export function encodeCodes(file: usize, slot: usize): void {
+export function encodeCodesWith<M>(file: usize, slot: usize): void {
   const size = hdr32(file, H_SIZE);
   const work = slot + slotOffset(file, SLOT_QUERY_CODE);
   for (let id: u32 = 0; id < size; id++) {
-    if (isPresent(file, id)) encode(file, vectorOf(file, id), codeOf(file, id), false, work);
+    if (isPresent(file, id)) encode<M>(file, vectorOf(file, id), codeOf(file, id), false, work);
     else memory.fill(codeOf(file, id), 0, codeStride(file));
   }
 }
 
-// How a query compares codes (see the top of this file), decided once per query rather than per candidate.
+// How a query compares codes (see the top of this file): the metric's screeningRule, decided once per query rather
+// than per candidate.
 export const SCREEN_L2: u32 = 0;
 export const SCREEN_DOT: u32 = 1;
 export const SCREEN_L1: u32 = 2;
-export function screeningRule(file: usize): u32 {
-  const metric = hdr32(file, H_METRIC);
-  if (metric == METRIC_DOT) return SCREEN_DOT;
-  if (hdr32(file, H_CODES_KIND) == CODES_PCA || metric == METRIC_EUCLIDEAN) return SCREEN_L2;
-  return metric == METRIC_ANGULAR ? SCREEN_DOT : SCREEN_L1;
-}
-
 // Lower is better.
 @inline export function screen(rule: u32, q: usize, c: usize, bytes: usize): i32 {
   if (rule == SCREEN_L2) return squaredL2I8(q, c, bytes);

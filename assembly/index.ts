@@ -19,11 +19,13 @@ export {
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
 export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_REMOVED, BAD_KEYS } from './validate';
-export { extrasBytes, buildScratchBytes, prepareBuild, beginBuild, buildTree, relocate, builtNodes, buildFailed } from './build';
-export { search, itemDistance, queryDistance } from './search';
-export { scan } from './scan';
-export { validate, detail as validateDetail } from './validate';
+export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed } from './build';
+export { detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';
-export { prepareScreening, screeningScratchBytes, encodeCodes } from './codes';
+export { screeningScratchBytes } from './codes';
+// Every entry point that depends on the metric, specialised per metric and chosen once per call.
+export {
+  search, scan, itemDistance, queryDistance, itemValues, prepareBuild, buildTree, prepareScreening, encodeCodes, validate,
+} from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }

@@ -6,7 +6,7 @@
 // Method: the covariance C of up to SAMPLE items, then orthogonal (subspace) iteration Q <- orth(C Q) from a
 // seeded random start, with more directions than kept, so the kept ones converge in a few rounds. Only the span
 // matters for screening (squared distances within it do not depend on the basis), not exact eigenvectors.
-import { H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, METRIC_ANGULAR, hdr32, vectorOf, isPresent } from './layout';
+import { H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, hdr32, vectorOf, isPresent } from './layout';
 import { dot, scale } from './simd';
 import * as random from './random';
 
@@ -31,11 +31,11 @@ export function trackedComponents(file: usize, asked: u32): u32 {
   return asked != 0 ? min<u32>(asked, dims) : min<u32>(dims, MAX_COMPONENTS);
 }
 
-// The centred (angular: normalised, then centred) sample item `v` into `out`; false for a zero angular vector.
-function centred(file: usize, v: usize, mean: usize, out: usize): bool {
+// The centred (unit: normalised, then centred) sample item `v` into `out`; false for a zero vector when unit.
+function centred(file: usize, v: usize, mean: usize, out: usize, unit: bool): bool {
   const stride = <usize>hdr32(file, H_STRIDE);
   memory.copy(out, v, stride);
-  if (hdr32(file, H_METRIC) == METRIC_ANGULAR) {
+  if (unit) {
     const n = sqrt<f32>(dot(v, v, stride));
     if (!(n > 0)) return false;
     scale(out, stride, 1 / n);
@@ -46,7 +46,8 @@ function centred(file: usize, v: usize, mean: usize, out: usize): bool {
 
 // Writes m orthonormal rows (of stride bytes, zero padded) to `basis` and each row's dot with the mean to
 // `offsets`; returns m. asked: m, or 0 to choose it by VARIANCE. scratch: pcaScratchBytes(file, tracked).
-export function principalComponents(file: usize, asked: u32, seed: u32, scratch: usize, basis: usize, offsets: usize): u32 {
+// unit: the components of unit vectors (the metric's codes are of v / |v|).
+export function principalComponents(file: usize, asked: u32, seed: u32, scratch: usize, basis: usize, offsets: usize, unit: bool): u32 {
   const dims = hdr32(file, H_DIMENSIONS);
   const stride = <usize>hdr32(file, H_STRIDE);
   const size = hdr32(file, H_SIZE);
@@ -65,7 +66,7 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   let seen: u32 = 0;
   for (let id: u32 = 0; id < size; id++) {
     if (!isPresent(file, id) || seen++ % step != 0) continue;
-    if (!centred(file, vectorOf(file, id), t, z)) continue; // t is zero: z = the item
+    if (!centred(file, vectorOf(file, id), t, z, unit)) continue; // t is zero: z = the item
     for (let i: usize = 0; i < stride; i += 16) {
       const x = v128.load(z + i);
       v128.store(mean + i, f32x4.add(v128.load(mean + i), x));
@@ -83,7 +84,7 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   seen = 0;
   for (let id: u32 = 0; id < size; id++) {
     if (!isPresent(file, id) || seen++ % step != 0) continue;
-    if (!centred(file, vectorOf(file, id), mean, t)) continue;
+    if (!centred(file, vectorOf(file, id), mean, t, unit)) continue;
     scale(t, stride, shrink);
     for (let i: u32 = 0; i < dims; i++) {
       const ti = load<f32>(t + (<usize>i << 2));

@@ -4,8 +4,9 @@
 import { H_SIZE, H_PRESENT_OFFSET, SLOT_CANDIDATES, hdr32, hdr64, slotOffset } from './layout';
 import { prepareQuery, rankCandidates } from './search';
 
-export function scan(file: usize, slot: usize, fromItem: i32, k: u32, allowMap: usize, hiddenMap: usize): u32 {
-  const q = prepareQuery(file, slot, fromItem);
+// Over the metric M, as search.ts (metrics/index.ts dispatches).
+export function scanWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, allowMap: usize, hiddenMap: usize): u32 {
+  const q = prepareQuery<M>(file, slot, fromItem);
   const cands = slot + slotOffset(file, SLOT_CANDIDATES);
   const present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
   const words = (<usize>hdr32(file, H_SIZE) + 31) >> 5;
@@ -19,5 +20,5 @@ export function scan(file: usize, slot: usize, fromItem: i32, k: u32, allowMap: 
       bits &= bits - 1;
     }
   }
-  return rankCandidates(file, slot, q, k, n, 0);
+  return rankCandidates<M>(file, slot, q, k, n, 0);
 }

@@ -1,21 +1,17 @@
 // Search: one priority queue over every tree's root, descending towards the query until searchK candidates
 // are collected (Annoy's search_k, counting repeats as Annoy does), then an exact re-rank of the distinct
 // candidates. Everything lives in the caller's scratch slot: the query path allocates nothing, so many
-// threads can search one shared index at once.
+// threads can search one shared index at once. Written once over the metric M (metrics/index.ts picks M once per
+// call), as Annoy's _get_all_nns is over its D: every per-candidate operation is M's own, inlined, with no branch
+// on the metric.
 import {
-  H_METRIC, H_DIMENSIONS, H_STRIDE, H_TREES, H_ROOTS_OFFSET, METRIC_ANGULAR, METRIC_HAMMING,
+  H_DIMENSIONS, H_STRIDE, H_TREES, H_ROOTS_OFFSET,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_QUERY_CODE, H_CODES_KIND, CODES_NONE, codeOf, codeStride, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
   H_PRESENT_OFFSET, hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
 } from './layout';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
-import * as metrics from './metrics/index';
-import * as hamming from './metrics/hamming';
-import * as angular from './metrics/angular';
 import * as codes from './codes';
-
-// Hamming priorities count the wrong turns taken; start high enough that they never reach zero.
-const HAMMING_START: f32 = 16777216;
 
 // Larger priority first; on equal priority Annoy's order: the larger node id, and nodes before items (Annoy
 // numbers items below nodes), the larger item id first. Low word: node n -> 2^31 + n, item i -> i.
@@ -71,8 +67,8 @@ let hidden: usize = 0;
   }
 }
 
-// Copies the query into the kernels' form: from item `fromItem` when >= 0, else from queryIn.
-export function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
+// Copies the query into the kernels' form (M's packing): from item `fromItem` when >= 0, else from queryIn.
+export function prepareQuery<M>(file: usize, slot: usize, fromItem: i32): usize {
   const q = slot + slotOffset(file, SLOT_QUERY);
   const stride = <usize>hdr32(file, H_STRIDE);
   if (fromItem >= 0) {
@@ -82,26 +78,17 @@ export function prepareQuery(file: usize, slot: usize, fromItem: i32): usize {
   const input = slot + slotOffset(file, SLOT_QUERY_IN);
   const dims = hdr32(file, H_DIMENSIONS);
   memory.fill(q, 0, stride);
-  if (hdr32(file, H_METRIC) == METRIC_HAMMING) {
-    for (let j: u32 = 0; j < dims; j++) {
-      if (load<f32>(input + (<usize>j << 2)) > 0.5) {
-        const w = q + ((<usize>j >> 6) << 3);
-        store<u64>(w, load<u64>(w) | (<u64>1 << (<u64>j & 63)));
-      }
-    }
-  } else {
-    memory.copy(q, input, <usize>dims << 2);
-  }
+  changetype<M>(0).packQuery(q, input, dims);
   return q;
 }
 
 // Returns the number of results written to the slot's outIds / outDistances (best first).
 // rerank: with int8 codes, how many of the candidates best by code get the exact distance (0: all of them).
 // allowMap, hiddenMap: the filter's and the removed ids' bitmaps (0: none).
-export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
-  const metric = hdr32(file, H_METRIC);
+export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
+  const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
-  const q = prepareQuery(file, slot, fromItem);
+  const q = prepareQuery<M>(file, slot, fromItem);
   allow = allowMap;
   hidden = hiddenMap;
   visited = slot + slotOffset(file, SLOT_VISITED);
@@ -114,7 +101,7 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
   const heap = slot + slotOffset(file, SLOT_HEAP);
   const trees = hdr32(file, H_TREES);
   const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
-  const start: f32 = metric == METRIC_HAMMING ? HAMMING_START : Infinity;
+  const start = metric.startPriority();
   let size: u32 = 0;
   for (let t: u32 = 0; t < trees; t++) heapPush(heap, size++, queueKey(start, load<i32>(roots + (<usize>t << 2))));
   while (size > 0 && collected < searchK) {
@@ -129,33 +116,24 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
       continue;
     }
     const d = priorityOfKey(top);
-    let p0: f32, p1: f32;
-    if (metric == METRIC_HAMMING) {
-      const bit = hamming.margin(node, q);
-      p0 = d - <f32>(bit != 0 ? 1 : 0);
-      p1 = d - <f32>(bit != 1 ? 1 : 0);
-    } else {
-      const m = metrics.margin(metric, node, q, stride);
-      p1 = min<f32>(d, m);
-      p0 = min<f32>(d, -m);
-    }
-    heapPush(heap, size++, queueKey(p1, load<i32>(node + NODE_CHILD1)));
-    heapPush(heap, size++, queueKey(p0, load<i32>(node + NODE_CHILD0)));
+    const m = metric.margin(node, q, stride);
+    heapPush(heap, size++, queueKey(metric.childPriority(d, m, 1), load<i32>(node + NODE_CHILD1)));
+    heapPush(heap, size++, queueKey(metric.childPriority(d, m, 0), load<i32>(node + NODE_CHILD0)));
   }
 
-  return rankCandidates(file, slot, q, k, nCands, rerank);
+  return rankCandidates<M>(file, slot, q, k, nCands, rerank);
 }
 
 // Ranks the `n` distinct candidates in the slot's candidate list (search's walk, or scan.ts) and writes the best k
 // to the slot's output; returns how many.
-export function rankCandidates(file: usize, slot: usize, q: usize, k: u32, n: u32, rerank: u32): u32 {
-  const metric = hdr32(file, H_METRIC);
+export function rankCandidates<M>(file: usize, slot: usize, q: usize, k: u32, n: u32, rerank: u32): u32 {
+  const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
-  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
+  const qq = metric.queryNorm(q, stride);
   visited = slot + slotOffset(file, SLOT_VISITED);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
   nCands = n;
-  if (rerank != 0 && rerank < nCands && hdr32(file, H_CODES_KIND) != CODES_NONE) screenCandidates(file, slot, q, rerank);
+  if (rerank != 0 && rerank < nCands && hdr32(file, H_CODES_KIND) != CODES_NONE) screenCandidates<M>(file, slot, q, rerank);
 
   // Re-rank the distinct candidates exactly, in two passes. First every distance, with no data-dependent
   // branch in the loop, so the CPU overlaps the cache misses of many candidates' vectors (the re-rank is bound
@@ -171,7 +149,7 @@ export function rankCandidates(file: usize, slot: usize, q: usize, k: u32, n: u3
     for (let i = start; i < end; i++) touched ^= touch(vectorOf(file, load<u32>(cands + (<usize>i << 2))), stride);
     for (let i = start; i < end; i++) {
       const id = load<u32>(cands + (<usize>i << 2));
-      store<f32>(outDists + (<usize>i << 2), metrics.rank(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq)));
+      store<f32>(outDists + (<usize>i << 2), metric.rank(metric.distance(q, vectorOf(file, id), stride, qq)));
       store<u32>(visited + ((<usize>id >> 5) << 2), 0); // forget the candidate for the next query
     }
   }
@@ -187,17 +165,17 @@ export function rankCandidates(file: usize, slot: usize, q: usize, k: u32, n: u3
     const key = load<u64>(topK);
     heapPop(topK, n);
     store<u32>(outIds + (<usize>(n - 1) << 2), <u32>key);
-    store<f32>(outDists + (<usize>(n - 1) << 2), metrics.userOfRank(metric, floatOfOrderedBits(<u32>(key >> 32))));
+    store<f32>(outDists + (<usize>(n - 1) << 2), metric.userOfRank(floatOfOrderedBits(<u32>(key >> 32))));
   }
   return kept;
 }
 
 // Keeps the `keep` candidates whose int8 codes screen best (codes.ts), ties by smaller id, and forgets the rest.
-function screenCandidates(file: usize, slot: usize, q: usize, keep: u32): void {
+function screenCandidates<M>(file: usize, slot: usize, q: usize, keep: u32): void {
   const qc = slot + slotOffset(file, SLOT_QUERY_CODE);
   const bytes = codeStride(file);
-  const rule = codes.screeningRule(file);
-  codes.encode(file, q, qc, true, qc);
+  const rule = changetype<M>(0).screeningRule(hdr32(file, H_CODES_KIND));
+  codes.encode<M>(file, q, qc, true, qc);
   const best = slot + slotOffset(file, SLOT_TOP_K);
   let kept: u32 = 0;
   // Candidates go in chunks. Each chunk's codes are first only touched: a loop of nothing but independent loads keeps
@@ -221,20 +199,25 @@ function screenCandidates(file: usize, slot: usize, q: usize, keep: u32): void {
   nCands = kept;
 }
 
+// Item `id`'s stored vector as the user's f32 values, into the slot's queryIn.
+export function itemValuesWith<M>(file: usize, slot: usize, id: u32): void {
+  changetype<M>(0).unpack(vectorOf(file, id), slot + slotOffset(file, SLOT_QUERY_IN), hdr32(file, H_DIMENSIONS));
+}
+
 // The user-facing distance between two stored items.
-export function itemDistance(file: usize, i: u32, j: u32): f32 {
-  const metric = hdr32(file, H_METRIC);
+export function itemDistanceWith<M>(file: usize, i: u32, j: u32): f32 {
+  const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
   const a = vectorOf(file, i), b = vectorOf(file, j);
-  const aa: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(a, stride) : 0;
-  return metrics.toUser(metric, metrics.distance(metric, a, b, stride, aa));
+  const aa = metric.queryNorm(a, stride);
+  return metric.toUser(metric.distance(a, b, stride, aa));
 }
 
 // The user-facing distance from the query in the slot's queryIn to item `id` (as search would report it).
-export function queryDistance(file: usize, slot: usize, id: u32): f32 {
-  const metric = hdr32(file, H_METRIC);
+export function queryDistanceWith<M>(file: usize, slot: usize, id: u32): f32 {
+  const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
-  const q = prepareQuery(file, slot, -1);
-  const qq: f32 = metric == METRIC_ANGULAR ? angular.squaredNorm(q, stride) : 0;
-  return metrics.toUser(metric, metrics.distance(metric, q, vectorOf(file, id), stride, qq));
+  const q = prepareQuery<M>(file, slot, -1);
+  const qq = metric.queryNorm(q, stride);
+  return metric.toUser(metric.distance(q, vectorOf(file, id), stride, qq));
 }

@@ -1,12 +1,12 @@
 // Structure checks run on every loaded file after the host has checked the header against the real byte
 // length and the checksum. A file that passes is one the search can walk safely: every ref points at an
 // earlier node or at a present item, every node has at most one parent (so each is queued at most once and
-// the queue in the scratch slot cannot overflow), and every stored float is finite with zero padding.
+// the queue in the scratch slot cannot overflow), and every stored float is finite with zero padding. What a
+// valid vector and a valid split are is the metric M's (vectorOk, splitOk); metrics/index.ts picks M.
 import {
-  H_METRIC, H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_NODE_COUNT, H_LEAF_CAPACITY,
+  H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_NODE_COUNT, H_LEAF_CAPACITY,
   H_VECTORS_OFFSET, H_PRESENT_OFFSET, H_PRESENT_BYTES, H_ROOTS_OFFSET,
-  METRIC_HAMMING, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT,
-  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS, SLOT_HEAP,
+  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS, SLOT_HEAP,
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
   H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow,
   SECTION_REMOVED, PARAM_REMOVED_COUNT, sectionAt, sectionBytes, sectionParam,
@@ -28,8 +28,10 @@ export let detail: u32 = 0; // where the problem is: item id, node index or tree
 
 const EXP_MASK: u32 = 0x7F800000;
 
+@inline export function finite(bits: u32): bool { return (bits & EXP_MASK) != EXP_MASK; }
+
 // Every lane finite; lanes from `used` bytes on are zero.
-function floatsOk(p: usize, used: usize, bytes: usize): bool {
+export function floatsOk(p: usize, used: usize, bytes: usize): bool {
   const mask = i32x4.splat(EXP_MASK);
   let i: usize = 0;
   for (; i + 16 <= used; i += 16) {
@@ -42,17 +44,9 @@ function floatsOk(p: usize, used: usize, bytes: usize): bool {
   return true;
 }
 
-function bitsOk(p: usize, dims: u32, bytes: usize): bool {
-  // bits from dims on must be zero
-  for (let b = <usize>dims; b < bytes * 8; b++) {
-    if (((load<u8>(p + (b >> 3)) >> <u8>(b & 7)) & 1) != 0) return false;
-  }
-  return true;
-}
-
 // slot: a scratch slot of this file (its queue area doubles as the parent-seen bitmap).
-export function validate(file: usize, slot: usize): i32 {
-  const metric = hdr32(file, H_METRIC);
+export function validateWith<M>(file: usize, slot: usize): i32 {
+  const metric = changetype<M>(0);
   const dims = hdr32(file, H_DIMENSIONS);
   const stride = <usize>hdr32(file, H_STRIDE);
   const size = hdr32(file, H_SIZE);
@@ -79,9 +73,7 @@ export function validate(file: usize, slot: usize): i32 {
   const vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
   for (let id: u32 = 0; id < size; id++) {
     const v = vectors + <usize>id * stride;
-    // The API refuses a vector whose squared norm overflows f32 (NOT_FINITE): distances to it are not numbers.
-    const ok = metric == METRIC_HAMMING ? bitsOk(v, dims, stride) : floatsOk(v, used, stride) && dot(v, v, stride) < Infinity;
-    if (!ok) { detail = id; return BAD_VECTOR; }
+    if (!metric.vectorOk(v, dims, stride)) { detail = id; return BAD_VECTOR; }
   }
 
   // nodes
@@ -95,13 +87,7 @@ export function validate(file: usize, slot: usize): i32 {
     if (tag == SPLIT_TAG) {
       if (!refOk(file, parents, load<i32>(node + NODE_CHILD0), n)) return BAD_REF;
       if (!refOk(file, parents, load<i32>(node + NODE_CHILD1), n)) return BAD_REF;
-      if (metric == METRIC_HAMMING) {
-        if (<usize>load<u32>(node + NODE_OFFSET) >= stride << 3) return BAD_NODE; // padding bits are zero: harmless
-      } else {
-        if (!floatsOk(node + NODE_PLANE, used, stride)) return BAD_NODE;
-        if ((metric == METRIC_EUCLIDEAN || metric == METRIC_MANHATTAN || metric == METRIC_DOT)
-          && (load<u32>(node + NODE_OFFSET) & EXP_MASK) == EXP_MASK) return BAD_NODE;
-      }
+      if (!metric.splitOk(node, dims, stride)) return BAD_NODE;
     } else {
       // Leaves may be empty and may list holes (layout.ts): both are harmless to the search.
       if (tag > leafCapacity) return BAD_NODE;

@@ -1,6 +1,6 @@
 // Every error code of API.md, each thrown as an AnnoyError naming the offending value; and bad input loses nothing.
 import { describe, expect, it, vi } from 'vitest';
-import { AnnoyError, Index, IndexBuilder, init, type AnnoyErrorCode } from '../src/index.js';
+import { AnnoyError, Index, IndexBuilder, IndexPool, init, type AnnoyErrorCode } from '../src/index.js';
 
 function expectError(fn: () => unknown, code: AnnoyErrorCode, mentions?: string | RegExp): AnnoyError {
   let caught: unknown;
@@ -47,6 +47,20 @@ describe('INVALID_ARGUMENT', () => {
     expectError(() => Index.fromBytes(new Uint8Array(24), { format: 'annoy', dimensions: 3, metric: 'cosine' as never }), 'INVALID_ARGUMENT', /"cosine"/);
     expectError(() => Index.fromBytes(new Uint8Array(24), { format: 'ann' as never }), 'INVALID_ARGUMENT', /"ann"/);
     expectError(() => Index.fromBytes(new Uint8Array(16), { format: 'annoy', dimensions: 3, metric: 'angular' }), 'CORRUPT_INDEX', /16 bytes .*24-byte nodes.*check dimensions and metric/);
+  });
+});
+
+describe('INVALID_ARGUMENT for sizes that do not fit', () => {
+  it('a huge k in a batch is INVALID_ARGUMENT (Index and IndexPool), not a RangeError', async () => {
+    const index = new IndexBuilder({ dimensions: 2, metric: 'angular' }).add(0, [1, 2]).build();
+    expect(() => index.searchBatch([1, 2, 3, 4], 2 ** 40)).toThrow(/lower k or split the batch/);
+    const pool = await IndexPool.open(index.toBytes(), { workers: 1 });
+    try {
+      await expect(pool.searchBatch([1, 2], 2 ** 40)).rejects.toThrow(/lower k/);
+    } finally {
+      await pool.close();
+    }
+    await expect(IndexPool.open(index.toBytes(), { workers: 1, dimensions: 2 })).rejects.toThrow(/format 'annoy'/);
   });
 });
 

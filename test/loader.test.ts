@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AnnoyError, Index, IndexBuilder, METRICS, type Metric } from '../src/index.js';
-import { H, readHeader, sectionsFor } from '../src/format/layout.js';
+import { H, HEADER_BYTES, readHeader, sectionsFor } from '../src/format/layout.js';
 import { reseal } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-test-'));
@@ -157,6 +157,26 @@ describe('forged files (valid checksum, broken structure)', () => {
     b.setInt32(at(later, 8), victim, true);
     reseal(bad);
     expect(() => Index.fromBytes(bad)).toThrow(/twice|not earlier/);
+  });
+});
+
+describe('sizes computed from a header', () => {
+  it('the scratch slot size is computed in 64 bits, so a header cannot make it wrap past 4 GiB', () => {
+    // A file that really wraps it is over 2 GiB; the arithmetic is the point: ask the core directly.
+    const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../build/annoy.wasm', import.meta.url))), {
+      env: { memory: new WebAssembly.Memory({ initial: 2, maximum: 65536 }) },
+    }).exports as { memory: WebAssembly.Memory; slotBytes(f: number): bigint };
+    const base = 65536;
+    const dv = new DataView(x.memory.buffer, base, HEADER_BYTES);
+    dv.setUint32(H.DIMENSIONS, 1, true);
+    dv.setUint32(H.STRIDE, 16, true);
+    dv.setUint32(H.SIZE, 1, true);
+    dv.setUint32(H.COUNT, 1, true);
+    const slotFor = (trees: number) => { dv.setUint32(H.TREES, trees, true); return BigInt.asUintN(64, x.slotBytes(base)); };
+    // the queue part alone, (trees + 2 nodes + 2) * 8 bytes, passes 2^32 here: computed in 32 bits it would wrap
+    const small = slotFor(2 ** 20), large = slotFor(2 ** 29 + 16);
+    expect(large > 2n ** 32n).toBe(true);
+    expect(large - small >= BigInt(2 ** 29 + 16 - 2 ** 20) * 8n).toBe(true);
   });
 });
 

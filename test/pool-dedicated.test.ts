@@ -1,14 +1,22 @@
 // IndexPool's 'dedicated' mode (what a page without cross-origin isolation gets): one worker searching its own
 // copy of the plain build's memory. Node can run it too, so its answers and its restarts are checked here.
-import { describe, expect, it } from 'vitest';
-import { AnnoyError, Index, IndexBuilder, IndexPool } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { IndexBuilder, IndexPool } from '../src/index.js';
 import { gloveSample } from './helpers.js';
+import { started } from './worker-harness.js';
+
+// Workers this file can watch and kill (test/worker-harness.ts): the package itself has no crash operation.
+vi.mock('../src/runtime/worker.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/runtime/worker.js')>();
+  const { watchedStartWorker } = await import('./worker-harness.js');
+  return { ...real, startWorker: watchedStartWorker(real.workerSource()) };
+});
 
 const { vectors, queries } = gloveSample();
 const builder = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 3 });
 builder.addBatch(vectors.subarray(0, 4000 * 100));
 const index = builder.build({ trees: 5 });
-const crash = Symbol.for('annoy-wasm.crashWorker');
+const bytesBefore = index.toBytes().slice();
 
 describe("IndexPool mode 'dedicated'", () => {
   it('answers exactly as Index, with one worker whatever was asked', async () => {
@@ -29,17 +37,21 @@ describe("IndexPool mode 'dedicated'", () => {
     }
   });
 
-  it('a worker that dies is replaced by one with a fresh copy, and its requests are retried', async () => {
+  it('a worker that dies is replaced by one with a fresh copy, and the requests it held are retried there', async () => {
+    const from = started.length;
     const pool = await IndexPool.open(index.toBytes(), { mode: 'dedicated' });
     try {
       const query = queries.subarray(0, 100);
       const expected = index.search(query, 10);
+      const [dying] = started.slice(from);
+      dying.crash('trap'); // the first message it reads: the requests below are in flight when it dies
       const pending = Array.from({ length: 20 }, () => pool.search(query, 10));
-      (pool as unknown as Record<symbol, (w: number, how: string) => void>)[crash](0, 'trap');
-      for (const result of await Promise.all(pending.map((p) => p.catch((e) => e)))) {
-        if (result instanceof AnnoyError) expect(result.code).toBe('WORKER_FAILED');
-        else expect(result).toEqual(expected);
-      }
+      for (const result of await Promise.all(pending)) expect(result).toEqual(expected);
+      const lost = dying.unanswered();
+      expect([dying.dead, lost.length]).toEqual([true, 2]);
+      const [replacement, ...more] = started.slice(from + 1);
+      expect(more).toEqual([]);
+      for (const request of lost) expect(replacement.answered.has(request.id)).toBe(true);
       expect(pool.restarts).toBe(1);
       expect(await pool.search(query, 10)).toEqual(expected);
     } finally {
@@ -53,7 +65,13 @@ describe("IndexPool mode 'dedicated'", () => {
 });
 
 describe('Index', () => {
-  it('is unchanged by the pools', () => {
-    expect(Index.fromBytes(index.toBytes()).checksum).toBe(index.checksum);
+  it('is unchanged by the pools: a pool copies the bytes it is handed, and leaves them (and the index) as they were', async () => {
+    const handed = index.toBytes();
+    const pool = await IndexPool.open(handed, { mode: 'dedicated' });
+    await pool.search(queries.subarray(0, 100), 10);
+    await pool.close();
+    expect(handed.byteLength).toBe(bytesBefore.byteLength); // not transferred away
+    expect(Buffer.from(handed).equals(Buffer.from(bytesBefore))).toBe(true);
+    expect(Buffer.from(index.toBytes()).equals(Buffer.from(bytesBefore))).toBe(true);
   });
 });

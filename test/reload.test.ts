@@ -76,18 +76,4 @@ describe('IndexPool.reload', () => {
       await pool.close();
     }
   });
-
-  it('a worker that dies after a reload is replaced with every index still served', async () => {
-    const a = build(0, 600, 1), b = build(600, 600, 2);
-    const pool = await IndexPool.open(a.toBytes(), { workers: 2 });
-    try {
-      await pool.reload(b.toBytes());
-      (pool as unknown as Record<symbol, (w: number, how: string) => void>)[Symbol.for('annoy-wasm.crashWorker')](0, 'exit');
-      const q = glove.queries.subarray(0, D);
-      for (let i = 0; i < 10; i++) expect(await pool.search(q, 5)).toEqual(b.search(q, 5));
-      expect(pool.restarts).toBe(1);
-    } finally {
-      await pool.close();
-    }
-  });
 });

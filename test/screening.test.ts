@@ -2,6 +2,7 @@
 // ranks the candidates first, then the best `rerank` get the exact distance. The codes are computed in memory at
 // build and load; the file keeps only their parameters. The trees are the same as without screening, so
 // rerank: -1 must give exactly the unscreened answers; the default must keep recall and return exact distances.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
@@ -151,9 +152,12 @@ describe('screening', () => {
     expect(() => manhattan.withScreening({ screening: 'int8' })).toThrow(AnnoyError);
   });
 
-  it('an IndexPool serves a screened index exactly as Index does, shared and dedicated', async () => {
+  it('an IndexPool serves a screened index exactly as Index does, shared and dedicated', async ({ task }) => {
     const index = build('euclidean', fashion.vectors.subarray(0, 1500 * 784), 784, 'pca', { screeningDimensions: 32 }, 6);
-    for (const mode of ['shared', 'dedicated'] as const) {
+    // The 'plain' test project runs as a page without cross-origin isolation: there mode 'shared' is refused.
+    const shared = task.file.projectName !== 'plain';
+    if (!shared) await expect(IndexPool.open(index.toBytes(), { mode: 'shared' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    for (const mode of shared ? ['shared', 'dedicated'] as const : ['dedicated'] as const) {
       const pool = await IndexPool.open(index.toBytes(), { workers: 2, mode });
       try {
         for (let q = 0; q < 20; q++) {
@@ -236,5 +240,71 @@ describe('leafSize', () => {
     for (const bad of [1, 103, 2.5, '10']) {
       expect(() => new IndexBuilder({ dimensions: 100, metric: 'angular', leafSize: bad as number })).toThrow(/leafSize/);
     }
+  });
+});
+
+describe('screening at the edges', () => {
+  const rand = (seed: number) => { let x = seed >>> 0; return () => ((x = (x * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5; };
+
+  // Computing the codes grows memory past the file (the codes, pca's scratch); a build must take the memory's
+  // bytes afresh after it (a plain, non-shared memory detaches its old buffer when it grows). Both builds (this file
+  // runs in the 'shared' and the 'plain' test project) must write these bytes.
+  it('a screened build whose codes grow memory writes the same bytes on either wasm build', () => {
+    const cases: [number, number, 'int8' | 'pca', string][] = [
+      [50, 784, 'pca', '48de89d5172ce9274363b1935295b66fc7d0cae080ed9dc4593dc6e191bc6ffc'],
+      [1024, 256, 'int8', '85d6205990782d92a0bf35bee7763e51a265f89965a9f5f68bf03b86b5f4a38b'],
+    ];
+    for (const [n, dims, screening, sum] of cases) {
+      const r = rand(n + dims);
+      const index = new IndexBuilder({ dimensions: dims, metric: 'euclidean', seed: 1, screening }).addBatch(Float32Array.from({ length: n * dims }, r)).build({ trees: 1 });
+      expect([screening, createHash('sha256').update(index.toBytes()).digest('hex')]).toEqual([screening, sum]);
+    }
+  });
+
+  // The pca sample takes every step-th *present* item: ids that miss the lattice 0, step, 2 step, ... (here only odd
+  // ids) must still give a basis, or every code is zero and screening keeps the smallest ids instead of the nearest.
+  it('pca learns a basis when the ids are sparse (odd ids only)', () => {
+    const dims = 24, n = 2000, r = rand(9);
+    const mix = Array.from({ length: 6 * dims }, r);
+    const vectors = new Float32Array(n * dims);
+    for (let i = 0; i < n; i++) {
+      const z = Array.from({ length: 6 }, () => r() * 8);
+      for (let j = 0; j < dims; j++) vectors[i * dims + j] = z.reduce((s, x, c) => s + x * mix[c * dims + j], 0) + r();
+    }
+    const ids = Uint32Array.from({ length: n }, (_, i) => 2 * i + 1);
+    const make = (screening: 'none' | 'pca') => new IndexBuilder({ dimensions: dims, metric: 'euclidean', seed: 5, screening }).addBatch(vectors, ids).build({ trees: 8 });
+    const plain = make('none'), pca = make('pca');
+    const bytes = pca.toBytes();
+    const s = sectionsFor(readHeader(bytes, bytes.length));
+    const m = pca.screeningDimensions, rowsAt = s.codesOffset + Math.ceil((4 * m) / 16) * 16;
+    const basis = new Float32Array(bytes.slice(rowsAt, s.codesOffset + s.codesBytes).buffer);
+    expect(basis.some((x) => x !== 0)).toBe(true);
+    let same = 0;
+    for (let q = 0; q < 50; q++) {
+      const query = Array.from(vectors.subarray(q * 37 * dims, (q * 37 + 1) * dims), (x) => x + r());
+      if (plain.search(query, 10, { searchK: 400 }).ids.join() === pca.search(query, 10, { searchK: 400 }).ids.join()) same++;
+    }
+    expect(same).toBeGreaterThanOrEqual(40); // 50 of 50 with dense ids; 0 of 50 when the sample is empty
+  });
+
+  // With no items the value range is empty (lo = Infinity): the bias written must still be finite, or the loader
+  // refuses the file the builder just wrote.
+  it('an empty int8 euclidean / manhattan index reloads', () => {
+    for (const metric of ['euclidean', 'manhattan'] as Metric[]) {
+      const index = new IndexBuilder({ dimensions: 5, metric, screening: 'int8' }).build({ trees: 1 });
+      expect(() => Index.fromBytes(index.toBytes())).not.toThrow();
+    }
+  });
+
+  it('int8 codes of a tiny value range still load (the scale falls back to 1)', () => {
+    for (const metric of ['euclidean', 'dot', 'manhattan'] as const) {
+      const index = new IndexBuilder({ dimensions: 3, metric, screening: 'int8' }).add(0, [0, 0, 0]).add(1, [1e-44, 0, 0]).build({ trees: 1 });
+      const again = Index.fromBytes(index.toBytes());
+      expect(again.search([1e-44, 0, 0], 2, { rerank: -1 })).toEqual(index.search([1e-44, 0, 0], 2, { rerank: -1 }));
+    }
+  });
+
+  it('int8 screening is refused past 32,768 dimensions (its i32 sums would wrap)', () => {
+    expect(() => new IndexBuilder({ dimensions: 40000, metric: 'euclidean', screening: 'int8' })).toThrow(/32768 dimensions/);
   });
 });

@@ -1,6 +1,6 @@
 // Shards: items split by id range into separate index files plus a manifest; ShardedIndex and IndexPool answer
 // exactly as querying each shard and merging does.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,10 @@ async function saveShards(sub: string, jobs = 1): Promise<string> {
   return b.save(join(dir, sub), { trees: 6, jobs });
 }
 
+// The shards of 'a', written once by whichever test asks first (each test is whole on its own, in any order).
+let savedA: Promise<string> | undefined;
+const manifestA = () => (savedA ??= saveShards('a'));
+
 // The reference, built independently: one IndexBuilder per id range, each searched, the lists merged by sort.
 const reference = Array.from({ length: Math.ceil(N / SHARD) }, (_, s) => {
   const b = new IndexBuilder({ dimensions: D, metric: 'angular', seed: 9 });
@@ -38,7 +42,7 @@ function expected(q: Float32Array, k: number, searchK?: number) {
 
 describe('sharded indexes', () => {
   it('writes one file per id range and a manifest; jobs: 2 writes the same bytes', async () => {
-    const one = await saveShards('a');
+    const one = await manifestA();
     const two = await saveShards('b', 2);
     const m = JSON.parse(readFileSync(one, 'utf8'));
     expect(m.shards.map((s: { file: string; idOffset: number }) => [s.file, s.idOffset])).toEqual(
@@ -48,7 +52,7 @@ describe('sharded indexes', () => {
   });
 
   it('ShardedIndex and IndexPool answer as each shard queried and merged', async () => {
-    const manifest = join(dir, 'a', 'manifest.json');
+    const manifest = await manifestA();
     const sharded = await ShardedIndex.open(manifest);
     const pool = await IndexPool.open(manifest, { workers: 2 });
     try {
@@ -83,7 +87,7 @@ describe('sharded indexes', () => {
   });
 
   it('refuses manifests that do not match their shards', async () => {
-    const manifest = join(dir, 'a', 'manifest.json');
+    const manifest = await manifestA();
     const good = JSON.parse(readFileSync(manifest, 'utf8'));
     const tryWith = async (change: (m: typeof good) => void, code: string, message: RegExp) => {
       const m = structuredClone(good);
@@ -100,5 +104,22 @@ describe('sharded indexes', () => {
     await tryWith((m) => { m.shards[0].file = '../x'; }, 'CORRUPT_INDEX', /file/);
     await tryWith((m) => { m.version = 2; }, 'UNSUPPORTED_VERSION', /version 2/);
     await tryWith((m) => { m.format = 'x'; }, 'CORRUPT_INDEX', /format/);
+  });
+});
+
+describe('a ShardedIndexBuilder.save that fails part-way', () => {
+  it('is finished by calling save again with the same folder; other calls say so', async () => {
+    const b = new ShardedIndexBuilder({ dimensions: 2, metric: 'euclidean', seed: 1, shardSize: 100 });
+    for (let i = 0; i < 300; i++) b.add(i, [i, -i]);
+    const out = join(dir, 'resumed');
+    let calls = 0;
+    await expect(b.save(out, { trees: 2, onProgress: ({ shard }) => { if (shard === 1 && calls++ === 0) throw new Error('disk full'); } })).rejects.toThrow('disk full');
+    expect(() => b.add(5, [1, 1])).toThrow(/call save again/);
+    await expect(b.save(join(dir, 'elsewhere'), { trees: 2 })).rejects.toThrow(/stopped part-way/);
+    const manifest = await b.save(out, { trees: 2 });
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'shard-0000.annoy', 'shard-0001.annoy', 'shard-0002.annoy']);
+    const sharded = await ShardedIndex.open(manifest);
+    expect([sharded.count, [...sharded.search([150, -150], 1).ids]]).toEqual([300, [150]]);
+    sharded.free();
   });
 });

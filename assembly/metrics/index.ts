@@ -1,42 +1,140 @@
-// One switch per operation over the five metric policies, so the tree code is written once.
-import { METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT } from '../layout';
-import * as angular from './angular';
-import * as euclidean from './euclidean';
-import * as manhattan from './manhattan';
-import * as dot from './dot';
-import * as hamming from './hamming';
+// The metric policies, and the one place a file's metric code becomes one of them.
+//
+// A metric is a class whose methods use no instance state: the tree code is written once as generic functions
+// over it (search.ts searchWith<M>, build.ts buildTreeWith<M> and twoMeans<M>, codes.ts, validate.ts), as
+// Annoy's _get_all_nns and two_means are over its D::. Generic code calls the methods on changetype<M>(0), which
+// compiles to direct calls that inline: each entry point below is specialised per metric and chosen once per call
+// (per query, per tree, per load), so no candidate, node or item pays a branch on the metric (hnswlib picks its
+// distance kernel once, likewise).
+//
+// Every metric (angular.ts, euclidean.ts, manhattan.ts, dot.ts, hamming.ts) has:
+//   search  queryNorm(q, bytes)           what distance needs of the query, once per query (angular: |q|^2)
+//           distance(q, v, bytes, qq)     the internal distance that ranks results (ascending): angular 2 - 2cos,
+//                                         euclidean squared L2, manhattan L1, dot -q.v, hamming differing bits
+//           toUser(d)                     the distance users see, from the internal one
+//           rank(d), userOfRank(r)        what results are ranked by: the user's distance (negated for dot), so that
+//                                         results whose returned distances are equal are ordered by id, even where
+//                                         their internal values differed (a slightly negative 2 - 2cos, two squared
+//                                         distances with one f32 square root)
+//           packQuery(q, input, dims)     the user's f32 query into the stored vectors' form (hamming: bits)
+//           unpack(v, out, dims)          a stored vector back into the user's f32 values (getItem)
+//           startPriority()               the roots' queue priority (Annoy's pq_initial_value)
+//           margin(node, q, bytes)        the query against a split (a signed margin; hamming: the bit tested)
+//           childPriority(d, m, child)    a child's queue priority from its parent's d (Annoy's pq_distance)
+//   build   prepareBuild(file, extras)    once per build (dot: each item's extra coordinate; Annoy's preprocess)
+//           side(split, id)               which child an item goes to (Annoy's side)
+//           createSplit(split, lo, hi)    a split for the items work[lo, hi) (Annoy's create_split)
+//           onSphere(), hasExtra(),       two-means' flavour (hyperplane metrics): on unit vectors or not, items with
+//           meansDistance(...)            an extra coordinate, the distance items are clustered by
+//   codes   unitCodes(), queryOwnScale(), rangeCodes(), screeningRule(kind): which screening scheme (codes.ts)
+//   files   vectorOk(v, dims, bytes), splitOk(node, dims, bytes): what a loaded file may hold (validate.ts)
+import { H_METRIC, METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, hdr32 } from '../layout';
+import { Angular } from './angular';
+import { Euclidean } from './euclidean';
+import { Manhattan } from './manhattan';
+import { Dot } from './dot';
+import { Hamming } from './hamming';
+import { searchWith, itemDistanceWith, queryDistanceWith, itemValuesWith } from '../search';
+import { scanWith } from '../scan';
+import { prepareBuildWith, buildTreeWith } from '../build';
+import { prepareScreeningWith, encodeCodesWith } from '../codes';
+import { validateWith } from '../validate';
 
-// The internal distance that ranks results (ascending): angular 2 - 2cos, euclidean squared L2, manhattan L1,
-// dot -q.v, hamming differing bits. qq is the query's squared norm (angular only).
-@inline export function distance(metric: u32, q: usize, v: usize, bytes: usize, qq: f32): f32 {
-  if (metric == METRIC_ANGULAR) return angular.distance(q, v, bytes, qq);
-  if (metric == METRIC_EUCLIDEAN) return euclidean.distance(q, v, bytes);
-  if (metric == METRIC_MANHATTAN) return manhattan.distance(q, v, bytes);
-  if (metric == METRIC_DOT) return dot.distance(q, v, bytes);
-  return hamming.distance(q, v, bytes);
+export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, allow: usize, hidden: usize): u32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return searchWith<Angular>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  if (metric == METRIC_EUCLIDEAN) return searchWith<Euclidean>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  if (metric == METRIC_MANHATTAN) return searchWith<Manhattan>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  if (metric == METRIC_DOT) return searchWith<Dot>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  return searchWith<Hamming>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
 }
 
-// The distance users see, from the internal one.
-@inline export function toUser(metric: u32, d: f32): f32 {
-  if (metric == METRIC_ANGULAR) return angular.toUser(d);
-  if (metric == METRIC_EUCLIDEAN) return euclidean.toUser(d);
-  if (metric == METRIC_MANHATTAN) return manhattan.toUser(d);
-  if (metric == METRIC_DOT) return dot.toUser(d);
-  return hamming.toUser(d);
+// The exact scan of a filter's allowed ids (scan.ts).
+export function scan(file: usize, slot: usize, fromItem: i32, k: u32, allow: usize, hidden: usize): u32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return scanWith<Angular>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_EUCLIDEAN) return scanWith<Euclidean>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_MANHATTAN) return scanWith<Manhattan>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_DOT) return scanWith<Dot>(file, slot, fromItem, k, allow, hidden);
+  return scanWith<Hamming>(file, slot, fromItem, k, allow, hidden);
 }
 
-// What results are ranked by (ascending): the user's distance (negated for dot), so that results whose
-// returned distances are equal are ordered by id, even where their internal values differed (a slightly
-// negative 2 - 2cos, two squared distances with one f32 square root).
-@inline export function rank(metric: u32, d: f32): f32 {
-  return metric == METRIC_DOT ? d : toUser(metric, d);
-}
-@inline export function userOfRank(metric: u32, r: f32): f32 {
-  return metric == METRIC_DOT ? -r : r;
+// The user-facing distance between two stored items.
+export function itemDistance(file: usize, i: u32, j: u32): f32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return itemDistanceWith<Angular>(file, i, j);
+  if (metric == METRIC_EUCLIDEAN) return itemDistanceWith<Euclidean>(file, i, j);
+  if (metric == METRIC_MANHATTAN) return itemDistanceWith<Manhattan>(file, i, j);
+  if (metric == METRIC_DOT) return itemDistanceWith<Dot>(file, i, j);
+  return itemDistanceWith<Hamming>(file, i, j);
 }
 
-// Signed margin of a query against a float split (> 0: child 1's side).
-@inline export function margin(metric: u32, node: usize, q: usize, bytes: usize): f32 {
-  if (metric == METRIC_EUCLIDEAN || metric == METRIC_MANHATTAN) return euclidean.margin(node, q, bytes);
-  return angular.margin(node, q, bytes); // angular and dot: the plane through the origin
+// The user-facing distance from the query in the slot's queryIn to item `id` (as search would report it).
+export function queryDistance(file: usize, slot: usize, id: u32): f32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return queryDistanceWith<Angular>(file, slot, id);
+  if (metric == METRIC_EUCLIDEAN) return queryDistanceWith<Euclidean>(file, slot, id);
+  if (metric == METRIC_MANHATTAN) return queryDistanceWith<Manhattan>(file, slot, id);
+  if (metric == METRIC_DOT) return queryDistanceWith<Dot>(file, slot, id);
+  return queryDistanceWith<Hamming>(file, slot, id);
+}
+
+// Item `id`'s stored vector as the user's values, into the slot's queryIn (getItem).
+export function itemValues(file: usize, slot: usize, id: u32): void {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) itemValuesWith<Angular>(file, slot, id);
+  else if (metric == METRIC_EUCLIDEAN) itemValuesWith<Euclidean>(file, slot, id);
+  else if (metric == METRIC_MANHATTAN) itemValuesWith<Manhattan>(file, slot, id);
+  else if (metric == METRIC_DOT) itemValuesWith<Dot>(file, slot, id);
+  else itemValuesWith<Hamming>(file, slot, id);
+}
+
+// Once per build, before any instance begins (build.ts).
+export function prepareBuild(file: usize, extrasAt: usize): void {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) prepareBuildWith<Angular>(file, extrasAt);
+  else if (metric == METRIC_EUCLIDEAN) prepareBuildWith<Euclidean>(file, extrasAt);
+  else if (metric == METRIC_MANHATTAN) prepareBuildWith<Manhattan>(file, extrasAt);
+  else if (metric == METRIC_DOT) prepareBuildWith<Dot>(file, extrasAt);
+  else prepareBuildWith<Hamming>(file, extrasAt);
+}
+
+// One tree (build.ts).
+export function buildTree(file: usize, seed: u32, tree: u32, nodes: usize, end: usize): i32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return buildTreeWith<Angular>(file, seed, tree, nodes, end);
+  if (metric == METRIC_EUCLIDEAN) return buildTreeWith<Euclidean>(file, seed, tree, nodes, end);
+  if (metric == METRIC_MANHATTAN) return buildTreeWith<Manhattan>(file, seed, tree, nodes, end);
+  if (metric == METRIC_DOT) return buildTreeWith<Dot>(file, seed, tree, nodes, end);
+  return buildTreeWith<Hamming>(file, seed, tree, nodes, end);
+}
+
+// The screening parameters of a build (codes.ts).
+export function prepareScreening(file: usize, asked: u32, scratch: usize): u32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return prepareScreeningWith<Angular>(file, asked, scratch);
+  if (metric == METRIC_EUCLIDEAN) return prepareScreeningWith<Euclidean>(file, asked, scratch);
+  if (metric == METRIC_MANHATTAN) return prepareScreeningWith<Manhattan>(file, asked, scratch);
+  if (metric == METRIC_DOT) return prepareScreeningWith<Dot>(file, asked, scratch);
+  return prepareScreeningWith<Hamming>(file, asked, scratch);
+}
+
+// Every item's screening code (codes.ts).
+export function encodeCodes(file: usize, slot: usize): void {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) encodeCodesWith<Angular>(file, slot);
+  else if (metric == METRIC_EUCLIDEAN) encodeCodesWith<Euclidean>(file, slot);
+  else if (metric == METRIC_MANHATTAN) encodeCodesWith<Manhattan>(file, slot);
+  else if (metric == METRIC_DOT) encodeCodesWith<Dot>(file, slot);
+  else encodeCodesWith<Hamming>(file, slot);
+}
+
+// The structure checks of a loaded file (validate.ts). The host has checked the metric code is one of the five.
+export function validate(file: usize, slot: usize): i32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return validateWith<Angular>(file, slot);
+  if (metric == METRIC_EUCLIDEAN) return validateWith<Euclidean>(file, slot);
+  if (metric == METRIC_MANHATTAN) return validateWith<Manhattan>(file, slot);
+  if (metric == METRIC_DOT) return validateWith<Dot>(file, slot);
+  return validateWith<Hamming>(file, slot);
 }

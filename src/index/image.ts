@@ -39,10 +39,10 @@ export class IndexImage {
 
   private constructor(core: Core, slots: number) {
     this.core = core;
-    this.header = Object.freeze(checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES)));
-    this.sections = sectionsFor(this.header);
+    const { header, slot, slotBytes, removed } = IndexImage.reserve(core, slots);
+    this.header = Object.freeze(header);
+    this.sections = sectionsFor(header);
     this.slots = slots;
-    const { slot, slotBytes, removed } = IndexImage.reserve(core, slots);
     this.#firstSlot = slot;
     this.slotBytes = slotBytes;
     this.removed = { at: removed, count: 0 };
@@ -71,16 +71,15 @@ export class IndexImage {
    * Where the scratch slots go (after the file and its screening codes) and memory for all of them, reserved at
    * once: an index too big for wasm32 is CAPACITY before anything is copied. The header must be in memory.
    */
-  static reserve(core: Core, slots: number): { slot: number; slotBytes: number; removed: number } {
+  static reserve(core: Core, slots: number): { header: Header; slot: number; slotBytes: number; removed: number } {
     const header = checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES));
     const { fileBytes, memoryBytes } = sectionsFor(header);
     // The removed ids' bitmap (zero until a removal, or a file's removed section, sets bits) sits before the slots.
     const removed = align64(core.base + memoryBytes);
-    const slot = align64(removed + Math.ceil(header.size / 32) * 4);
-    const slotBytes = slotBytesOf(core);
+    const slot = align64(removed + Math.ceil(header.size / 32) * 4), slotBytes = slotBytesOf(core);
     const codes = memoryBytes > fileBytes ? ` and ${memoryBytes - fileBytes} bytes of screening codes` : '';
     core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index${codes} with ${slots} scratch slots of ${slotBytes} bytes`);
-    return { slot, slotBytes, removed };
+    return { header, slot, slotBytes, removed };
   }
 
   /** Where scratch slot i starts. */

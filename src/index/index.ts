@@ -168,13 +168,9 @@ export class Index implements Searchable {
   getItem(id: number | string): Float32Array {
     const image = this.#live();
     const item = this.#checkItem(image, id);
-    const { dimensions: dims, stride, metric } = image.header;
-    const { f32, u32 } = image.view;
-    const at = (image.core.base + image.sections.vectorsOffset + item * stride) >>> 2;
-    if (metric !== 'hamming') return f32.slice(at, at + dims);
-    const out = new Float32Array(dims);
-    for (let j = 0; j < dims; j++) out[j] = (u32[at + (j >>> 5)] >>> (j & 31)) & 1;
-    return out;
+    image.core.exports.itemValues(image.core.base, image.slot(0), item); // the core unpacks (hamming: bits)
+    const { f32, queryIn } = image.view;
+    return f32.slice(queryIn, queryIn + image.header.dimensions);
   }
 
   /** The distance from `vector` to item `id`, as search would report it. */

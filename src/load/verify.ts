@@ -36,8 +36,9 @@ export function structureProblem(core: Core, slot: number, annoy?: AnnoyShape): 
  * structure; then its image, with the plan's scratch slots.
  */
 export function verify(core: Core, fileBytes: number, plan: MemoryPlan): IndexImage {
+  // The header again, as copied: a file rewritten between the first read and the copy must still match its length.
   const header = readHeader(core.bytes.subarray(core.base, core.base + fileBytes), fileBytes);
-  const { slot } = IndexImage.reserve(core, plan.slots);
+  const { slot } = IndexImage.reserve(core, plan.slots); // a stream of unknown length reserves only now
   const sum = BigInt.asUintN(64, core.exports.checksum(core.base, fileBytes));
   if (sum !== header.checksum) {
     throw new AnnoyError('CORRUPT_INDEX', `not a valid annoy-wasm index: checksum mismatch (stored ${header.checksum.toString(16)}, computed ${sum.toString(16)}): the file is damaged`);

@@ -516,10 +516,4 @@ export class IndexPool implements Searchable<true> {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-
-  /** Test hook: make worker `w` exit, throw, or trap on its next message. */
-  [Symbol.for('annoy-wasm.crashWorker')](w: number, how: 'exit' | 'throw' | 'trap'): void {
-    const thread = this.#threads[w];
-    thread.worker.postMessage({ id: 0, op: 'crash', how });
-  }
 }

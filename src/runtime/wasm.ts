@@ -25,6 +25,7 @@ export interface CoreExports {
   encodeCodes(file: number, slot: number): void;
   itemDistance(file: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
+  itemValues(file: number, slot: number, id: number): void;
   validate(file: number, slot: number): number;
   validateDetail: WebAssembly.Global;
   checksum(file: number, bytes: number): bigint;

@@ -36,8 +36,7 @@ export type WorkerRequest =
   | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; masks?: Mask[]; gen?: number }
   | { id: number; op: 'load'; gen: number; shards: WorkerShard[] }
   | { id: number; op: 'drop'; gen: number }
-  | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number }
-  | { id: number; op: 'crash'; how: 'exit' | 'throw' | 'trap' };
+  | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number };
 
 /** A request before the pool numbers it. */
 export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
@@ -52,7 +51,6 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
   const threads = (globalThis as any).process?.getBuiltinModule?.('node:worker_threads') ?? null;
   const scope: any = threads ? null : self;
   const post = (m: any, transfer: any[] = []) => (threads ? threads.parentPort.postMessage(m, transfer) : scope.postMessage(m, transfer));
-  const exit = (code: number) => (threads ? process.exit(code) : (post({ exit: code }), scope.close()));
   const start = (setup: any) => {
     const instantiate = (memory: WebAssembly.Memory): any => new WebAssembly.Instance(setup.module, { env: { memory } }).exports;
     // One instance per shard, each on that shard's memory, searching in this worker's slot there; one such list per
@@ -90,11 +88,6 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
-      } else if (m.op === 'crash') {
-        if (m.how === 'exit') exit(3);
-        const any = [...gens.values()][0];
-        if (m.how === 'trap') any[0].search(any[0].base, 0xFFFFFFF0, -1, 1, 1, 0, 0, 0);
-        throw new Error('worker crash requested by a test');
       }
     };
     if (threads) threads.parentPort.on('message', serve);
@@ -124,7 +117,7 @@ function workerThreads(): WorkerThreads | undefined {
 }
 
 /** The worker's program as source text: workerMain called with the query loop's functions. */
-function workerSource(): string {
+export function workerSource(): string {
   return `(${workerMain.toString()})(${slotView.toString()}, ${searchOne.toString()}, ${searchRows.toString()})`;
 }
 
