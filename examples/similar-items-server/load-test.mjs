@@ -43,7 +43,8 @@ await new Promise((resolve, reject) => {
 const base = `http://127.0.0.1:${values.port}`;
 const health = async () => (await fetch(`${base}/health`)).json();
 const vector = JSON.stringify({ vector: Array.from({ length: 100 }, (_, i) => Math.sin(i)), k: 10 });
-const pick = () => encodeURIComponent(words[Math.floor(Math.random() * words.length)]);
+const plain = words.filter((w) => !w.includes(',')); // exclude= lists keys separated by commas
+const pick = () => encodeURIComponent(plain[Math.floor(Math.random() * plain.length)]);
 
 async function run() {
   const result = await autocannon({

@@ -22,6 +22,7 @@ import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, typ
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from '../index/slot-search.js';
 import { removeIds } from '../index/removals.js';
+import { collectGarbage } from '../runtime/collect.js';
 
 export interface PoolOptions extends URLLoadOptions {
   /** Worker threads (default: the machine's available parallelism, at most 8; mode 'dedicated': always 1). */
@@ -332,6 +333,7 @@ export class IndexPool implements Searchable<true> {
     this.#gens.delete(gen);
     for (const t of this.#threads) if (t?.alive) t.worker.postMessage({ id: 0, op: 'drop', gen });
     for (const s of g.shards) s.index.free();
+    setTimeout(collectGarbage, 0); // after the caller's own references are gone (runtime/collect.ts)
   }
 
   /** Sends `message` to one thread and resolves with its answer (rejects if the worker dies first). */
