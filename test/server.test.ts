@@ -73,6 +73,10 @@ describe('similar-items server example', () => {
     const want = keyed.searchItem('king', 6);
     expect(similar.body.keys).toEqual(want.keys!.filter((k) => k !== 'king').slice(0, 5));
     expect((await get('/items/nonesuch/similar')).body.code).toBe('INVALID_ID');
+    for (const word of ['a/b', '100%', 'x?y']) { // keys that are path syntax: encoded, they reach the index
+      const r = await get(`/items/${encodeURIComponent(word)}/similar?k=1`);
+      expect([word, r.status === 200 || r.body.code === 'INVALID_ID' && r.body.error.includes(JSON.stringify(word))]).toEqual([word, true]);
+    }
     // named filters made again on the new index: its even ids
     const even = keyed.createFilter({ allow: Array.from({ length: 750 }, (_, i) => 2 * i) });
     expect((await get('/items/king/similar?k=5&filter=even')).body.ids).toEqual([...keyed.searchItem('king', 5, { filter: even }).ids]);

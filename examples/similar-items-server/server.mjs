@@ -129,7 +129,8 @@ export async function startServer({ index, port = 8080, workers, host = '127.0.0
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://localhost');
-      const similar = /^\/items\/([^/]+)\/similar$/.exec(url.pathname);
+      // the raw path: URL parsing would resolve a key "." or ".." as a path segment
+      const similar = /^\/items\/([^/?#]+)\/similar$/.exec(req.url.split('?')[0]);
       if (req.method === 'GET' && similar) {
         const key = decodeURIComponent(similar[1]);
         const k = intParam(url, 'k', 10);
