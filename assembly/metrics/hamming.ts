@@ -75,7 +75,8 @@ export class Hamming {
   @inline startPriority(): f32 { return START; }
   // The bit the split tests (0 or 1): the child of the other value costs one wrong turn.
   @inline margin(node: usize, q: usize, bytes: usize): f32 { return <f32>margin(node, q); }
-  @inline childPriority(d: f32, m: f32, child: u32): f32 { return d - <f32>(<u32>m != child ? 1 : 0); }
+  // m is 0 or 1, so both are exact: child 1 costs 1 - m, child 0 costs m (no conversion back to an integer).
+  @inline childPriority(d: f32, m: f32, child: u32): f32 { return d - (child == 1 ? 1 - m : m); }
 
   @inline prepareBuild(file: usize, extrasAt: usize): void {}
   @inline side(split: usize, id: u32): u32 { return margin(split, itemOf(id)); }
