@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // The core suite: what a builder, an index and its loaders do, whatever memory they run in.
 const CORE = [
   'test/annoy-format.test.ts', 'test/annoy-semantics.test.ts', 'test/brute-force.test.ts', 'test/errors.test.ts', 'test/failed-builds.test.ts', 'test/file-chunks.test.ts',
-  'test/loader.test.ts', 'test/pinned-builds.test.ts', 'test/recall.test.ts', 'test/reproducible-builds.test.ts', 'test/screening.test.ts',
+  'test/format-versions.test.ts', 'test/loader.test.ts', 'test/pinned-builds.test.ts', 'test/recall.test.ts', 'test/reproducible-builds.test.ts', 'test/screening.test.ts',
   'test/wasm-build.test.ts',
 ];
 

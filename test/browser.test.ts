@@ -7,11 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { IndexBuilder } from '../src/index.js';
 import { gloveSample } from './helpers.js';
+import { browserLock, buildDemo } from './demo-build.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,6 +21,7 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`test/browser.test.ts: skipped: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`);
 
 let context: BrowserContext;
+let release: (() => void) | undefined;
 let profile = '';
 let demo: { url: string; close(): Promise<void> };
 const metrics: Record<string, unknown> = {};
@@ -27,11 +29,9 @@ const metrics: Record<string, unknown> = {};
 beforeAll(async () => {
   if (!haveChromium) return;
   mkdirSync(artifacts, { recursive: true });
-  const demoDir = join(root, 'examples', 'browser-demo');
-  const { buildDemo } = await import(pathToFileURL(join(demoDir, 'build.mjs')).href);
-  const { startServer } = await import(pathToFileURL(join(demoDir, 'serve.mjs')).href);
-  await buildDemo();
-  demo = await startServer({ root: join(demoDir, 'dist'), port: 0 });
+  release = await browserLock(root); // not while test/firefox.test.ts runs its browser
+  const { dist, startServer } = await buildDemo(root);
+  demo = await startServer({ root: dist, port: 0 });
   const { chromium } = await import('playwright-core');
   profile = mkdtempSync(join(tmpdir(), 'annoy-wasm-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
@@ -47,6 +47,7 @@ afterAll(async () => {
   await context?.close();
   await demo?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
+  release?.();
   if (Object.keys(metrics).length > 0) writeFileSync(join(artifacts, 'browser-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
 });
 

@@ -18,6 +18,7 @@ import { loadShards, type Shard } from '../shards/sharded-index.js';
 import { mergeRows, mergeTopK } from '../shards/merge.js';
 import type { Metric } from '../metric.js';
 import { canShareMemory, compile, wasmModule } from '../runtime/wasm.js';
+import { noSharedMemoryReason } from '../runtime/threads.js';
 import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from '../index/slot-search.js';
@@ -96,7 +97,7 @@ export class IndexPool implements Searchable<true> {
     const { mode = canShareMemory() ? 'shared' : 'dedicated', maxQueue = 10_000 } = o;
     if (mode !== 'shared' && mode !== 'dedicated') throw new AnnoyError('INVALID_ARGUMENT', `mode ${show(mode)} is not 'shared' or 'dedicated'`);
     if (mode === 'shared' && !canShareMemory()) {
-      throw new AnnoyError('INVALID_STATE', "mode 'shared' needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for SharedArrayBuffer: leave mode out to fall back to 'dedicated'");
+      throw new AnnoyError('INVALID_STATE', noSharedMemoryReason());
     }
     const { workers = Math.min(8, cores), filters = 16 } = o;
     for (const [name, value, max] of [['workers', workers, 256], ['maxQueue', maxQueue, 2 ** 31], ['filters', filters, 65536]] as const) {

@@ -4,6 +4,9 @@ import { AnnoyError, show } from '../errors.js';
 import { checkOptions } from '../checks.js';
 import { MAX_MEMORY } from '../format/layout.js';
 import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
+import { canShareMemory } from './threads.js';
+
+export { canShareMemory } from './threads.js';
 
 export interface CoreExports {
   heapBase(): number;
@@ -70,7 +73,19 @@ function compileSync(b64: string): WebAssembly.Module {
     return new WebAssembly.Module(decodeBase64(b64));
   } catch (e) {
     // Chrome has refused synchronous compiles of more than 4 KB on a page's main thread.
-    throw new AnnoyError('INVALID_STATE', `could not compile the wasm synchronously here (${(e as Error).message}): call \`await init()\` once before building or loading an index`);
+    throw new AnnoyError('INVALID_STATE', `could not compile the wasm synchronously here (${(e as Error).message}): call \`await init()\` once before building or loading an index${IMPORT_HINT}`);
+  }
+}
+
+/** Cloudflare Workers (and any host that forbids compiling wasm from bytes) take the build as a module import. */
+const IMPORT_HINT = "; where wasm may not be compiled from bytes (Cloudflare Workers), import it: `import wasm from 'annoy-wasm/build/annoy.wasm'; await init({ wasm })`";
+
+/** Compiles an embedded build asynchronously; a host that forbids it gets an AnnoyError that says what to do. */
+async function compileEmbedded(b64: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(decodeBase64(b64));
+  } catch (e) {
+    throw new AnnoyError('INVALID_STATE', `could not compile the embedded wasm here (${(e as Error).message})${IMPORT_HINT}`);
   }
 }
 
@@ -92,9 +107,9 @@ export async function init(options?: InitOptions): Promise<void> {
   const o = checkOptions(options, ['wasm', 'sharedWasm'], 'init') as InitOptions;
   requireSimd();
   const [plain, shared] = await Promise.all([
-    o.wasm !== undefined ? compileFrom(o.wasm, false) : plainModule ?? WebAssembly.compile(decodeBase64(PLAIN_WASM)),
+    o.wasm !== undefined ? compileFrom(o.wasm, false) : plainModule ?? compileEmbedded(PLAIN_WASM),
     o.sharedWasm !== undefined ? compileFrom(o.sharedWasm, true)
-      : sharedModule ?? (canShareMemory() ? WebAssembly.compile(decodeBase64(SHARED_WASM)) : undefined),
+      : sharedModule ?? (canShareMemory() ? compileEmbedded(SHARED_WASM) : undefined),
   ]);
   plainModule = plain;
   sharedModule = shared;
@@ -103,8 +118,8 @@ export async function init(options?: InitOptions): Promise<void> {
 /** Compiles one build asynchronously if it is not compiled yet (what every async loader does first). */
 export async function compile(shared: boolean): Promise<WebAssembly.Module> {
   requireSimd();
-  if (shared) return (sharedModule ??= await WebAssembly.compile(decodeBase64(SHARED_WASM)));
-  return (plainModule ??= await WebAssembly.compile(decodeBase64(PLAIN_WASM)));
+  if (shared) return (sharedModule ??= await compileEmbedded(SHARED_WASM));
+  return (plainModule ??= await compileEmbedded(PLAIN_WASM));
 }
 
 async function compileFrom(source: WasmSource, shared: boolean): Promise<WebAssembly.Module> {
@@ -153,13 +168,6 @@ async function compileResponse(pending: Promise<Response>): Promise<WebAssembly.
     return WebAssembly.compileStreaming(response);
   }
   return WebAssembly.compile(await response.arrayBuffer());
-}
-
-/** Shared memory (worker threads over one copy) is available: Node, or a cross-origin isolated page. */
-export function canShareMemory(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined') return false;
-  const g = globalThis as { process?: { versions?: { node?: string } }; crossOriginIsolated?: boolean };
-  return Boolean(g.process?.versions?.node) || g.crossOriginIsolated === true;
 }
 
 /** One scratch slot's size, 64-byte aligned (computed in 64 bits: a crafted header cannot make it wrap). */

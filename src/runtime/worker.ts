@@ -8,6 +8,7 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError } from '../errors.js';
 import { SLOT } from '../format/layout.js';
 import { searchOne, searchRows, slotView, type Mask, type SlotParts } from '../index/slot-search.js';
+import { noThreadsReason, threadKind } from './threads.js';
 
 /** One shard as a worker sees it: the shared memory, or a copy of the file for a memory of its own. */
 export type WorkerShard =
@@ -138,14 +139,15 @@ export function workerSource(): string {
 /** Starts a worker on `setup` and resolves once it has instantiated the module (`transfer`: the file copies). */
 export function startWorker(setup: WorkerSetup, transfer: Transferable[] = []): Promise<WorkerLike> {
   if (setup.gens) setup = { ...setup, parts: SLOT };
-  const wt = workerThreads();
+  const kind = threadKind();
+  const wt = kind === 'worker_threads' ? workerThreads() : undefined;
   let worker: WorkerLike;
   if (wt) {
     worker = new wt.Worker(workerSource(), { eval: true, workerData: setup, transferList: transfer as never }) as NodeWorker & WorkerLike;
-  } else if (typeof Worker === 'function' && typeof Blob === 'function') {
+  } else if (kind === 'web-workers') {
     worker = new WebWorker(setup, transfer);
   } else {
-    throw new AnnoyError('INVALID_STATE', 'worker threads need Node.js >= 20.16 or a browser with Web Workers');
+    throw new AnnoyError('INVALID_STATE', noThreadsReason());
   }
   return new Promise((resolve, reject) => {
     const fail = (e: unknown) => {
