@@ -10,6 +10,7 @@ export {
   H_NODES_BYTES, H_ROOTS_OFFSET, H_ROOTS_BYTES, H_CODES_OFFSET, H_CODES_BYTES, H_CODES_KIND, H_CODE_SCALE, H_CODE_BIAS,
   H_CODE_DIMENSIONS, H_CHECKSUM, H_SECTIONS, H_SECTION_PARAMS, SECTION_SLOTS, SECTION_PARAM_SLOTS,
   SECTION_GRAPH, SECTION_PARAM_GRAPH_DEGREE, NO_NEIGHBOUR, MAX_GRAPH_DEGREE,
+  SECTION_REMOVED, SECTION_KEYS, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES,
   CODES_NONE, CODES_INT8, CODES_PCA,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
   SPLIT_TAG, NODE_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
@@ -18,14 +19,14 @@ export {
   strideFor, slotOffset, slotBytes,
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
-export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH } from './validate';
+export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH, BAD_REMOVED, BAD_KEYS } from './validate';
 export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed } from './build';
 export { detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';
 export { screeningScratchBytes } from './codes';
 // Every entry point that depends on the metric, specialised per metric and chosen once per call.
 export {
-  search, itemDistance, queryDistance, itemValues, prepareBuild, buildTree, prepareScreening, encodeCodes, validate,
+  search, scan, itemDistance, queryDistance, itemValues, prepareBuild, buildTree, prepareScreening, encodeCodes, validate,
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }

@@ -68,6 +68,19 @@ export const SECTION_GRAPH: u32 = 0;
 export const SECTION_PARAM_GRAPH_DEGREE: u32 = 0;
 export const NO_NEIGHBOUR: u32 = 0xFFFFFFFF;
 export const MAX_GRAPH_DEGREE: u32 = 256;
+// Removed items (tombstones, src/index/removals.ts): a bitmap like `present`, align16(ceil(size / 32) * 4) bytes, bit i
+// set when id i was removed; only present ids may be removed, and PARAM_REMOVED_COUNT says how many are.
+export const SECTION_REMOVED: u32 = 1;
+export const PARAM_REMOVED_COUNT: u32 = 4;
+// String keys (src/keys/): the keys sorted (bytewise, strictly increasing: distinct), so a lookup is a binary
+// search and the loader checks the order in one sequential pass. Rank r is the r-th key in that order.
+//   offsets  align16(4 * (count + 1)) u32: the key of rank r is bytes [offsets[r], offsets[r + 1]), non-empty
+//   order    align16(4 * count)       u32: the id of rank r (every present id once)
+//   rank     align16(4 * size)        u32: the rank of id i (0xFFFFFFFF for holes)
+//   bytes    align16(PARAM_KEY_BYTES) the keys' UTF-8, in rank order
+// A file without keys has the section empty and the parameter 0.
+export const SECTION_KEYS: u32 = 2;
+export const PARAM_KEY_BYTES: u32 = 5;
 
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8

@@ -40,10 +40,21 @@ let present: usize = 0;
 let cands: usize = 0;
 let nCands: u32 = 0;
 let collected: u32 = 0;
+// Filtered search (src/filter/): `allow`, when not 0, is a bitmap of the ids a query may return; `hidden`, when not
+// 0, the removed ids' bitmap. An id they rule out is skipped before it counts towards searchK, so searchK counts
+// allowed candidates and a filter does not cut recall.
+let allow: usize = 0;
+let hidden: usize = 0;
+@inline function ruledOut(id: u32): bool {
+  const word = (<usize>id >> 5) << 2;
+  return (allow != 0 && ((load<u32>(allow + word) >> (id & 31)) & 1) == 0)
+    || (hidden != 0 && ((load<u32>(hidden + word) >> (id & 31)) & 1) != 0);
+}
 
 // A leaf may list holes (Annoy files: old versions put them in trees, and a root leaf is padded with id 0). Annoy
 // counts them towards search_k and drops them at the re-rank; so do we, before they take a candidate slot.
 @inline function collect(id: u32): void {
+  if ((allow | hidden) != 0 && ruledOut(id)) return;
   collected++;
   if (((load<u32>(present + ((<usize>id >> 5) << 2)) >> (id & 31)) & 1) == 0) return;
   const w = visited + ((<usize>id >> 5) << 2);
@@ -82,9 +93,12 @@ const INT8_SHARE: u32 = 64;
 
 // Descends every tree towards the query `q` until searchK candidates are collected; the distinct present ones are
 // listed in the slot's candidates area (and marked in its visited bitmap, which the caller clears). Returns how many.
-export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK: u32): u32 {
+// allowMap, hiddenMap: the filter's and the removed ids' bitmaps (0: none); the ids they rule out are not collected.
+export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK: u32, allowMap: usize = 0, hiddenMap: usize = 0): u32 {
   const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
+  allow = allowMap;
+  hidden = hiddenMap;
   visited = slot + slotOffset(file, SLOT_VISITED);
   present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
@@ -118,12 +132,22 @@ export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK:
 }
 
 // Returns the number of results written to the slot's outIds / outDistances (best first).
-export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32): u32 {
+// allowMap, hiddenMap: the filter's and the removed ids' bitmaps (0: none).
+export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
+  const q = prepareQuery<M>(file, slot, fromItem);
+  collectFromTrees<M>(file, slot, q, searchK, allowMap, hiddenMap);
+  return rankCandidates<M>(file, slot, q, k, nCands, rerank);
+}
+
+// Ranks the `n` distinct candidates in the slot's candidate list (search's walk, or scan.ts) and writes the best k
+// to the slot's output; returns how many. rerank as above (0: every candidate gets its exact distance).
+export function rankCandidates<M>(file: usize, slot: usize, q: usize, k: u32, n: u32, rerank: u32): u32 {
   const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
-  const q = prepareQuery<M>(file, slot, fromItem);
   const qq = metric.queryNorm(q, stride);
-  collectFromTrees<M>(file, slot, q, searchK);
+  visited = slot + slotOffset(file, SLOT_VISITED);
+  cands = slot + slotOffset(file, SLOT_CANDIDATES);
+  nCands = n;
 
   const kind = hdr32(file, H_CODES_KIND);
   let rr = rerank;

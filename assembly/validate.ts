@@ -9,8 +9,10 @@ import {
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS, SLOT_HEAP,
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
   H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow, NO_NEIGHBOUR, graphDegree, graphOf, align16,
+  SECTION_REMOVED, PARAM_REMOVED_COUNT, sectionAt, sectionBytes, sectionParam,
 } from './layout';
 import { dot } from './simd';
+import { keysOk, keysDetail } from './keys';
 
 export const OK: i32 = 0;
 export const BAD_VECTOR: i32 = 1;      // an item vector holds NaN/Infinity, a squared norm past f32, or non-zero padding
@@ -20,6 +22,8 @@ export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at
 export const BAD_ROOT: i32 = 5;        // a root ref is invalid
 export const BAD_CODES: i32 = 6;       // a pca basis row is not finite, not of unit length, or not zero padded
 export const BAD_GRAPH: i32 = 7;       // a graph row lists an id past the items, a hole, the item itself, or an id after its end
+export const BAD_REMOVED: i32 = 8;     // the removed bitmap marks an id that is not present, or disagrees with its count
+export const BAD_KEYS: i32 = 9;        // the string keys section is inconsistent (keys.ts)
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -136,6 +140,21 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
     detail = size;
     for (let o = used; o < align16(used); o += 4) if (load<u32>(graph + <usize>o) != 0) return BAD_GRAPH;
   }
+  // removed items: a subset of the present ones, as many as the section's parameter says (its length is checked
+  // with the header). Leaves may still list them: the search skips them (search.ts collect). A graph index has
+  // none: its walk does not skip removed ids yet.
+  if (sectionBytes(file, SECTION_REMOVED) != 0) {
+    if (degree != 0) { detail = 0; return BAD_REMOVED; }
+    const removed = sectionAt(file, SECTION_REMOVED);
+    let marked: u32 = 0;
+    for (let o: usize = 0; o < presentBytes; o += 4) {
+      const w = load<u32>(removed + o);
+      if ((w & ~load<u32>(present + o)) != 0) { detail = <u32>(o << 3) + ctz<u32>(w & ~load<u32>(present + o)); return BAD_REMOVED; }
+      marked += popcnt<u32>(w);
+    }
+    if (marked != sectionParam(file, PARAM_REMOVED_COUNT)) { detail = marked; return BAD_REMOVED; }
+  }
+  if (!keysOk(file)) { detail = keysDetail; return BAD_KEYS; }
   detail = 0;
   return OK;
 }

@@ -63,7 +63,7 @@ export function defaultRerank(k: number): number {
  * takes it: 0 for all.
  */
 export function checkSearchOptions(options: unknown, k: number, trees: number, graphDegree = 0): { searchK: number; rerank: number; ef: number } {
-  const { searchK, rerank, ef } = checkOptions(options, ['searchK', 'rerank', 'ef'], 'search');
+  const { searchK, rerank, ef } = checkOptions(options, ['searchK', 'rerank', 'ef', 'filter'], 'search'); // filter: src/filter/
   let sk = graphDegree !== 0 ? GRAPH_SEARCH_K : Math.min(k * Math.max(trees, 1), 0xFFFFFFFF);
   if (searchK !== undefined && searchK !== -1) {
     if (typeof searchK !== 'number' || !Number.isInteger(searchK) || searchK < 1) {

@@ -1,6 +1,7 @@
 export type { GraphOption } from './graph.js';
 export { IndexBuilder, type BuilderOptions, type BuildOptions, type BuildProgress } from './build/builder.js';
 export { Index } from './index/index.js';
+export { IdFilter, type FilterSpec } from './filter/id-filter.js';
 export { BatchResult, type SearchAllOptions, type SearchAllProgress, type SearchOptions, type SearchResult, type Searchable } from './index/results.js';
 export type { LoadOptions, URLLoadOptions, LoadProgress } from './load/options.js';
 export { init, type InitOptions, type WasmSource } from './runtime/wasm.js';

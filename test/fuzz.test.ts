@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import { makeBases, runFuzz } from './fuzz/engine.mjs';
-import { H, HEADER_BYTES } from '../src/format/layout.js';
+import { H, HEADER_BYTES, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, SECTION } from '../src/format/layout.js';
 import { checksumOf } from './helpers.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
@@ -19,7 +19,7 @@ describe('loader fuzz, both formats', () => {
     const bases = makeBases(lib, [annoyTest]);
     // No wall-clock limit here (slowMs: Infinity): the machine's load decides times, not the code. A case that never
     // ends still fails (the test's timeout); `npm run fuzz` reports the slowest cases of a long run.
-    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES }, slowMs: Infinity });
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES }, slowMs: Infinity });
     for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
     expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
     expect(result.cases).toBe(12_000);
@@ -39,6 +39,13 @@ describe('loader fuzz, both formats', () => {
     for (const [name, outcomes] of graphs) {
       expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 10]).toEqual([name, true, true]);
     }
+    // files with removed items (their section damaged in place) are both refused and loaded
+    const removed = Object.entries(result.byBase).filter(([name]) => name.endsWith(' removed'));
+    expect(removed.length).toBeGreaterThanOrEqual(4);
+    for (const [name, outcomes] of removed) expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 20]).toEqual([name, true, true]);
+    // and the file with string keys, its keys section damaged in place
+    expect(result.byBase['ours euclidean 80 keys'].CORRUPT_INDEX).toBeGreaterThan(100);
+    expect(result.byBase['ours euclidean 80 keys'].loaded).toBeGreaterThan(5);
   });
 
   it('replays the regression corpus (test/fixtures/fuzz/): each case is refused as its file says', () => {

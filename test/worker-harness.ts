@@ -61,11 +61,11 @@ function entry(program: string): string {
 /** startWorker's contract (resolves once the worker is ready), on a watched worker. */
 export function watchedStartWorker(program: string) {
   return (setup: WorkerSetup, transfer: Transferable[] = []): Promise<WorkerLike> => {
-    const slot = setup.shards?.[0]?.slot ?? -1;
+    const slot = setup.gens?.[0]?.shards[0]?.slot ?? -1;
     const crashOnFirstRequest = armed.get(slot);
     armed.delete(slot);
     // as startWorker does: a search worker is told where a slot's parts are
-    const data = { ...setup, ...(setup.shards ? { parts: SLOT } : {}), crashOnFirstRequest };
+    const data = { ...setup, ...(setup.gens ? { parts: SLOT } : {}), crashOnFirstRequest };
     const worker = new Worker(entry(program), { eval: true, workerData: data, transferList: transfer as never });
     const w: Watched = {
       n: started.length, slot, posted: [], answered: new Set(), dead: false,

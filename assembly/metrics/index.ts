@@ -37,13 +37,15 @@ import { Hamming } from './hamming';
 import { searchGraphWith } from '../graph-search';
 import { graphDegree } from '../layout';
 import { searchWith, itemDistanceWith, queryDistanceWith, itemValuesWith } from '../search';
+import { scanWith } from '../scan';
 import { prepareBuildWith, buildTreeWith } from '../build';
 import { prepareScreeningWith, encodeCodesWith } from '../codes';
 import { validateWith } from '../validate';
 
 // One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
-// starts from, 0 with an item: that item), any other searches its trees (Annoy's search_k).
-export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32): u32 {
+// starts from, 0 with an item: that item), any other searches its trees (Annoy's search_k). allow, hidden: the
+// filter's and the removed ids' bitmaps (0: none); a graph index has neither (the facade refuses them).
+export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32, allow: usize, hidden: usize): u32 {
   const metric = hdr32(file, H_METRIC);
   if (graphDegree(file) != 0) {
     if (metric == METRIC_ANGULAR) return searchGraphWith<Angular>(file, slot, fromItem, k, ef, searchK, rerank);
@@ -52,11 +54,21 @@ export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK:
     if (metric == METRIC_DOT) return searchGraphWith<Dot>(file, slot, fromItem, k, ef, searchK, rerank);
     return searchGraphWith<Hamming>(file, slot, fromItem, k, ef, searchK, rerank);
   }
-  if (metric == METRIC_ANGULAR) return searchWith<Angular>(file, slot, fromItem, k, searchK, rerank);
-  if (metric == METRIC_EUCLIDEAN) return searchWith<Euclidean>(file, slot, fromItem, k, searchK, rerank);
-  if (metric == METRIC_MANHATTAN) return searchWith<Manhattan>(file, slot, fromItem, k, searchK, rerank);
-  if (metric == METRIC_DOT) return searchWith<Dot>(file, slot, fromItem, k, searchK, rerank);
-  return searchWith<Hamming>(file, slot, fromItem, k, searchK, rerank);
+  if (metric == METRIC_ANGULAR) return searchWith<Angular>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  if (metric == METRIC_EUCLIDEAN) return searchWith<Euclidean>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  if (metric == METRIC_MANHATTAN) return searchWith<Manhattan>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  if (metric == METRIC_DOT) return searchWith<Dot>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  return searchWith<Hamming>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+}
+
+// The exact scan of a filter's allowed ids (scan.ts).
+export function scan(file: usize, slot: usize, fromItem: i32, k: u32, allow: usize, hidden: usize): u32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return scanWith<Angular>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_EUCLIDEAN) return scanWith<Euclidean>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_MANHATTAN) return scanWith<Manhattan>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_DOT) return scanWith<Dot>(file, slot, fromItem, k, allow, hidden);
+  return scanWith<Hamming>(file, slot, fromItem, k, allow, hidden);
 }
 
 // The user-facing distance between two stored items.

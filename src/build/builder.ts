@@ -10,6 +10,8 @@ import { Index } from '../index/index.js';
 import { IndexImage } from '../index/image.js';
 import { buildGraphSection, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } from '../graph.js';
 import { autoFallback, autoScreening, checkScreening, computeScreening, screeningFields, type Screening, type ScreeningChoice } from './screening.js';
+import { PARAM_KEY_BYTES, SECTION } from '../format/layout.js';
+import { checkKey, encodeKeys } from '../keys/key-table.js';
 
 export interface BuilderOptions {
   dimensions: number;
@@ -44,6 +46,12 @@ export interface BuilderOptions {
    * item's neighbours from it. true: 32 neighbours per item at most; { degree }: that many (2..256). Default false.
    */
   graph?: GraphOption;
+  /**
+   * Items named by string keys: add(key, vector) and addBatch(flat, keys) number them 0, 1, ... in the order keys
+   * first appear (adding a key again replaces its vector); the index maps keys and ids both ways (idOf, keyOf) and
+   * results carry `keys`. The keys are saved in the file. Default false.
+   */
+  keys?: boolean;
 }
 
 export interface BuildProgress {
@@ -88,11 +96,16 @@ export class IndexBuilder {
   #size = 0;
   #count = 0;
   #present = new Uint32Array(64);
+  /** keys: true: each key's id, and each id's key. */
+  readonly #ids: Map<string, number> | null;
+  readonly #keys: string[] = [];
 
   constructor(options: BuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph'], 'IndexBuilder');
-    const { dimensions, metric, seed = 0, screening = 'auto', screeningDimensions, leafSize } = o;
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys'], 'IndexBuilder');
+    const { dimensions, metric, seed = 0, screening = 'auto', screeningDimensions, leafSize, keys = false } = o;
     this.graphDegree = checkGraph(o.graph);
+    if (typeof keys !== 'boolean') throw new AnnoyError('INVALID_ARGUMENT', `keys ${show(keys)} is not true or false`);
+    this.#ids = keys ? new Map() : null;
     if (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_DIMENSIONS) {
       throw new AnnoyError('INVALID_ARGUMENT', `dimensions ${show(dimensions)} is not an integer in [1, ${MAX_DIMENSIONS}]`);
     }
@@ -129,34 +142,72 @@ export class IndexBuilder {
     return this.#core;
   }
 
-  /** Adds (or replaces) item `id`. */
-  add(id: number, vector: Vector): this {
+  /** Whether items are named by string keys (BuilderOptions.keys). */
+  get keys(): boolean { return this.#ids !== null; }
+
+  /** The id of `key`: its own when added before, else the next free one (keys: true). */
+  #idFor(key: unknown, what: string): number {
+    const k = checkKey(key, what);
+    return this.#ids!.get(k) ?? this.#size;
+  }
+
+  #remember(key: string, id: number): void {
+    if (this.#ids!.has(key)) return;
+    this.#ids!.set(key, id);
+    this.#keys[id] = key;
+  }
+
+  /** Adds (or replaces) item `id`; with keys: true, the item named `key`. */
+  add(id: number | string, vector: Vector): this {
     const core = this.#live();
-    checkId(id);
+    if (this.#ids !== null) {
+      if (typeof id !== 'string') throw new AnnoyError('INVALID_ARGUMENT', `this builder names items by string keys (keys: true), not by id ${show(id)}`);
+      checkVector(vector, this.dimensions, this.metric);
+      const at = this.#idFor(id, 'key');
+      this.#reserve(core, at + 1);
+      this.#write(core, at, vector, 0);
+      this.#remember(id, at);
+      return this;
+    }
+    const n = checkId(id);
     checkVector(vector, this.dimensions, this.metric);
-    this.#reserve(core, id + 1);
-    this.#write(core, id, vector, 0);
+    this.#reserve(core, n + 1);
+    this.#write(core, n, vector, 0);
     return this;
   }
 
-  /** Adds rows of a flat array (rows * dimensions values); ids default to size, size + 1, ... All or nothing. */
-  addBatch(flat: Float32Array | ArrayLike<number>, ids?: ArrayLike<number>): this {
+  /**
+   * Adds rows of a flat array (rows * dimensions values); ids default to size, size + 1, ... With keys: true, `ids`
+   * are the rows' keys (required). All or nothing.
+   */
+  addBatch(flat: Float32Array | ArrayLike<number>, ids?: ArrayLike<number> | readonly string[]): this {
     const core = this.#live();
     const rows = checkBatch(flat, this.dimensions, this.metric);
+    if (this.#ids !== null) {
+      if (!Array.isArray(ids) || ids.length !== rows) throw new AnnoyError('INVALID_ARGUMENT', `keys: true takes one key per row (${rows}), not ${show(ids)}`);
+      for (let r = 0; r < rows; r++) checkKey(ids[r], `keys[${r}]`);
+      for (let r = 0; r < rows; r++) {
+        const key = ids[r] as string, at = this.#idFor(key, 'key');
+        this.#reserve(core, at + 1);
+        this.#write(core, at, flat, r * this.dimensions);
+        this.#remember(key, at);
+      }
+      return this;
+    }
     let maxId = this.#size + rows - 1;
     if (ids !== undefined) {
       if (ids === null || typeof ids !== 'object' || typeof (ids as ArrayLike<number>).length !== 'number' || ids.length !== rows) {
         throw new AnnoyError('INVALID_ARGUMENT', `ids has ${ids?.length ?? show(ids)} entries but the batch has ${rows} rows`);
       }
       maxId = -1;
-      for (let r = 0; r < rows; r++) maxId = Math.max(maxId, checkId(ids[r], `ids[${r}]`));
+      for (let r = 0; r < rows; r++) maxId = Math.max(maxId, checkId((ids as ArrayLike<number>)[r], `ids[${r}]`));
     } else if (maxId > MAX_ID) {
       throw new AnnoyError('INVALID_ID', `ids up to ${maxId} exceed the largest id ${MAX_ID}`);
     }
     if (rows === 0) return this;
     this.#reserve(core, maxId + 1);
     const first = this.#size;
-    for (let r = 0; r < rows; r++) this.#write(core, ids ? ids[r] : first + r, flat, r * this.dimensions);
+    for (let r = 0; r < rows; r++) this.#write(core, ids ? (ids as ArrayLike<number>)[r] : first + r, flat, r * this.dimensions);
     return this;
   }
 
@@ -286,6 +337,11 @@ export class IndexBuilder {
       const total = trees.reduce((n, t) => n + t.nodes, 0);
       header.trees = trees.length;
       header.nodeCount = total;
+      const keys = this.#ids !== null && this.#count > 0 ? encodeKeys(this.#keys, this.#size) : null;
+      if (keys) {
+        header.sectionBytes[SECTION.KEYS] = keys.section.length;
+        header.sectionParams[PARAM_KEY_BYTES] = keys.keyBytes;
+      }
       const s = sectionsFor(header);
       // Assemble the trees in order past everything built so far, then move the block into place.
       const scratchEnd = trees.reduce((end, t) => Math.max(end, t.at + t.nodes * header.nodeBytes), base + s.nodesOffset);
@@ -305,6 +361,7 @@ export class IndexBuilder {
       const bytes = core.bytes;
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
       new Int32Array(core.memory.buffer, base + s.rootsOffset, roots.length).set(roots);
+      if (keys) core.bytes.set(keys.section, base + s.extra[SECTION.KEYS].offset);
       writeHeader(bytes.subarray(base), header);
       this.#screen(core); // may grow memory: take core.bytes afresh
       if (this.graphDegree !== 0 && this.#count > 0) buildGraphSection(core, base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).memoryBytes);

@@ -27,6 +27,8 @@ input formats (by extension, or --format):
   .parquet              an "id" column and a list<float> column ("vector", "embedding" or the only list)
   -                     JSON Lines (or --format csv|tsv) on stdin
 Rows without an id get their 0-based position in the input (header and blank lines not counted).
+With --keys the id column holds string keys (catalogue ids, URIs, words): items are numbered in the order their keys
+first appear, the keys are saved in the index, and query prints them.
 
 options:
   -o, --output <file>   the index file to write (required)
@@ -53,6 +55,7 @@ options:
                         candidates (query --ef), much faster at high recall; with it --trees defaults to 8
   --degree <n>          --graph: most neighbours per item, 2 .. 256 (default 32)
   --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
+  --keys                the id column holds string keys, not integer ids (every row needs one)
   --format <f>          read <input> as ${FORMATS.join(', ')}
   --id-column <name>    the id field or column (JSON Lines, CSV header, Parquet; default "id")
   --vector-column <n>   the vector field or column (JSON Lines, Parquet; default "vector")
@@ -76,6 +79,7 @@ export const BUILD_OPTIONS = {
   graph: { type: 'boolean' },
   degree: { type: 'string' },
   'skip-invalid': { type: 'boolean' },
+  keys: { type: 'boolean' },
   format: { type: 'string' },
   'id-column': { type: 'string' },
   'vector-column': { type: 'string' },
@@ -112,6 +116,7 @@ export async function build(args: string[], io: Io): Promise<number> {
   const screeningDimensions = int(p, 'screening-dimensions', 1, MAX_PCA_DIMENSIONS);
   if (screeningDimensions !== undefined && screening !== 'pca') throw new UsageError('--screening-dimensions is for --screening pca');
   const skipInvalid = p.values['skip-invalid'] === true;
+  const keys = p.values.keys === true;
   const delimiter = str(p, 'delimiter');
   if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError(`--delimiter ${JSON.stringify(delimiter)} is not one character`);
   checkWritable(output, [input]);
@@ -124,13 +129,14 @@ export async function build(args: string[], io: Io): Promise<number> {
     const source = await openSource(input, io.stdin, {
       format: str(p, 'format'), idField: str(p, 'id-column'), vectorField: str(p, 'vector-column'), delimiter,
     });
-    const checker = new RowChecker(source, { dimensions, metric: metricName, skipInvalid });
+    const checker = new RowChecker(source, { dimensions, metric: metricName, skipInvalid, keys });
     let builder: IndexBuilder | undefined;
     let read = 0, added = 0;
     progress.phase(`reading ${source.name} (${source.format}${source.rows === undefined ? '' : `, ${count(source.rows)} ${source.unit}s`})`);
     try {
       let stage = new Float32Array(0);
       let ids = new Uint32Array(0);
+      const names: string[] = [];
       for await (const batch of source.batches()) {
         let n = 0;
         for (const row of batch) {
@@ -139,20 +145,21 @@ export async function build(args: string[], io: Io): Promise<number> {
           const dims = checker.dimensions!;
           if (builder === undefined) {
             checkScreening(screening, screeningDimensions, dims);
-            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, ...(graph ? { graph } : {}) });
+            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, keys, ...(graph ? { graph } : {}) });
           }
           if (stage.length < batch.length * dims) {
             stage = new Float32Array(batch.length * dims);
             ids = new Uint32Array(batch.length);
           }
           stage.set(ok.values, n * dims);
+          if (keys) names[n] = ok.key!;
           ids[n++] = ok.id;
         }
         read += batch.length;
         if (n > 0) {
           const dims = checker.dimensions!;
           try {
-            builder!.addBatch(stage.subarray(0, n * dims), ids.subarray(0, n));
+            builder!.addBatch(stage.subarray(0, n * dims), keys ? names.slice(0, n) : ids.subarray(0, n));
           } catch (e) {
             throw new CliError(`${source.name}: ${source.unit}s ${batch[0].at}..${batch[batch.length - 1].at}: ${describe(e)}`);
           }

@@ -69,7 +69,9 @@ export async function query(args: string[], io: Io): Promise<number> {
   const searchK = int(p, 'search-k', 1);
   const rerank = str(p, 'rerank') === '-1' ? -1 : int(p, 'rerank', 1);
   const format = oneOf(p, 'format', ['json', 'tsv'] as const, 'json');
-  const item = p.values.item !== undefined ? int(p, 'item', 0, 2 ** 31 - 2)! : undefined;
+  // an integer is an id; anything else a key (an index built with --keys)
+  const itemText = str(p, 'item');
+  const item: number | string | undefined = itemText === undefined ? undefined : /^\s*\d+\s*$/.test(itemText) ? int(p, 'item', 0, 2 ** 31 - 2)! : itemText;
   let vector: number[] | undefined;
   if (p.values.vector !== undefined) {
     try {
@@ -84,9 +86,14 @@ export async function query(args: string[], io: Io): Promise<number> {
   const { index } = openIndex(path, spec);
   try {
     const emit = (lines: string[]) => { if (lines.length) io.stdout.write(lines.join('\n') + '\n'); };
-    const render = (q: number, ids: Uint32Array, distances: Float32Array): string => format === 'json'
-      ? JSON.stringify({ query: q, ids: [...ids], distances: [...distances].map(f32) })
-      : [...ids].map((id, r) => `${q}\t${r + 1}\t${id}\t${f32(distances[r])}`).join('\n');
+    // an index with string keys: its keys printed beside the ids
+    const keyed = index.hasKeys;
+    const render = (q: number | string, ids: Uint32Array, distances: Float32Array): string => {
+      const keys = keyed ? [...ids].map((id) => index.keyOf(id)) : [];
+      return format === 'json'
+        ? JSON.stringify({ query: q, ids: [...ids], ...(keyed ? { keys } : {}), distances: [...distances].map(f32) })
+        : [...ids].map((id, r) => `${q}\t${r + 1}\t${id}${keyed ? `\t${keys[r]}` : ''}\t${f32(distances[r])}`).join('\n');
+    };
     if (p.values.all === true) {
       const started = performance.now();
       const all = search(path, () => index.searchAll(k, {
@@ -97,7 +104,7 @@ export async function query(args: string[], io: Io): Promise<number> {
       if (output !== undefined) println(io.stderr, `wrote ${output}: ${all.counts.length} rows of up to ${k} neighbours in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       return 0;
     }
-    if (format === 'tsv') println(io.stdout, 'query\trank\tid\tdistance');
+    if (format === 'tsv') println(io.stdout, `query\trank\tid${keyed ? '\tkey' : ''}\tdistance`);
     if (item !== undefined) {
       const { ids, distances } = search(path, () => index.searchItem(item, k, options), `item ${item}`);
       emit([render(item, ids, distances)]);

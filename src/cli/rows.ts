@@ -12,6 +12,8 @@ const EXAMPLES = 10;
 
 export interface CheckedRow {
   id: number;
+  /** --keys: the row's key. */
+  key?: string;
   values: ArrayLike<number>;
 }
 
@@ -26,7 +28,10 @@ export class RowChecker {
   readonly kinds = new Map<ProblemKind, number>();
   readonly examples: string[] = [];
 
-  constructor(source: Source, options: { dimensions?: number; metric?: Metric; skipInvalid?: boolean; dimensionsFrom?: string }) {
+  readonly #keys: boolean;
+
+  constructor(source: Source, options: { dimensions?: number; metric?: Metric; skipInvalid?: boolean; dimensionsFrom?: string; keys?: boolean }) {
+    this.#keys = options.keys ?? false;
     this.#source = source;
     this.#metric = options.metric;
     this.#skipInvalid = options.skipInvalid ?? false;
@@ -49,6 +54,7 @@ export class RowChecker {
   /** The row's id and values, or null when it is bad and skipped; throws CliError when it is bad and not skipped. */
   check(row: Row): CheckedRow | null {
     const problem = this.#problem(row);
+    if (problem === undefined && this.#keys) return { id: row.index, key: String(row.id), values: row.values as ArrayLike<number> };
     if (problem === undefined) return { id: row.id === undefined ? row.index : (row.id as number), values: row.values as ArrayLike<number> };
     const message = `${this.where(row)}: ${problem.message}`;
     if (!this.#skipInvalid) throw new CliError(`${message} (--skip-invalid skips bad rows)`);
@@ -77,7 +83,11 @@ export class RowChecker {
         : /hamming/.test(e.message) ? 'not 0/1' : 'not a number';
       return { kind, message: e.message };
     }
-    if (row.id !== undefined) {
+    if (this.#keys) {
+      if (typeof row.id !== 'string' && typeof row.id !== 'number') return { kind: 'bad id', message: `has no key (--keys: every row needs one in its id column), found ${JSON.stringify(row.id) ?? 'none'}` };
+      if (String(row.id).length === 0) return { kind: 'bad id', message: 'has an empty key' };
+      if (/[\uD800-\uDFFF]/.test(String(row.id).replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) return { kind: 'bad id', message: 'has a key with a lone surrogate' };
+    } else if (row.id !== undefined) {
       try {
         checkId(row.id);
       } catch (e) {

@@ -3,9 +3,9 @@
 // header checks every field against the real byte length before anything is allocated or copied.
 import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
-import { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PCA_MAX_COMPONENTS, SECTION } from './constants.js';
+import { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PCA_MAX_COMPONENTS, SECTION } from './constants.js';
 
-export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
+export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
 export const NODE_PLANE = NODE.PLANE;
 export const NODE_LEAF_IDS = NODE.LEAF_IDS;
 /** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
@@ -59,14 +59,21 @@ export function headerBytesFor(version: number): number {
  * How long each optional section must be, by kind, for this header (its counts and parameters). A kind this
  * version does not know must be empty. This is where a new section's length rule goes.
  */
-function expectedSectionBytes(h: Pick<Header, 'size' | 'sectionParams'>, kind: number): number {
+function expectedSectionBytes(h: Pick<Header, 'size' | 'count' | 'sectionParams'>, kind: number): number {
+  // removed items: a bitmap as long as `present`, there only when some are removed
+  if (kind === SECTION.REMOVED) return h.sectionParams[PARAM_REMOVED_COUNT] > 0 ? align16(Math.ceil(h.size / 32) * 4) : 0;
+  // string keys: offsets, the key order, the UTF-8 (assembly/layout.ts SECTION_KEYS); there when keys are
+  if (kind === SECTION.KEYS) {
+    const bytes = h.sectionParams[PARAM_KEY_BYTES];
+    return bytes > 0 ? align16(4 * (h.count + 1)) + align16(4 * h.count) + align16(4 * h.size) + align16(bytes) : 0;
+  }
   // the neighbour graph: `degree` u32 ids per item slot
   if (kind === SECTION.GRAPH) return h.size * h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] * 4;
   return 0;
 }
 
 /** The section parameters some section uses (the others must be 0). This is where a new section's parameters go. */
-const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE];
+const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES];
 
 /** The most graph neighbours per item of a header (0: no graph). */
 export function graphDegreeOf(h: Pick<Header, 'sectionParams'>): number {

@@ -6,7 +6,11 @@ import { graphDegreeOf } from '../format/layout.js';
 import { AnnoyError } from '../errors.js';
 import { HEADER_BYTES, SLOT, checkHeader, sectionsFor, type Header, type Sections } from '../format/layout.js';
 import { Core, slotBytesOf } from '../runtime/wasm.js';
-import { searchOne, searchRows, slotView, type SlotView } from './slot-search.js';
+import { searchOne, searchRows, slotView, type Mask, type SlotView } from './slot-search.js';
+import { FilterArena } from '../filter/arena.js';
+import { loadRemovals } from './removals.js';
+import { KeyTable } from '../keys/key-table.js';
+import { SECTION } from '../format/layout.js';
 import type { SearchResult } from './results.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -26,17 +30,29 @@ export class IndexImage {
   readonly slots: number;
   readonly slotBytes: number;
   readonly #firstSlot: number;
-  readonly #view: SlotView;
+  #view: SlotView;
+  /** The removed ids (tombstones): a bitmap after the screening codes, and how many are set. */
+  readonly removed: { at: number; count: number };
+  /** This index's filters, after its scratch slots. */
+  readonly filters: FilterArena;
+  /** Its string keys, when it was built with them. */
+  readonly keys: KeyTable | null;
 
   private constructor(core: Core, slots: number) {
     this.core = core;
-    const { header, slot, slotBytes } = IndexImage.reserve(core, slots);
+    const { header, slot, slotBytes, removed } = IndexImage.reserve(core, slots);
     this.header = Object.freeze(header);
     this.sections = sectionsFor(header);
     this.slots = slots;
     this.#firstSlot = slot;
     this.slotBytes = slotBytes;
-    this.#view = slotView(core.exports, core.memory, core.base, slot, SLOT); // the memory never grows again
+    this.removed = { at: removed, count: 0 };
+    this.keys = this.sections.extra[SECTION.KEYS].bytes > 0 ? new KeyTable(this) : null;
+    this.#view = slotView(core.exports, core.memory, core.base, slot, SLOT);
+    // Only filters grow the memory after this; a private memory's growth detaches the views.
+    this.filters = new FilterArena(core, slot + slots * slotBytes, this.header.size, () => {
+      this.#view = slotView(core.exports, core.memory, core.base, slot, SLOT);
+    });
   }
 
   /**
@@ -46,6 +62,8 @@ export class IndexImage {
   static open(core: Core, slots: number): IndexImage {
     const image = new IndexImage(core, slots);
     for (let i = 0; i < slots; i++) image.resetSlot(i);
+    image.removedWords().fill(0); // a build's scratch may have been there
+    loadRemovals(image);
     if (image.header.codes !== 'none') core.exports.encodeCodes(core.base, image.slot(0));
     return image;
   }
@@ -54,13 +72,15 @@ export class IndexImage {
    * Where the scratch slots go (after the file and its screening codes) and memory for all of them, reserved at
    * once: an index too big for wasm32 is CAPACITY before anything is copied. The header must be in memory.
    */
-  static reserve(core: Core, slots: number): { header: Header; slot: number; slotBytes: number } {
+  static reserve(core: Core, slots: number): { header: Header; slot: number; slotBytes: number; removed: number } {
     const header = checkHeader(core.bytes.subarray(core.base, core.base + HEADER_BYTES));
     const { fileBytes, memoryBytes } = sectionsFor(header);
-    const slot = align64(core.base + memoryBytes), slotBytes = slotBytesOf(core);
+    // The removed ids' bitmap (zero until a removal, or a file's removed section, sets bits) sits before the slots.
+    const removed = align64(core.base + memoryBytes);
+    const slot = align64(removed + Math.ceil(header.size / 32) * 4), slotBytes = slotBytesOf(core);
     const codes = memoryBytes > fileBytes ? ` and ${memoryBytes - fileBytes} bytes of screening codes` : '';
     core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index${codes} with ${slots} scratch slots of ${slotBytes} bytes`);
-    return { header, slot, slotBytes };
+    return { header, slot, slotBytes, removed };
   }
 
   /** Where scratch slot i starts. */
@@ -85,14 +105,14 @@ export class IndexImage {
   /** This thread's query slot: its query input, as f32 element index, and its views. */
   get view(): SlotView { return this.#view; }
 
-  /** The k nearest to `query` (or, when null, to item `item`), in slot 0. */
-  search(query: ArrayLike<number> | null, item: number, k: number, plan: QueryPlan): SearchResult {
-    return searchOne(this.#view, query, item, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef);
+  /** The k nearest to `query` (or, when null, to item `item`), in slot 0; `mask`: a filter and removals. */
+  search(query: ArrayLike<number> | null, item: number, k: number, plan: QueryPlan, mask?: Mask): SearchResult {
+    return searchOne(this.#view, query, item, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef, mask);
   }
 
   /** Every row of a flat batch, in slot 0. */
-  searchRows(queries: ArrayLike<number>, rows: number, k: number, plan: QueryPlan) {
-    return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef);
+  searchRows(queries: ArrayLike<number>, rows: number, k: number, plan: QueryPlan, mask?: Mask) {
+    return searchRows(this.#view, queries, this.header.dimensions, rows, k, Math.min(k, this.header.count), plan.searchK, plan.rerank, plan.ef, mask);
   }
 
   /**
@@ -109,9 +129,10 @@ export class IndexImage {
     const ask = Math.min(k + 1, count); // the item itself comes back too (first, unless an equal item ties it)
     const searchK = graphDegree ? 0 : plan.searchK;
     const ef = Math.max(plan.ef, ask);
+    const hidden = this.removed.count > 0 ? this.removed.at : 0; // removed items: no row, and in no row
     for (let i = 0; i < size; i++) {
-      if (this.isPresent(i)) {
-        const n = v.search(v.base, v.slot, i, ask, searchK, plan.rerank, ef) >>> 0;
+      if (this.isPresent(i) && !this.isRemoved(i)) {
+        const n = v.search(v.base, v.slot, i, ask, searchK, plan.rerank, ef, 0, hidden) >>> 0;
         let c = 0;
         for (let j = 0; j < n && c < k; j++) {
           const id = v.u32[v.outIds + j];
@@ -127,9 +148,25 @@ export class IndexImage {
     return { ids, distances, counts };
   }
 
+  /** Present in the file (added, whether removed since or not). */
   isPresent(id: number): boolean {
     const word = this.#view.u32[((this.core.base + this.sections.presentOffset) >>> 2) + (id >>> 5)];
     return ((word >>> (id & 31)) & 1) === 1;
+  }
+
+  isRemoved(id: number): boolean {
+    return this.removed.count > 0 && ((this.#view.u32[(this.removed.at >>> 2) + (id >>> 5)] >>> (id & 31)) & 1) === 1;
+  }
+
+  /** The present bitmap's words (a view). */
+  presentWords(): Uint32Array {
+    const at = this.core.base + this.sections.presentOffset;
+    return new Uint32Array(this.core.memory.buffer, at, Math.ceil(this.header.size / 32));
+  }
+
+  /** The removed bitmap's words (a view). */
+  removedWords(): Uint32Array {
+    return new Uint32Array(this.core.memory.buffer, this.removed.at, Math.ceil(this.header.size / 32));
   }
 }
 

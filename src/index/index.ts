@@ -13,7 +13,11 @@ import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';
 import type { LoadOptions, URLLoadOptions } from '../load/options.js';
 import { PRIVATE, closedError, type IndexImage } from './image.js';
+import { H, SECTION } from '../format/layout.js';
 import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResult, type Searchable } from './results.js';
+import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
+import type { Mask } from './slot-search.js';
+import { fileWithRemovals, removeIds } from './removals.js';
 
 export class Index implements Searchable {
   #image: IndexImage | null;
@@ -34,8 +38,10 @@ export class Index implements Searchable {
   get metric(): Metric { return this.#h.metric; }
   /** Max id + 1, as Annoy's get_n_items (ids never added are holes). */
   get size(): number { return this.#h.size; }
-  /** How many ids were actually added. */
-  get count(): number { return this.#h.count; }
+  /** How many ids were added and not removed since. */
+  get count(): number { return this.#h.count - this.#live().removed.count; }
+  /** How many ids were removed (remove(), or a saved file's removals). */
+  get removedCount(): number { return this.#live().removed.count; }
   get trees(): number { return this.#h.trees; }
   /** Most neighbours per item of the index's graph (IndexBuilder's graph option); 0 when it has none. */
   get graph(): number { return graphDegreeOf(this.#h); }
@@ -45,17 +51,81 @@ export class Index implements Searchable {
   get screening(): Screening { return this.#h.codes ?? 'none'; }
   /** Values per screening code: the dimensions for int8, the principal components kept for pca, 0 for none. */
   get screeningDimensions(): number { return this.#h.codeDimensions ?? 0; }
-  /** The file's checksum (hex), as stored in its header and verified on load. */
-  get checksum(): string { return this.#h.checksum.toString(16); }
+  /** The file's checksum (hex), as stored in its header and verified on load; after remove(), that of the file toBytes writes. */
+  get checksum(): string {
+    if (this.#sealed === null) this.#sealed = this.#bytes();
+    return new DataView(this.#sealed.buffer, this.#sealed.byteOffset).getBigUint64(H.CHECKSUM, true).toString(16);
+  }
+
+  /** The file as toBytes gives it; kept while nothing is removed, as the checksum's source. */
+  #sealed: Uint8Array | null = null;
+
+  #bytes(): Uint8Array {
+    const image = this.#live();
+    if (image.removed.count === 0 && image.sections.extra[SECTION.REMOVED].bytes === 0) return image.file;
+    return fileWithRemovals(image);
+  }
+
+  /**
+   * Hides `ids` from every later result, and from getItem, searchItem and distance (INVALID_ID), without a
+   * rebuild; `count` drops. Ids must have been added (INVALID_ID names the first that was not; then none is
+   * removed); removing an id twice is harmless. toBytes and save write the removals (a file section) and a loaded
+   * file keeps them. Returns how many ids were newly removed.
+   */
+  remove(ids: Uint32Array | ArrayLike<number>): number {
+    const added = removeIds(this.#live(), ids);
+    if (added > 0) this.#sealed = null;
+    return added;
+  }
   /** The seed the index was built with. */
   get seed(): number { return this.#h.seed; }
   get closed(): boolean { return this.#image === null; }
 
   #checkItem(image: IndexImage, id: unknown): number {
+    if (typeof id === 'string') return this.#checkItem(image, this.#idOfKey(image, id));
     const i = checkId(id);
     if (i >= image.header.size) throw new AnnoyError('INVALID_ID', `id ${i} is out of range: the index holds ids below ${image.header.size}`);
     if (!image.isPresent(i)) throw new AnnoyError('INVALID_ID', `id ${i} is a hole: it was never added`);
+    if (image.isRemoved(i)) throw new AnnoyError('INVALID_ID', `id ${i} was removed`);
     return i;
+  }
+
+  #idOfKey(image: IndexImage, key: string): number {
+    if (image.keys === null) throw new AnnoyError('INVALID_ID', `key ${JSON.stringify(key)}: this index has no string keys (build it with keys: true)`);
+    const id = image.keys.idOf(key);
+    if (id < 0) throw new AnnoyError('INVALID_ID', `key ${JSON.stringify(key)} is not in this index`);
+    if (image.isRemoved(id)) throw new AnnoyError('INVALID_ID', `key ${JSON.stringify(key)} (id ${id}) was removed`);
+    return id;
+  }
+
+  /** Whether items have string keys (IndexBuilder's keys: true). */
+  get hasKeys(): boolean { return this.#live().keys !== null; }
+
+  /** The id of `key` (INVALID_ID naming it when the index has no such key, or it was removed). */
+  idOf(key: string): number {
+    const image = this.#live();
+    if (typeof key !== 'string') throw new AnnoyError('INVALID_ARGUMENT', `key ${String(key)} is not a string`);
+    return this.#idOfKey(image, key);
+  }
+
+  /** The key of item `id` (INVALID_ID for holes, removed ids, or an index without keys). */
+  keyOf(id: number): string {
+    const image = this.#live();
+    const i = this.#checkItem(image, id);
+    if (image.keys === null) throw new AnnoyError('INVALID_ID', `item ${i} has no key: this index has no string keys (build it with keys: true)`);
+    return image.keys.keyOf(i);
+  }
+
+  /** A result with its hits' keys when the index has keys. */
+  #withKeys<T extends SearchResult>(image: IndexImage, result: T): T {
+    if (image.keys !== null) result.keys = image.keys.keysOf(result.ids);
+    return result;
+  }
+
+  /** The core's mask for a query with these options: its filter (checked) and the removed ids. */
+  #mask(image: IndexImage, options: SearchOptions | undefined, searchK: number): Mask | undefined {
+    const parts = filterOf(options, this, [image]);
+    return maskOf(image, parts === null ? null : parts[0], searchK);
   }
 
   /** The k nearest items to `vector`, best first (dot: largest inner product first). */
@@ -63,15 +133,17 @@ export class Index implements Searchable {
     const image = this.#live();
     checkVector(vector, image.header.dimensions, image.header.metric);
     checkK(k);
-    return image.search(vector, -1, k, checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header)));
+    const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
+    return this.#withKeys(image, image.search(vector, -1, k, plan, this.#mask(image, options, plan.searchK)));
   }
 
-  /** The k nearest items to item `id` (normally `id` itself comes first). */
-  searchItem(id: number, k: number, options?: SearchOptions): SearchResult {
+  /** The k nearest items to item `id` (or, with string keys, the item named `id`); normally the item itself comes first. */
+  searchItem(id: number | string, k: number, options?: SearchOptions): SearchResult {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     checkK(k);
-    return image.search(null, item, k, checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header)));
+    const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
+    return this.#withKeys(image, image.search(null, item, k, plan, this.#mask(image, options, plan.searchK)));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -81,8 +153,8 @@ export class Index implements Searchable {
     checkK(k);
     const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
     checkBatchK(rows, k);
-    const { ids, distances, counts } = image.searchRows(flat, rows, k, plan);
-    return new BatchResult(ids, distances, counts, k);
+    const { ids, distances, counts } = image.searchRows(flat, rows, k, plan, this.#mask(image, options, plan.searchK));
+    return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }
 
   /**
@@ -99,11 +171,21 @@ export class Index implements Searchable {
     checkBatchK(image.header.size, k);
     const plan = checkSearchOptions(rest, k, image.header.trees, graphDegreeOf(image.header));
     const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress']);
-    return new BatchResult(ids, distances, counts, k);
+    return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }
 
-  /** A copy of the stored vector of `id` (hamming: 0/1 values). */
-  getItem(id: number): Float32Array {
+  /**
+   * A filter for this index's queries: `{ allow: ids }` (only these) or `{ exclude: ids }` (all but these); ids
+   * below `size` (holes are never returned anyway). Pass it as search's `filter` option, as often as needed;
+   * `free()` it when done. It lives in this index's memory (size / 8 bytes).
+   */
+  createFilter(spec: FilterSpec): IdFilter {
+    const image = this.#live();
+    return makeFilter(this, spec, [{ image, idOffset: 0 }], image.header.size);
+  }
+
+  /** A copy of the stored vector of `id` (or of the item named `id`; hamming: 0/1 values). */
+  getItem(id: number | string): Float32Array {
     const image = this.#live();
     const item = this.#checkItem(image, id);
     image.core.exports.itemValues(image.core.base, image.slot(0), item); // the core unpacks (hamming: bits)
@@ -134,17 +216,28 @@ export class Index implements Searchable {
    * the result is byte for byte the index that build would have made. This index stays usable (free it if done).
    */
   withScreening(options: { screening: Screening; screeningDimensions?: number }): Index {
-    return new Index(withScreening(this.#live(), options));
+    const from = this.#live();
+    const image = withScreening(from, options);
+    image.removedWords().set(from.removedWords()); // the removals made since the file was loaded too
+    image.removed.count = from.removed.count;
+    return new Index(image);
   }
 
-  /** The index in the annoy-wasm file format (a copy). */
+  /** The index in the annoy-wasm file format (a copy), with its removals. */
   toBytes(): Uint8Array {
-    return this.#live().file.slice();
+    return this.#bytes().slice();
   }
 
-  /** The index as an Annoy .ann file (a copy), which Annoy (C++, Python) loads and answers alike. */
+  /**
+   * The index as an Annoy .ann file (a copy), which Annoy (C++, Python) loads and answers alike. Annoy's format
+   * cannot hide items: an index with removals is refused (INVALID_STATE) rather than written with them visible.
+   */
   toAnnoyBytes(): Uint8Array {
-    return writeAnnoy(this.#live().file);
+    const image = this.#live();
+    if (image.removed.count > 0) {
+      throw new AnnoyError('INVALID_STATE', `this index has ${image.removed.count} removed items, which an Annoy file cannot hide (Annoy would return them): rebuild without them to write an Annoy file`);
+    }
+    return writeAnnoy(image.file);
   }
 
   /** Writes the index to `path` as an Annoy .ann file (Node), atomically. */
@@ -158,11 +251,11 @@ export class Index implements Searchable {
 
   /** Writes the index to `path` (Node), atomically: through a temporary file and a rename. */
   async save(path: string): Promise<void> {
-    await writeFileAtomicAsync(path, this.#live().file);
+    await writeFileAtomicAsync(path, this.#bytes());
   }
 
   saveSync(path: string): void {
-    writeFileAtomic(path, this.#live().file);
+    writeFileAtomic(path, this.#bytes());
   }
 
   /** Releases the wasm memory; every later call throws CLOSED. */

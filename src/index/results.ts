@@ -2,6 +2,7 @@
 // same names, options and result shapes, synchronous or as promises.
 import type { Metric } from '../metric.js';
 import type { Vector } from '../checks.js';
+import type { IdFilter, FilterSpec } from '../filter/id-filter.js';
 
 export interface SearchOptions {
   /**
@@ -21,6 +22,11 @@ export interface SearchOptions {
    * of them). Results always carry exact distances.
    */
   rerank?: number;
+  /**
+   * Only the ids this filter allows (createFilter of the same index): the k nearest allowed items, as an unfiltered
+   * search ranks them; searchK counts allowed candidates.
+   */
+  filter?: IdFilter;
 }
 
 /** Progress of searchAll: rows done of all rows. */
@@ -33,6 +39,8 @@ export interface SearchAllOptions extends SearchOptions {
 export interface SearchResult {
   ids: Uint32Array;
   distances: Float32Array;
+  /** The hits' string keys, beside ids, when the index has keys (IndexBuilder's keys: true). */
+  keys?: string[];
 }
 
 /** The id that fills a batch row's unused slots (their distance is NaN). */
@@ -48,6 +56,8 @@ export class BatchResult implements SearchResult {
   readonly counts: Uint32Array;
   /** Slots per row: the k asked for. */
   readonly k: number;
+  /** With string keys: each slot's key ('' for unused slots). */
+  keys?: string[];
 
   constructor(ids: Uint32Array, distances: Float32Array, counts: Uint32Array, k: number) {
     this.ids = ids;
@@ -67,7 +77,9 @@ export class BatchResult implements SearchResult {
   row(i: number): SearchResult {
     if (!Number.isInteger(i) || i < 0 || i >= this.counts.length) throw new RangeError(`row ${i} is not in [0, ${this.counts.length})`);
     const at = i * this.k, n = this.counts[i];
-    return { ids: this.ids.subarray(at, at + n), distances: this.distances.subarray(at, at + n) };
+    const row: SearchResult = { ids: this.ids.subarray(at, at + n), distances: this.distances.subarray(at, at + n) };
+    if (this.keys) row.keys = this.keys.slice(at, at + n);
+    return row;
   }
 
   /** Writes `hit` as row i. */
@@ -90,8 +102,9 @@ export interface Searchable<Async extends boolean = false> {
   /** Ids actually added. */
   readonly count: number;
   search(vector: Vector, k: number, options?: SearchOptions): Answer<SearchResult, Async>;
-  searchItem(id: number, k: number, options?: SearchOptions): Answer<SearchResult, Async>;
+  searchItem(id: number | string, k: number, options?: SearchOptions): Answer<SearchResult, Async>;
   searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): Answer<BatchResult, Async>;
   getItem(id: number): Float32Array;
   distance(i: number, j: number): number;
+  createFilter(spec: FilterSpec): Answer<IdFilter, Async>;
 }

@@ -14,6 +14,8 @@ const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
   [PROBLEM.BAD_ROOT]: (d) => `the root of tree ${d} is not a valid node or item`,
   [PROBLEM.BAD_CODES]: (d) => `pca screening basis row ${d} is not finite, of unit length and zero padded`,
   [PROBLEM.BAD_GRAPH]: (d) => `the graph row of item ${d} lists an id past the items, a hole, the item itself, or an id after its end (or the section's padding is not zero)`,
+  [PROBLEM.BAD_KEYS]: (d) => `the string keys section is inconsistent near id ${d} (offsets, UTF-8, or keys out of order or repeated)`,
+  [PROBLEM.BAD_REMOVED]: (d) => `the removed-items section marks an id that was never added, or not as many ids as it says (near ${d})`,
 };
 
 // What the same failures mean in a converted Annoy file.

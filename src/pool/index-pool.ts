@@ -20,6 +20,10 @@ import type { Metric } from '../metric.js';
 import { canShareMemory, compile, wasmModule } from '../runtime/wasm.js';
 import { noSharedMemoryReason } from '../runtime/threads.js';
 import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
+import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
+import type { Mask } from '../index/slot-search.js';
+import { removeIds } from '../index/removals.js';
+import { collectGarbage } from '../runtime/collect.js';
 
 export interface PoolOptions extends URLLoadOptions {
   /** Worker threads (default: the machine's available parallelism, at most 8; mode 'dedicated': always 1). */
@@ -31,11 +35,19 @@ export interface PoolOptions extends URLLoadOptions {
   mode?: PoolMode;
   /** Requests that may wait for a worker; one more is rejected with QUEUE_FULL (default 10,000). */
   maxQueue?: number;
+  /**
+   * Filters (createFilter) that may exist at once (default 16). Their room (size / 8 bytes each) is reserved in
+   * the shared memory when the pool opens, so it never grows under the workers; one more is CAPACITY.
+   */
+  filters?: number;
 }
 
 export type PoolMode = 'shared' | 'dedicated';
 
 type Job = WorkerRequest & { attempts: number; resolve(v: unknown): void; reject(e: unknown): void };
+
+/** One loaded index (its shards) the workers search, and the requests still to answer on it. */
+interface Generation { shards: Shard[]; pending: number }
 
 interface Thread { worker: WorkerLike; slots: number[]; inFlight: Map<number, Job>; alive: boolean }
 
@@ -48,7 +60,12 @@ type Part = SearchResult & { counts?: Uint32Array };
 const whole = (image: IndexImage): Shard => ({ image, index: new Index(image), idOffset: 0 });
 
 export class IndexPool implements Searchable<true> {
-  readonly #shards: Shard[];
+  /** The index new requests go to; older generations serve the requests made before a reload, then are freed. */
+  #shards: Shard[];
+  #gen = 0;
+  #nextGen = 1;
+  readonly #gens = new Map<number, Generation>();
+  #reloading: Promise<unknown> = Promise.resolve();
   readonly #threads: Thread[] = [];
   readonly #queue: Job[] = [];
   readonly #maxQueue: number;
@@ -62,6 +79,7 @@ export class IndexPool implements Searchable<true> {
 
   private constructor(shards: Shard[], maxQueue: number, mode: PoolMode) {
     this.#shards = shards;
+    this.#gens.set(0, { shards, pending: 0 });
     this.#maxQueue = maxQueue;
     this.#mode = mode;
   }
@@ -72,9 +90,7 @@ export class IndexPool implements Searchable<true> {
    * does; a URL streams in with { onProgress, signal }, as Index.fromURL does.
    */
   static async open(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: PoolOptions): Promise<IndexPool> {
-    const o = checkOptions(options, ['workers', 'maxQueue', 'mode', 'format', 'dimensions', 'metric', 'onProgress', 'signal'], 'IndexPool');
-    const load: LoadOptions | undefined = o.format === undefined && o.dimensions === undefined && o.metric === undefined ? undefined
-      : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric }; // refused as by Index.open when format is missing
+    const o = checkOptions(options, ['workers', 'maxQueue', 'filters', 'mode', 'format', 'dimensions', 'metric', 'onProgress', 'signal'], 'IndexPool');
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism(): number } | undefined;
     const cores = os?.availableParallelism() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
@@ -83,8 +99,8 @@ export class IndexPool implements Searchable<true> {
     if (mode === 'shared' && !canShareMemory()) {
       throw new AnnoyError('INVALID_STATE', noSharedMemoryReason());
     }
-    const { workers = Math.min(8, cores) } = o;
-    for (const [name, value, max] of [['workers', workers, 256], ['maxQueue', maxQueue, 2 ** 31]] as const) {
+    const { workers = Math.min(8, cores), filters = 16 } = o;
+    for (const [name, value, max] of [['workers', workers, 256], ['maxQueue', maxQueue, 2 ** 31], ['filters', filters, 65536]] as const) {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
         throw new AnnoyError('INVALID_ARGUMENT', `${name} ${show(value)} is not an integer in [1, ${max}]`);
       }
@@ -92,15 +108,11 @@ export class IndexPool implements Searchable<true> {
     const shared = mode === 'shared';
     const threads = shared ? workers as number : 1; // each dedicated worker would hold one more copy of the index
     const plan: MemoryPlan = { shared, slots: shared ? 1 + threads : 1 };
-    const files = typeof proc?.getBuiltinModule === 'function'; // Node: strings are paths unless they are URLs
-    const download: URLLoadOptions = { ...load, onProgress: o.onProgress as URLLoadOptions['onProgress'], signal: o.signal as AbortSignal | undefined };
     await compile(shared);
-    let shards: Shard[];
-    if (files && typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
-    else if (files && typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [whole(await loadFile(source, plan, load))];
-    else if (typeof source === 'string' || source instanceof URL) shards = [whole(await loadURL(source, plan, download))];
-    else shards = [whole(loadBytes(source, plan, load))];
+    const shards = await IndexPool.#load(source, o, plan, filters as number);
     const pool = new IndexPool(shards, maxQueue as number, mode);
+    pool.#plan = plan;
+    pool.#filters = filters as number;
     try {
       await Promise.all(Array.from({ length: threads }, (_, w) => pool.#track(pool.#start(w))));
     } catch (e) {
@@ -108,6 +120,30 @@ export class IndexPool implements Searchable<true> {
       throw e;
     }
     return pool;
+  }
+
+  #plan: MemoryPlan = { shared: true, slots: 1 };
+  #filters = 16;
+
+  /** Loads a source as open does, into memory laid out by `plan`, with room for `filters` filters (shared memory). */
+  static async #load(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, o: Record<string, unknown>, plan: MemoryPlan, filters: number): Promise<Shard[]> {
+    const load: LoadOptions | undefined = o.format === undefined && o.dimensions === undefined && o.metric === undefined ? undefined
+      : { format: o.format as LoadOptions['format'], dimensions: o.dimensions as number, metric: o.metric as Metric };
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const files = typeof proc?.getBuiltinModule === 'function'; // Node: strings are paths unless they are URLs
+    const download: URLLoadOptions = { ...load, onProgress: o.onProgress as URLLoadOptions['onProgress'], signal: o.signal as AbortSignal | undefined };
+    let shards: Shard[];
+    if (files && typeof source === 'string' && source.endsWith('.json')) shards = (await loadShards(source, plan)).shards;
+    else if (files && typeof source === 'string' && !/^https?:\/\//.test(source)) shards = [whole(await loadFile(source, plan, load))];
+    else if (typeof source === 'string' || source instanceof URL) shards = [whole(await loadURL(source, plan, download))];
+    else shards = [whole(loadBytes(source, plan, load))];
+    try {
+      if (plan.shared) for (const s of shards) s.image.filters.fix(filters); // before any worker searches it
+    } catch (e) {
+      for (const s of shards) s.index.free();
+      throw e;
+    }
+    return shards;
   }
 
   get #first() { return this.#shards[0].index; }
@@ -122,6 +158,10 @@ export class IndexPool implements Searchable<true> {
   get graph(): number { return this.#first.graph; }
   get byteLength(): number { return this.#shards.reduce((n, s) => n + s.index.byteLength, 0); }
   get shards(): number { return this.#shards.length; }
+  /** Whether items have string keys (an unsharded index built with keys: true). */
+  get hasKeys(): boolean { return this.#shards.length === 1 && this.#shards[0].image.keys !== null; }
+  /** The served file's checksum (hex; a sharded index: the first shard's), as Index.checksum. */
+  get checksum(): string { return this.#first.checksum; }
   get workers(): number { return this.#threads.length; }
   /** 'shared': the workers search one shared memory; 'dedicated': one worker searches a copy of its own. */
   get mode(): PoolMode { return this.#mode; }
@@ -131,12 +171,33 @@ export class IndexPool implements Searchable<true> {
   get restarts(): number { return this.#restarts; }
 
   /** The shard holding global id `id` and the id there (INVALID_ID for holes and ids out of range). */
-  #locate(id: number): { shard: Shard; local: number } {
+  #locate(id: number | string): { shard: Shard; local: number } {
+    if (typeof id === 'string') id = this.idOf(id);
     checkId(id);
     const shard = this.#shards.find((s) => id >= s.idOffset && id < s.idOffset + s.index.size);
     if (!shard) throw new AnnoyError('INVALID_ID', `id ${id} is out of range: the index holds ids below ${this.size}`);
     shard.index.getItem(id - shard.idOffset); // INVALID_ID for a hole, CLOSED after close()
     return { shard, local: id - shard.idOffset };
+  }
+
+  /** The id of `key` (an unsharded index with string keys), as Index.idOf. */
+  idOf(key: string): number {
+    this.#live();
+    return this.#first.idOf(key);
+  }
+
+  /** The key of item `id`, as Index.keyOf. */
+  keyOf(id: number): string {
+    this.#live();
+    const { shard, local } = this.#locate(id);
+    return shard.index.keyOf(local);
+  }
+
+  /** A result with its hits' keys when the (unsharded) index `shards` it came from has keys. */
+  #withKeys<T extends SearchResult>(shards: Shard[], result: T): T {
+    const keys = shards.length === 1 ? shards[0].image.keys : null;
+    if (keys !== null) result.keys = keys.keysOf(result.ids);
+    return result;
   }
 
   /** A copy of the stored vector of `id` (answered on this thread: no worker needed). */
@@ -153,24 +214,36 @@ export class IndexPool implements Searchable<true> {
     return a.shard.index.distanceTo(this.getItem(j), a.local);
   }
 
-  async #start(w: number): Promise<void> {
-    const shared = this.#mode === 'shared';
-    const transfer: ArrayBuffer[] = [];
-    const slots = this.#shards.map(({ image }): WorkerShard => {
+  /** How worker `w` sees `shards`: the shared memory and its slot there, or (dedicated) a copy of its own. */
+  #workerShards(shards: Shard[], w: number, transfer: ArrayBuffer[]): WorkerShard[] {
+    return shards.map(({ image }): WorkerShard => {
       const { core } = image;
-      if (shared) return { memory: core.memory, base: core.base, slot: image.slot(1 + w) };
+      if (this.#mode === 'shared') return { memory: core.memory, base: core.base, slot: image.slot(1 + w) };
       // The worker's own copy of the memory image (the file and its screening codes), laid out as here, one slot after it.
       const file = core.bytes.slice(core.base, image.slot(0));
       transfer.push(file.buffer as ArrayBuffer);
       return { file, base: core.base, slot: image.slot(0), end: image.slot(0) + image.slotBytes };
     });
-    const worker = await startWorker({ module: wasmModule(shared), shards: slots }, transfer);
+  }
+
+  async #start(w: number): Promise<void> {
+    const shared = this.#mode === 'shared';
+    const transfer: ArrayBuffer[] = [];
+    const known = [...this.#gens.keys()];
+    const gens = known.map((gen) => ({ gen, shards: this.#workerShards(this.#gens.get(gen)!.shards, w, transfer) }));
+    const worker = await startWorker({ module: wasmModule(shared), gens }, transfer);
     if (this.#terminating) { // close() is past draining: this worker (a late replacement) has nothing to do
       await worker.terminate();
       return;
     }
-    const thread: Thread = { worker, slots: slots.map((s) => s.slot), inFlight: new Map(), alive: true };
+    const thread: Thread = { worker, slots: [], inFlight: new Map(), alive: true };
     this.#threads[w] = thread;
+    // an index loaded while this worker started (a reload): hand it over before any request for it
+    for (const [gen, g] of this.#gens) {
+      if (known.includes(gen)) continue;
+      const more: ArrayBuffer[] = [];
+      worker.postMessage({ id: 0, op: 'load', gen, shards: this.#workerShards(g.shards, w, more) }, more);
+    }
     worker.on('message', (m: { id: number }) => {
       const job = thread.inFlight.get(m.id);
       if (!job) return;
@@ -195,7 +268,7 @@ export class IndexPool implements Searchable<true> {
     this.#queue.unshift(...retry);
     // Replace it even while closing: close() drains the queue first, and waits for replacements to start.
     // A query died mid-way: its visited bits are dirty (a dedicated worker's replacement gets a fresh copy).
-    if (this.#mode === 'shared') for (const s of this.#shards) s.image.resetSlot(1 + w);
+    if (this.#mode === 'shared') for (const g of this.#gens.values()) for (const s of g.shards) s.image.resetSlot(1 + w);
     this.#restarts++;
     this.#track(this.#start(w).then(() => this.#pump(), (e) => {
       this.#restartError = (e as Error).message;
@@ -237,26 +310,135 @@ export class IndexPool implements Searchable<true> {
     if (this.#drained && this.#queue.length === 0 && this.#threads.every((t) => !t || t.inFlight.size === 0)) this.#drained();
   }
 
+  /** Queues a request on the index being served now; it is answered on that index even if a reload follows. */
   #submit<T>(request: RequestBody): Promise<T> {
     if (this.#closing) return Promise.reject(new AnnoyError('CLOSED', 'this pool is closed'));
     if (!this.#anyWorker()) return Promise.reject(new AnnoyError('WORKER_FAILED', `no worker is left to answer: ${this.#restartError || 'every worker died'}`));
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new AnnoyError('QUEUE_FULL', `the pool's queue is full (${this.#maxQueue} requests waiting): slow down or raise maxQueue`));
     }
+    const gen = this.#gen, g = this.#gens.get(gen)!;
+    g.pending++;
+    const settled = () => { g.pending--; this.#release(gen); };
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ ...request, id: this.#nextId++, attempts: 0, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({
+        ...request, gen, id: this.#nextId++, attempts: 0,
+        resolve: (v) => { settled(); resolve(v as T); }, reject: (e) => { settled(); reject(e); },
+      } as Job);
       this.#pump();
     });
   }
+
+  /** Frees an index a reload replaced once its last request is answered (the workers drop their instances on it). */
+  #release(gen: number): void {
+    const g = this.#gens.get(gen);
+    if (!g || gen === this.#gen || g.pending > 0 || this.#closing) return;
+    this.#gens.delete(gen);
+    for (const t of this.#threads) if (t?.alive) t.worker.postMessage({ id: 0, op: 'drop', gen });
+    for (const s of g.shards) s.index.free();
+    setTimeout(collectGarbage, 0); // after the caller's own references are gone (runtime/collect.ts)
+  }
+
+  /** Sends `message` to one thread and resolves with its answer (rejects if the worker dies first). */
+  #ask(thread: Thread, message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      thread.inFlight.set(id, { id, op: 'load', attempts: 2, resolve, reject } as unknown as Job);
+      thread.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /**
+   * Swaps in another index (a path, bytes, a URL or a manifest, with open's load options) without dropping a
+   * request: it is loaded into a new memory while the current one keeps answering; then requests made from here on
+   * go to it, those already queued or running finish on the old one, and the old memory is freed once they have.
+   * A file that does not load rejects the reload with its error and the old index keeps serving. Filters made on
+   * the old index are refused on the new one (INVALID_STATE); removals made on it do not carry over. Reloads run
+   * one after another.
+   */
+  reload(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, options?: URLLoadOptions): Promise<void> {
+    this.#live();
+    const o = checkOptions(options, ['format', 'dimensions', 'metric', 'onProgress', 'signal'], 'reload');
+    const run = this.#reloading.then(() => this.#reloadNow(source, o), () => this.#reloadNow(source, o));
+    this.#reloading = run.catch(() => {});
+    return run;
+  }
+
+  async #reloadNow(source: string | URL | Uint8Array | ArrayBuffer | SharedArrayBuffer, o: Record<string, unknown>): Promise<void> {
+    this.#live();
+    const shards = await IndexPool.#load(source, o, this.#plan, this.#filters);
+    const gen = this.#nextGen++;
+    this.#gens.set(gen, { shards, pending: 0 });
+    try {
+      this.#live();
+      await Promise.all(this.#threads.map((t, w) => {
+        if (!t?.alive) return undefined; // a replacement starting now is handed every index this pool holds
+        const transfer: ArrayBuffer[] = [];
+        return this.#ask(t, { op: 'load', gen, shards: this.#workerShards(shards, w, transfer) }, transfer);
+      }));
+      this.#live();
+    } catch (e) {
+      this.#gens.delete(gen);
+      for (const t of this.#threads) if (t?.alive) t.worker.postMessage({ id: 0, op: 'drop', gen });
+      for (const s of shards) s.index.free();
+      throw e;
+    }
+    const old = this.#gen;
+    this.#gen = gen;
+    this.#shards = shards;
+    this.#release(old);
+  }
+
+  /** Which index is being served: 0 for the one opened, one more for each reload. */
+  get generation(): number { return this.#gen; }
 
   #live(): void {
     if (this.#closing) throw new AnnoyError('CLOSED', 'this pool is closed');
   }
 
-  /** Per-shard hits with their id offsets, merged (one shard: its answer as it is). */
-  #merge(parts: Part[], k: number): SearchResult {
-    if (parts.length === 1) return { ids: parts[0].ids, distances: parts[0].distances };
-    return mergeTopK(this.metric, parts.map((p, i) => ({ ...p, idOffset: this.#shards[i].idOffset })), k);
+  /** Per-shard hits of the index `shards` answered on, with their id offsets, merged (one shard: as it is). */
+  #merge(shards: Shard[], parts: Part[], k: number): SearchResult {
+    if (parts.length === 1) return this.#withKeys(shards, { ids: parts[0].ids, distances: parts[0].distances });
+    return mergeTopK(shards[0].index.metric, parts.map((p, i) => ({ ...p, idOffset: shards[i].idOffset })), k);
+  }
+
+  /** Each shard's mask for a query with these options: its part of the filter (checked) and its removed ids. */
+  #masks(options: SearchOptions | undefined, searchK: number): Mask[] | undefined {
+    const parts = filterOf(options, this, this.#shards.map((s) => s.image));
+    const masks = this.#shards.map((s, i) => maskOf(s.image, parts === null ? null : parts[i], searchK) ?? { allow: 0, hidden: 0, scan: false });
+    return masks.every((m) => m.allow === 0 && m.hidden === 0) ? undefined : masks;
+  }
+
+  /**
+   * A filter for this pool's queries, as Index.createFilter (global ids over every shard). It lives in the shared
+   * memory, in room reserved at open (the `filters` option); the workers read it in place. Mode 'dedicated' has
+   * no shared memory to put it in: INVALID_STATE.
+   */
+  async createFilter(spec: FilterSpec): Promise<IdFilter> {
+    this.#live();
+    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "filters need a pool in mode 'shared' (one memory its workers share)");
+    return makeFilter(this, spec, this.#shards, this.size);
+  }
+
+  /**
+   * Hides `ids` (global) from every request made after this resolves, as Index.remove does: the removed bitmap
+   * is in the shared memory, so the workers see it at once (a request already running may or may not). Mode
+   * 'dedicated' (each worker its own copy) is INVALID_STATE. Resolves to how many ids were newly removed.
+   */
+  async remove(ids: Uint32Array | ArrayLike<number>): Promise<number> {
+    this.#live();
+    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "remove needs a pool in mode 'shared' (one memory its workers share)");
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new AnnoyError('INVALID_ARGUMENT', 'remove takes ids: a Uint32Array or an array of ids');
+    const groups = this.#shards.map(() => [] as number[]);
+    for (let i = 0; i < ids.length; i++) {
+      const id = checkId(ids[i]);
+      const s = this.#shards.findIndex((sh) => id >= sh.idOffset && id < sh.idOffset + sh.index.size);
+      if (s < 0) throw new AnnoyError('INVALID_ID', `id ${id} is out of range: the index holds ids below ${this.size}`);
+      groups[s].push(id);
+    }
+    // every id checked before any is removed
+    this.#shards.forEach((sh, s) => removeIds(sh.image, groups[s], sh.idOffset, true));
+    return this.#shards.reduce((n, sh, s) => n + removeIds(sh.image, groups[s], sh.idOffset), 0);
   }
 
   /** The k nearest items to `vector`, as Index.search answers it. */
@@ -265,20 +447,24 @@ export class IndexPool implements Searchable<true> {
     checkVector(vector, this.dimensions, this.metric);
     checkK(k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
+    const masks = this.#masks(options, searchK);
     const query = Float32Array.from(vector);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank, ef });
-    return this.#merge(parts, k);
+    const shards = this.#shards;
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank, ef, masks });
+    return this.#merge(shards, parts, k);
   }
 
-  /** The k nearest items to item `id`. */
-  async searchItem(id: number, k: number, options?: SearchOptions): Promise<SearchResult> {
+  /** The k nearest items to item `id` (or, with string keys, the item named `id`). */
+  async searchItem(id: number | string, k: number, options?: SearchOptions): Promise<SearchResult> {
     this.#live();
-    const { local } = this.#locate(id);
-    if (this.#shards.length > 1) return this.search(this.getItem(id), k, options);
+    const { shard, local } = this.#locate(id);
+    if (this.#shards.length > 1) return this.search(shard.index.getItem(local), k, options);
     checkK(k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
-    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank, ef });
-    return this.#merge(parts, k);
+    const masks = this.#masks(options, searchK);
+    const shards = this.#shards;
+    const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank, ef, masks });
+    return this.#merge(shards, parts, k);
   }
 
   /** Searches every row of a flat batch, spread across the workers. */
@@ -289,24 +475,26 @@ export class IndexPool implements Searchable<true> {
     checkK(k);
     checkBatchK(rows, k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
+    const masks = this.#masks(options, searchK);
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
     const pending: Promise<{ parts: Part[] }>[] = [];
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
       const queries = all.slice(r * dims, (r + n) * dims);
-      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank, ef }));
+      pending.push(this.#submit({ op: 'batch', queries, rows: n, k, kEffective: Math.min(k, this.count), searchK, rerank, ef, masks }));
     }
+    const shards = this.#shards;
     const done = await Promise.all(pending);
     // Each chunk's rows, merged across shards, then the chunks one after another.
     const out = BatchResult.empty(rows, k);
     done.forEach(({ parts }, c) => {
-      const merged = mergeRows(this.metric, parts.map((p, i) => ({ ...(p as Required<Part>), idOffset: this.#shards[i].idOffset })), k);
+      const merged = mergeRows(shards[0].index.metric, parts.map((p, i) => ({ ...(p as Required<Part>), idOffset: shards[i].idOffset })), k);
       out.ids.set(merged.ids, c * chunk * k);
       out.distances.set(merged.distances, c * chunk * k);
       out.counts.set(merged.counts, c * chunk);
     });
-    return out;
+    return this.#withKeys(shards, out);
   }
 
   /** Finishes queued and in-flight requests, ends every worker and frees the memory. Later calls throw CLOSED. */
@@ -325,7 +513,7 @@ export class IndexPool implements Searchable<true> {
         t.alive = false;
         return t.worker.terminate();
       }));
-      for (const s of this.#shards) s.index.free();
+      for (const g of this.#gens.values()) for (const s of g.shards) s.index.free();
     })();
     return this.#closing;
   }

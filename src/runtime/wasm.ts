@@ -21,9 +21,10 @@ export interface CoreExports {
   relocate(nodes: number, count: number, nodeBytes: number, delta: number): void;
   builtNodes: WebAssembly.Global;
   buildFailed: WebAssembly.Global;
-  search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number, ef: number): number;
+  search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number, ef: number, allow: number, hidden: number): number;
   buildScratchBytesForGraph(file: number): number;
   buildGraph(file: number, scratch: number): void;
+  scan(file: number, slot: number, fromItem: number, k: number, allow: number, hidden: number): number;
   screeningScratchBytes(file: number, asked: number): number;
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;

@@ -7,7 +7,7 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError } from '../errors.js';
 import { SLOT } from '../format/layout.js';
-import { searchOne, searchRows, slotView, type SlotParts } from '../index/slot-search.js';
+import { searchOne, searchRows, slotView, type Mask, type SlotParts } from '../index/slot-search.js';
 import { noThreadsReason, threadKind } from './threads.js';
 
 /** One shard as a worker sees it: the shared memory, or a copy of the file for a memory of its own. */
@@ -19,8 +19,11 @@ export interface WorkerSetup {
   module: WebAssembly.Module;
   /** search: where a slot's parts are (assembly/layout.ts's numbering) */
   parts?: SlotParts;
-  /** search: each shard's memory (or file), file base and this worker's scratch slot there */
-  shards?: WorkerShard[];
+  /**
+   * search: each index's shards (memory or file, file base and this worker's scratch slot there), by generation:
+   * a pool that reloads serves requests on the old index and the new one at once for a while
+   */
+  gens?: { gen: number; shards: WorkerShard[] }[];
   /** build: the memory, file base, dot extras area and this worker's build scratch */
   memory?: WebAssembly.Memory;
   base?: number;
@@ -29,9 +32,11 @@ export interface WorkerSetup {
 }
 
 export type WorkerRequest =
-  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; ef: number }
-  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; ef: number }
-  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; ef: number }
+  | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
+  | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
+  | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
+  | { id: number; op: 'load'; gen: number; shards: WorkerShard[] }
+  | { id: number; op: 'drop'; gen: number }
   | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number };
 
 /** A request before the pool numbers it. */
@@ -47,10 +52,22 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
   const threads = (globalThis as any).process?.getBuiltinModule?.('node:worker_threads') ?? null;
   const scope: any = threads ? null : self;
   const post = (m: any, transfer: any[] = []) => (threads ? threads.parentPort.postMessage(m, transfer) : scope.postMessage(m, transfer));
+  // Node: a garbage collection on demand (V8's own, exposed to a fresh context), for dropping an old index at once.
+  const collect = (() => {
+    try {
+      const v8 = (globalThis as any).process.getBuiltinModule('node:v8');
+      const vm = (globalThis as any).process.getBuiltinModule('node:vm');
+      v8.setFlagsFromString('--expose-gc');
+      return vm.runInNewContext('gc') as () => void;
+    } catch {
+      return null; // a browser: the old memory goes at the worker's next collection
+    }
+  })();
   const start = (setup: any) => {
     const instantiate = (memory: WebAssembly.Memory): any => new WebAssembly.Instance(setup.module, { env: { memory } }).exports;
-    // One instance per shard, each on that shard's memory, searching in this worker's slot there.
-    const shards = (setup.shards ?? []).map((s: any) => {
+    // One instance per shard, each on that shard's memory, searching in this worker's slot there; one such list per
+    // index generation the pool still serves.
+    const open = (list: any[]) => list.map((s: any) => {
       let memory: WebAssembly.Memory = s.memory;
       if (!memory) { // a private copy: the image at base, a zeroed slot after it (fresh pages are zero)
         memory = new WebAssembly.Memory({ initial: Math.ceil(s.end / 65536), maximum: 65536 });
@@ -58,14 +75,30 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       }
       return view(instantiate(memory), memory, s.base, s.slot, setup.parts);
     });
+    const gens = new Map<number, any[]>();
+    for (const g of setup.gens ?? []) gens.set(g.gen, open(g.shards));
+    let shards: any[] = [];
     const builder = setup.memory ? instantiate(setup.memory) : null;
     if (builder) builder.beginBuild(setup.base, setup.extras, setup.scratch);
     const serve = (m: any) => {
+      if (m.op === 'load') {
+        gens.set(m.gen, open(m.shards));
+        if (m.id !== 0) post({ id: m.id });
+        return;
+      }
+      if (m.op === 'drop') {
+        gens.delete(m.gen);
+        // Its memory goes once nothing refers to it and V8 collects; a worker allocates too little for V8 to collect
+        // on its own (measured: RSS grew by one index per reload, for 80 reloads), so ask for a collection now.
+        collect?.();
+        return;
+      }
+      shards = gens.get(m.gen ?? 0) ?? [];
       if (m.op === 'search' || m.op === 'item') {
-        const parts = shards.map((s: any) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank, m.ef));
+        const parts = shards.map((s: any, i: number) => one(s, m.op === 'search' ? m.query : null, m.item, m.k, m.searchK, m.rerank, m.ef, m.masks?.[i]));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer]));
       } else if (m.op === 'batch') {
-        const parts = shards.map((s: any) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank, m.ef));
+        const parts = shards.map((s: any, i: number) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank, m.ef, m.masks?.[i]));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
@@ -105,7 +138,7 @@ export function workerSource(): string {
 
 /** Starts a worker on `setup` and resolves once it has instantiated the module (`transfer`: the file copies). */
 export function startWorker(setup: WorkerSetup, transfer: Transferable[] = []): Promise<WorkerLike> {
-  if (setup.shards) setup = { ...setup, parts: SLOT };
+  if (setup.gens) setup = { ...setup, parts: SLOT };
   const kind = threadKind();
   const wt = kind === 'worker_threads' ? workerThreads() : undefined;
   let worker: WorkerLike;

@@ -11,6 +11,7 @@ import type { Metric } from '../metric.js';
 import { nodeFs } from '../runtime/node-fs.js';
 import { parseManifest, type Manifest } from './manifest.js';
 import { mergeRows, mergeTopK } from './merge.js';
+import { IdFilter, filterOf, makeFilter, type FilterSpec } from '../filter/id-filter.js';
 
 /** One shard: its image (for worker threads), the facade over it (for this thread), where its ids start. */
 export interface Shard { image: IndexImage; index: Index; idOffset: number }
@@ -74,9 +75,23 @@ export class ShardedIndex implements Searchable {
     throw new AnnoyError('INVALID_ID', `id ${id} is in no shard (a hole or out of range: ids below ${this.size})`);
   }
 
+  /** Each shard's options: its own part of the filter (a shard's Index takes a filter of its own). */
+  #perShard(options: SearchOptions | undefined): (SearchOptions | undefined)[] {
+    const shards = this.#live();
+    const parts = filterOf(options, this, shards.map((s) => s.image));
+    if (parts === null) return shards.map(() => options);
+    return shards.map((s, i) => ({ ...options, filter: new IdFilter(s.index, [parts[i]]) }));
+  }
+
   search(vector: Vector, k: number, options?: SearchOptions): SearchResult {
     checkK(k);
-    return mergeTopK(this.metric, this.#live().map((s) => ({ ...s.index.search(vector, k, options), idOffset: s.idOffset })), k);
+    const each = this.#perShard(options);
+    return mergeTopK(this.metric, this.#live().map((s, i) => ({ ...s.index.search(vector, k, each[i]), idOffset: s.idOffset })), k);
+  }
+
+  /** A filter over every shard (global ids), as Index.createFilter. */
+  createFilter(spec: FilterSpec): IdFilter {
+    return makeFilter(this, spec, this.#live(), this.size);
   }
 
   searchItem(id: number, k: number, options?: SearchOptions): SearchResult {
@@ -84,7 +99,8 @@ export class ShardedIndex implements Searchable {
   }
 
   searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): BatchResult {
-    return mergeRows(this.metric, this.#live().map((s) => ({ ...s.index.searchBatch(flat, k, options), idOffset: s.idOffset })), k);
+    const each = this.#perShard(options);
+    return mergeRows(this.metric, this.#live().map((s, i) => ({ ...s.index.searchBatch(flat, k, each[i]), idOffset: s.idOffset })), k);
   }
 
   getItem(id: number): Float32Array {

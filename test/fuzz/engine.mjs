@@ -61,8 +61,21 @@ export function makeBases(lib, extra = []) {
     const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}${screening === 'pca' ? ` ${index.screeningDimensions}` : ''}`}${degree ? ` graph ${degree}` : ''}`;
     ours.push({ name, bytes: index.toBytes(), screening, graph: index.graph });
     annoy.push({ name: `annoy ${metric} ${n}`, bytes: index.toAnnoyBytes(), dimensions: dims, metric });
+    // the same index with removed items (a removed-items section), where remove() exists (not on a graph index)
+    if (typeof index.remove === 'function' && n >= 60 && screening !== 'pca' && !degree) {
+      index.remove(Array.from({ length: n }, (_, i) => i).filter((i) => i % 11 !== 4 && i % 5 === 1));
+      ours.push({ name: `${name} removed`, bytes: index.toBytes(), screening, removals: true });
+    }
     index.free();
   }
+  // string keys (a keys section), where the builder takes them
+  try {
+    const b = new IndexBuilder({ dimensions: 6, metric: 'euclidean', seed: 1, keys: true });
+    for (let i = 0; i < 80; i++) b.add(i % 3 === 0 ? `k${i}` : i % 3 === 1 ? `é${i}` : `🎵${i}`, vector('euclidean', 6));
+    const index = b.build({ trees: 2 });
+    ours.push({ name: 'ours euclidean 80 keys', bytes: index.toBytes(), screening: 'none', keys: true });
+    index.free();
+  } catch { /* a library without keys */ }
   // sparse ids (a root leaf when n_items > K) and the empty index
   const sparse = new IndexBuilder({ dimensions: 3, metric: 'euclidean' }).add(0, [1, 2, 3]).add(40, [3, 2, 1]).build({ trees: 2 });
   annoy.push({ name: 'annoy sparse', bytes: sparse.toAnnoyBytes(), dimensions: 3, metric: 'euclidean' });
@@ -154,6 +167,27 @@ function damage(rng, base, kind, checksum, layout) {
       if (rng() < 0.9) reseal(bad, checksum, layout);
       break;
     }
+    case 8: { // files of ours with removed items: the removed bitmap, its count, its place in the section table
+      label = damageRemovals(rng, bad, dv(), layout);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
+      break;
+    }
+    case 9: { // files of ours with string keys: bytes of the keys section (offsets, key order, UTF-8), its parameter
+      const { SECTION = { KEYS: 2 }, PARAM_KEY_BYTES = 5 } = layout;
+      const entry = H.SECTIONS + 16 * SECTION.KEYS;
+      const at = Number(dv().getBigUint64(entry, true)), bytes = Number(dv().getBigUint64(entry + 8, true));
+      if (rng() < 0.2) {
+        const v = pick([0, 1, 15, 16, 17, 2 ** 31, int(5000)]);
+        dv().setUint32(H.SECTION_PARAMS + 4 * PARAM_KEY_BYTES, v, true);
+        label = `key bytes parameter ${v}`;
+      } else {
+        const from = at + int(bytes), len = 1 + int(8);
+        for (let i = from; i < from + len && i < at + bytes; i++) bad[i] = pick([0, 0xFF, 0x80, 0xC0, int(256), bad[i] ^ 1]);
+        label = `keys section bytes ${from - at}+${len}`;
+      }
+      if (rng() < 0.9) reseal(bad, checksum, layout);
+      break;
+    }
     case 6: { // screened files of ours: the screening parameters and the pca basis
       label = damageScreening(rng, bad, dv(), H);
       if (rng() < 0.9) reseal(bad, checksum, layout);
@@ -175,6 +209,34 @@ function damage(rng, base, kind, checksum, layout) {
     }
   }
   return { bytes: bad, label };
+}
+
+/** One change to the removed-items section of a file of ours (in place); returns its label. */
+function damageRemovals(rng, bad, dv, { H, SECTION = { REMOVED: 1 }, PARAM_REMOVED_COUNT = 4 }) {
+  const int = (n) => Math.floor(rng() * n);
+  const pick = (a) => a[int(a.length)];
+  const entry = H.SECTIONS + 16 * SECTION.REMOVED, param = H.SECTION_PARAMS + 4 * PARAM_REMOVED_COUNT;
+  const at = Number(dv.getBigUint64(entry, true)), bytes = Number(dv.getBigUint64(entry + 8, true));
+  const count = dv.getUint32(param, true);
+  switch (int(6)) {
+    case 0: { const v = pick([0, count - 1, count + 1, 2 ** 31, 2 ** 32 - 1, int(200)]); dv.setUint32(param, v >>> 0, true); return `removed count ${count} -> ${v}`; }
+    case 1: { const v = pick([0, bytes - 16, bytes + 16, 2 ** 32, int(64)]); dv.setBigUint64(entry + 8, BigInt(v), true); return `removed length ${bytes} -> ${v}`; }
+    case 2: { const v = pick([0, at + 16, at - 16, bad.length, 2 ** 40]); dv.setBigUint64(entry, BigInt(Math.max(0, v)), true); return `removed offset ${at} -> ${v}`; }
+    case 3: { // a bit set or cleared: a hole, a present id, one past size (padding); with the count kept or fixed
+      const bit = int(bytes * 8);
+      bad[at + (bit >> 3)] ^= 1 << (bit & 7);
+      if (rng() < 0.5) dv.setUint32(param, (bad[at + (bit >> 3)] >> (bit & 7)) & 1 ? count + 1 : count - 1, true);
+      return `removed bit ${bit} flipped`;
+    }
+    case 4: { for (let i = 0; i < bytes; i++) bad[at + i] = 0xFF; dv.setUint32(param, bytes * 8, true); return 'every id removed, holes and padding too'; }
+    default: { // the present bitmap's bits removed: every present id removed (valid), or the bitmap over the removed one
+      const present = Number(dv.getBigUint64(H.PRESENT_OFFSET, true));
+      bad.copyWithin(at, present, present + bytes);
+      let n = 0; for (let i = 0; i < bytes; i++) for (let b = bad[at + i]; b; b &= b - 1) n++;
+      if (rng() < 0.7) dv.setUint32(param, n, true);
+      return 'every present id removed';
+    }
+  }
 }
 
 // float32 values that test the loader's checks on scale, bias, offsets and basis: non-finite, the largest
@@ -308,6 +370,7 @@ function tryCase(lib, rng, base, bytes, layout, stats) {
         if (seen.has(id)) throw new Error(`id ${id} twice`);
         seen.add(id);
         index.getItem(id); // throws INVALID_ID for a hole
+        if (index.hasKeys && index.idOf(index.keyOf(id)) !== id) throw new Error(`key of ${id} names another id`);
         // stored and query vectors have finite squared norms, so only a euclidean distance can overflow (to +Infinity)
         const d = r.distances[i];
         if (Number.isNaN(d) || d === -Infinity || (d === Infinity && index.metric !== 'euclidean')) throw new Error(`distance ${d}`);
@@ -369,7 +432,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const screened = base.screening !== undefined && base.screening !== 'none';
-      const kind = screened && rng() < 0.4 ? 6 : base.graph > 0 && rng() < 0.5 ? 7 : Math.floor(rng() * 6);
+      const kind = screened && rng() < 0.4 ? 6 : base.graph > 0 && rng() < 0.5 ? 7 : base.removals && rng() < 0.4 ? 8 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;

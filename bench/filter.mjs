@@ -1,0 +1,115 @@
+// npm run bench:filter -- filtered search on glove-100 (340k x 100, angular; an index of 50 trees built once and
+// kept in the system's temporary directory):
+//   1. recall@10 of filtered queries against exact brute force over the allowed items, with random allow-lists of
+//      50%, 10%, 1% and 0.1% of the items, beside the unfiltered recall (against the data set's ground truth) at
+//      the same searchK; and the share of results that were allowed (must be 100%);
+//   2. q/s at a 10% allow-list against unfiltered q/s at the same searchK, interleaved (A, B, A, B; best of each).
+// Writes bench/results/filter-<stamp>.json.
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join, dirname } from 'node:path';
+import seedrandom from 'seedrandom';
+import { loadDataset } from './datasets.mjs';
+import { Index, IndexBuilder } from '../dist/esm/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TREES = 50, K = 10, QUERIES = Number(process.env.QUERIES ?? 300);
+const file = join(tmpdir(), `annoy-wasm-glove-100-${TREES}trees.annoy`);
+const ds = await loadDataset('glove-100-angular');
+const D = ds.dimensions, N = ds.nTrain;
+if (!existsSync(file)) {
+  const t = performance.now();
+  const index = await new IndexBuilder({ dimensions: D, metric: 'angular', seed: 42 }).addBatch(ds.train).buildAsync({ trees: TREES, jobs: 2 });
+  index.saveSync(file);
+  console.log(`built ${file} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+const index = Index.openSync(file);
+const queries = ds.queries.subarray(0, QUERIES * D);
+const query = (q) => queries.subarray(q * D, (q + 1) * D);
+
+// Exact top k over the allowed ids, in float64 (angular: the largest cosine).
+const norms = new Float64Array(N);
+for (let i = 0; i < N; i++) { let s = 0; for (let j = 0; j < D; j++) s += ds.train[i * D + j] ** 2; norms[i] = Math.sqrt(s); }
+function exactTop(q, ids) {
+  const best = [];
+  let qn = 0; for (let j = 0; j < D; j++) qn += q[j] ** 2; qn = Math.sqrt(qn);
+  for (const id of ids) {
+    let s = 0; const o = id * D;
+    for (let j = 0; j < D; j++) s += q[j] * ds.train[o + j];
+    const d = 2 - 2 * s / (qn * norms[id] || 1);
+    if (best.length < K || d < best[best.length - 1][0]) {
+      best.push([d, id]);
+      best.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      if (best.length > K) best.pop();
+    }
+  }
+  return best.map((b) => b[1]);
+}
+const recallOf = (got, want) => want.filter((id) => got.includes(id)).length / want.length;
+
+const rng = seedrandom('filter-bench');
+// MATCH=1: only the comparison at matched recall: a 10% allow-list at searchK 1,000 against unfiltered searchK
+// 1,000 .. 4,000 (recall and q/s), interleaved.
+if (process.env.MATCH) {
+  const ids = [];
+  for (let i = 0; i < N; i++) if (rng() < 0.1) ids.push(i);
+  const filter = index.createFilter({ allow: ids });
+  const truth = Array.from({ length: QUERIES }, (_, q) => exactTop(query(q), ids));
+  const time = (opts) => { const t = performance.now(); for (let q = 0; q < QUERIES; q++) index.search(query(q), K, opts); return QUERIES / ((performance.now() - t) / 1000); };
+  const recall = (opts, want) => { let r = 0; for (let q = 0; q < QUERIES; q++) r += recallOf([...index.search(query(q), K, opts).ids], want(q)); return r / QUERIES; };
+  const gt = (q) => [...ds.groundTruth.subarray(q * 100, q * 100 + K)];
+  const rows = [{ name: 'filtered 10%', opts: { searchK: 1000, filter }, want: (q) => truth[q] },
+    ...[1000, 2000, 3000, 4000].map((searchK) => ({ name: 'unfiltered', opts: { searchK }, want: gt }))];
+  for (const row of rows) { row.recall = +recall(row.opts, row.want).toFixed(3); row.qps = 0; }
+  for (let round = 0; round < 4; round++) for (const row of rows) row.qps = Math.max(row.qps, Math.round(time(row.opts)));
+  const out = rows.map(({ name, opts, recall, qps }) => ({ name, searchK: opts.searchK, recall, qps }));
+  console.log(JSON.stringify(out));
+  writeFileSync(join(here, 'results', `filter-matched-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}.json`), JSON.stringify({ cpu: cpus()[0].model, rows: out }, null, 2));
+  process.exit(0);
+}
+const results = { cpu: cpus()[0].model, trees: TREES, k: K, queries: QUERIES, items: N, recall: [], speed: [] };
+const SEARCH_KS = [1000, 5000, 20000];
+const unfiltered = {};
+for (const searchK of SEARCH_KS) {
+  let r = 0;
+  for (let q = 0; q < QUERIES; q++) {
+    const got = [...index.search(query(q), K, { searchK }).ids];
+    r += recallOf(got, [...ds.groundTruth.subarray(q * 100, q * 100 + K)]);
+  }
+  unfiltered[searchK] = r / QUERIES;
+}
+for (const fraction of [0.5, 0.1, 0.01, 0.001]) {
+  const ids = [];
+  for (let i = 0; i < N; i++) if (rng() < fraction) ids.push(i);
+  const allowed = new Set(ids);
+  const filter = index.createFilter({ allow: ids });
+  const truth = Array.from({ length: QUERIES }, (_, q) => exactTop(query(q), ids));
+  for (const searchK of SEARCH_KS) {
+    let r = 0, ok = 0, total = 0;
+    for (let q = 0; q < QUERIES; q++) {
+      const got = [...index.search(query(q), K, { searchK, filter }).ids];
+      r += recallOf(got, truth[q]);
+      ok += got.filter((id) => allowed.has(id)).length;
+      total += got.length;
+    }
+    const row = { fraction, allowed: ids.length, searchK, scan: ids.length <= 2 * searchK, recall: r / QUERIES, unfilteredRecall: unfiltered[searchK], allowedShare: ok / total };
+    results.recall.push(row);
+    console.log(JSON.stringify(row));
+  }
+  if (fraction === 0.1 || fraction === 0.001) {
+    for (const searchK of SEARCH_KS) {
+      const time = (opts) => { const t = performance.now(); for (let q = 0; q < QUERIES; q++) index.search(query(q), K, opts); return QUERIES / ((performance.now() - t) / 1000); };
+      let a = 0, b = 0;
+      for (let round = 0; round < 4; round++) { a = Math.max(a, time({ searchK })); b = Math.max(b, time({ searchK, filter })); }
+      const row = { fraction, searchK, unfilteredQps: Math.round(a), filteredQps: Math.round(b), ratio: +(b / a).toFixed(2) };
+      results.speed.push(row);
+      console.log(JSON.stringify(row));
+    }
+  }
+  filter.free();
+}
+mkdirSync(join(here, 'results'), { recursive: true });
+const out = join(here, 'results', `filter-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}.json`);
+writeFileSync(out, JSON.stringify(results, null, 2));
+console.log(`wrote ${out}`);
