@@ -18,7 +18,7 @@ import {
   SPLIT_TAG, NODE_LEAF_IDS, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
-import { orderedBits, floatOfOrderedBits } from './heap';
+import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS } from './layout';
 
@@ -258,32 +258,11 @@ function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void 
   if (n == C && key >= load<u64>(heap)) return;
   for (let t: u32 = 0; t < n; t++) if (load<u64>(heap + (<usize>t << 3)) == key) return;
   if (n < C) {
-    let s = n;
-    while (s > 0) {
-      const parent = (s - 1) >> 1;
-      const pk = load<u64>(heap + (<usize>parent << 3));
-      if (pk >= key) break;
-      store<u64>(heap + (<usize>s << 3), pk);
-      s = parent;
-    }
-    store<u64>(heap + (<usize>s << 3), key);
+    heapPush(heap, n, key);
     store<u32>(cp, n + 1);
     return;
   }
-  let s: u32 = 0;
-  while (true) {
-    let child: u32 = 2 * s + 1;
-    if (child >= n) break;
-    let ck = load<u64>(heap + (<usize>child << 3));
-    if (child + 1 < n) {
-      const rk = load<u64>(heap + (<usize>(child + 1) << 3));
-      if (rk > ck) { child++; ck = rk; }
-    }
-    if (ck <= key) break;
-    store<u64>(heap + (<usize>s << 3), ck);
-    s = child;
-  }
-  store<u64>(heap + (<usize>s << 3), key);
+  siftDown(heap, n, key); // replace the largest kept key
 }
 
 @inline function candAt(area: usize, i: u32, t: u32): u32 {
