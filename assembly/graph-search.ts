@@ -11,7 +11,7 @@ import {
   SLOT_WALK, NO_NEIGHBOUR, hdr32, vectorOf, codeOf, codeStride, slotOffset, graphOf, graphDegree,
 } from './layout';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
-import { prepareQuery, collectFromTrees, touch } from './search';
+import { prepareQuery, collectFromTrees, touch, writeResults } from './search';
 import * as codes from './codes';
 
 // Per-query state (module globals: one query at a time per instance).
@@ -137,11 +137,5 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
     if (kept < k) heapPush(queue, kept++, key);
     else if (key < load<u64>(queue)) siftDown(queue, kept, key);
   }
-  for (let n = kept; n > 0; n--) {
-    const key = load<u64>(queue);
-    heapPop(queue, n);
-    store<u32>(outIds + (<usize>(n - 1) << 2), <u32>key);
-    store<f32>(outDists + (<usize>(n - 1) << 2), metric.userOfRank(floatOfOrderedBits(<u32>(key >> 32))));
-  }
-  return kept;
+  return writeResults<M>(queue, kept, outIds, outDists);
 }

@@ -183,9 +183,15 @@ export function rankCandidates<M>(file: usize, slot: usize, q: usize, k: u32, n:
     if (kept < k) heapPush(topK, kept++, key);
     else if (key < load<u64>(topK)) siftDown(topK, kept, key);
   }
+  return writeResults<M>(topK, kept, outIds, outDists);
+}
+
+// Empties a max-heap of `kept` (rank, id) keys into the slot's results, best first; returns kept.
+export function writeResults<M>(heap: usize, kept: u32, outIds: usize, outDists: usize): u32 {
+  const metric = changetype<M>(0);
   for (let n = kept; n > 0; n--) {
-    const key = load<u64>(topK);
-    heapPop(topK, n);
+    const key = load<u64>(heap);
+    heapPop(heap, n);
     store<u32>(outIds + (<usize>(n - 1) << 2), <u32>key);
     store<f32>(outDists + (<usize>(n - 1) << 2), metric.userOfRank(floatOfOrderedBits(<u32>(key >> 32))));
   }
