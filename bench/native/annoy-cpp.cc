@@ -35,9 +35,7 @@ int run(const bench::Args& a) {
   const std::string file = a.str("file");
   if (!index.save(file.c_str(), false, &error)) throw std::runtime_error(std::string("save: ") + (error ? error : "?"));
   double t3 = bench::now();
-  printf("{\"buildSeconds\":%.4f,\"addSeconds\":%.4f,\"saveSeconds\":%.4f,\"fileBytes\":%ld,\"afterBuildRssMiB\":%.1f}\n",
-         t2 - t0, t1 - t0, t3 - t2, bench::fileBytes(file), bench::peakRssMiB());
-  fflush(stdout);
+  bench::printBuild(t2 - t0, t1 - t0, t3 - t2, file);
 
   std::vector<long> grid = a.list("grid");
   std::vector<int32_t> out(nq * k);

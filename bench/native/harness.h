@@ -105,7 +105,13 @@ double timePasses(int passes, size_t nq, size_t k, std::vector<int32_t>& out, st
   return best;
 }
 
-// Result lines on stdout, one JSON object each: {"build": ...} once, then {"point": ...} per grid point.
+// Result lines on stdout, one JSON object each: the build's once, then {"point": ...} per grid point.
+inline void printBuild(double buildSeconds, double addSeconds, double saveSeconds, const std::string& file) {
+  printf("{\"buildSeconds\":%.4f,\"addSeconds\":%.4f,\"saveSeconds\":%.4f,\"fileBytes\":%ld,\"afterBuildRssMiB\":%.1f}\n",
+         buildSeconds, addSeconds, saveSeconds, fileBytes(file), peakRssMiB());
+  fflush(stdout);
+}
+
 inline void printPoint(size_t i, const char* param, long value, double bestMs, const std::vector<double>& ms, size_t nq) {
   printf("{\"point\":%zu,\"params\":{\"%s\":%ld},\"qps\":%.3f,\"passMs\":[", i, param, value, nq / (bestMs / 1000));
   for (size_t p = 0; p < ms.size(); p++) printf("%s%.1f", p ? "," : "", ms[p]);

@@ -49,9 +49,7 @@ int main(int argc, char** argv) {
     const std::string file = a.str("file");
     index.saveIndex(file);
     double t2 = bench::now();
-    printf("{\"buildSeconds\":%.4f,\"addSeconds\":%.4f,\"saveSeconds\":%.4f,\"fileBytes\":%ld,\"afterBuildRssMiB\":%.1f}\n",
-           t1 - t0, t1 - t0, t2 - t1, bench::fileBytes(file), bench::peakRssMiB());
-    fflush(stdout);
+    bench::printBuild(t1 - t0, t1 - t0, t2 - t1, file);
 
     std::vector<long> grid = a.list("grid");
     std::vector<int32_t> out(nq * k);
