@@ -8,8 +8,9 @@
 import {
   H_STRIDE, H_CODES_KIND, CODES_NONE,
   SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_QUERY_CODE, SLOT_OUT_IDS, SLOT_OUT_DISTANCES,
-  SLOT_WALK, NO_NEIGHBOUR, hdr32, vectorOf, codeOf, codeStride, slotOffset, graphOf, graphDegree,
+  SLOT_WALK, NO_NEIGHBOUR, hdr32, codeOf, codeStride, slotOffset, graphOf, graphDegree, SLOT_ITEMS, itemStride,
 } from './layout';
+import { recordOf } from './storage';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import { prepareQuery, collectFromTrees, touch, writeResults } from './search';
 import * as codes from './codes';
@@ -23,17 +24,24 @@ let qc: usize = 0;
 let codeBytes: usize = 0;
 let rule: u32 = 0;
 let theFile: usize = 0;
+let record: usize = 0;
+let decoded: usize = 0;
 
-@inline function keyOf<M>(id: u32): u64 {
+// Item id's f32 vector (decoded by the storage policy S into the slot when it is not float32).
+@inline function itemOf<S>(id: u32): usize {
+  return changetype<S>(0).item(theFile, id, decoded, record, stride >> 2);
+}
+
+@inline function keyOf<M, S>(id: u32): u64 {
   if (screened) {
     const s = codes.screen(rule, qc, codeOf(theFile, id), codeBytes);
     return (<u64>(<u32>s ^ 0x80000000) << 32) | <u64>id;
   }
-  return (<u64>orderedBits(changetype<M>(0).distance(q, vectorOf(theFile, id), stride, qq)) << 32) | <u64>id;
+  return (<u64>orderedBits(changetype<M>(0).distance(q, itemOf<S>(id), stride, qq)) << 32) | <u64>id;
 }
 
 @inline function touchItem(id: u32): u32 {
-  return screened ? touch(codeOf(theFile, id), codeBytes) : touch(vectorOf(theFile, id), stride);
+  return screened ? touch(codeOf(theFile, id), codeBytes) : touch(recordOf(theFile, id, record), record);
 }
 
 let sink: u32 = 0;
@@ -41,7 +49,7 @@ let sink: u32 = 0;
 // Returns the number of results written to the slot's outIds / outDistances (best first). ef >= k.
 // searchK: tree candidates to start from (0 with fromItem >= 0: start from that item).
 // rerank != 0 walks on the screening codes (when the index has them).
-export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
+export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
   const metric = changetype<M>(0);
   theFile = file;
   const graph = graphOf(file);
@@ -49,6 +57,8 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
   const queue = slot + slotOffset(file, SLOT_WALK);
   ef = max<u32>(ef, k);
   stride = <usize>hdr32(file, H_STRIDE);
+  record = itemStride(file);
+  decoded = slot + slotOffset(file, SLOT_ITEMS);
   q = prepareQuery<M>(file, slot, fromItem);
   qq = metric.queryNorm(q, stride);
   screened = rerank != 0 && hdr32(file, H_CODES_KIND) != CODES_NONE;
@@ -86,7 +96,7 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
   for (let i: u32 = 0; i < nSeen; i++) touched ^= touchItem(load<u32>(seen + (<usize>i << 2)));
   let nBest: u32 = 0, nQueue: u32 = 0;
   for (let i: u32 = 0; i < nSeen; i++) {
-    const key = keyOf<M>(load<u32>(seen + (<usize>i << 2)));
+    const key = keyOf<M, S>(load<u32>(seen + (<usize>i << 2)));
     if (nBest < ef) heapPush(best, nBest++, key);
     else if (key < load<u64>(best)) siftDown(best, nBest, key);
     else continue;
@@ -113,7 +123,7 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
       touched ^= touchItem(j);
     }
     for (let i = first; i < nSeen; i++) {
-      const key = keyOf<M>(load<u32>(seen + (<usize>i << 2)));
+      const key = keyOf<M, S>(load<u32>(seen + (<usize>i << 2)));
       if (nBest < ef) heapPush(best, nBest++, key);
       else if (key < load<u64>(best)) siftDown(best, nBest, key);
       else continue;
@@ -131,7 +141,7 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
     const b = load<u64>(best + (<usize>i << 3));
     const id = <u32>b;
     const d: f32 = screened
-      ? metric.distance(q, vectorOf(file, id), stride, qq)
+      ? metric.distance(q, itemOf<S>(id), stride, qq)
       : floatOfOrderedBits(<u32>(b >> 32));
     const key = (<u64>orderedBits(metric.rank(d)) << 32) | <u64>id;
     if (kept < k) heapPush(queue, kept++, key);

@@ -206,7 +206,7 @@ export class Index implements Searchable {
   distance(i: number, j: number): number {
     const image = this.#live();
     const a = this.#checkItem(image, i), b = this.#checkItem(image, j);
-    return image.core.exports.itemDistance(image.core.base, a, b);
+    return image.core.exports.itemDistance(image.core.base, image.slot(0), a, b);
   }
 
   /**

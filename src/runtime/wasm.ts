@@ -28,7 +28,7 @@ export interface CoreExports {
   screeningScratchBytes(file: number, asked: number): number;
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;
-  itemDistance(file: number, i: number, j: number): number;
+  itemDistance(file: number, slot: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
   itemValues(file: number, slot: number, id: number): void;
   validate(file: number, slot: number): number;
