@@ -15,7 +15,7 @@
 // Decoding never writes outside the first 4 * align16(dimensions) bytes of its target (DECODED_BYTES), and the
 // lanes the f32 kernels read (the f32 stride) hold exactly the decoded values and zero padding.
 import {
-  H_DIMENSIONS, H_STRIDE, H_SIZE, H_VECTORS_OFFSET, hdr32, hdr64, align16, isPresent, decodedBytes,
+  H_DIMENSIONS, H_STRIDE, H_SIZE, H_VECTORS_OFFSET, hdr32, hdr64, align16, decodedBytes,
   STORAGE_FLOAT32, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8, storageOf, itemStrideFor, itemStride,
 } from './layout';
 
@@ -160,17 +160,17 @@ export function encodeItem(kind: u32, v: usize, out: usize, dims: u32, record: u
   return true;
 }
 
-// Converts every item of the file's vectors section from `fromKind` records (fromRecord bytes) to `toKind` records
-// (toRecord bytes) in place: forward when records shrink, backward when they grow, so no record is overwritten
-// before it is read (each is decoded into `work` first). Holes become all-zero records. round: only round the f32
-// vectors to what `toKind` stores (a build, before its trees: fromKind and toKind float32 records, values rounded).
-// Returns -1, or the first id whose values do not fit toKind.
-export function convertItems(file: usize, fromKind: u32, toKind: u32, work: usize, round: bool): i32 {
+// Converts every item of the file's vectors section from `fromKind` records to `toKind` records in place: forward
+// when records shrink, backward when they grow, so no record is overwritten before it is read (each is decoded
+// into `work` first). present: the present bitmap (the caller's copy: a growing section overwrites the file's).
+// Holes become all-zero records. checkOnly: write nothing, only find a value toKind cannot hold.
+// Returns -1, or the first id whose values do not fit toKind (float16 beyond 65504).
+export function convertItems(file: usize, fromKind: u32, toKind: u32, present: usize, work: usize, checkOnly: bool): i32 {
   const dims = hdr32(file, H_DIMENSIONS);
   const fstride = hdr32(file, H_STRIDE);
   const size = hdr32(file, H_SIZE);
   const fromRecord = <usize>itemStrideFor(fromKind, dims, fstride);
-  const toRecord = round ? fromRecord : <usize>itemStrideFor(toKind, dims, fstride);
+  const toRecord = <usize>itemStrideFor(toKind, dims, fstride);
   const vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
   const lanes = <usize>fstride >> 2;
   const packed = work + <usize>decodedBytes(dims);
@@ -179,23 +179,19 @@ export function convertItems(file: usize, fromKind: u32, toKind: u32, work: usiz
     const id = backward ? size - 1 - n : n;
     const from = vectors + <usize>id * fromRecord;
     const to = vectors + <usize>id * toRecord;
-    if (!isPresent(file, id)) { memory.fill(to, 0, toRecord); continue; }
+    if (((load<u32>(present + ((<usize>id >> 5) << 2)) >> (id & 31)) & 1) == 0) {
+      if (!checkOnly) memory.fill(to, 0, toRecord);
+      continue;
+    }
     let v = from;
     if (fromKind == STORAGE_FLOAT16) { decodeFloat16(from, work, lanes); v = work; }
     else if (fromKind == STORAGE_BFLOAT16) { decodeBfloat16(from, work, lanes); v = work; }
     else if (fromKind == STORAGE_INT8) { decodeInt8(from, work, lanes, fromRecord); v = work; }
-    if (round) {
-      if (!encodeItem(toKind, v, packed, dims, <usize>itemStrideFor(toKind, dims, fstride))) return <i32>id;
-      // Decoded into work (decoding writes whole blocks, past the f32 stride), then the stride's lanes copied.
-      if (toKind == STORAGE_FLOAT16) decodeFloat16(packed, work, lanes);
-      else if (toKind == STORAGE_BFLOAT16) decodeBfloat16(packed, work, lanes);
-      else decodeInt8(packed, work, lanes, <usize>itemStrideFor(toKind, dims, fstride));
-      memory.copy(to, work, fromRecord);
-    } else if (toKind == STORAGE_FLOAT32) {
-      if (v != to) memory.copy(to, v, toRecord);
+    if (toKind == STORAGE_FLOAT32) {
+      if (!checkOnly) memory.copy(to, v, toRecord);
     } else {
       if (!encodeItem(toKind, v, packed, dims, toRecord)) return <i32>id;
-      memory.copy(to, packed, toRecord);
+      if (!checkOnly) memory.copy(to, packed, toRecord);
     }
   }
   return -1;

@@ -32,6 +32,8 @@ export interface CoreExports {
   queryDistance(file: number, slot: number, id: number): number;
   itemValues(file: number, slot: number, id: number): void;
   validate(file: number, slot: number): number;
+  convertItems(file: number, fromKind: number, toKind: number, present: number, work: number, checkOnly: number): number;
+  convertScratchBytes(dimensions: number): bigint;
   validateDetail: WebAssembly.Global;
   checksum(file: number, bytes: number): bigint;
   /** Writes the checksum of the file at `file` into its header (and returns it). */
