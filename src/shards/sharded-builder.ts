@@ -37,7 +37,7 @@ export class ShardedIndexBuilder {
   #saved = false;
 
   constructor(options: ShardedBuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'shardSize'], 'ShardedIndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'storage', 'shardSize'], 'ShardedIndexBuilder');
     metricCode(o.metric);
     const { shardSize: _, ...shardOptions } = o as unknown as ShardedBuilderOptions;
     const probe = new IndexBuilder(shardOptions); // checks the options once, before any shard exists
