@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { IndexBuilder } from '../build/builder.js';
 import type { Index } from '../index/index.js';
 import { METRICS } from '../metric.js';
-import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, type Codes } from '../format/layout.js';
+import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, STORAGES, type Codes } from '../format/layout.js';
 import { int, metric, oneOf, parse, positionals, required, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { InterruptGuard } from './interrupt.js';
@@ -50,6 +50,8 @@ options:
   --screening-dimensions <m>
                         pca: the components each code keeps, 1 .. dimensions (default: the fewest, in steps of 16
                         and at most ${MAX_AUTO_COMPONENTS}, that hold 90% of the variance)
+  --storage <s>         how item vectors are stored: float32 (default), float16, bfloat16 or int8 (half, half, a
+                        quarter of the bytes; distances from the stored values; README "Storage"); not for hamming
   --leaf-size <n>       most items in a leaf, 2 .. dimensions + 2 (default: dimensions + 2, Annoy's)
   --graph               also build a neighbour graph (stored in the file): queries walk it from the trees' best
                         candidates (query --ef), much faster at high recall; with it --trees defaults to 8
@@ -75,6 +77,7 @@ export const BUILD_OPTIONS = {
   jobs: { type: 'string' },
   screening: { type: 'string' },
   'screening-dimensions': { type: 'string' },
+  storage: { type: 'string' },
   'leaf-size': { type: 'string' },
   graph: { type: 'boolean' },
   degree: { type: 'string' },
@@ -115,6 +118,8 @@ export async function build(args: string[], io: Io): Promise<number> {
   }
   const screeningDimensions = int(p, 'screening-dimensions', 1, MAX_PCA_DIMENSIONS);
   if (screeningDimensions !== undefined && screening !== 'pca') throw new UsageError('--screening-dimensions is for --screening pca');
+  const storage = oneOf(p, 'storage', STORAGES, 'float32');
+  if (storage !== 'float32' && metricName === 'hamming') throw new UsageError(`--storage ${storage} is not for hamming (its vectors are already one bit a dimension)`);
   const skipInvalid = p.values['skip-invalid'] === true;
   const keys = p.values.keys === true;
   const delimiter = str(p, 'delimiter');
@@ -145,7 +150,7 @@ export async function build(args: string[], io: Io): Promise<number> {
           const dims = checker.dimensions!;
           if (builder === undefined) {
             checkScreening(screening, screeningDimensions, dims);
-            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, keys, ...(graph ? { graph } : {}) });
+            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, keys, storage, ...(graph ? { graph } : {}) });
           }
           if (stage.length < batch.length * dims) {
             stage = new Float32Array(batch.length * dims);
@@ -222,7 +227,8 @@ export async function build(args: string[], io: Io): Promise<number> {
     progress.done();
     if (progress.mode !== 'quiet') {
       const screened = index.screening === 'none' ? '' : `, ${index.screening} screening${index.screening === 'pca' ? ` (${index.screeningDimensions} components)` : ''}`;
-      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees${index.graph ? `, graph degree ${index.graph}` : ''}, seed ${index.seed}${screened}, ${count(index.byteLength)} bytes`);
+      const stored = index.storage === 'float32' ? '' : `, ${index.storage} vectors`;
+      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees${index.graph ? `, graph degree ${index.graph}` : ''}, seed ${index.seed}${screened}${stored}, ${count(index.byteLength)} bytes`);
     }
     return 0;
   } finally {
