@@ -13,12 +13,15 @@ builder.addBatch(vectors.subarray(0, 3000 * 100));
 const index = builder.build({ trees: 4 });
 const file = index.toBytes();
 const annoyFile = index.toAnnoyBytes();
+const stored = index.withStorage('int8');
+const storedFile = stored.toBytes();
 
 /** Each route: how to answer. Bodies go out in uneven pieces, the first one shorter than the header. */
 type Route = { body: Uint8Array; length?: number | 'none'; status?: number; encoding?: string; stopAfter?: number };
 const routes: Record<string, Route> = {
   '/known.annoy': { body: file },
   '/chunked.annoy': { body: file, length: 'none' },
+  '/int8.annoy': { body: storedFile, length: 'none' },
   '/gzip.annoy': { body: gzipSync(file), encoding: 'gzip' },
   '/index.ann': { body: annoyFile, length: 'none' },
   '/short-file.annoy': { body: file.subarray(0, file.length - 1000) },
@@ -127,6 +130,17 @@ describe('Index.fromURL streams', () => {
       loaded.free();
     });
   }
+
+  it('a file storing int8 vectors: the same index as its bytes', async () => {
+    const loaded = await Index.fromURL(`${base}/int8.annoy`);
+    expect(loaded.storage).toBe('int8');
+    expect(loaded.toBytes()).toEqual(storedFile);
+    for (let q = 0; q < 10; q++) {
+      const query = queries.subarray(q * 100, (q + 1) * 100);
+      expect(loaded.search(query, 10, { searchK: 500 })).toEqual(stored.search(query, 10, { searchK: 500 }));
+    }
+    loaded.free();
+  });
 
   it('an Annoy .ann file, with progress', async () => {
     const seen: LoadProgress[] = [];

@@ -3,6 +3,8 @@
 // makes). Every searchK point is measured float32, float16, bfloat16, int8, then again (rounds), best q/s of each,
 // in this one process. File size, and the RSS of a fresh process that opens the file and answers the queries.
 //   node bench/lab/storage.mjs glove-100-angular [trees=10] [searchK=1000,2000,5000,10000,20000] [rounds=3] [queries=1000]
+//     [screening=none]   (default: chosen from the data; none: every candidate decoded and measured exactly, the
+//                         decoding's worst case)
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -37,7 +39,7 @@ const n = train.length / d;
 const cpu = `${os.cpus()[0].model}, ${os.cpus().length} vCPU`;
 console.log(`${name}: ${n} x ${d} ${metric}, ${nq} queries, ${trees} trees; ${cpu}; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 let t0 = performance.now();
-const base = new IndexBuilder({ dimensions: d, metric, seed: 42 }).addBatch(train).build({ trees });
+const base = new IndexBuilder({ dimensions: d, metric, seed: 42, ...(o.screening ? { screening: o.screening } : {}) }).addBatch(train).build({ trees });
 console.log(`float32 build ${((performance.now() - t0) / 1000).toFixed(1)} s, screening ${base.screening}`);
 const kinds = ['float32', 'float16', 'bfloat16', 'int8'];
 const indexes = { float32: base };
