@@ -140,6 +140,13 @@ describe('storage: bytes', () => {
       const a = build('int8', extra), b = build('float32', extra).withStorage('int8');
       expect(Buffer.from(a.toBytes()).equals(Buffer.from(b.toBytes()))).toBe(true);
       expect(a.search(x.subarray(0, d), 10).ids).toEqual(b.search(x.subarray(0, d), 10).ids);
+      // the moved sections (pca basis, graph) are intact: the file passes the loader's checks and answers alike
+      const reloaded = Index.fromBytes(a.toBytes());
+      for (let q = 0; q < 10; q++) {
+        const query = glove.queries.subarray(q * d, (q + 1) * d);
+        expect(reloaded.search(query, 10)).toEqual(a.search(query, 10));
+      }
+      expect([reloaded.screening, reloaded.graph]).toEqual([a.screening, a.graph]);
     }
   });
 
