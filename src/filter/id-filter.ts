@@ -1,34 +1,42 @@
 // IdFilter: a set of ids a query may return, made once from ids and reused by many queries. It is a bitmap in the
 // index's own wasm memory (one bit per id, like the file's present bitmap), so the core tests a candidate with one
 // load and nothing is copied per query or per worker thread. A filtered search collects searchK *allowed*
-// candidates (assembly/search.ts collect), so a filter does not cut recall; a filter that allows few items is
-// answered by an exact scan of them instead (scanPays).
+// candidates (assembly/search.ts collect), and a graph walk keeps ef *allowed* best (assembly/graph-search.ts), so a
+// filter does not cut recall; a filter that allows few items is answered by an exact scan of them instead (scanPays).
 import { AnnoyError, show } from '../errors.js';
 import type { IndexImage } from '../index/image.js';
 import type { Mask } from '../index/slot-search.js';
 import { graphDegreeOf } from '../format/layout.js';
 
-/** Filters are tree-search only: the graph walk (assembly/graph-search.ts) does not skip ruled-out ids yet. */
-function refuseGraph(images: readonly IndexImage[]): void {
-  if (images.some((image) => graphDegreeOf(image.header) !== 0)) throw new AnnoyError('INVALID_ARGUMENT', 'filters are not supported on graph indexes yet');
-}
-
 /** What a filter is made from: the ids a query may return, or the ids it must not. */
 export type FilterSpec = { allow: Uint32Array | ArrayLike<number> } | { exclude: Uint32Array | ArrayLike<number> };
 
 /**
- * A filter that allows at most this many times searchK items is answered by an exact scan of its allowed ids.
- * A walk that must collect searchK allowed candidates from a filter allowing a fraction f of the items reads about
- * searchK / f leaf entries and computes a split plane's margin for every few of them: once the allowed items are
- * not many more than searchK, that walk costs more than computing every allowed item's distance, and the scan is
- * exact. Measured on glove-100 (bench/filter.mjs).
+ * The one rule for both walks: a filtered query is answered by an exact scan of its allowed ids when the scan
+ * computes at most SCAN_RATIO times the distances the walk would (walkDistances). The scan's distances run through
+ * contiguous ids with no queue, the walk's hop through the index, so the scan may do somewhat more of them and still
+ * win. Measured on glove-100 (bench/filter.mjs, trees and graph).
  */
 export const SCAN_RATIO = 2;
 let scanRatio = SCAN_RATIO;
 
-/** The scan pays when the filter allows few items for the candidates asked. */
-export function scanPays(allowed: number, searchK: number): boolean {
-  return allowed <= scanRatio * searchK;
+/**
+ * About how many exact distances a filtered walk computes when `allowed` of the index's `size` ids are allowed.
+ * Trees: the walk collects searchK allowed candidates, one distance each (it reads about searchK / f leaf entries
+ * and a split plane per few of them on the way, f = allowed / size, which is why the scan may do more). Graph: every
+ * item the walk reaches costs a distance, allowed or not (ruled-out ids are its stepping stones), and to settle the
+ * ef best *allowed* ones it reaches about 1 / f times the items an unfiltered walk does, which is at most ef
+ * expansions of `degree` neighbours: ef * degree / f.
+ */
+export function walkDistances(header: Pick<IndexImage['header'], 'size' | 'sectionParams'>, plan: { searchK: number; ef: number }, allowed: number): number {
+  const degree = graphDegreeOf(header);
+  if (degree === 0) return plan.searchK;
+  return plan.ef * degree * (header.size / Math.max(allowed, 1));
+}
+
+/** The scan pays when the filter allows few items for the walk's work (walkDistances). */
+export function scanPays(allowed: number, walk: number): boolean {
+  return allowed <= scanRatio * walk;
 }
 
 /** @internal Tests and benchmarks: another ratio (0: always walk, Infinity: always scan); returns the old one. */
@@ -87,15 +95,14 @@ export function filterOf(options: unknown, owner: object, images: readonly Index
   const filter = (options as { filter?: unknown } | undefined)?.filter;
   if (filter === undefined || filter === null) return null;
   if (!(filter instanceof IdFilter)) throw new AnnoyError('INVALID_ARGUMENT', `filter ${show(filter)} is not an IdFilter (make one with createFilter)`);
-  refuseGraph(images);
   return filter.partsFor(owner, images);
 }
 
-/** The core's mask for one image's query: the filter's part, the removed ids, and whether to scan. */
-export function maskOf(image: IndexImage, part: FilterPart | null, searchK: number): Mask | undefined {
+/** The core's mask for one image's query (`plan`: its searchK and ef): the filter's part, the removed ids, and whether to scan. */
+export function maskOf(image: IndexImage, part: FilterPart | null, plan: { searchK: number; ef: number }): Mask | undefined {
   const hidden = image.removed.count > 0 ? image.removed.at : 0;
   if (part === null) return hidden === 0 ? undefined : { allow: 0, hidden, scan: false };
-  return { allow: part.at, hidden, scan: scanPays(part.allowed, searchK) };
+  return { allow: part.at, hidden, scan: scanPays(part.allowed, walkDistances(image.header, plan, part.allowed)) };
 }
 
 /**
@@ -149,7 +156,6 @@ export function popcount(map: Uint32Array): number {
 
 /** Makes a filter of `owner` over `shards` from `spec`: a bitmap in each shard's filter arena. */
 export function makeFilter(owner: object, spec: unknown, shards: readonly { image: IndexImage; idOffset: number }[], size: number): IdFilter {
-  refuseGraph(shards.map((s) => s.image));
   const maps = bitmapsFor(spec, shards, size);
   const parts: FilterPart[] = [];
   try {

@@ -403,9 +403,9 @@ export class IndexPool implements Searchable<true> {
   }
 
   /** Each shard's mask for a query with these options: its part of the filter (checked) and its removed ids. */
-  #masks(options: SearchOptions | undefined, searchK: number): Mask[] | undefined {
+  #masks(options: SearchOptions | undefined, plan: { searchK: number; ef: number }): Mask[] | undefined {
     const parts = filterOf(options, this, this.#shards.map((s) => s.image));
-    const masks = this.#shards.map((s, i) => maskOf(s.image, parts === null ? null : parts[i], searchK) ?? { allow: 0, hidden: 0, scan: false });
+    const masks = this.#shards.map((s, i) => maskOf(s.image, parts === null ? null : parts[i], plan) ?? { allow: 0, hidden: 0, scan: false });
     return masks.every((m) => m.allow === 0 && m.hidden === 0) ? undefined : masks;
   }
 
@@ -447,7 +447,7 @@ export class IndexPool implements Searchable<true> {
     checkVector(vector, this.dimensions, this.metric);
     checkK(k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
-    const masks = this.#masks(options, searchK);
+    const masks = this.#masks(options, { searchK, ef });
     const query = Float32Array.from(vector);
     const shards = this.#shards;
     const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank, ef, masks });
@@ -461,7 +461,7 @@ export class IndexPool implements Searchable<true> {
     if (this.#shards.length > 1) return this.search(shard.index.getItem(local), k, options);
     checkK(k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
-    const masks = this.#masks(options, searchK);
+    const masks = this.#masks(options, { searchK, ef });
     const shards = this.#shards;
     const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank, ef, masks });
     return this.#merge(shards, parts, k);
@@ -475,7 +475,7 @@ export class IndexPool implements Searchable<true> {
     checkK(k);
     checkBatchK(rows, k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
-    const masks = this.#masks(options, searchK);
+    const masks = this.#masks(options, { searchK, ef });
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
     const pending: Promise<{ parts: Part[] }>[] = [];
