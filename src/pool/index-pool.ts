@@ -22,7 +22,7 @@ import { noSharedMemoryReason } from '../runtime/threads.js';
 import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from '../index/slot-search.js';
-import { removeIds } from '../index/removals.js';
+import { globalIdOf, removeGlobal, shardsHaveKeys, withGlobalKeys } from '../shards/shard-ids.js';
 import { collectGarbage } from '../runtime/collect.js';
 
 export interface PoolOptions extends URLLoadOptions {
@@ -158,8 +158,8 @@ export class IndexPool implements Searchable<true> {
   get graph(): number { return this.#first.graph; }
   get byteLength(): number { return this.#shards.reduce((n, s) => n + s.index.byteLength, 0); }
   get shards(): number { return this.#shards.length; }
-  /** Whether items have string keys (an unsharded index built with keys: true). */
-  get hasKeys(): boolean { return this.#shards.length === 1 && this.#shards[0].image.keys !== null; }
+  /** Whether items have string keys (built with keys: true; a sharded index: every shard). */
+  get hasKeys(): boolean { return shardsHaveKeys(this.#shards); }
   /** The served file's checksum (hex; a sharded index: the first shard's), as Index.checksum. */
   get checksum(): string { return this.#first.checksum; }
   get workers(): number { return this.#threads.length; }
@@ -180,10 +180,10 @@ export class IndexPool implements Searchable<true> {
     return { shard, local: id - shard.idOffset };
   }
 
-  /** The id of `key` (an unsharded index with string keys), as Index.idOf. */
+  /** The (global) id of `key`, as Index.idOf. */
   idOf(key: string): number {
     this.#live();
-    return this.#first.idOf(key);
+    return globalIdOf(this.#shards, key);
   }
 
   /** The key of item `id`, as Index.keyOf. */
@@ -193,11 +193,9 @@ export class IndexPool implements Searchable<true> {
     return shard.index.keyOf(local);
   }
 
-  /** A result with its hits' keys when the (unsharded) index `shards` it came from has keys. */
+  /** A result with its hits' keys when the index `shards` it came from has keys. */
   #withKeys<T extends SearchResult>(shards: Shard[], result: T): T {
-    const keys = shards.length === 1 ? shards[0].image.keys : null;
-    if (keys !== null) result.keys = keys.keysOf(result.ids);
-    return result;
+    return withGlobalKeys(shards, result);
   }
 
   /** A copy of the stored vector of `id` (answered on this thread: no worker needed). */
@@ -399,7 +397,7 @@ export class IndexPool implements Searchable<true> {
   /** Per-shard hits of the index `shards` answered on, with their id offsets, merged (one shard: as it is). */
   #merge(shards: Shard[], parts: Part[], k: number): SearchResult {
     if (parts.length === 1) return this.#withKeys(shards, { ids: parts[0].ids, distances: parts[0].distances });
-    return mergeTopK(shards[0].index.metric, parts.map((p, i) => ({ ...p, idOffset: shards[i].idOffset })), k);
+    return this.#withKeys(shards, mergeTopK(shards[0].index.metric, parts.map((p, i) => ({ ...p, idOffset: shards[i].idOffset })), k));
   }
 
   /** Each shard's mask for a query with these options: its part of the filter (checked) and its removed ids. */
@@ -428,17 +426,7 @@ export class IndexPool implements Searchable<true> {
   async remove(ids: Uint32Array | ArrayLike<number>): Promise<number> {
     this.#live();
     if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "remove needs a pool in mode 'shared' (one memory its workers share)");
-    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new AnnoyError('INVALID_ARGUMENT', 'remove takes ids: a Uint32Array or an array of ids');
-    const groups = this.#shards.map(() => [] as number[]);
-    for (let i = 0; i < ids.length; i++) {
-      const id = checkId(ids[i]);
-      const s = this.#shards.findIndex((sh) => id >= sh.idOffset && id < sh.idOffset + sh.index.size);
-      if (s < 0) throw new AnnoyError('INVALID_ID', `id ${id} is out of range: the index holds ids below ${this.size}`);
-      groups[s].push(id);
-    }
-    // every id checked before any is removed
-    this.#shards.forEach((sh, s) => removeIds(sh.image, groups[s], sh.idOffset, true));
-    return this.#shards.reduce((n, sh, s) => n + removeIds(sh.image, groups[s], sh.idOffset), 0);
+    return removeGlobal(this.#shards, ids);
   }
 
   /** The k nearest items to `vector`, as Index.search answers it. */
