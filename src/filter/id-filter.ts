@@ -6,35 +6,48 @@
 import { AnnoyError, show } from '../errors.js';
 import type { IndexImage } from '../index/image.js';
 import type { Mask } from '../index/slot-search.js';
-import { graphDegreeOf } from '../format/layout.js';
+import { NO_NEIGHBOUR, SECTION, graphDegreeOf } from '../format/layout.js';
 
 /** What a filter is made from: the ids a query may return, or the ids it must not. */
 export type FilterSpec = { allow: Uint32Array | ArrayLike<number> } | { exclude: Uint32Array | ArrayLike<number> };
 
 /**
  * The one rule for both walks: a filtered query is answered by an exact scan of its allowed ids when the scan
- * computes at most SCAN_RATIO times the distances the walk would (walkDistances). The scan's distances run through
- * contiguous ids with no queue, the walk's hop through the index, so the scan may do somewhat more of them and still
- * win. Measured on glove-100 (bench/filter.mjs, trees and graph).
+ * computes no more distances than SCAN_RATIO times what the walk would cost, counted in distances (walkCost).
+ * Measured on glove-100 (bench/filter.mjs, trees and graph): a scanned distance and a walked one cost about the same.
  */
-export const SCAN_RATIO = 2;
+export const SCAN_RATIO = 1;
 let scanRatio = SCAN_RATIO;
 
 /**
- * About how many exact distances a filtered walk computes when `allowed` of the index's `size` ids are allowed.
- * Trees: the walk collects searchK allowed candidates, one distance each (it reads about searchK / f leaf entries
- * and a split plane per few of them on the way, f = allowed / size, which is why the scan may do more). Graph: every
- * item the walk reaches costs a distance, allowed or not (ruled-out ids are its stepping stones), and to settle the
- * ef best *allowed* ones it reaches about 1 / f times the items an unfiltered walk does, which is at most ef
- * expansions of `degree` neighbours: ef * degree / f.
+ * What a filtered walk costs, in exact distances, when `allowed` of the index's ids are allowed (f = allowed / size).
+ * Trees: the walk collects searchK allowed candidates, one distance each, and on the way reads about searchK / f leaf
+ * entries and a split plane per few of them, which costs about as much again: 2 * searchK. Graph: every item the walk
+ * reaches costs a distance, allowed or not (ruled-out ids are its stepping stones), and to settle the ef best
+ * *allowed* ones it reaches about 1 / f times the items an unfiltered walk does, ef expansions of a row each:
+ * ef * (mean row length) / f.
  */
-export function walkDistances(header: Pick<IndexImage['header'], 'size' | 'sectionParams'>, plan: { searchK: number; ef: number }, allowed: number): number {
-  const degree = graphDegreeOf(header);
-  if (degree === 0) return plan.searchK;
-  return plan.ef * degree * (header.size / Math.max(allowed, 1));
+export function walkCost(image: IndexImage, plan: { searchK: number; ef: number }, allowed: number): number {
+  if (graphDegreeOf(image.header) === 0) return 2 * plan.searchK;
+  return plan.ef * meanRow(image) * (image.header.size / Math.max(allowed, 1));
 }
 
-/** The scan pays when the filter allows few items for the walk's work (walkDistances). */
+/** The graph's mean row length (neighbours per item; diversification keeps far fewer than the degree), once per image. */
+const meanRows = new WeakMap<IndexImage, number>();
+function meanRow(image: IndexImage): number {
+  let mean = meanRows.get(image);
+  if (mean === undefined) {
+    const degree = graphDegreeOf(image.header), { size, count } = image.header;
+    const rows = new Uint32Array(image.core.memory.buffer, image.core.base + image.sections.extra[SECTION.GRAPH].offset, size * degree);
+    let n = 0;
+    for (let i = 0; i < rows.length; i++) if (rows[i] !== NO_NEIGHBOUR) n++;
+    mean = n / Math.max(count, 1);
+    meanRows.set(image, mean);
+  }
+  return mean;
+}
+
+/** The scan pays when the filter allows few items for what the walk would cost (walkCost, in distances). */
 export function scanPays(allowed: number, walk: number): boolean {
   return allowed <= scanRatio * walk;
 }
@@ -102,7 +115,7 @@ export function filterOf(options: unknown, owner: object, images: readonly Index
 export function maskOf(image: IndexImage, part: FilterPart | null, plan: { searchK: number; ef: number }): Mask | undefined {
   const hidden = image.removed.count > 0 ? image.removed.at : 0;
   if (part === null) return hidden === 0 ? undefined : { allow: 0, hidden, scan: false };
-  return { allow: part.at, hidden, scan: scanPays(part.allowed, walkDistances(image.header, plan, part.allowed)) };
+  return { allow: part.at, hidden, scan: scanPays(part.allowed, walkCost(image, plan, part.allowed)) };
 }
 
 /**
