@@ -217,10 +217,13 @@ export class IndexPool implements Searchable<true> {
     return shards.map(({ image }): WorkerShard => {
       const { core } = image;
       if (this.#mode === 'shared') return { memory: core.memory, base: core.base, slot: image.slot(1 + w) };
-      // The worker's own copy of the memory image (the file and its screening codes), laid out as here, one slot after it.
-      const file = core.bytes.slice(core.base, image.slot(0));
+      // The worker's own copy of the memory image (the file, its screening codes, the removed ids), laid out as here,
+      // its slot after it, then the filters' bitmaps made so far (later ones, and removals, come as 'bits' messages).
+      // Slot 0 is this thread's, between queries: its visited bits are clear.
+      const end = Math.max(image.slot(0) + image.slotBytes, image.filters.end);
+      const file = core.bytes.slice(core.base, end);
       transfer.push(file.buffer as ArrayBuffer);
-      return { file, base: core.base, slot: image.slot(0), end: image.slot(0) + image.slotBytes };
+      return { file, base: core.base, slot: image.slot(0), end };
     });
   }
 
@@ -409,24 +412,51 @@ export class IndexPool implements Searchable<true> {
 
   /**
    * A filter for this pool's queries, as Index.createFilter (global ids over every shard). It lives in the shared
-   * memory, in room reserved at open (the `filters` option); the workers read it in place. Mode 'dedicated' has
-   * no shared memory to put it in: INVALID_STATE.
+   * memory, in room reserved at open (the `filters` option); the workers read it in place. Mode 'dedicated': the
+   * bitmap is made here and copied once into the worker's own memory (same address) before this resolves.
    */
   async createFilter(spec: FilterSpec): Promise<IdFilter> {
     this.#live();
-    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "filters need a pool in mode 'shared' (one memory its workers share)");
-    return makeFilter(this, spec, this.#shards, this.size);
+    const filter = makeFilter(this, spec, this.#shards, this.size);
+    if (this.#mode === 'dedicated') {
+      // the worker searches a copy of its own: it gets the bitmaps, at the same addresses, before the filter is used
+      const shards = this.#shards;
+      try {
+        await this.#toCopies(shards, (s) => filter.partsFor(this, shards.map((sh) => sh.image))[s].at, (s, at) => shards[s].image.filters.read(at));
+      } catch (e) {
+        filter.free();
+        throw e;
+      }
+    }
+    return filter;
+  }
+
+  /**
+   * Mode 'dedicated': writes a bitmap of each shard (at `atOf(shard)`, the words `wordsOf(shard, at)`) into every
+   * worker's copy of the served index, and resolves once each has it (messages to a worker are answered in order,
+   * so every later request sees it).
+   */
+  async #toCopies(shards: Shard[], atOf: (s: number) => number, wordsOf: (s: number, at: number) => Uint32Array): Promise<void> {
+    const gen = this.#gen;
+    await Promise.all(this.#threads.flatMap((t) => (t?.alive ? shards.map((_, s) => {
+      const at = atOf(s), words = wordsOf(s, at);
+      return this.#ask(t, { op: 'bits', gen, shard: s, at, words }, [words.buffer as ArrayBuffer]);
+    }) : [])));
   }
 
   /**
    * Hides `ids` (global) from every request made after this resolves, as Index.remove does: the removed bitmap
-   * is in the shared memory, so the workers see it at once (a request already running may or may not). Mode
-   * 'dedicated' (each worker its own copy) is INVALID_STATE. Resolves to how many ids were newly removed.
+   * is in the shared memory, so the workers see it at once (a request already running may or may not); mode
+   * 'dedicated': copied into the worker's own memory before this resolves. Resolves to how many ids were newly removed.
    */
   async remove(ids: Uint32Array | ArrayLike<number>): Promise<number> {
     this.#live();
-    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "remove needs a pool in mode 'shared' (one memory its workers share)");
-    return removeGlobal(this.#shards, ids);
+    const removed = removeGlobal(this.#shards, ids);
+    if (this.#mode === 'dedicated' && removed > 0) {
+      const shards = this.#shards;
+      await this.#toCopies(shards, (s) => shards[s].image.removed.at, (s, at) => new Uint32Array(shards[s].image.removedWords().slice()));
+    }
+    return removed;
   }
 
   /** The k nearest items to `vector`, as Index.search answers it. */
