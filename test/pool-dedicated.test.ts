@@ -94,6 +94,12 @@ describe("IndexPool mode 'dedicated'", () => {
       expect(started.length).toBeGreaterThan(from + 1);
       const copyFilter = copy.createFilter({ allow: allowIds });
       for (let q = 0; q < 10; q++) expect(await search(filter, q, { searchK: 300 })).toEqual(copy.search(queries.subarray(q * 100, (q + 1) * 100), 10, { searchK: 300, filter: copyFilter }));
+      // a worker that dies reading a filter's bitmap: the filter still works, on its replacement's copy
+      const few = allowIds.slice(0, 900);
+      started[started.length - 1].crash('exit');
+      const late = await pool.createFilter({ allow: few });
+      const lateLocal = copy.createFilter({ allow: few });
+      for (let q = 0; q < 5; q++) expect(await search(late, q, { searchK: 300 })).toEqual(copy.search(queries.subarray(q * 100, (q + 1) * 100), 10, { searchK: 300, filter: lateLocal }));
       copy.free();
     } finally {
       local.free();

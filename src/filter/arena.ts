@@ -54,6 +54,9 @@ export class FilterArena {
     return this.#start + i * this.bitmapBytes;
   }
 
+  /** Where the arena starts. */
+  get start(): number { return this.#start; }
+
   /** Where the arena's bitmaps in use or once used end (a dedicated pool copies memory up to here). */
   get end(): number { return this.#start + this.#inUse.length * this.bitmapBytes; }
 

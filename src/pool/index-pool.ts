@@ -245,6 +245,21 @@ export class IndexPool implements Searchable<true> {
       const more: ArrayBuffer[] = [];
       worker.postMessage({ id: 0, op: 'load', gen, shards: this.#workerShards(g.shards, w, more) }, more);
     }
+    // Mode 'dedicated': its copy was taken before it started; the removed ids and the filters' bitmaps again, as they
+    // are now, before any request (a createFilter or remove while it started skipped it: it was not live yet)
+    if (!shared) {
+      for (const gen of known) {
+        this.#gens.get(gen)?.shards.forEach(({ image }, shard) => {
+          const { removed, filters } = image;
+          const parts = [{ at: removed.at, bytes: Math.ceil(image.header.size / 32) * 4 }, { at: filters.start, bytes: filters.end - filters.start }];
+          for (const { at, bytes } of parts) {
+            if (bytes === 0) continue;
+            const words = new Uint32Array(image.core.memory.buffer, at, bytes / 4).slice();
+            worker.postMessage({ id: 0, op: 'bits', gen, shard, at, words }, [words.buffer]);
+          }
+        });
+      }
+    }
     worker.on('message', (m: { id: number }) => {
       const job = thread.inFlight.get(m.id);
       if (!job) return;
@@ -440,7 +455,10 @@ export class IndexPool implements Searchable<true> {
     const gen = this.#gen;
     await Promise.all(this.#threads.flatMap((t) => (t?.alive ? shards.map((_, s) => {
       const at = atOf(s), words = wordsOf(s, at);
-      return this.#ask(t, { op: 'bits', gen, shard: s, at, words }, [words.buffer as ArrayBuffer]);
+      // a worker that dies meanwhile is replaced by one whose copy is taken from this thread's memory, bitmap and all
+      return this.#ask(t, { op: 'bits', gen, shard: s, at, words }, [words.buffer as ArrayBuffer]).catch((e) => {
+        if (t.alive) throw e;
+      });
     }) : [])));
   }
 
