@@ -15,8 +15,12 @@ const fixtures = new URL('./fixtures/', import.meta.url);
 const annoyTest = { name: 'annoy-test.tree', bytes: new Uint8Array(readFileSync(new URL('annoy/annoy-test.tree', fixtures))), dimensions: 10, metric: 'angular' };
 
 describe('loader fuzz, both formats', () => {
+  // Files with both a graph and removed items run on their own below, so the 12,000 cases here stay as they were.
+  const both = / graph \d+ removed$/;
+  const all = makeBases(lib, [annoyTest]);
+
   it('12,000 seeded damaged files: each loads and answers from valid structure, or is refused with a loader code', () => {
-    const bases = makeBases(lib, [annoyTest]);
+    const bases = { ...all, ours: all.ours.filter((b) => !both.test(b.name)) };
     // No wall-clock limit here (slowMs: Infinity): the machine's load decides times, not the code. A case that never
     // ends still fails (the test's timeout); `npm run fuzz` reports the slowest cases of a long run.
     const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES }, slowMs: Infinity });
@@ -46,6 +50,16 @@ describe('loader fuzz, both formats', () => {
     // and the file with string keys, its keys section damaged in place
     expect(result.byBase['ours euclidean 80 keys'].CORRUPT_INDEX).toBeGreaterThan(100);
     expect(result.byBase['ours euclidean 80 keys'].loaded).toBeGreaterThan(5);
+  });
+
+  it('3,000 damaged files with both a graph and removed items: each loads and answers from valid structure, or is refused', () => {
+    const ours = all.ours.filter((b) => both.test(b.name));
+    expect(ours.length).toBeGreaterThanOrEqual(4);
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz graph removed', cases: 3_000, bases: { ours, annoy: [] }, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES }, slowMs: Infinity });
+    for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
+    expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
+    for (const [name, outcomes] of Object.entries(result.byBase)) expect([name, outcomes.CORRUPT_INDEX > 200, outcomes.loaded > 50]).toEqual([name, true, true]);
+    expect(result.compared).toBeGreaterThan(50);
   });
 
   it('replays the regression corpus (test/fixtures/fuzz/): each case is refused as its file says', () => {

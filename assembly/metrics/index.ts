@@ -44,15 +44,15 @@ import { validateWith } from '../validate';
 
 // One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
 // starts from, 0 with an item: that item), any other searches its trees (Annoy's search_k). allow, hidden: the
-// filter's and the removed ids' bitmaps (0: none); a graph index has neither (the facade refuses them).
+// filter's and the removed ids' bitmaps (0: none): the ids they rule out are never returned.
 export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32, allow: usize, hidden: usize): u32 {
   const metric = hdr32(file, H_METRIC);
   if (graphDegree(file) != 0) {
-    if (metric == METRIC_ANGULAR) return searchGraphWith<Angular>(file, slot, fromItem, k, ef, searchK, rerank);
-    if (metric == METRIC_EUCLIDEAN) return searchGraphWith<Euclidean>(file, slot, fromItem, k, ef, searchK, rerank);
-    if (metric == METRIC_MANHATTAN) return searchGraphWith<Manhattan>(file, slot, fromItem, k, ef, searchK, rerank);
-    if (metric == METRIC_DOT) return searchGraphWith<Dot>(file, slot, fromItem, k, ef, searchK, rerank);
-    return searchGraphWith<Hamming>(file, slot, fromItem, k, ef, searchK, rerank);
+    if (metric == METRIC_ANGULAR) return searchGraphWith<Angular>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
+    if (metric == METRIC_EUCLIDEAN) return searchGraphWith<Euclidean>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
+    if (metric == METRIC_MANHATTAN) return searchGraphWith<Manhattan>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
+    if (metric == METRIC_DOT) return searchGraphWith<Dot>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
+    return searchGraphWith<Hamming>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
   }
   if (metric == METRIC_ANGULAR) return searchWith<Angular>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
   if (metric == METRIC_EUCLIDEAN) return searchWith<Euclidean>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
