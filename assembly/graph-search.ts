@@ -3,6 +3,12 @@
 // the nearest unexpanded one is farther than the ef-th best. With screening codes the walk compares codes (a
 // quarter of the bytes, or fewer with pca) and the ef best by code get the exact distance at the end.
 //
+// Filters and removed items (allow, hidden: their bitmaps, 0 for none): a ruled-out id is still walked through, a
+// stepping stone (skipping it would cut the graph apart around it), but never enters the ef best, which hold allowed
+// ids only; so `ef` counts allowed candidates, and the walk goes on until the ef allowed best are settled (hnswlib's
+// filtered search does the same). A candidate joins the walk's queue when it beats the ef-th allowed best (or fewer
+// than ef are known yet).
+//
 // Scratch: the slot's visited bitmap (cleared from the list of visited ids, the candidates area), topK (the ef
 // best, a max-heap of (distance, id) keys) and the graph queue (a min-heap, keys stored inverted in a max-heap).
 import {
@@ -12,7 +18,7 @@ import {
 } from './layout';
 import { recordOf } from './storage';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
-import { prepareQuery, collectFromTrees, touch, writeResults } from './search';
+import { prepareQuery, collectFromTrees, touch, writeResults, ruledOutBy } from './search';
 import * as codes from './codes';
 
 // Per-query state (module globals: one query at a time per instance).
@@ -26,6 +32,10 @@ let rule: u32 = 0;
 let theFile: usize = 0;
 let record: usize = 0;
 let decoded: usize = 0;
+let allow: usize = 0;
+let hidden: usize = 0;
+
+@inline function ruledOut(id: u32): bool { return (allow | hidden) != 0 && ruledOutBy(allow, hidden, id); }
 
 // Item id's f32 vector (decoded by the storage policy S into the slot when it is not float32).
 @inline function itemOf<S>(id: u32): usize {
@@ -48,10 +58,13 @@ let sink: u32 = 0;
 
 // Returns the number of results written to the slot's outIds / outDistances (best first). ef >= k.
 // searchK: tree candidates to start from (0 with fromItem >= 0: start from that item).
-// rerank != 0 walks on the screening codes (when the index has them).
-export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32): u32 {
+// rerank != 0 walks on the screening codes (when the index has them). allowMap, hiddenMap: the filter's and the
+// removed ids' bitmaps (0: none).
+export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
   const metric = changetype<M>(0);
   theFile = file;
+  allow = allowMap;
+  hidden = hiddenMap;
   const graph = graphOf(file);
   const degree = graphDegree(file);
   const queue = slot + slotOffset(file, SLOT_WALK);
@@ -96,11 +109,13 @@ export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k
   for (let i: u32 = 0; i < nSeen; i++) touched ^= touchItem(load<u32>(seen + (<usize>i << 2)));
   let nBest: u32 = 0, nQueue: u32 = 0;
   for (let i: u32 = 0; i < nSeen; i++) {
-    const key = keyOf<M, S>(load<u32>(seen + (<usize>i << 2)));
-    if (nBest < ef) heapPush(best, nBest++, key);
-    else if (key < load<u64>(best)) siftDown(best, nBest, key);
-    else continue;
+    const id = load<u32>(seen + (<usize>i << 2));
+    const key = keyOf<M, S>(id);
+    if (nBest == ef && key >= load<u64>(best)) continue;
     heapPush(queue, nQueue++, ~key);
+    if (ruledOut(id)) continue;
+    if (nBest < ef) heapPush(best, nBest++, key);
+    else siftDown(best, nBest, key);
   }
 
   // The walk.
@@ -123,11 +138,13 @@ export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k
       touched ^= touchItem(j);
     }
     for (let i = first; i < nSeen; i++) {
-      const key = keyOf<M, S>(load<u32>(seen + (<usize>i << 2)));
-      if (nBest < ef) heapPush(best, nBest++, key);
-      else if (key < load<u64>(best)) siftDown(best, nBest, key);
-      else continue;
+      const id = load<u32>(seen + (<usize>i << 2));
+      const key = keyOf<M, S>(id);
+      if (nBest == ef && key >= load<u64>(best)) continue;
       heapPush(queue, nQueue++, ~key);
+      if (ruledOut(id)) continue;
+      if (nBest < ef) heapPush(best, nBest++, key);
+      else siftDown(best, nBest, key);
     }
   }
   sink = touched;

@@ -46,11 +46,14 @@ let collected: u32 = 0;
 // allowed candidates and a filter does not cut recall.
 let allow: usize = 0;
 let hidden: usize = 0;
-@inline function ruledOut(id: u32): bool {
+// Whether the bitmaps rule id out: not set in allowMap (when not 0), or set in hiddenMap (when not 0). The one test
+// of both walks: the trees' collect here, the graph walk's results (graph-search.ts).
+@inline export function ruledOutBy(allowMap: usize, hiddenMap: usize, id: u32): bool {
   const word = (<usize>id >> 5) << 2;
-  return (allow != 0 && ((load<u32>(allow + word) >> (id & 31)) & 1) == 0)
-    || (hidden != 0 && ((load<u32>(hidden + word) >> (id & 31)) & 1) != 0);
+  return (allowMap != 0 && ((load<u32>(allowMap + word) >> (id & 31)) & 1) == 0)
+    || (hiddenMap != 0 && ((load<u32>(hiddenMap + word) >> (id & 31)) & 1) != 0);
 }
+@inline function ruledOut(id: u32): bool { return ruledOutBy(allow, hidden, id); }
 
 // A leaf may list holes (Annoy files: old versions put them in trees, and a root leaf is padded with id 0). Annoy
 // counts them towards search_k and drops them at the re-rank; so do we, before they take a candidate slot.

@@ -152,10 +152,9 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
     for (let o = used; o < align16(used); o += 4) if (load<u32>(graph + <usize>o) != 0) return BAD_GRAPH;
   }
   // removed items: a subset of the present ones, as many as the section's parameter says (its length is checked
-  // with the header). Leaves may still list them: the search skips them (search.ts collect). A graph index has
-  // none: its walk does not skip removed ids yet.
+  // with the header). Leaves and graph rows may still list them: both walks keep them out of results (search.ts
+  // collect, graph-search.ts).
   if (sectionBytes(file, SECTION_REMOVED) != 0) {
-    if (degree != 0) { detail = 0; return BAD_REMOVED; }
     const removed = sectionAt(file, SECTION_REMOVED);
     let marked: u32 = 0;
     for (let o: usize = 0; o < presentBytes; o += 4) {

@@ -5,6 +5,9 @@
 //      the same searchK; and the share of results that were allowed (must be 100%);
 //   2. q/s at a 10% allow-list against unfiltered q/s at the same searchK, interleaved (A, B, A, B; best of each).
 // Writes bench/results/filter-<stamp>.json.
+// GRAPH=1: the same on a graph index of glove-100 (degree 32, built once into the temporary directory) at the same
+// ef: recall as the scan rule answers and with the walk forced, and q/s at a 10% allow-list against unfiltered at
+// matched recall, interleaved (bench/results/filter-graph-<stamp>.json).
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -12,15 +15,20 @@ import { join, dirname } from 'node:path';
 import seedrandom from 'seedrandom';
 import { loadDataset } from './datasets.mjs';
 import { Index, IndexBuilder } from '../dist/esm/index.js';
+import { setScanRatio, SCAN_RATIO, scanPays, walkCost } from '../dist/esm/filter/id-filter.js';
+import { loadFileSync } from '../dist/esm/load/file.js';
+import { PRIVATE } from '../dist/esm/index/image.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TREES = 50, K = 10, QUERIES = Number(process.env.QUERIES ?? 300);
-const file = join(tmpdir(), `annoy-wasm-glove-100-${TREES}trees.annoy`);
+const GRAPH = Boolean(process.env.GRAPH);
+const file = join(tmpdir(), GRAPH ? 'annoy-wasm-glove-100-graph.annoy' : `annoy-wasm-glove-100-${TREES}trees.annoy`);
 const ds = await loadDataset('glove-100-angular');
 const D = ds.dimensions, N = ds.nTrain;
 if (!existsSync(file)) {
   const t = performance.now();
-  const index = await new IndexBuilder({ dimensions: D, metric: 'angular', seed: 42 }).addBatch(ds.train).buildAsync({ trees: TREES, jobs: 2 });
+  const builder = new IndexBuilder({ dimensions: D, metric: 'angular', seed: 42, graph: GRAPH });
+  const index = await builder.addBatch(ds.train).buildAsync(GRAPH ? { jobs: 2 } : { trees: TREES, jobs: 2 });
   index.saveSync(file);
   console.log(`built ${file} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
@@ -49,6 +57,70 @@ function exactTop(q, ids) {
 const recallOf = (got, want) => want.filter((id) => got.includes(id)).length / want.length;
 
 const rng = seedrandom('filter-bench');
+const stamp = () => new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
+const gt = (q) => [...ds.groundTruth.subarray(q * 100, q * 100 + K)];
+const randomIds = (fraction) => { const ids = []; for (let i = 0; i < N; i++) if (rng() < fraction) ids.push(i); return ids; };
+const timeOf = (opts) => { const t = performance.now(); for (let q = 0; q < QUERIES; q++) index.search(query(q), K, opts); return QUERIES / ((performance.now() - t) / 1000); };
+const recallAt = (opts, want) => { let r = 0; for (let q = 0; q < QUERIES; q++) r += recallOf([...index.search(query(q), K, opts).ids], want(q)); return r / QUERIES; };
+
+if (GRAPH) {
+  const EFS = (process.env.EFS ?? '10,40,160').split(',').map(Number);
+  const image = loadFileSync(file, PRIVATE); // the scan rule's view of the index (ruleScans below)
+  const out = { cpu: cpus()[0].model, graph: index.graph, k: K, queries: QUERIES, items: N, recall: [], matched: [] };
+  const unfiltered = {};
+  for (const ef of EFS) unfiltered[ef] = recallAt({ ef }, gt);
+  console.log(JSON.stringify({ unfiltered }));
+  let tenPercent = null;
+  // SPEED_ONLY=1: only the 10% allow-list, for the q/s comparison below (the same random lists either way).
+  for (const fraction of [0.5, 0.1, 0.01, 0.001]) {
+    const ids = randomIds(fraction);
+    const allowed = new Set(ids);
+    if (process.env.SPEED_ONLY && fraction !== 0.1) continue;
+    const filter = index.createFilter({ allow: ids });
+    const truth = Array.from({ length: QUERIES }, (_, q) => exactTop(query(q), ids));
+    for (const ef of process.env.SPEED_ONLY ? [] : EFS) {
+      const row = { fraction, allowed: ids.length, ef, unfilteredRecall: +unfiltered[ef].toFixed(3) };
+      for (const [name, ratio] of [['rule', SCAN_RATIO], ['walk', 0]]) {
+        setScanRatio(ratio);
+        let r = 0, ok = 0, total = 0;
+        for (let q = 0; q < QUERIES; q++) {
+          const got = [...index.search(query(q), K, { ef, filter }).ids];
+          r += recallOf(got, truth[q]);
+          ok += got.filter((id) => allowed.has(id)).length;
+          total += got.length;
+        }
+        row[name] = { recall: +(r / QUERIES).toFixed(3), allowedShare: ok / total };
+      }
+      setScanRatio(SCAN_RATIO);
+      row.ruleScans = scanPays(ids.length, walkCost(image, { searchK: 8, ef }, ids.length));
+      out.recall.push(row);
+      console.log(JSON.stringify(row));
+    }
+    if (fraction === 0.1) tenPercent = { ids, filter, truth };
+    else filter.free();
+  }
+  // q/s at 10% against unfiltered at matched recall: every point A, B, A, B (best of 4), in this one process.
+  const { filter, truth } = tenPercent;
+  const FEFS = (process.env.FEFS ?? '10,20,40,80').split(',').map(Number);
+  const UEFS = (process.env.UEFS ?? '10,20,40,80,160,320').split(',').map(Number);
+  const rows = [
+    ...FEFS.map((ef) => ({ name: 'filtered 10% walk', ef, opts: { ef, filter }, ratio: 0, want: (q) => truth[q] })),
+    { name: 'filtered 10% scan', ef: 10, opts: { ef: 10, filter }, ratio: Infinity, want: (q) => truth[q] },
+    { name: 'filtered 10% walk', ef: 160, opts: { ef: 160, filter }, ratio: 0, want: (q) => truth[q] },
+    { name: 'filtered 10% as the rule answers', ef: 160, opts: { ef: 160, filter }, ratio: SCAN_RATIO, want: (q) => truth[q] },
+    ...UEFS.map((ef) => ({ name: 'unfiltered', ef, opts: { ef }, ratio: SCAN_RATIO, want: gt })),
+  ];
+  for (const row of rows) { setScanRatio(row.ratio); row.recall = +recallAt(row.opts, row.want).toFixed(3); row.qps = 0; }
+  for (let round = 0; round < 4; round++) for (const row of rows) { setScanRatio(row.ratio); row.qps = Math.max(row.qps, Math.round(timeOf(row.opts))); }
+  setScanRatio(SCAN_RATIO);
+  out.matched = rows.map(({ name, ef, recall, qps }) => ({ name, ef, recall, qps }));
+  for (const r of out.matched) console.log(JSON.stringify(r));
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const path = join(here, 'results', `filter-graph-${stamp()}.json`);
+  writeFileSync(path, JSON.stringify(out, null, 2));
+  console.log(`wrote ${path}`);
+  process.exit(0);
+}
 // MATCH=1: only the comparison at matched recall: a 10% allow-list at searchK 1,000 against unfiltered searchK
 // 1,000 .. 4,000 (recall and q/s), interleaved.
 if (process.env.MATCH) {

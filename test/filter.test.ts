@@ -132,24 +132,6 @@ describe('filter errors', () => {
   });
 });
 
-describe('filters and removals on a graph index', () => {
-  it('are refused (INVALID_ARGUMENT): createFilter, a filter in search, remove()', () => {
-    const rng = seedrandom('graph-refusal');
-    const b = new IndexBuilder({ dimensions: 4, metric: 'euclidean', seed: 1, graph: { degree: 8 } });
-    for (let i = 0; i < 60; i++) b.add(i, Array.from({ length: 4 }, () => rng() - 0.5));
-    const graph = b.build({ trees: 2 });
-    const trees = dataset('euclidean', 'graph-refusal').index;
-    const filter = trees.createFilter({ allow: [1, 2] });
-    const error = (f: () => unknown) => { try { f(); } catch (e) { return [(e as AnnoyError).code, (e as Error).message]; } return ['none', '']; };
-    expect(graph.graph).toBeGreaterThan(0);
-    expect(error(() => graph.createFilter({ allow: [1, 2] }))).toEqual(['INVALID_ARGUMENT', 'filters are not supported on graph indexes yet']);
-    expect(error(() => graph.search([0, 0, 0, 0], 3, { filter }))).toEqual(['INVALID_ARGUMENT', 'filters are not supported on graph indexes yet']);
-    expect(error(() => graph.remove([1]))).toEqual(['INVALID_ARGUMENT', 'remove is not supported on graph indexes yet']);
-    expect(graph.search([0, 0, 0, 0], 3).ids.length).toBe(3); // and the index still answers
-    filter.free();
-  });
-});
-
 describe('filters on a pool and on shards', () => {
   const glove = gloveSample();
   const D = 100, M = 3000;

@@ -1,7 +1,7 @@
 // IndexPool's 'dedicated' mode (what a page without cross-origin isolation gets): one worker searching its own
 // copy of the plain build's memory. Node can run it too, so its answers and its restarts are checked here.
 import { describe, expect, it, vi } from 'vitest';
-import { IndexBuilder, IndexPool } from '../src/index.js';
+import { Index, IndexBuilder, IndexPool } from '../src/index.js';
 import { gloveSample } from './helpers.js';
 import { started } from './worker-harness.js';
 
@@ -55,6 +55,54 @@ describe("IndexPool mode 'dedicated'", () => {
       expect(pool.restarts).toBe(1);
       expect(await pool.search(query, 10)).toEqual(expected);
     } finally {
+      await pool.close();
+    }
+  });
+
+  it('takes filters and removals: its worker\'s copy gets each bitmap, and a replacement worker\'s copy has them all', async () => {
+    const from = started.length;
+    const pool = await IndexPool.open(index.toBytes(), { mode: 'dedicated' });
+    const own = index; // the Index whose bytes the pool copied
+    const allowIds = Array.from({ length: 4000 }, (_, i) => i).filter((i) => (i * 2654435761) % 7 < 2);
+    const allowed = new Set(allowIds);
+    const local = own.createFilter({ allow: allowIds });
+    try {
+      const filter = await pool.createFilter({ allow: allowIds });
+      const search = async (f: typeof filter, q: number, options: object) => pool.search(queries.subarray(q * 100, (q + 1) * 100), 10, { ...options, filter: f });
+      for (let q = 0; q < 20; q++) {
+        for (const searchK of [300, 4000]) { // a walk, and the scan (allowed <= 2 x searchK)
+          const want = own.search(queries.subarray(q * 100, (q + 1) * 100), 10, { searchK, filter: local });
+          expect(await search(filter, q, { searchK })).toEqual(want);
+          for (const id of want.ids) expect(allowed.has(id)).toBe(true);
+        }
+      }
+      expect(await pool.searchBatch(queries.subarray(0, 10 * 100), 10, { filter })).toEqual(own.searchBatch(queries.subarray(0, 10 * 100), 10, { filter: local }));
+      // removals: the worker's copy hides them once remove resolves
+      const gone = [...(await pool.search(queries.subarray(0, 100), 5)).ids];
+      expect(await pool.remove(gone)).toBe(5);
+      const copy = Index.fromBytes(index.toBytes());
+      copy.remove(gone);
+      for (let q = 0; q < 10; q++) {
+        const query = queries.subarray(q * 100, (q + 1) * 100);
+        const got = await pool.search(query, 10);
+        for (const id of gone) expect([...got.ids]).not.toContain(id);
+        expect(got).toEqual(copy.search(query, 10));
+      }
+      // a replacement worker starts from a fresh copy of this thread's memory: the filter and the removals with it
+      started[started.length - 1].crash('exit');
+      await expect(pool.search(queries.subarray(0, 100), 10)).resolves.toBeDefined();
+      expect(started.length).toBeGreaterThan(from + 1);
+      const copyFilter = copy.createFilter({ allow: allowIds });
+      for (let q = 0; q < 10; q++) expect(await search(filter, q, { searchK: 300 })).toEqual(copy.search(queries.subarray(q * 100, (q + 1) * 100), 10, { searchK: 300, filter: copyFilter }));
+      // a worker that dies reading a filter's bitmap: the filter still works, on its replacement's copy
+      const few = allowIds.slice(0, 900);
+      started[started.length - 1].crash('exit');
+      const late = await pool.createFilter({ allow: few });
+      const lateLocal = copy.createFilter({ allow: few });
+      for (let q = 0; q < 5; q++) expect(await search(late, q, { searchK: 300 })).toEqual(copy.search(queries.subarray(q * 100, (q + 1) * 100), 10, { searchK: 300, filter: lateLocal }));
+      copy.free();
+    } finally {
+      local.free();
       await pool.close();
     }
   });

@@ -45,7 +45,7 @@ import { validateWith } from '../validate';
 
 // One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
 // starts from, 0 with an item: that item), any other searches its trees (Annoy's search_k). allow, hidden: the
-// filter's and the removed ids' bitmaps (0: none); a graph index has neither (the facade refuses them).
+// filter's and the removed ids' bitmaps (0: none): the ids they rule out are never returned.
 // The storage kind is the dispatch's second dimension (storage.ts): each metric's search is specialised per storage
 // too, so neither is a branch per candidate. Hamming is stored as bits only (the facade refuses other storage).
 export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32, allow: usize, hidden: usize): u32 {
@@ -66,7 +66,7 @@ function searchStored<M>(file: usize, slot: usize, fromItem: i32, k: u32, search
 }
 
 @inline function searchOver<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32, allow: usize, hidden: usize): u32 {
-  if (graphDegree(file) != 0) return searchGraphWith<M, S>(file, slot, fromItem, k, ef, searchK, rerank);
+  if (graphDegree(file) != 0) return searchGraphWith<M, S>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
   return searchWith<M, S>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
 }
 

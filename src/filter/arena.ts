@@ -54,6 +54,17 @@ export class FilterArena {
     return this.#start + i * this.bitmapBytes;
   }
 
+  /** Where the arena starts. */
+  get start(): number { return this.#start; }
+
+  /** Where the arena's bitmaps in use or once used end (a dedicated pool copies memory up to here). */
+  get end(): number { return this.#start + this.#inUse.length * this.bitmapBytes; }
+
+  /** A copy of the bitmap at `at` (a dedicated pool sends it to its worker's copy of the memory). */
+  read(at: number): Uint32Array {
+    return new Uint32Array(this.#core.memory.buffer, at, this.bitmapBytes / 4).slice();
+  }
+
   release(at: number): void {
     this.#inUse[(at - this.#start) / this.bitmapBytes] = false;
   }

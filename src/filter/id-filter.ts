@@ -1,34 +1,55 @@
 // IdFilter: a set of ids a query may return, made once from ids and reused by many queries. It is a bitmap in the
 // index's own wasm memory (one bit per id, like the file's present bitmap), so the core tests a candidate with one
 // load and nothing is copied per query or per worker thread. A filtered search collects searchK *allowed*
-// candidates (assembly/search.ts collect), so a filter does not cut recall; a filter that allows few items is
-// answered by an exact scan of them instead (scanPays).
+// candidates (assembly/search.ts collect), and a graph walk keeps ef *allowed* best (assembly/graph-search.ts), so a
+// filter does not cut recall; a filter that allows few items is answered by an exact scan of them instead (scanPays).
 import { AnnoyError, show } from '../errors.js';
 import type { IndexImage } from '../index/image.js';
 import type { Mask } from '../index/slot-search.js';
-import { graphDegreeOf } from '../format/layout.js';
-
-/** Filters are tree-search only: the graph walk (assembly/graph-search.ts) does not skip ruled-out ids yet. */
-function refuseGraph(images: readonly IndexImage[]): void {
-  if (images.some((image) => graphDegreeOf(image.header) !== 0)) throw new AnnoyError('INVALID_ARGUMENT', 'filters are not supported on graph indexes yet');
-}
+import { NO_NEIGHBOUR, SECTION, graphDegreeOf } from '../format/layout.js';
 
 /** What a filter is made from: the ids a query may return, or the ids it must not. */
 export type FilterSpec = { allow: Uint32Array | ArrayLike<number> } | { exclude: Uint32Array | ArrayLike<number> };
 
 /**
- * A filter that allows at most this many times searchK items is answered by an exact scan of its allowed ids.
- * A walk that must collect searchK allowed candidates from a filter allowing a fraction f of the items reads about
- * searchK / f leaf entries and computes a split plane's margin for every few of them: once the allowed items are
- * not many more than searchK, that walk costs more than computing every allowed item's distance, and the scan is
- * exact. Measured on glove-100 (bench/filter.mjs).
+ * The one rule for both walks: a filtered query is answered by an exact scan of its allowed ids when the scan
+ * computes no more distances than SCAN_RATIO times what the walk would cost, counted in distances (walkCost).
+ * Measured on glove-100 (bench/filter.mjs, trees and graph): a scanned distance and a walked one cost about the same.
  */
-export const SCAN_RATIO = 2;
+export const SCAN_RATIO = 1;
 let scanRatio = SCAN_RATIO;
 
-/** The scan pays when the filter allows few items for the candidates asked. */
-export function scanPays(allowed: number, searchK: number): boolean {
-  return allowed <= scanRatio * searchK;
+/**
+ * What a filtered walk costs, in exact distances, when `allowed` of the index's ids are allowed (f = allowed / size).
+ * Trees: the walk collects searchK allowed candidates, one distance each, and on the way reads about searchK / f leaf
+ * entries and a split plane per few of them, which costs about as much again: 2 * searchK. Graph: every item the walk
+ * reaches costs a distance, allowed or not (ruled-out ids are its stepping stones), and to settle the ef best
+ * *allowed* ones it reaches about 1 / f times the items an unfiltered walk does, ef expansions of a row each:
+ * ef * (mean row length) / f.
+ */
+export function walkCost(image: IndexImage, plan: { searchK: number; ef: number }, allowed: number): number {
+  if (graphDegreeOf(image.header) === 0) return 2 * plan.searchK;
+  return plan.ef * meanRow(image) * (image.header.size / Math.max(allowed, 1));
+}
+
+/** The graph's mean row length (neighbours per item; diversification keeps far fewer than the degree), once per image. */
+const meanRows = new WeakMap<IndexImage, number>();
+function meanRow(image: IndexImage): number {
+  let mean = meanRows.get(image);
+  if (mean === undefined) {
+    const degree = graphDegreeOf(image.header), { size, count } = image.header;
+    const rows = new Uint32Array(image.core.memory.buffer, image.core.base + image.sections.extra[SECTION.GRAPH].offset, size * degree);
+    let n = 0;
+    for (let i = 0; i < rows.length; i++) if (rows[i] !== NO_NEIGHBOUR) n++;
+    mean = n / Math.max(count, 1);
+    meanRows.set(image, mean);
+  }
+  return mean;
+}
+
+/** The scan pays when the filter allows few items for what the walk would cost (walkCost, in distances). */
+export function scanPays(allowed: number, walk: number): boolean {
+  return allowed <= scanRatio * walk;
 }
 
 /** @internal Tests and benchmarks: another ratio (0: always walk, Infinity: always scan); returns the old one. */
@@ -87,15 +108,14 @@ export function filterOf(options: unknown, owner: object, images: readonly Index
   const filter = (options as { filter?: unknown } | undefined)?.filter;
   if (filter === undefined || filter === null) return null;
   if (!(filter instanceof IdFilter)) throw new AnnoyError('INVALID_ARGUMENT', `filter ${show(filter)} is not an IdFilter (make one with createFilter)`);
-  refuseGraph(images);
   return filter.partsFor(owner, images);
 }
 
-/** The core's mask for one image's query: the filter's part, the removed ids, and whether to scan. */
-export function maskOf(image: IndexImage, part: FilterPart | null, searchK: number): Mask | undefined {
+/** The core's mask for one image's query (`plan`: its searchK and ef): the filter's part, the removed ids, and whether to scan. */
+export function maskOf(image: IndexImage, part: FilterPart | null, plan: { searchK: number; ef: number }): Mask | undefined {
   const hidden = image.removed.count > 0 ? image.removed.at : 0;
   if (part === null) return hidden === 0 ? undefined : { allow: 0, hidden, scan: false };
-  return { allow: part.at, hidden, scan: scanPays(part.allowed, searchK) };
+  return { allow: part.at, hidden, scan: scanPays(part.allowed, walkCost(image, plan, part.allowed)) };
 }
 
 /**
@@ -149,7 +169,6 @@ export function popcount(map: Uint32Array): number {
 
 /** Makes a filter of `owner` over `shards` from `spec`: a bitmap in each shard's filter arena. */
 export function makeFilter(owner: object, spec: unknown, shards: readonly { image: IndexImage; idOffset: number }[], size: number): IdFilter {
-  refuseGraph(shards.map((s) => s.image));
   const maps = bitmapsFor(spec, shards, size);
   const parts: FilterPart[] = [];
   try {

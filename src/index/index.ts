@@ -14,7 +14,7 @@ import { loadBytes } from '../load/bytes.js';
 import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';
 import type { LoadOptions, URLLoadOptions } from '../load/options.js';
-import { PRIVATE, closedError, type IndexImage } from './image.js';
+import { PRIVATE, closedError, type IndexImage, type QueryPlan } from './image.js';
 import { H, SECTION } from '../format/layout.js';
 import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResult, type Searchable } from './results.js';
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
@@ -127,9 +127,9 @@ export class Index implements Searchable {
   }
 
   /** The core's mask for a query with these options: its filter (checked) and the removed ids. */
-  #mask(image: IndexImage, options: SearchOptions | undefined, searchK: number): Mask | undefined {
+  #mask(image: IndexImage, options: SearchOptions | undefined, plan: QueryPlan): Mask | undefined {
     const parts = filterOf(options, this, [image]);
-    return maskOf(image, parts === null ? null : parts[0], searchK);
+    return maskOf(image, parts === null ? null : parts[0], plan);
   }
 
   /** The k nearest items to `vector`, best first (dot: largest inner product first). */
@@ -138,7 +138,7 @@ export class Index implements Searchable {
     checkVector(vector, image.header.dimensions, image.header.metric);
     checkK(k);
     const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
-    return this.#withKeys(image, image.search(vector, -1, k, plan, this.#mask(image, options, plan.searchK)));
+    return this.#withKeys(image, image.search(vector, -1, k, plan, this.#mask(image, options, plan)));
   }
 
   /** The k nearest items to item `id` (or, with string keys, the item named `id`); normally the item itself comes first. */
@@ -147,7 +147,7 @@ export class Index implements Searchable {
     const item = this.#checkItem(image, id);
     checkK(k);
     const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
-    return this.#withKeys(image, image.search(null, item, k, plan, this.#mask(image, options, plan.searchK)));
+    return this.#withKeys(image, image.search(null, item, k, plan, this.#mask(image, options, plan)));
   }
 
   /** Searches every row of a flat batch (rows * dimensions values). */
@@ -157,7 +157,7 @@ export class Index implements Searchable {
     checkK(k);
     const plan = checkSearchOptions(options, k, image.header.trees, graphDegreeOf(image.header));
     checkBatchK(rows, k);
-    const { ids, distances, counts } = image.searchRows(flat, rows, k, plan, this.#mask(image, options, plan.searchK));
+    const { ids, distances, counts } = image.searchRows(flat, rows, k, plan, this.#mask(image, options, plan));
     return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }
 

@@ -5,7 +5,7 @@
 // parameter PARAM_REMOVED_COUNT), written by toBytes/save and checked by the loader (assembly/validate.ts).
 // The trees still list removed ids; a file with many removals is best rebuilt (the walk reads past them).
 import { AnnoyError } from '../errors.js';
-import { PARAM_REMOVED_COUNT, SECTION, graphDegreeOf, headerBytesFor, sectionsFor, writeHeader, type Header } from '../format/layout.js';
+import { PARAM_REMOVED_COUNT, SECTION, headerBytesFor, sectionsFor, writeHeader, type Header } from '../format/layout.js';
 import { checkId } from '../checks.js';
 import { Core } from '../runtime/wasm.js';
 import type { IndexImage } from './image.js';
@@ -27,8 +27,6 @@ export function removeIds(image: IndexImage, ids: ArrayLike<number>, idOffset = 
   if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
     throw new AnnoyError('INVALID_ARGUMENT', 'remove takes ids: a Uint32Array or an array of ids');
   }
-  // the graph walk does not skip removed ids yet (assembly/graph-search.ts), and a file with both is refused
-  if (graphDegreeOf(image.header) !== 0) throw new AnnoyError('INVALID_ARGUMENT', 'remove is not supported on graph indexes yet');
   for (let i = 0; i < ids.length; i++) {
     const id = checkId(ids[i]) - idOffset;
     if (id < 0 || id >= image.header.size) throw new AnnoyError('INVALID_ID', `id ${ids[i]} is out of range: the index holds ids below ${image.header.size + idOffset}`);

@@ -22,7 +22,7 @@ import { noSharedMemoryReason } from '../runtime/threads.js';
 import { startWorker, type RequestBody, type WorkerLike, type WorkerRequest, type WorkerShard } from '../runtime/worker.js';
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from '../index/slot-search.js';
-import { removeIds } from '../index/removals.js';
+import { globalIdOf, removeGlobal, shardsHaveKeys, withGlobalKeys } from '../shards/shard-ids.js';
 import { collectGarbage } from '../runtime/collect.js';
 
 export interface PoolOptions extends URLLoadOptions {
@@ -158,8 +158,8 @@ export class IndexPool implements Searchable<true> {
   get graph(): number { return this.#first.graph; }
   get byteLength(): number { return this.#shards.reduce((n, s) => n + s.index.byteLength, 0); }
   get shards(): number { return this.#shards.length; }
-  /** Whether items have string keys (an unsharded index built with keys: true). */
-  get hasKeys(): boolean { return this.#shards.length === 1 && this.#shards[0].image.keys !== null; }
+  /** Whether items have string keys (built with keys: true; a sharded index: every shard). */
+  get hasKeys(): boolean { return shardsHaveKeys(this.#shards); }
   /** The served file's checksum (hex; a sharded index: the first shard's), as Index.checksum. */
   get checksum(): string { return this.#first.checksum; }
   get workers(): number { return this.#threads.length; }
@@ -180,10 +180,10 @@ export class IndexPool implements Searchable<true> {
     return { shard, local: id - shard.idOffset };
   }
 
-  /** The id of `key` (an unsharded index with string keys), as Index.idOf. */
+  /** The (global) id of `key`, as Index.idOf. */
   idOf(key: string): number {
     this.#live();
-    return this.#first.idOf(key);
+    return globalIdOf(this.#shards, key);
   }
 
   /** The key of item `id`, as Index.keyOf. */
@@ -193,11 +193,9 @@ export class IndexPool implements Searchable<true> {
     return shard.index.keyOf(local);
   }
 
-  /** A result with its hits' keys when the (unsharded) index `shards` it came from has keys. */
+  /** A result with its hits' keys when the index `shards` it came from has keys. */
   #withKeys<T extends SearchResult>(shards: Shard[], result: T): T {
-    const keys = shards.length === 1 ? shards[0].image.keys : null;
-    if (keys !== null) result.keys = keys.keysOf(result.ids);
-    return result;
+    return withGlobalKeys(shards, result);
   }
 
   /** A copy of the stored vector of `id` (answered on this thread: no worker needed). */
@@ -219,10 +217,13 @@ export class IndexPool implements Searchable<true> {
     return shards.map(({ image }): WorkerShard => {
       const { core } = image;
       if (this.#mode === 'shared') return { memory: core.memory, base: core.base, slot: image.slot(1 + w) };
-      // The worker's own copy of the memory image (the file and its screening codes), laid out as here, one slot after it.
-      const file = core.bytes.slice(core.base, image.slot(0));
+      // The worker's own copy of the memory image (the file, its screening codes, the removed ids), laid out as here,
+      // its slot after it, then the filters' bitmaps made so far (later ones, and removals, come as 'bits' messages).
+      // Slot 0 is this thread's, between queries: its visited bits are clear.
+      const end = Math.max(image.slot(0) + image.slotBytes, image.filters.end);
+      const file = core.bytes.slice(core.base, end);
       transfer.push(file.buffer as ArrayBuffer);
-      return { file, base: core.base, slot: image.slot(0), end: image.slot(0) + image.slotBytes };
+      return { file, base: core.base, slot: image.slot(0), end };
     });
   }
 
@@ -243,6 +244,21 @@ export class IndexPool implements Searchable<true> {
       if (known.includes(gen)) continue;
       const more: ArrayBuffer[] = [];
       worker.postMessage({ id: 0, op: 'load', gen, shards: this.#workerShards(g.shards, w, more) }, more);
+    }
+    // Mode 'dedicated': its copy was taken before it started; the removed ids and the filters' bitmaps again, as they
+    // are now, before any request (a createFilter or remove while it started skipped it: it was not live yet)
+    if (!shared) {
+      for (const gen of known) {
+        this.#gens.get(gen)?.shards.forEach(({ image }, shard) => {
+          const { removed, filters } = image;
+          const parts = [{ at: removed.at, bytes: Math.ceil(image.header.size / 32) * 4 }, { at: filters.start, bytes: filters.end - filters.start }];
+          for (const { at, bytes } of parts) {
+            if (bytes === 0) continue;
+            const words = new Uint32Array(image.core.memory.buffer, at, bytes / 4).slice();
+            worker.postMessage({ id: 0, op: 'bits', gen, shard, at, words }, [words.buffer]);
+          }
+        });
+      }
     }
     worker.on('message', (m: { id: number }) => {
       const job = thread.inFlight.get(m.id);
@@ -399,46 +415,66 @@ export class IndexPool implements Searchable<true> {
   /** Per-shard hits of the index `shards` answered on, with their id offsets, merged (one shard: as it is). */
   #merge(shards: Shard[], parts: Part[], k: number): SearchResult {
     if (parts.length === 1) return this.#withKeys(shards, { ids: parts[0].ids, distances: parts[0].distances });
-    return mergeTopK(shards[0].index.metric, parts.map((p, i) => ({ ...p, idOffset: shards[i].idOffset })), k);
+    return this.#withKeys(shards, mergeTopK(shards[0].index.metric, parts.map((p, i) => ({ ...p, idOffset: shards[i].idOffset })), k));
   }
 
   /** Each shard's mask for a query with these options: its part of the filter (checked) and its removed ids. */
-  #masks(options: SearchOptions | undefined, searchK: number): Mask[] | undefined {
+  #masks(options: SearchOptions | undefined, plan: { searchK: number; ef: number }): Mask[] | undefined {
     const parts = filterOf(options, this, this.#shards.map((s) => s.image));
-    const masks = this.#shards.map((s, i) => maskOf(s.image, parts === null ? null : parts[i], searchK) ?? { allow: 0, hidden: 0, scan: false });
+    const masks = this.#shards.map((s, i) => maskOf(s.image, parts === null ? null : parts[i], plan) ?? { allow: 0, hidden: 0, scan: false });
     return masks.every((m) => m.allow === 0 && m.hidden === 0) ? undefined : masks;
   }
 
   /**
    * A filter for this pool's queries, as Index.createFilter (global ids over every shard). It lives in the shared
-   * memory, in room reserved at open (the `filters` option); the workers read it in place. Mode 'dedicated' has
-   * no shared memory to put it in: INVALID_STATE.
+   * memory, in room reserved at open (the `filters` option); the workers read it in place. Mode 'dedicated': the
+   * bitmap is made here and copied once into the worker's own memory (same address) before this resolves.
    */
   async createFilter(spec: FilterSpec): Promise<IdFilter> {
     this.#live();
-    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "filters need a pool in mode 'shared' (one memory its workers share)");
-    return makeFilter(this, spec, this.#shards, this.size);
+    const filter = makeFilter(this, spec, this.#shards, this.size);
+    if (this.#mode === 'dedicated') {
+      // the worker searches a copy of its own: it gets the bitmaps, at the same addresses, before the filter is used
+      const shards = this.#shards;
+      try {
+        await this.#toCopies(shards, (s) => filter.partsFor(this, shards.map((sh) => sh.image))[s].at, (s, at) => shards[s].image.filters.read(at));
+      } catch (e) {
+        filter.free();
+        throw e;
+      }
+    }
+    return filter;
+  }
+
+  /**
+   * Mode 'dedicated': writes a bitmap of each shard (at `atOf(shard)`, the words `wordsOf(shard, at)`) into every
+   * worker's copy of the served index, and resolves once each has it (messages to a worker are answered in order,
+   * so every later request sees it).
+   */
+  async #toCopies(shards: Shard[], atOf: (s: number) => number, wordsOf: (s: number, at: number) => Uint32Array): Promise<void> {
+    const gen = this.#gen;
+    await Promise.all(this.#threads.flatMap((t) => (t?.alive ? shards.map((_, s) => {
+      const at = atOf(s), words = wordsOf(s, at);
+      // a worker that dies meanwhile is replaced by one whose copy is taken from this thread's memory, bitmap and all
+      return this.#ask(t, { op: 'bits', gen, shard: s, at, words }, [words.buffer as ArrayBuffer]).catch((e) => {
+        if (t.alive) throw e;
+      });
+    }) : [])));
   }
 
   /**
    * Hides `ids` (global) from every request made after this resolves, as Index.remove does: the removed bitmap
-   * is in the shared memory, so the workers see it at once (a request already running may or may not). Mode
-   * 'dedicated' (each worker its own copy) is INVALID_STATE. Resolves to how many ids were newly removed.
+   * is in the shared memory, so the workers see it at once (a request already running may or may not); mode
+   * 'dedicated': copied into the worker's own memory before this resolves. Resolves to how many ids were newly removed.
    */
   async remove(ids: Uint32Array | ArrayLike<number>): Promise<number> {
     this.#live();
-    if (this.#mode !== 'shared') throw new AnnoyError('INVALID_STATE', "remove needs a pool in mode 'shared' (one memory its workers share)");
-    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new AnnoyError('INVALID_ARGUMENT', 'remove takes ids: a Uint32Array or an array of ids');
-    const groups = this.#shards.map(() => [] as number[]);
-    for (let i = 0; i < ids.length; i++) {
-      const id = checkId(ids[i]);
-      const s = this.#shards.findIndex((sh) => id >= sh.idOffset && id < sh.idOffset + sh.index.size);
-      if (s < 0) throw new AnnoyError('INVALID_ID', `id ${id} is out of range: the index holds ids below ${this.size}`);
-      groups[s].push(id);
+    const removed = removeGlobal(this.#shards, ids);
+    if (this.#mode === 'dedicated' && removed > 0) {
+      const shards = this.#shards;
+      await this.#toCopies(shards, (s) => shards[s].image.removed.at, (s, at) => new Uint32Array(shards[s].image.removedWords().slice()));
     }
-    // every id checked before any is removed
-    this.#shards.forEach((sh, s) => removeIds(sh.image, groups[s], sh.idOffset, true));
-    return this.#shards.reduce((n, sh, s) => n + removeIds(sh.image, groups[s], sh.idOffset), 0);
+    return removed;
   }
 
   /** The k nearest items to `vector`, as Index.search answers it. */
@@ -447,7 +483,7 @@ export class IndexPool implements Searchable<true> {
     checkVector(vector, this.dimensions, this.metric);
     checkK(k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
-    const masks = this.#masks(options, searchK);
+    const masks = this.#masks(options, { searchK, ef });
     const query = Float32Array.from(vector);
     const shards = this.#shards;
     const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'search', query, k: Math.min(k, this.count), searchK, rerank, ef, masks });
@@ -461,7 +497,7 @@ export class IndexPool implements Searchable<true> {
     if (this.#shards.length > 1) return this.search(shard.index.getItem(local), k, options);
     checkK(k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
-    const masks = this.#masks(options, searchK);
+    const masks = this.#masks(options, { searchK, ef });
     const shards = this.#shards;
     const { parts } = await this.#submit<{ parts: Part[] }>({ op: 'item', item: local, k: Math.min(k, this.count), searchK, rerank, ef, masks });
     return this.#merge(shards, parts, k);
@@ -475,7 +511,7 @@ export class IndexPool implements Searchable<true> {
     checkK(k);
     checkBatchK(rows, k);
     const { searchK, rerank, ef } = checkSearchOptions(options, k, this.trees, this.graph);
-    const masks = this.#masks(options, searchK);
+    const masks = this.#masks(options, { searchK, ef });
     const all = flat instanceof Float32Array ? flat : Float32Array.from(flat);
     const chunk = Math.max(1, Math.ceil(rows / (this.#threads.length * 4)));
     const pending: Promise<{ parts: Part[] }>[] = [];

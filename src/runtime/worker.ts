@@ -37,6 +37,7 @@ export type WorkerRequest =
   | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
   | { id: number; op: 'load'; gen: number; shards: WorkerShard[] }
   | { id: number; op: 'drop'; gen: number }
+  | { id: number; op: 'bits'; gen: number; shard: number; at: number; words: Uint32Array }
   | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number };
 
 /** A request before the pool numbers it. */
@@ -73,7 +74,12 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
         memory = new WebAssembly.Memory({ initial: Math.ceil(s.end / 65536), maximum: 65536 });
         new Uint8Array(memory.buffer).set(s.file, s.base);
       }
-      return view(instantiate(memory), memory, s.base, s.slot, setup.parts);
+      const x = instantiate(memory);
+      const v: any = view(x, memory, s.base, s.slot, setup.parts);
+      // a private copy's own bitmaps (a filter, the removed ids) are written by 'bits' messages; the view is remade
+      // when that grows the memory
+      v.own = { memory, x, base: s.base, slot: s.slot };
+      return v;
     });
     const gens = new Map<number, any[]>();
     for (const g of setup.gens ?? []) gens.set(g.gen, open(g.shards));
@@ -91,6 +97,20 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
         // Its memory goes once nothing refers to it and V8 collects; a worker allocates too little for V8 to collect
         // on its own (measured: RSS grew by one index per reload, for 80 reloads), so ask for a collection now.
         collect?.();
+        return;
+      }
+      if (m.op === 'bits') { // a private copy's bitmap, as the pool's thread wrote it in its own memory
+        const list = gens.get(m.gen) ?? [];
+        const own = list[m.shard]?.own;
+        if (own) {
+          const need = m.at + m.words.byteLength - own.memory.buffer.byteLength;
+          if (need > 0) {
+            own.memory.grow(Math.ceil(need / 65536));
+            list[m.shard] = Object.assign(view(own.x, own.memory, own.base, own.slot, setup.parts), { own });
+          }
+          new Uint32Array(own.memory.buffer, m.at, m.words.length).set(m.words);
+        }
+        post({ id: m.id });
         return;
       }
       shards = gens.get(m.gen ?? 0) ?? [];

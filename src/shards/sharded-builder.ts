@@ -5,6 +5,7 @@ import { AnnoyError, show } from '../errors.js';
 import { IndexBuilder, type BuildProgress, type BuilderOptions } from '../build/builder.js';
 import { checkBatch, checkId, checkOptions, type Vector } from '../checks.js';
 import { strideFor } from '../format/layout.js';
+import { checkKey } from '../keys/key-table.js';
 import { metricCode, type Metric } from '../metric.js';
 import { nodeFs, writeFileAtomic } from '../runtime/node-fs.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type ShardEntry } from './manifest.js';
@@ -37,7 +38,7 @@ export class ShardedIndexBuilder {
   #saved = false;
 
   constructor(options: ShardedBuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'storage', 'shardSize'], 'ShardedIndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys', 'storage', 'shardSize'], 'ShardedIndexBuilder');
     metricCode(o.metric);
     const { shardSize: _, ...shardOptions } = o as unknown as ShardedBuilderOptions;
     const probe = new IndexBuilder(shardOptions); // checks the options once, before any shard exists
@@ -51,6 +52,33 @@ export class ShardedIndexBuilder {
       throw new AnnoyError('INVALID_ARGUMENT', `shardSize ${show(shardSize)} is not an integer in [1, 2^31 - 1)`);
     }
     this.shardSize = shardSize;
+    this.#ids = probe.keys ? new Map() : null;
+  }
+
+  /**
+   * keys: true: each key's global id. The builder numbers keys over every shard (0, 1, ... in the order they first
+   * appear), so a key names one item in one shard, and each shard's own builder numbers its keys alike (its local id
+   * is the global id % shardSize).
+   */
+  readonly #ids: Map<string, number> | null;
+  #nextId = 0;
+
+  /** Whether items are named by string keys (keys: true). */
+  get keys(): boolean { return this.#ids !== null; }
+
+  /** Adds (or replaces) the item named `key` (keys: true) in the shard its global id falls in. */
+  #addKeyed(key: unknown, vector: Vector, what: string): void {
+    if (typeof key !== 'string') throw new AnnoyError('INVALID_ARGUMENT', `this builder names items by string keys (keys: true), not by ${what} ${show(key)}`);
+    const known = this.#ids!.get(key);
+    const id = known ?? this.#nextId;
+    const shard = this.#shard(id);
+    shard.add(key, vector); // checks the key and the vector before anything is added
+    if (known === undefined) {
+      this.#ids!.set(key, id);
+      this.#nextId++;
+      // the shard numbered the new key as we did (its items arrive in id order)
+      if (shard.size !== id % this.shardSize + 1) throw new AnnoyError('INVALID_STATE', `key ${JSON.stringify(key)} got local id ${shard.size - 1} in its shard, not ${id % this.shardSize}`);
+    }
   }
 
   /** Max id + 1 over every shard. */
@@ -69,15 +97,31 @@ export class ShardedIndexBuilder {
     return (this.#shards[s] ??= new IndexBuilder(this.#options));
   }
 
-  add(id: number, vector: Vector): this {
+  /** Adds (or replaces) item `id`; with keys: true, the item named `key`. */
+  add(id: number | string, vector: Vector): this {
+    if (this.#ids !== null) {
+      this.#addKeyed(id, vector, 'id');
+      return this;
+    }
     checkId(id);
+    id = id as number;
     this.#shard(id).add(id % this.shardSize, vector);
     return this;
   }
 
-  /** Rows of a flat array; ids default to size, size + 1, ... Checked whole before any row is added. */
-  addBatch(flat: Float32Array | ArrayLike<number>, ids?: ArrayLike<number>): this {
+  /**
+   * Rows of a flat array; ids default to size, size + 1, ... Checked whole before any row is added. With keys: true,
+   * `ids` are the rows' keys (required).
+   */
+  addBatch(flat: Float32Array | ArrayLike<number>, ids?: ArrayLike<number> | readonly string[]): this {
     const rows = checkBatch(flat, this.dimensions, this.metric);
+    if (this.#ids !== null) {
+      if (!Array.isArray(ids) || ids.length !== rows) throw new AnnoyError('INVALID_ARGUMENT', `keys: true takes one key per row (${rows}), not ${show(ids)}`);
+      for (let r = 0; r < rows; r++) checkKey(ids[r], `keys[${r}]`);
+      const d = this.dimensions;
+      for (let r = 0; r < rows; r++) this.#addKeyed(ids[r], flat instanceof Float32Array ? flat.subarray(r * d, (r + 1) * d) : Array.from({ length: d }, (_, j) => flat[r * d + j]), 'id');
+      return this;
+    }
     const first = this.size;
     const idOf = (r: number) => (ids ? checkId(ids[r], `ids[${r}]`) : checkId(first + r, 'id'));
     if (ids && ids.length !== rows) throw new AnnoyError('INVALID_ARGUMENT', `ids has ${ids.length} entries but the batch has ${rows} rows`);

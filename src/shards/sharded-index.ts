@@ -12,6 +12,9 @@ import { nodeFs } from '../runtime/node-fs.js';
 import { parseManifest, type Manifest } from './manifest.js';
 import { mergeRows, mergeTopK } from './merge.js';
 import { IdFilter, filterOf, makeFilter, type FilterSpec } from '../filter/id-filter.js';
+import { globalIdOf, removeGlobal, shardsHaveKeys, withGlobalKeys } from './shard-ids.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION } from './manifest.js';
+import { writeFileAtomic } from '../runtime/node-fs.js';
 
 /** One shard: its image (for worker threads), the facade over it (for this thread), where its ids start. */
 export interface Shard { image: IndexImage; index: Index; idOffset: number }
@@ -60,6 +63,47 @@ export class ShardedIndex implements Searchable {
   get size(): number { const last = this.#shards[this.#shards.length - 1]; return last.idOffset + last.index.size; }
   get count(): number { return this.#shards.reduce((n, s) => n + s.index.count, 0); }
   get shards(): number { return this.#shards.length; }
+  /** How many ids were removed over every shard (remove(), or the shard files' removals). */
+  get removedCount(): number { return this.#live().reduce((n, s) => n + s.index.removedCount, 0); }
+  /** Whether items have string keys (ShardedIndexBuilder's keys: true: every shard has them). */
+  get hasKeys(): boolean { return shardsHaveKeys(this.#live()); }
+
+  /** The global id of `key` (INVALID_ID naming it when no shard has it, or it was removed). */
+  idOf(key: string): number {
+    return globalIdOf(this.#live(), key);
+  }
+
+  /** The key of global id `id` (INVALID_ID for holes, removed ids, or shards without keys). */
+  keyOf(id: number): string {
+    const { shard, local } = this.locate(id);
+    return shard.index.keyOf(local);
+  }
+
+  /**
+   * Hides global `ids` from every later result, as Index.remove, each in the shard that holds it; every id is
+   * checked before any is removed. save() writes the shards with their removals. Returns how many were newly removed.
+   */
+  remove(ids: Uint32Array | ArrayLike<number>): number {
+    return removeGlobal(this.#live(), ids);
+  }
+
+  /**
+   * Writes every shard (with its removals) into `dir` under its manifest file name, and a manifest with their new
+   * checksums (a shard's checksum changes with its removals); returns the manifest's path. Each file atomically.
+   */
+  save(dir: string): string {
+    const shards = this.#live();
+    nodeFs().mkdirSync(dir, { recursive: true });
+    const manifest: Manifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, metric: this.metric, dimensions: this.dimensions, shards: [] };
+    shards.forEach((s, i) => {
+      const file = this.#manifest.shards[i].file;
+      writeFileAtomic(`${dir}/${file}`, s.index.toBytes());
+      manifest.shards.push({ file, idOffset: s.idOffset, size: s.index.size, checksum: s.index.checksum });
+    });
+    const path = `${dir}/manifest.json`;
+    writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    return path;
+  }
 
   #live(): Shard[] {
     if (this.#closed) throw new AnnoyError('CLOSED', 'this sharded index was freed');
@@ -86,7 +130,8 @@ export class ShardedIndex implements Searchable {
   search(vector: Vector, k: number, options?: SearchOptions): SearchResult {
     checkK(k);
     const each = this.#perShard(options);
-    return mergeTopK(this.metric, this.#live().map((s, i) => ({ ...s.index.search(vector, k, each[i]), idOffset: s.idOffset })), k);
+    const shards = this.#live();
+    return withGlobalKeys(shards, mergeTopK(this.metric, shards.map((s, i) => ({ ...s.index.search(vector, k, each[i]), idOffset: s.idOffset })), k));
   }
 
   /** A filter over every shard (global ids), as Index.createFilter. */
@@ -94,13 +139,15 @@ export class ShardedIndex implements Searchable {
     return makeFilter(this, spec, this.#live(), this.size);
   }
 
-  searchItem(id: number, k: number, options?: SearchOptions): SearchResult {
-    return this.search(this.getItem(id), k, options);
+  /** The k nearest items to item `id` (global; or, with string keys, the item named `id`). */
+  searchItem(id: number | string, k: number, options?: SearchOptions): SearchResult {
+    return this.search(this.getItem(typeof id === 'string' ? this.idOf(id) : id), k, options);
   }
 
   searchBatch(flat: Float32Array | ArrayLike<number>, k: number, options?: SearchOptions): BatchResult {
     const each = this.#perShard(options);
-    return mergeRows(this.metric, this.#live().map((s, i) => ({ ...s.index.searchBatch(flat, k, each[i]), idOffset: s.idOffset })), k);
+    const shards = this.#live();
+    return withGlobalKeys(shards, mergeRows(this.metric, shards.map((s, i) => ({ ...s.index.searchBatch(flat, k, each[i]), idOffset: s.idOffset })), k));
   }
 
   getItem(id: number): Float32Array {
