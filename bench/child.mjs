@@ -40,7 +40,13 @@ function recallAt(out, nq, k, gt, gtK) {
 
 const result = { spec: job.spec, library: job.library, build: job.build };
 try {
-  const ds = await loadSpec(job.spec);
+  let ds;
+  try {
+    ds = await loadSpec(job.spec);
+  } catch (e) { // the data set's failure, not the library's: bench/run.mjs must not skip the library for it
+    result.dataError = true;
+    throw e;
+  }
   const peer = await import(`./peers/${job.library}.mjs`);
   const k = job.k;
   const nq = Math.min(job.queries, ds.nQueries, peer.maxQueries ?? Infinity);

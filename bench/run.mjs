@@ -180,7 +180,8 @@ async function main(argv) {
         if (r.error && !r.buildSeconds && !r.points) {
           const reason = r.error.split('\n')[0];
           log(`  ${library}: skipped: ${reason}`);
-          if (r.version === undefined) { skipped.set(library, reason); break; } // could not load: skip it everywhere
+          // could not load: skip it everywhere; the data set could not be read: only this build
+          if (r.version === undefined && !r.dataError) { skipped.set(library, reason); break; }
         } else if (r.error) {
           log(`  ${library}: error: ${r.error.split('\n')[0]}`);
         }
