@@ -4,7 +4,9 @@
 // minutes, so only a ratio taken this way means anything.
 //
 //   node bench/build-time.mjs [--datasets fashion-mnist-784-euclidean,glove-100-angular] [--trees 10,50] [--rounds 3]
-//                             [--libraries annoy-cpp,annoy-wasm]
+//                             [--libraries annoy-cpp,annoy-wasm] [--base <checkout>]
+// --base: also annoy-wasm from that checkout's built dist/ (library annoy-wasm-base), in the same rounds, to
+// compare a change's build time before and after against the same Annoy C++ runs.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { prepareSpec } from './derived.mjs';
@@ -16,9 +18,14 @@ const { values: a } = parseArgs({
     trees: { type: 'string', default: '10,50' },
     rounds: { type: 'string', default: '3' },
     libraries: { type: 'string', default: 'annoy-cpp,annoy-wasm' },
+    base: { type: 'string' },
   },
 });
 const libraries = a.libraries.split(',');
+if (a.base) {
+  process.env.ANNOY_WASM_BASE = a.base; // the children inherit it (bench/peers/annoy-wasm-base.mjs)
+  libraries.push('annoy-wasm-base');
+}
 const rows = [];
 for (const spec of a.datasets.split(',')) {
   await prepareSpec(spec);
