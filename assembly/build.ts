@@ -27,6 +27,7 @@ let fileStride: usize = 0;       // the stored vectors' stride (a plane in the f
 let spaceDims: u32 = 0;          // m when splitting in the components' space, else 0
 let basis: usize = 0;            // the file's pca basis (m rows of fileStride bytes)
 let weights: usize = 0;          // a split's plane in the components' space, while it becomes a file plane
+let normsOffsetNow: usize = 0;   // where in the extras the squared norms start
 let nodeBytes: usize = 0;
 let leafCapacity: u32 = 0;
 export let vectors: usize = 0;
@@ -67,8 +68,11 @@ export function componentDims(file: usize): u32 {
 }
 @inline function spaceStride(m: u32): usize { return <usize>align16(<u64>m << 2); }
 
-// The extras area: dot's extra coordinate per id, then (componentDims) every item's projections, from here.
-export function projectionsOffset(file: usize): usize { return <usize>align16(<u64>hdr32(file, H_SIZE) << 2); }
+// The extras area: dot's extra coordinate per id, each item's squared norm as two-means reads it (metrics on the
+// sphere: computed once per build instead of at every two-means step that samples the item), then
+// (componentDims) every item's projections, from projectionsOffset.
+@inline function normsOffset(file: usize): usize { return <usize>align16(<u64>hdr32(file, H_SIZE) << 2); }
+export function projectionsOffset(file: usize): usize { return 2 * normsOffset(file); }
 export function extrasBytes(file: usize): usize {
   return projectionsOffset(file) + <usize>(<u64>hdr32(file, H_SIZE) * <u64>spaceStride(componentDims(file)));
 }
@@ -84,16 +88,25 @@ export function buildScratchBytes(file: usize): usize {
 // Once per build, before any instance begins: the metric's per-item preparation (dot's extra coordinate), and the
 // items' projections when the splits are made in the components' space.
 export function prepareBuildWith<M>(file: usize, extrasAt: usize): void {
-  changetype<M>(0).prepareBuild(file, extrasAt);
-  const m = componentDims(file);
-  if (m == 0) return;
+  const metric = changetype<M>(0);
+  metric.prepareBuild(file, extrasAt);
   const size = hdr32(file, H_SIZE);
-  const at = extrasAt + projectionsOffset(file);
-  const rowBytes = spaceStride(m);
-  for (let id: u32 = 0; id < size; id++) {
-    const into = at + <usize>id * rowBytes;
-    if (isPresent(file, id)) projectRaw(vectorOf(file, id), pcaRow(file, 0), m, <usize>hdr32(file, H_STRIDE), into);
-    else memory.fill(into, 0, rowBytes);
+  const m = componentDims(file);
+  const rowBytes = m != 0 ? spaceStride(m) : <usize>hdr32(file, H_STRIDE);
+  const rows = m != 0 ? extrasAt + projectionsOffset(file) : file + <usize>hdr64(file, H_VECTORS_OFFSET);
+  if (m != 0) {
+    for (let id: u32 = 0; id < size; id++) {
+      const into = rows + <usize>id * rowBytes;
+      if (isPresent(file, id)) projectRaw(vectorOf(file, id), pcaRow(file, 0), m, <usize>hdr32(file, H_STRIDE), into);
+      else memory.fill(into, 0, rowBytes);
+    }
+  }
+  if (metric.onSphere()) {
+    const norms = extrasAt + normsOffset(file);
+    for (let id: u32 = 0; id < size; id++) {
+      const v = rows + <usize>id * rowBytes;
+      store<f32>(norms + (<usize>id << 2), isPresent(file, id) ? dot(v, v, rowBytes) : 0);
+    }
   }
 }
 
@@ -104,6 +117,7 @@ export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   leafCapacity = hdr32(file, H_LEAF_CAPACITY);
   count = hdr32(file, H_COUNT);
   extras = extrasAt;
+  normsOffsetNow = normsOffset(file);
   spaceDims = componentDims(file);
   if (spaceDims != 0) {
     stride = spaceStride(spaceDims);
@@ -284,7 +298,7 @@ export function twoMeans<M>(lo: u32, hi: u32): void {
     const e: f32 = metric.hasExtra() ? extraOf(k) : 0;
     let norm: f32 = 1;
     let vv: f32 = 0;
-    if (metric.onSphere()) vv = dot(v, v, stride) + e * e;
+    if (metric.onSphere()) vv = load<f32>(extras + normsOffsetNow + (<usize>k << 2)) + e * e; // dot(v, v, stride)
     const di = ic * metric.meansDistance(centroidP, pExtra, pNorm, v, e, vv, stride);
     const dj = jc * metric.meansDistance(centroidQ, qExtra, qNorm, v, e, vv, stride);
     if (metric.onSphere()) {
