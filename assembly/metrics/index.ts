@@ -39,7 +39,7 @@ import { graphDegree } from '../layout';
 import { searchWith, itemDistanceWith, queryDistanceWith, itemValuesWith } from '../search';
 import { scanWith } from '../scan';
 import { prepareBuildWith, buildTreeWith } from '../build';
-import { prepareScreeningWith, encodeCodesWith } from '../codes';
+import { prepareScreeningWith, encodeCodesWith, encodeCodesFromWith } from '../codes';
 import { validateWith } from '../validate';
 
 // One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
@@ -139,6 +139,16 @@ export function encodeCodes(file: usize, slot: usize): void {
   else if (metric == METRIC_MANHATTAN) encodeCodesWith<Manhattan>(file, slot);
   else if (metric == METRIC_DOT) encodeCodesWith<Dot>(file, slot);
   else encodeCodesWith<Hamming>(file, slot);
+}
+
+// Every item's code from the tree build's projections (codes.ts).
+export function encodeCodesFrom(file: usize, projections: usize, out: usize, work: usize): void {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) encodeCodesFromWith<Angular>(file, projections, out, work);
+  else if (metric == METRIC_EUCLIDEAN) encodeCodesFromWith<Euclidean>(file, projections, out, work);
+  else if (metric == METRIC_MANHATTAN) encodeCodesFromWith<Manhattan>(file, projections, out, work);
+  else if (metric == METRIC_DOT) encodeCodesFromWith<Dot>(file, projections, out, work);
+  else encodeCodesFromWith<Hamming>(file, projections, out, work);
 }
 
 // The structure checks of a loaded file (validate.ts). The host has checked the metric code is one of the five.

@@ -57,14 +57,15 @@ export class IndexImage {
 
   /**
    * The image of a complete, sealed file at core.base (checked by the loader, or just built): reserves its scratch
-   * slots, readies them, and computes the screening codes from the vectors, as every load does.
+   * slots, readies them, and computes the screening codes from the vectors, as every load does (codesReady: a build
+   * has just written them where they go, from its own projections).
    */
-  static open(core: Core, slots: number): IndexImage {
+  static open(core: Core, slots: number, codesReady = false): IndexImage {
     const image = new IndexImage(core, slots);
     for (let i = 0; i < slots; i++) image.resetSlot(i);
     image.removedWords().fill(0); // a build's scratch may have been there
     loadRemovals(image);
-    if (image.header.codes !== 'none') core.exports.encodeCodes(core.base, image.slot(0));
+    if (image.header.codes !== 'none' && !codesReady) core.exports.encodeCodes(core.base, image.slot(0));
     return image;
   }
 

@@ -14,6 +14,8 @@ export interface CoreExports {
   slotOffset(file: number, part: number): number;
   slotBytes(file: number): bigint;
   extrasBytes(file: number): number;
+  componentDims(file: number): number;
+  projectionsOffset(file: number): number;
   buildScratchBytes(file: number): number;
   prepareBuild(file: number, extras: number): void;
   beginBuild(file: number, extras: number, scratch: number): void;
@@ -28,6 +30,7 @@ export interface CoreExports {
   screeningScratchBytes(file: number, asked: number): number;
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;
+  encodeCodesFrom(file: number, projections: number, out: number, work: number): void;
   itemDistance(file: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
   itemValues(file: number, slot: number, id: number): void;
