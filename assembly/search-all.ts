@@ -22,6 +22,9 @@ import {
   hdr32, hdr64, vectorOf, nodeAt, align16, graphOf, graphDegree, isPresent,
 } from './layout';
 import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
+import { dot } from './simd';
+import { touch } from './search';
+import { fromParts } from './metrics/angular';
 
 const EMPTY: u64 = 0xFFFFFFFFFFFFFFFF;
 // Sampled candidates per item and kind (new, old) in an NN-descent round.
@@ -188,11 +191,25 @@ export function searchAllBeginWith<M>(f: usize, scratch: usize, w: u32, threads:
   return 0xFFFFFFFF;
 }
 
-// The rank bits of the pair's distance, as search ranks it (the metric's distance is symmetric to the bit).
+// The rank bits of the pair's distance, symmetric to the bit (a pair has one key in both lists). Angular (the
+// metric with unit codes) takes the plain dot kernel and the stored squared norms, about twice as fast as the
+// metric's one-pass distance, which sums in another order: the rows' distances are recomputed by the metric at the
+// end (searchAllRowWith), so what they report is exactly what search reports.
 @inline function rankOf<M>(a: u32, b: u32): u32 {
   const metric = changetype<M>(0);
-  return orderedBits(metric.rank(metric.distance(vectorOf(file, a), vectorOf(file, b), stride, load<f32>(norms + (<usize>a << 2)))));
+  const va = vectorOf(file, a), vb = vectorOf(file, b);
+  if (metric.unitCodes()) {
+    return orderedBits(metric.rank(fromParts(dot(va, vb, stride), load<f32>(norms + (<usize>b << 2)), load<f32>(norms + (<usize>a << 2)))));
+  }
+  return orderedBits(metric.rank(metric.distance(va, vb, stride, load<f32>(norms + (<usize>a << 2)))));
 }
+
+// Starts the memory loads of item j's vector, list and worst key (wasm has no prefetch: bare loads in a loop of
+// nothing else keep many misses in flight before the pairs need them).
+@inline function warm(j: u32): u32 {
+  return touch(vectorOf(file, j), stride) ^ load<u32>(listOf(j)) ^ load<u32>(worst + (<usize>j << 3));
+}
+let sink: u32 = 0;
 
 let out: usize = 0;
 let outN: u32 = 0;
@@ -200,9 +217,7 @@ let outN: u32 = 0;
   if (a == b) return;
   const wa = load<u64>(worst + (<usize>a << 3)), wb = load<u64>(worst + (<usize>b << 3));
   // A pair one list holds already needs no distance: its key there has the rank (distances are symmetric).
-  const ra = rankIn(a, b), rb = rankIn(b, a);
-  if (ra != 0xFFFFFFFF && rb != 0xFFFFFFFF) return;
-  const r = ra != 0xFFFFFFFF ? ra : rb != 0xFFFFFFFF ? rb : rankOf<M>(a, b);
+  const r = rankOf<M>(a, b);
   const ka = (<u64>r << 32) | <u64>b, kb = (<u64>r << 32) | <u64>a;
   if (ka >= wa && kb >= wb) return;
   const u = out + 4 + <usize>outN * UPDATE_BYTES;
@@ -222,6 +237,13 @@ export function searchAllGenerateWith<M>(round: u32, first: u32, last: u32, thre
     if (round == 0) {
       // every pair of {p} and its graph neighbours that take part
       const row = graph + ((<usize>p * <usize>degree) << 2);
+      let warmed = warm(p);
+      for (let t: u32 = 0; t < degree; t++) {
+        const j = load<u32>(row + (<usize>t << 2));
+        if (j == NO_NEIGHBOUR) break;
+        warmed ^= warm(j);
+      }
+      sink = warmed;
       for (let t: u32 = 0; t < degree; t++) {
         const j = load<u32>(row + (<usize>t << 2));
         if (j == NO_NEIGHBOUR) break;
@@ -236,6 +258,10 @@ export function searchAllGenerateWith<M>(round: u32, first: u32, last: u32, thre
     }
     const nn = load<u32>(newCounts + (<usize>p << 2)), no = load<u32>(oldCounts + (<usize>p << 2));
     const np = newCands + ((<usize>p * <usize>cands) << 3), op = oldCands + ((<usize>p * <usize>cands) << 3);
+    let warmed: u32 = 0;
+    for (let s: u32 = 0; s < nn; s++) warmed ^= warm(<u32>load<u64>(np + (<usize>s << 3)));
+    for (let s: u32 = 0; s < no; s++) warmed ^= warm(<u32>load<u64>(op + (<usize>s << 3)));
+    sink = warmed;
     for (let s: u32 = 0; s < nn; s++) {
       const a = <u32>load<u64>(np + (<usize>s << 3));
       for (let t = s + 1; t < nn; t++) offer<M>(a, <u32>load<u64>(np + (<usize>t << 3)));
@@ -358,18 +384,33 @@ export function searchAllFresh(k: u32): u32 {
   return n;
 }
 
-// Item `id`'s row: its best min(k, width) other items, best first, into ids / distances (the user's distance);
-// returns how many.
+// Item `id`'s row: its best min(k, width) other items, best first by (rank, id) with the metric's own distances
+// (the joins ranked by an equal-valued but differently summed distance for angular), into ids / distances (the
+// user's distance); returns how many.
 export function searchAllRowWith<M>(id: u32, k: u32, ids: usize, distances: usize): u32 {
   const metric = changetype<M>(0);
   const p = listOf(id);
+  const q = vectorOf(file, id), qq = load<f32>(norms + (<usize>id << 2));
   let n: u32 = 0;
   for (; n < k && n < width; n++) {
     const e = load<u64>(p + (<usize>n << 3));
     if (e == EMPTY) break;
-    store<u32>(ids + (<usize>n << 2), <u32>e);
-    store<f32>(distances + (<usize>n << 2), metric.userOfRank(floatOfOrderedBits(<u32>(e >> 32))));
+    const j = <u32>e;
+    const r = metric.rank(metric.distance(q, vectorOf(file, j), stride, qq));
+    const key = (<u64>orderedBits(r) << 32) | <u64>j;
+    // insertion by (rank, id): the order can differ from the join's only between near-equal distances
+    let s = n;
+    while (s > 0) {
+      const prev = (<u64>orderedBits(load<f32>(distances + (<usize>(s - 1) << 2))) << 32) | <u64>load<u32>(ids + (<usize>(s - 1) << 2));
+      if (prev <= key) break;
+      store<u32>(ids + (<usize>s << 2), load<u32>(ids + (<usize>(s - 1) << 2)));
+      store<f32>(distances + (<usize>s << 2), load<f32>(distances + (<usize>(s - 1) << 2)));
+      s--;
+    }
+    store<u32>(ids + (<usize>s << 2), j);
+    store<f32>(distances + (<usize>s << 2), r);
   }
+  for (let t: u32 = 0; t < n; t++) store<f32>(distances + (<usize>t << 2), metric.userOfRank(load<f32>(distances + (<usize>t << 2))));
   return n;
 }
 

@@ -5,7 +5,7 @@
 import type { IndexImage } from './image.js';
 
 /** The joins stop after a round in which fewer than this share of the rows' entries (each list's first k) came in. */
-export const SEARCH_ALL_DELTA = 0.002;
+export const SEARCH_ALL_DELTA = 0.01;
 /** Rounds at most: the graph join, then NN-descent rounds. */
 export const SEARCH_ALL_ROUNDS = 16;
 
