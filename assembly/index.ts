@@ -31,4 +31,4 @@ export {
 
 export function heapBase(): usize { return __heap_base; }
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates } from './graph-build';
-export { searchAllScratchBytes, searchAllAttach, searchAllApply, searchAllClear, searchAllPrepare, searchAllFresh, searchAllChunk, searchAllCount, searchAllOrder } from './search-all';
+export { searchAllScratchBytes, searchAllAttach, searchAllApply, searchAllPrepare, searchAllFresh, searchAllChunk } from './search-all';

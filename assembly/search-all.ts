@@ -19,9 +19,9 @@
 // their vectors are still in the cache.
 import {
   H_SIZE, H_TREES, H_ROOTS_OFFSET, H_STRIDE, SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR,
-  hdr32, hdr64, vectorOf, nodeAt, align16, graphOf, graphDegree, isPresent,
+  hdr32, hdr64, vectorOf, nodeAt, graphOf, graphDegree, isPresent,
 } from './layout';
-import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
+import { orderedBits, heapPush, siftDown } from './heap';
 import { dot } from './simd';
 import { touch } from './search';
 import { fromParts } from './metrics/angular';
@@ -308,9 +308,6 @@ export function searchAllApply(lo: u32, hi: u32): void {
   }
 }
 
-// Clears update buffer `thread` (a thread with no centres in a chunk).
-export function searchAllClear(thread: u32): void { store<u32>(bufferOf(thread), 0); }
-
 @inline function mix(x: u64): u64 {
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EB;
@@ -415,5 +412,3 @@ export function searchAllRowWith<M>(id: u32, k: u32, ids: usize, distances: usiz
 }
 
 export function searchAllChunk(): u32 { return chunk; }
-export function searchAllCount(): u32 { return count; }
-export function searchAllOrder(x: u32): u32 { return load<u32>(order + (<usize>x << 2)); }

@@ -30,7 +30,6 @@ export interface CoreExports {
   searchAllAttach(scratch: number): void;
   searchAllGenerate(file: number, round: number, first: number, last: number, thread: number): number;
   searchAllApply(lo: number, hi: number): void;
-  searchAllClear(thread: number): void;
   searchAllPrepare(round: number): number;
   searchAllFresh(k: number): number;
   searchAllChunk(): number;
