@@ -91,7 +91,7 @@ export class IndexImage {
    * The same place is reused by later calls (memory never shrinks); filters taken since push it further up.
    */
   scratch(bytes: number, what: string): number {
-    const at = align64(Math.max(this.#scratchAt, this.filters.end, this.slot(this.slots)));
+    const at = align64(Math.max(this.#scratchAt, this.filters.reservedEnd, this.slot(this.slots)));
     const before = this.core.memory.buffer;
     this.core.ensure(at + bytes, what);
     if (this.core.memory.buffer !== before) this.#view = slotView(this.core.exports, this.core.memory, this.core.base, this.#firstSlot, SLOT);
@@ -132,8 +132,9 @@ export class IndexImage {
   }
 
   /**
-   * Every item's k nearest other items, row i for item i (a hole's row is empty). A graph index starts each row's
-   * walk at the item itself (searchK 0), so its graph neighbours, already near, are expanded first.
+   * Every item's k nearest other items, row i for item i (a hole's or removed item's row is empty). A graph index
+   * with a `width` (searchAll's ef) takes the rows from joins over its graph (index/search-all.ts); otherwise each
+   * row is one search from the item (a graph index: a walk that starts at the item itself, searchK 0).
    */
   searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void, width?: number): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
     const { size, count } = this.header;
