@@ -26,9 +26,10 @@ export { checksum, seal } from './checksum';
 export { screeningScratchBytes } from './codes';
 // Every entry point that depends on the metric, specialised per metric and chosen once per call.
 export {
-  search, scan, itemDistance, queryDistance, itemValues, prepareBuild, buildTree, prepareScreening, encodeCodes, encodeCodesFrom,
-  validate,
+  search, scan, searchAllBegin, searchAllGenerate, searchAllRow, itemDistance, queryDistance, itemValues, prepareBuild, buildTree,
+  prepareScreening, encodeCodes, encodeCodesFrom, validate,
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates } from './graph-build';
+export { searchAllScratchBytes, searchAllAttach, searchAllApply, searchAllPrepare, searchAllFresh, searchAllChunk } from './search-all';

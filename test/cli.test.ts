@@ -751,7 +751,7 @@ describe('build --screening and --leaf-size', () => {
 });
 
 describe('graph indexes from the command line', () => {
-  it('build --graph --degree writes a graph index; info shows it; query --all writes every item\'s neighbours as JSON Lines and .npy', async () => {
+  it('build --graph --degree writes a graph index; info shows it; query --all writes every item\'s neighbours as JSON Lines, .tsv and .npy (ids and distances), with progress', async () => {
     const rows = Array.from({ length: 120 }, (_, i) => JSON.stringify({ id: i, vector: [Math.sin(i), Math.cos(i * 0.7), (i % 13) / 13, i / 120] }));
     writeFileSync(join(dir, 'g.jsonl'), rows.join('\n') + '\n');
     const index = join(dir, 'g.idx');
@@ -762,7 +762,9 @@ describe('graph indexes from the command line', () => {
     const loaded = Index.openSync(index);
     const all = loaded.searchAll(4);
     const out = join(dir, 'n.jsonl');
-    expect((await cli(['query', index, '--all', '-k', '4', '--output', out])).code).toBe(0);
+    const run = await cli(['query', index, '--all', '-k', '4', '--output', out]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/query --all: 120\/120 items/);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBe(120);
     expect(lines[7].ids).toEqual([...all.row(7).ids]);
@@ -773,7 +775,14 @@ describe('graph indexes from the command line', () => {
     expect(descr).toBe("<u4");
     expect(shape).toEqual([120, 4]);
     expect([...new Uint32Array(npy.buffer.slice(npy.byteOffset + headerBytes, npy.byteOffset + headerBytes + 16))]).toEqual([...all.row(0).ids]);
+    const distances = readFileSync(join(dir, 'n.distances.npy'));
+    const d = parseNpyHeader(new Uint8Array(distances));
+    expect([d.descr, d.shape]).toEqual(['<f4', [120, 4]]);
+    expect([...new Float32Array(distances.buffer.slice(distances.byteOffset + d.dataOffset, distances.byteOffset + d.dataOffset + 16))]).toEqual([...all.row(0).distances]);
+    expect((await cli(['query', index, '--all', '-k', '4', '--output', join(dir, 'n.tsv')])).code).toBe(0);
+    const tsv = readFileSync(join(dir, 'n.tsv'), 'utf8').trim().split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split('\t'));
+    expect(tsv.filter((f) => f[0] === '7').map((f) => Number(f[2]))).toEqual([...all.row(7).ids]);
     loaded.free();
-    for (const f of ['g.jsonl', 'g.idx', 'n.jsonl', 'n.npy', 'n.distances.npy']) rmSync(join(dir, f));
+    for (const f of ['g.jsonl', 'g.idx', 'n.jsonl', 'n.npy', 'n.distances.npy', 'n.tsv']) rmSync(join(dir, f));
   });
 });

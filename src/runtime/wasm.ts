@@ -27,6 +27,15 @@ export interface CoreExports {
   buildScratchBytesForGraph(file: number): number;
   buildGraph(file: number, scratch: number): void;
   scan(file: number, slot: number, fromItem: number, k: number, allow: number, hidden: number): number;
+  searchAllScratchBytes(file: number, width: number, threads: number): bigint;
+  searchAllBegin(file: number, scratch: number, width: number, threads: number, hidden: number): number;
+  searchAllAttach(scratch: number): void;
+  searchAllGenerate(file: number, round: number, first: number, last: number, thread: number): number;
+  searchAllApply(lo: number, hi: number): void;
+  searchAllPrepare(round: number): number;
+  searchAllFresh(k: number): number;
+  searchAllChunk(): number;
+  searchAllRow(file: number, id: number, k: number, ids: number, distances: number): number;
   screeningScratchBytes(file: number, asked: number): number;
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;
