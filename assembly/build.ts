@@ -5,20 +5,29 @@
 // and relocates them. A tree depends only on (seed, tree number), so trees can be built by any instance in any
 // order and the index is the same.
 import {
-  H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET,
-  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_LEAF_IDS,
-  hdr32, hdr64, isPresent, align16,
+  H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET, H_METRIC, H_CODES_KIND,
+  H_CODE_DIMENSIONS, CODES_PCA, METRIC_ANGULAR, METRIC_EUCLIDEAN,
+  SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
+  hdr32, hdr64, isPresent, align16, vectorOf, pcaRow,
 } from './layout';
 import { dot, scale } from './simd';
 import { seedTree, index, flip } from './random';
+import { projectRaw } from './pca';
 
 const TWO_MEANS_STEPS = 200;
 const SPLIT_ATTEMPTS = 3;
 
 // Build state of this instance: set by beginBuild and buildTree. Exported for the metrics' createSplit, which
-// reads the items being split (as Annoy's create_split receives them).
+// reads the items being split (as Annoy's create_split receives them). When the splits are made in the space of
+// the principal components (see componentDims), `vectors` and `stride` are those of the items' projections, and
+// the metrics split there unchanged.
 export let dims: u32 = 0;
 export let stride: usize = 0;
+let fileStride: usize = 0;       // the stored vectors' stride (a plane in the file has this many bytes)
+let spaceDims: u32 = 0;          // m when splitting in the components' space, else 0
+let basis: usize = 0;            // the file's pca basis (m rows of fileStride bytes)
+let weights: usize = 0;          // a split's plane in the components' space, while it becomes a file plane
+let normsOffsetNow: usize = 0;   // where in the extras the squared norms start
 let nodeBytes: usize = 0;
 let leafCapacity: u32 = 0;
 export let vectors: usize = 0;
@@ -45,34 +54,84 @@ function maxDepth(n: u32, leaf: u32): u32 {
   return depth;
 }
 
+// Splits in the space of the principal components: on an index with pca screening of a metric whose planes go
+// through that space unchanged (angular: through the origin; euclidean: any offset), two-means and every item's
+// margin work on the items' m projections B x instead of their d values (fashion-mnist: 80 floats instead of 784),
+// and each split's plane w becomes the file plane B^T w, with the same offset: an item's margin against it,
+// (B^T w) . x = w . (B x), is the margin the build sorted it by (to float rounding), and a query needs nothing new.
+// The host computes the screening parameters (the basis in the file's codes section, m in the header) before the
+// trees. Dot keeps its splits in the d + 1 dimensions of its extra coordinate.
+export function componentDims(file: usize): u32 {
+  if (hdr32(file, H_CODES_KIND) != CODES_PCA) return 0;
+  const metric = hdr32(file, H_METRIC);
+  return metric == METRIC_ANGULAR || metric == METRIC_EUCLIDEAN ? hdr32(file, H_CODE_DIMENSIONS) : 0;
+}
+@inline function spaceStride(m: u32): usize { return <usize>align16(<u64>m << 2); }
+
+// The extras area: dot's extra coordinate per id, each item's squared norm as two-means reads it (metrics on the
+// sphere: computed once per build instead of at every two-means step that samples the item), then
+// (componentDims) every item's projections, from projectionsOffset.
+@inline function normsOffset(file: usize): usize { return <usize>align16(<u64>hdr32(file, H_SIZE) << 2); }
+export function projectionsOffset(file: usize): usize { return 2 * normsOffset(file); }
 export function extrasBytes(file: usize): usize {
-  return <usize>align16(<u64>hdr32(file, H_SIZE) << 2);
+  return projectionsOffset(file) + <usize>(<u64>hdr32(file, H_SIZE) * <u64>spaceStride(componentDims(file)));
 }
 
-// Scratch of one building instance: its work array, two centroids and the plane stack.
+// Scratch of one building instance: its work array, two centroids, a plane in the components' space and the plane
+// stack.
 export function buildScratchBytes(file: usize): usize {
   const n = hdr32(file, H_COUNT);
-  return <usize>(align16(<u64>n << 2) + 2 * <u64>hdr32(file, H_STRIDE)
+  return <usize>(align16(<u64>n << 2) + 3 * <u64>hdr32(file, H_STRIDE)
     + <u64>maxDepth(n, hdr32(file, H_LEAF_CAPACITY)) * <u64>hdr32(file, H_NODE_BYTES));
 }
 
-// Once per build, before any instance begins: the metric's per-item preparation (dot's extra coordinate).
+// Once per build, before any instance begins: the metric's per-item preparation (dot's extra coordinate), and the
+// items' projections when the splits are made in the components' space.
 export function prepareBuildWith<M>(file: usize, extrasAt: usize): void {
-  changetype<M>(0).prepareBuild(file, extrasAt);
+  const metric = changetype<M>(0);
+  metric.prepareBuild(file, extrasAt);
+  const size = hdr32(file, H_SIZE);
+  const m = componentDims(file);
+  const rowBytes = m != 0 ? spaceStride(m) : <usize>hdr32(file, H_STRIDE);
+  const rows = m != 0 ? extrasAt + projectionsOffset(file) : file + <usize>hdr64(file, H_VECTORS_OFFSET);
+  if (m != 0) {
+    for (let id: u32 = 0; id < size; id++) {
+      const into = rows + <usize>id * rowBytes;
+      if (isPresent(file, id)) projectRaw(vectorOf(file, id), pcaRow(file, 0), m, <usize>hdr32(file, H_STRIDE), into);
+      else memory.fill(into, 0, rowBytes);
+    }
+  }
+  if (metric.onSphere()) {
+    const norms = extrasAt + normsOffset(file);
+    for (let id: u32 = 0; id < size; id++) {
+      const v = rows + <usize>id * rowBytes;
+      store<f32>(norms + (<usize>id << 2), isPresent(file, id) ? dot(v, v, rowBytes) : 0);
+    }
+  }
 }
 
 export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   dims = hdr32(file, H_DIMENSIONS);
-  stride = hdr32(file, H_STRIDE);
+  fileStride = hdr32(file, H_STRIDE);
   nodeBytes = hdr32(file, H_NODE_BYTES);
   leafCapacity = hdr32(file, H_LEAF_CAPACITY);
-  vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
   count = hdr32(file, H_COUNT);
   extras = extrasAt;
+  normsOffsetNow = normsOffset(file);
+  spaceDims = componentDims(file);
+  if (spaceDims != 0) {
+    stride = spaceStride(spaceDims);
+    vectors = extrasAt + projectionsOffset(file);
+    basis = pcaRow(file, 0);
+  } else {
+    stride = fileStride;
+    vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
+  }
   work = scratch;
   centroidP = work + <usize>align16(<u64>count << 2);
-  centroidQ = centroidP + stride;
-  planes = centroidQ + stride;
+  centroidQ = centroidP + fileStride;
+  weights = centroidQ + fileStride;
+  planes = weights + fileStride;
 }
 
 @inline export function itemOf(id: u32): usize { return vectors + <usize>id * stride; }
@@ -123,6 +182,7 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
     memory.fill(split + NODE_OFFSET, 0, stride + 4);
     left = randomPartition(lo, hi);
   }
+  if (spaceDims != 0) toFilePlane(split);
   const child0 = makeTree<M>(lo, lo + left, depth + 1, false);
   const child1 = makeTree<M>(lo + left, hi, depth + 1, false);
   const node = allocNode();
@@ -132,6 +192,20 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
   store<i32>(node + NODE_CHILD0, child0);
   store<i32>(node + NODE_CHILD1, child1);
   return <i32>(builtNodes - 1);
+}
+
+// The split's plane w (m weights) becomes B^T w in the stored vectors' space; the offset stays.
+function toFilePlane(split: usize): void {
+  const plane = split + NODE_PLANE;
+  memory.copy(weights, plane, stride);
+  memory.fill(plane, 0, fileStride);
+  for (let j: u32 = 0; j < spaceDims; j++) {
+    const w = load<f32>(weights + (<usize>j << 2));
+    if (w == 0) continue;
+    const s = f32x4.splat(w);
+    const row = basis + <usize>j * fileStride;
+    for (let i: usize = 0; i < fileStride; i += 16) v128.store(plane + i, f32x4.add(v128.load(plane + i), f32x4.mul(s, v128.load(row + i))));
+  }
 }
 
 @inline function imbalance(left: u32, n: u32): f32 {
@@ -224,7 +298,7 @@ export function twoMeans<M>(lo: u32, hi: u32): void {
     const e: f32 = metric.hasExtra() ? extraOf(k) : 0;
     let norm: f32 = 1;
     let vv: f32 = 0;
-    if (metric.onSphere()) vv = dot(v, v, stride) + e * e;
+    if (metric.onSphere()) vv = load<f32>(extras + normsOffsetNow + (<usize>k << 2)) + e * e; // dot(v, v, stride)
     const di = ic * metric.meansDistance(centroidP, pExtra, pNorm, v, e, vv, stride);
     const dj = jc * metric.meansDistance(centroidQ, qExtra, qNorm, v, e, vv, stride);
     if (metric.onSphere()) {

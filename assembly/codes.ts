@@ -17,7 +17,7 @@
 // into memory after the file image when an index is built or loaded.
 import {
   H_DIMENSIONS, H_STRIDE, H_SIZE, H_SEED, H_CODE_SCALE, H_CODE_BIAS, H_CODES_KIND, H_CODE_DIMENSIONS, CODES_PCA,
-  hdr32, codeOf, codeStride, isPresent, pcaOffsets, pcaRow, slotOffset, SLOT_QUERY_CODE, SLOT_ITEMS, decodedBytes, align16,
+  hdr32, vectorOf, codeOf, codeStride, isPresent, pcaOffsets, pcaRow, slotOffset, SLOT_QUERY_CODE, SLOT_ITEMS, decodedBytes, align16,
 } from './layout';
 import { setScratchItem, storedItem } from './storage';
 import { dot, dotI8, squaredL2I8, l1I8 } from './simd';
@@ -207,6 +207,37 @@ export function encodeCodesWith<M>(file: usize, slot: usize): void {
   for (let id: u32 = 0; id < size; id++) {
     if (isPresent(file, id)) encode<M>(file, storedItem(file, id), codeOf(file, id), false, work);
     else memory.fill(codeOf(file, id), 0, codeStride(file));
+  }
+}
+
+// Every item's code from the tree build's projections (build.ts, when it splits in the components' space: B v,
+// uncentred, one row of align16(4 m) bytes per id, summed as project() sums them, pca.ts projectRaw), into
+// out + id * codeStride: the very bits encodeCodes computes, without projecting every item a second time.
+// work: 4 * codeStride bytes.
+export function encodeCodesFromWith<M>(file: usize, projections: usize, out: usize, work: usize): void {
+  const metric = changetype<M>(0);
+  const size = hdr32(file, H_SIZE);
+  const m = hdr32(file, H_CODE_DIMENSIONS);
+  const bytes = codeStride(file);
+  const rowBytes = <usize>align16(<u64>m << 2);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const offsets = pcaOffsets(file);
+  const mul: f32 = 1 / load<f32>(file + H_CODE_SCALE);
+  for (let id: u32 = 0; id < size; id++) {
+    const to = out + <usize>id * bytes;
+    if (!isPresent(file, id)) { memory.fill(to, 0, bytes); continue; }
+    let norm: f32 = 1;
+    if (metric.unitCodes()) {
+      const v = vectorOf(file, id);
+      norm = sqrt<f32>(dot(v, v, stride));
+      if (!(norm > 0)) { memory.fill(to, 0, bytes); continue; }
+    }
+    memory.fill(work, 0, bytes << 2);
+    const p = projections + <usize>id * rowBytes;
+    for (let j: u32 = 0; j < m; j++) {
+      store<f32>(work + (<usize>j << 2), load<f32>(p + (<usize>j << 2)) / norm - load<f32>(offsets + (<usize>j << 2)));
+    }
+    quantise(work, <u32>bytes, to, mul, 0, 0);
   }
 }
 

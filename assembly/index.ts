@@ -22,15 +22,17 @@ export {
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
 export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH, BAD_REMOVED, BAD_KEYS } from './validate';
-export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed } from './build';
+export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed, componentDims, projectionsOffset } from './build';
 export { detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';
 export { convertItems, convertScratchBytes } from './storage';
 export { screeningScratchBytes } from './codes';
 // Every entry point that depends on the metric, specialised per metric and chosen once per call.
 export {
-  search, scan, itemDistance, queryDistance, itemValues, prepareBuild, buildTree, prepareScreening, encodeCodes, validate,
+  search, scan, searchAllBegin, searchAllGenerate, searchAllRow, itemDistance, queryDistance, itemValues, prepareBuild, buildTree,
+  prepareScreening, encodeCodes, encodeCodesFrom, validate,
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates } from './graph-build';
+export { searchAllScratchBytes, searchAllAttach, searchAllApply, searchAllPrepare, searchAllFresh, searchAllChunk } from './search-all';

@@ -6,7 +6,7 @@
 // Method: the covariance C of up to SAMPLE items, then orthogonal (subspace) iteration Q <- orth(C Q) from a
 // seeded random start, with more directions than kept, so the kept ones converge in a few rounds. Only the span
 // matters for screening (squared distances within it do not depend on the basis), not exact eigenvectors.
-import { H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, hdr32, isPresent } from './layout';
+import { H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, hdr32, vectorOf, isPresent, align16 } from './layout';
 import { storedItem } from './storage';
 import { dot, scale } from './simd';
 import * as random from './random';
@@ -156,4 +156,36 @@ function orthonormalise(rows: usize, count: u32, stride: usize): void {
     if (len > 1e-6 * before) scale(r, stride, 1 / len);
     else memory.fill(r, 0, stride);
   }
+}
+
+// The m components B v of `v` (uncentred: the tree build's coordinates, build.ts) into `into`, zero padded to a
+// multiple of 4 floats. Four basis rows share each load of v.
+export function projectRaw(v: usize, rows: usize, m: u32, stride: usize, into: usize): void {
+  memory.fill(into, 0, <usize>align16(<u64>m << 2));
+  let j: u32 = 0;
+  for (; j + 4 <= m; j += 4) {
+    const r0 = rows + <usize>j * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let i: usize = 0; i < stride; i += 16) {
+      const x = v128.load(v + i);
+      a0 = f32x4.add(a0, f32x4.mul(x, v128.load(r0 + i)));
+      a1 = f32x4.add(a1, f32x4.mul(x, v128.load(r1 + i)));
+      a2 = f32x4.add(a2, f32x4.mul(x, v128.load(r2 + i)));
+      a3 = f32x4.add(a3, f32x4.mul(x, v128.load(r3 + i)));
+    }
+    store<f32>(into + (<usize>j << 2), lanes(a0));
+    store<f32>(into + (<usize>(j + 1) << 2), lanes(a1));
+    store<f32>(into + (<usize>(j + 2) << 2), lanes(a2));
+    store<f32>(into + (<usize>(j + 3) << 2), lanes(a3));
+  }
+  for (; j < m; j++) {
+    let a = f32x4.splat(0);
+    const r = rows + <usize>j * stride;
+    for (let i: usize = 0; i < stride; i += 16) a = f32x4.add(a, f32x4.mul(v128.load(v + i), v128.load(r + i)));
+    store<f32>(into + (<usize>j << 2), lanes(a));
+  }
+}
+
+@inline function lanes(sum: v128): f32 {
+  return (f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1)) + (f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3));
 }

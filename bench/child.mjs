@@ -40,7 +40,13 @@ function recallAt(out, nq, k, gt, gtK) {
 
 const result = { spec: job.spec, library: job.library, build: job.build };
 try {
-  const ds = await loadSpec(job.spec);
+  let ds;
+  try {
+    ds = await loadSpec(job.spec);
+  } catch (e) { // the data set's failure, not the library's: bench/run.mjs must not skip the library for it
+    result.dataError = true;
+    throw e;
+  }
   const peer = await import(`./peers/${job.library}.mjs`);
   const k = job.k;
   const nq = Math.min(job.queries, ds.nQueries, peer.maxQueries ?? Infinity);
@@ -51,7 +57,7 @@ try {
 
   if (peer.measure) { // a native harness: it builds, saves and times in its own process (bench/peers/native.mjs)
     const m = peer.measure({ spec: job.spec, n: ds.nTrain, dimensions: ds.dimensions, metric: ds.metric, nq, k, passes: job.passes, build: job.build, grid: job.grid });
-    Object.assign(result, { buildSeconds: m.buildSeconds, addSeconds: m.addSeconds ?? null, saveSeconds: m.saveSeconds, fileBytes: m.fileBytes });
+    Object.assign(result, { buildSeconds: m.buildSeconds, buildCpuSeconds: m.buildCpuSeconds ?? null, addSeconds: m.addSeconds ?? null, saveSeconds: m.saveSeconds, fileBytes: m.fileBytes });
     result.rss = { baselineMiB: m.baselineRssMiB, afterBuildMiB: m.afterBuildRssMiB, peakFirstMiB: m.points[0]?.peakRssMiB, peakMiB: m.points.at(-1)?.peakRssMiB };
     process.stderr.write(`    built in ${result.buildSeconds.toFixed(2)} s\n`);
     result.points = m.points.map((p) => {
@@ -66,8 +72,11 @@ try {
   }
 
   let t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const h = await peer.build({ train: ds.train, n: ds.nTrain, dimensions: ds.dimensions, metric: ds.metric, params: job.build, firstQuery: job.grid[0] });
   result.buildSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  result.buildCpuSeconds = (cpu.user + cpu.system) / 1e6; // this process's CPU time: what waiting for a core leaves out
   result.addSeconds = h.addSeconds ?? null;
   result.rss.afterBuildMiB = rssMiB();
   process.stderr.write(`    built in ${result.buildSeconds.toFixed(2)} s\n`);

@@ -103,8 +103,34 @@ function run(cmd, args, opts = {}) {
 
 function mustRun(cmd, args, opts) {
   const r = run(cmd, args, opts);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr || r.stdout}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}${exitMeaning(cmd, r.status)}:\n${r.stderr || r.stdout}`);
   return r;
+}
+
+// npm exits with a failed system call's -errno (as a byte: 216 is -40, ELOOP), not with a message of its own.
+function exitMeaning(cmd, status) {
+  if (cmd !== 'npm' || !(status > 128)) return '';
+  const errno = 256 - status;
+  const name = Object.entries(os.constants.errno).find(([, n]) => n === errno)?.[0];
+  return name ? ` (npm's code for ${name}${name === 'ELOOP' ? ': a symbolic link that points into itself on the way' : ''})` : '';
+}
+
+/**
+ * The cache directory, resolved, or a plain error when it cannot be one: a symbolic link to itself (ELOOP, as
+ * `ln -s <repo>/bench/.cache bench/.cache` run inside that repository makes) or to nothing. Without this check
+ * every later step fails with a riddle (npm pack's exit 216), and each library of a run is skipped for it.
+ */
+function checkedCacheDir(cacheDir) {
+  const dir = path.resolve(cacheDir);
+  let link;
+  try { link = fs.lstatSync(dir); } catch { return dir; } // not there yet: made on first use
+  if (!link.isSymbolicLink()) return dir;
+  try {
+    return fs.realpathSync(dir);
+  } catch (e) {
+    const why = e.code === 'ELOOP' ? 'a symbolic link loop' : `a symbolic link to nothing (${fs.readlinkSync(dir)})`;
+    throw new Error(`the benchmark's data cache ${dir} is ${why}: remove it (rm ${dir}) and run node bench/datasets.mjs to fetch the data sets again`);
+  }
 }
 
 function isZeroRow(a, off, d) {
@@ -331,17 +357,18 @@ const BUILDERS = { 'glove-100-angular': buildGlove, 'fashion-mnist-784-euclidean
 /**
  * Load (fetching, converting and caching on first use) a benchmark data set.
  * @param {'glove-100-angular'|'fashion-mnist-784-euclidean'} name
- * @param {{cacheDir?: string, threads?: number}} [options]
+ * @param {{cacheDir?: string, threads?: number, cachedOnly?: boolean}} [options] cachedOnly: read the cache, never
+ *   fetch or convert (a benchmark's child processes: their parent prepared the data set)
  * @returns {Promise<{name: string, metric: string, dimensions: number, train: Float32Array, queries: Float32Array,
  *   nTrain: number, nQueries: number, groundTruth: Uint32Array, groundTruthDistances: Float64Array, k: number,
  *   words?: string[], queryWords?: string[], files: Record<string, string>}>}
  *   groundTruth is row-major nQueries x 100 train ids, ascending distance, ties broken by the smaller id;
  *   groundTruthDistances holds the matching distances (angular: sqrt(2 - 2 cos), euclidean: L2).
  */
-export async function loadDataset(name, { cacheDir = DEFAULT_CACHE_DIR, threads } = {}) {
+export async function loadDataset(name, { cacheDir = DEFAULT_CACHE_DIR, threads, cachedOnly = false } = {}) {
   const spec = DATASETS[name];
   if (!spec) throw new Error(`unknown data set ${JSON.stringify(name)}; known: ${Object.keys(DATASETS).join(', ')}`);
-  cacheDir = path.resolve(cacheDir);
+  cacheDir = checkedCacheDir(cacheDir);
   const dir = path.join(cacheDir, name);
   const isGlove = name === 'glove-100-angular';
 
@@ -351,6 +378,7 @@ export async function loadDataset(name, { cacheDir = DEFAULT_CACHE_DIR, threads 
     ...(isGlove ? { 'words.txt': undefined, 'query-words.txt': undefined } : {}),
   });
   if (!meta || !cacheFilesOk(dir, meta, sizes(meta))) {
+    if (cachedOnly) throw new Error(`${name} is not in ${dir} (bench/run.mjs prepared it before this process started: was the cache removed during the run?)`);
     const t0 = performance.now();
     log(`${name}: building cache in ${dir} ...`);
     meta = await BUILDERS[name](cacheDir);

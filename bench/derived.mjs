@@ -129,7 +129,7 @@ export function specFiles(spec, { cacheDir = DEFAULT_CACHE_DIR } = {}) {
 /** {name, metric, dimensions, train, queries, nTrain, nQueries, groundTruth, gtK} of a prepared spec. */
 export async function loadSpec(spec, { cacheDir = DEFAULT_CACHE_DIR } = {}) {
   if (!isDerived(spec)) {
-    const ds = await loadDataset(spec, { cacheDir });
+    const ds = await loadDataset(spec, { cacheDir, cachedOnly: true });
     return { name: spec, metric: ds.metric, dimensions: ds.dimensions, train: ds.train, queries: ds.queries,
       nTrain: ds.nTrain, nQueries: ds.nQueries, groundTruth: ds.groundTruth, gtK: ds.k };
   }

@@ -38,7 +38,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 
 export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-graph', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-wasm-f16', 'annoy-wasm-int8-storage', 'annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
-const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-wasm-f16': 'tree', 'annoy-wasm-int8-storage': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
+const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-base': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-wasm-f16': 'tree', 'annoy-wasm-int8-storage': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
 // library -> package it needs in bench/node_modules (annoy-npm uses the root devDependency)
 const BENCH_PACKAGE = { 'annoy-native': 'annoy', 'hnswlib-node': 'hnswlib-node', usearch: 'usearch', 'hnswlib-wasm': 'hnswlib-wasm' };
 export const CXXFLAGS = '-O3 -march=native -ffast-math -fno-associative-math';
@@ -181,7 +181,8 @@ async function main(argv) {
         if (r.error && !r.buildSeconds && !r.points) {
           const reason = r.error.split('\n')[0];
           log(`  ${library}: skipped: ${reason}`);
-          if (r.version === undefined) { skipped.set(library, reason); break; } // could not load: skip it everywhere
+          // could not load: skip it everywhere; the data set could not be read: only this build
+          if (r.version === undefined && !r.dataError) { skipped.set(library, reason); break; }
         } else if (r.error) {
           log(`  ${library}: error: ${r.error.split('\n')[0]}`);
         }

@@ -101,9 +101,17 @@ function isVectorLike(v: unknown): v is ArrayLike<number> {
  * `row` names the first row in messages (batches), or is -1 for a single vector.
  */
 export function checkValues(values: ArrayLike<number>, start: number, count: number, dims: number, metric: Metric, row: number): void {
+  // A Float32Array holds only numbers, and a NaN or an infinity makes the sum of squares fail the test below: a row
+  // whose sum passes is good (the common case, one tight loop); any other row is checked value by value for its error.
+  const fast = values instanceof Float32Array && metric !== 'hamming';
   for (let r = 0; r < count; r++) {
     let sumSquares = 0;
     const base = start + r * dims;
+    if (fast) {
+      for (let j = 0; j < dims; j++) { const x = values[base + j]; sumSquares += x * x; }
+      if (sumSquares <= F32_MAX) continue;
+      sumSquares = 0;
+    }
     for (let j = 0; j < dims; j++) {
       const x = values[base + j];
       const where = () => (row < 0 ? `vector[${j}]` : `row ${row + r}, vector[${j}]`);

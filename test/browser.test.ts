@@ -1,7 +1,8 @@
 // The browser, for real: Debian's Chromium (headless, driven by playwright-core) opens the demo page built with
 // Vite, cross-origin isolated (shared memory, several workers) and not (one dedicated worker), and searches it as
 // a person would; then a page with no bundler at all imports dist/esm/browser.js. Screenshots and the measured
-// timings go to test/artifacts/ (git-ignored). Skipped, saying why, where /usr/bin/chromium is missing
+// timings go to test/artifacts/ (git-ignored). The no-bundler page also loads a graph index (fromURL and a pool: its
+// walk and searchAll answer as in Node). Skipped, saying why, where /usr/bin/chromium is missing
 // (.ci/run installs it).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -155,6 +156,10 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
   const tiny = new IndexBuilder({ dimensions: 784, metric: 'euclidean', seed: 1, screening: 'pca' });
   for (let i = 0; i < 50; i++) tiny.add(i, pixels(i));
   const expectedTiny = [...tiny.build({ trees: 2 }).search(pixels(7), 5).ids];
+  // A graph index: the walk with ef, and searchAll's joins, in the page as in Node.
+  const graph = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 5, graph: true }).addBatch(vectors.subarray(0, 2000 * 100)).build();
+  const expectedGraph = [graph.graph, ...graph.search(queries.subarray(0, 100), 10, { ef: 64 }).ids];
+  const expectedGraphAll = [...graph.searchAll(5).ids.subarray(0, 500)];
 
   // The page imports the ESM build as it is on disk; the .wasm files are found through import.meta.url.
   const html = `<!doctype html><meta charset="utf-8"><title>no bundler</title><script type="module">
@@ -179,6 +184,13 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
       const pcaPool = await IndexPool.open('/index-pca.annoy', { workers: 2 });
       out.pcaPool = [...(await pcaPool.search(query, 10, { searchK: 400 })).ids];
       await pcaPool.close();
+      const g = await Index.fromURL('/index-graph.annoy');
+      out.graph = [g.graph, ...g.search(query, 10, { ef: 64 }).ids];
+      out.graphAll = [...g.searchAll(5).ids.subarray(0, 500)];
+      const graphPool = await IndexPool.open('/index-graph.annoy', { workers: 2 });
+      out.graphPool = [graphPool.graph, ...(await graphPool.search(query, 10, { ef: 64 })).ids];
+      out.graphPoolAll = [...(await graphPool.searchAll(5)).ids.subarray(0, 500)];
+      await graphPool.close();
       const pool = await IndexPool.open('/index.annoy', { workers: 2 });
       out.mode = pool.mode; out.workers = pool.workers;
       out.pool = [...(await pool.search(query, 10)).ids];
@@ -189,7 +201,7 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
   </script>`;
 
   beforeAll(async () => {
-    const files: Record<string, Uint8Array> = { '/index.annoy': index.toBytes(), '/index-pca.annoy': pca.toBytes(), '/query.f32': new Uint8Array(queries.slice(0, 100).buffer) };
+    const files: Record<string, Uint8Array> = { '/index.annoy': index.toBytes(), '/index-pca.annoy': pca.toBytes(), '/index-graph.annoy': graph.toBytes(), '/query.f32': new Uint8Array(queries.slice(0, 100).buffer) };
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const headers: Record<string, string> = {};
@@ -214,7 +226,7 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
   afterAll(() => new Promise((resolve) => server?.close(resolve)));
 
   for (const isolated of [false, true]) {
-    it(`${isolated ? 'isolated' : 'not isolated'}: init from the .wasm URLs, fromURL, IndexBuilder and IndexPool (${isolated ? 'shared' : 'dedicated'})`, async () => {
+    it(`${isolated ? 'isolated' : 'not isolated'}: init from the .wasm URLs, fromURL (a graph index too), IndexBuilder and IndexPool (${isolated ? 'shared' : 'dedicated'})`, async () => {
       const { page, errors } = await open(`${base}/${isolated ? '?isolated=1' : ''}`);
       const result = await page.waitForFunction(() => (window as unknown as { result?: unknown }).result).then((h) => h.jsonValue()) as Record<string, unknown>;
       expect(result.error).toBeUndefined();
@@ -224,6 +236,10 @@ describe.skipIf(!haveChromium)('annoy-wasm/browser with no bundler', () => {
       expect(result.pca).toEqual(['pca', 16, ...expectedPca]);
       expect(result.pcaPool).toEqual(expectedPca);
       expect(result.tiny).toEqual(expectedTiny);
+      expect(result.graph).toEqual(expectedGraph);
+      expect(result.graphPool).toEqual(expectedGraph);
+      expect(result.graphAll).toEqual(expectedGraphAll);
+      expect(result.graphPoolAll).toEqual(expectedGraphAll);
       expect(result.progressCalls).toBeGreaterThan(1);
       expect([result.mode, result.workers]).toEqual(isolated ? ['shared', 2] : ['dedicated', 1]);
       expect(result.wasm).toEqual(isolated ? ['/build/annoy.wasm', '/build/annoy-shared.wasm'] : ['/build/annoy.wasm']);

@@ -680,7 +680,7 @@ describe('build --screening and --leaf-size', () => {
     index.free();
   });
 
-  it('pca with --screening-dimensions: info, the basis in the file, and the same answers as without screening', async () => {
+  it('pca with --screening-dimensions: info, the basis in the file, and the same answers as its trees without screening', async () => {
     const r = await cli(['build', fx('vectors.npy'), '-o', out('pca.ann'), '--metric', 'euclidean', '--trees', '5', '--seed', '3', '--screening', 'pca', '--screening-dimensions', '4']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^wrote .*pca\.ann: 200 items, 8 dimensions, euclidean, 5 trees, seed 3, pca screening \(4 components\), [\d,]+ bytes$/m);
@@ -693,11 +693,15 @@ describe('build --screening and --leaf-size', () => {
     expect(json.screeningMemoryBytes).toBeGreaterThanOrEqual(200 * 16);
     expect(line).toContain(`; ${json.screeningMemoryBytes.toLocaleString('en-US')} bytes of memory`);
     expect(JSON.parse((await cli(['info', out('plain.ann'), '--json'])).stdout)).toMatchObject({ screening: 'none', screeningDimensions: 0, screeningMemoryBytes: 0 });
-    // the file holds the basis (4 offsets, padded to 16 bytes, and 4 rows of 8 float32s), not the codes
-    expect(bytes(out('pca.ann')).length - bytes(out('plain.ann')).length).toBe(16 + 4 * 32);
     const index = Index.openSync(out('pca.ann'));
     expect([index.screening, index.screeningDimensions]).toEqual(['pca', 4]);
+    // Its trees without the codes (a euclidean pca build splits in the components' space: trees of its own).
+    const trees = index.withScreening({ screening: 'none' });
+    trees.saveSync(out('trees.ann'));
+    trees.free();
     index.free();
+    // the file holds the basis (4 offsets, padded to 16 bytes, and 4 rows of 8 float32s), not the codes
+    expect(bytes(out('pca.ann')).length - bytes(out('trees.ann')).length).toBe(16 + 4 * 32);
 
     // --item: the item first, at distance 0, and exact distances
     const item = JSON.parse((await cli(['query', out('pca.ann'), '--item', '7', '-k', '5'])).stdout);
@@ -706,17 +710,17 @@ describe('build --screening and --leaf-size', () => {
     const loaded = Index.openSync(out('plain.ann'));
     item.ids.forEach((id: number, i: number) => expect(Math.fround(item.distances[i])).toBe(loaded.distance(7, id)));
     loaded.free();
-    // the default searchK (k * trees = 50) collects no more candidates than the default rerank (50) keeps, and the
-    // trees do not depend on screening: every answer is the unscreened index's
+    // the default searchK (k * trees = 50) collects no more candidates than the default rerank (50) keeps: every
+    // answer is its trees' unscreened answer
     const a = await cli(['query', out('pca.ann'), '--input', fx('queries.npy')]);
-    const b = await cli(['query', out('plain.ann'), '--input', fx('queries.npy')]);
+    const b = await cli(['query', out('trees.ann'), '--input', fx('queries.npy')]);
     expect(a.code).toBe(0);
     expect(a.stdout.trim().split('\n')).toHaveLength(20);
     expect(a.stdout).toBe(b.stdout);
     // --rerank: with more candidates than it keeps, screening decides; -1 re-ranks them all, as without screening
     const wide = ['--input', fx('queries.npy'), '--search-k', '200'];
     const all = await cli(['query', out('pca.ann'), ...wide, '--rerank', '-1']);
-    expect(all.stdout).toBe((await cli(['query', out('plain.ann'), ...wide])).stdout);
+    expect(all.stdout).toBe((await cli(['query', out('trees.ann'), ...wide])).stdout);
     const few = await cli(['query', out('pca.ann'), ...wide, '--rerank', '10']);
     expect(few.code).toBe(0);
     expect(few.stdout.trim().split('\n')).toHaveLength(20);
@@ -763,7 +767,7 @@ describe('build --screening and --leaf-size', () => {
 });
 
 describe('graph indexes from the command line', () => {
-  it('build --graph --degree writes a graph index; info shows it; query --all writes every item\'s neighbours as JSON Lines and .npy', async () => {
+  it('build --graph --degree writes a graph index; info shows it; query --all writes every item\'s neighbours as JSON Lines, .tsv and .npy (ids and distances), with progress', async () => {
     const rows = Array.from({ length: 120 }, (_, i) => JSON.stringify({ id: i, vector: [Math.sin(i), Math.cos(i * 0.7), (i % 13) / 13, i / 120] }));
     writeFileSync(join(dir, 'g.jsonl'), rows.join('\n') + '\n');
     const index = join(dir, 'g.idx');
@@ -774,7 +778,9 @@ describe('graph indexes from the command line', () => {
     const loaded = Index.openSync(index);
     const all = loaded.searchAll(4);
     const out = join(dir, 'n.jsonl');
-    expect((await cli(['query', index, '--all', '-k', '4', '--output', out])).code).toBe(0);
+    const run = await cli(['query', index, '--all', '-k', '4', '--output', out]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/query --all: 120\/120 items/);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBe(120);
     expect(lines[7].ids).toEqual([...all.row(7).ids]);
@@ -785,7 +791,14 @@ describe('graph indexes from the command line', () => {
     expect(descr).toBe("<u4");
     expect(shape).toEqual([120, 4]);
     expect([...new Uint32Array(npy.buffer.slice(npy.byteOffset + headerBytes, npy.byteOffset + headerBytes + 16))]).toEqual([...all.row(0).ids]);
+    const distances = readFileSync(join(dir, 'n.distances.npy'));
+    const d = parseNpyHeader(new Uint8Array(distances));
+    expect([d.descr, d.shape]).toEqual(['<f4', [120, 4]]);
+    expect([...new Float32Array(distances.buffer.slice(distances.byteOffset + d.dataOffset, distances.byteOffset + d.dataOffset + 16))]).toEqual([...all.row(0).distances]);
+    expect((await cli(['query', index, '--all', '-k', '4', '--output', join(dir, 'n.tsv')])).code).toBe(0);
+    const tsv = readFileSync(join(dir, 'n.tsv'), 'utf8').trim().split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split('\t'));
+    expect(tsv.filter((f) => f[0] === '7').map((f) => Number(f[2]))).toEqual([...all.row(7).ids]);
     loaded.free();
-    for (const f of ['g.jsonl', 'g.idx', 'n.jsonl', 'n.npy', 'n.distances.npy']) rmSync(join(dir, f));
+    for (const f of ['g.jsonl', 'g.idx', 'n.jsonl', 'n.npy', 'n.distances.npy', 'n.tsv']) rmSync(join(dir, f));
   });
 });

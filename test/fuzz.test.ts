@@ -45,10 +45,12 @@ describe('loader fuzz, both formats', () => {
     for (const [name, outcomes] of graphs) {
       expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 10]).toEqual([name, true, true]);
     }
-    // files with removed items (their section damaged in place) are both refused and loaded
+    // files with removed items (their section damaged in place) are both refused and loaded (the seed's ~230 cases a
+    // base leave 19-47 loaded: which damage lands on which base shifts whenever a base file's length changes, as the
+    // pca bases' did when their trees moved to the components' space; > 10, as for the graph bases)
     const removed = Object.entries(result.byBase).filter(([name]) => name.endsWith(' removed'));
     expect(removed.length).toBeGreaterThanOrEqual(4);
-    for (const [name, outcomes] of removed) expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 20]).toEqual([name, true, true]);
+    for (const [name, outcomes] of removed) expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 10]).toEqual([name, true, true]);
     // and the file with string keys, its keys section damaged in place
     expect(result.byBase['ours euclidean 80 keys'].CORRUPT_INDEX).toBeGreaterThan(100);
     expect(result.byBase['ours euclidean 80 keys'].loaded).toBeGreaterThan(5);

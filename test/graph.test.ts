@@ -130,7 +130,7 @@ describe('graph files', () => {
     for (let i = 0; i < n; i++) if (i !== 17) b.add(i, small.subarray(i * 100, (i + 1) * 100));
     const index = b.build();
     const progress: number[] = [];
-    const all = index.searchAll(5, { ef: 200, onProgress: (p) => progress.push(p.done) });
+    const all = index.searchAll(5, { ef: 64, onProgress: (p) => progress.push(p.done) });
     expect(all.counts.length).toBe(n);
     expect(all.counts[17]).toBe(0);
     expect(progress[progress.length - 1]).toBe(n);

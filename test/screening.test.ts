@@ -37,7 +37,7 @@ describe('screening', () => {
     ['euclidean', 'pca', {}],
   ];
   for (const [metric, screening, extra] of cases) {
-    it(`${metric} ${screening} ${JSON.stringify(extra)}: same trees; rerank -1 answers exactly as without codes; reloads to the same answers; exact distances`, () => {
+    it(`${metric} ${screening} ${JSON.stringify(extra)}: rerank -1 answers exactly as its trees without codes; reloads to the same answers; exact distances`, () => {
       const rng = seedrandom(metric + screening);
       const dims = 24;
       // correlated columns (a random 6-d signal spread over 24 dimensions, plus noise), so pca has structure to find
@@ -47,8 +47,13 @@ describe('screening', () => {
         const z = Array.from({ length: 6 }, () => (rng() - 0.5) * 8);
         for (let j = 0; j < dims; j++) vectors[i * dims + j] = z.reduce((s, x, c) => s + x * mix[c * dims + j], 0) + (rng() - 0.5) + (metric === 'euclidean' ? 3 : 0);
       }
-      const plain = build(metric, vectors, dims, 'none'), screened = build(metric, vectors, dims, screening, extra);
+      const built = build(metric, vectors, dims, 'none'), screened = build(metric, vectors, dims, screening, extra);
       expect(screened.screening).toBe(screening);
+      // The same trees without codes: int8 and dot's pca split as an unscreened build does; angular and euclidean
+      // with pca split in the components' space (assembly/build.ts componentDims), so their trees are their own.
+      const plain = screened.withScreening({ screening: 'none' });
+      const ownTrees = screening === 'pca' && metric !== 'dot';
+      expect(Buffer.from(plain.toBytes()).equals(Buffer.from(built.toBytes()))).toBe(!ownTrees);
       const m = screened.screeningDimensions;
       if (screening === 'int8') {
         expect(m).toBe(dims);
@@ -115,7 +120,7 @@ describe('screening', () => {
     });
   }
 
-  it('withScreening gives the index a build with that screening makes, byte for byte, and back', () => {
+  it('withScreening gives the parameters a build with that screening computes, byte for byte, and back', () => {
     for (const [metric, screening, data, dims, n] of [
       ['angular', 'int8', glove, 100, 3000], ['angular', 'pca', glove, 100, 3000], ['euclidean', 'pca', fashion, 784, 1500], ['dot', 'pca', fashion, 784, 1500],
     ] as const) {
@@ -123,12 +128,18 @@ describe('screening', () => {
       const plain = build(metric, vectors, dims, 'none', {}, 5), built = build(metric, vectors, dims, screening, {}, 5);
       const added = plain.withScreening({ screening });
       expect([added.screening, added.screeningDimensions]).toEqual([screening, built.screeningDimensions]);
-      expect(Buffer.from(added.toBytes()).equals(Buffer.from(built.toBytes()))).toBe(true);
-      expect(Buffer.from(built.withScreening({ screening: 'none' }).toBytes()).equals(Buffer.from(plain.toBytes()))).toBe(true);
+      // int8 and dot's pca: the same trees as the unscreened build, so the very file a build writes. Angular and
+      // euclidean pca builds split in the components' space: their own trees, the same parameters.
+      const own = screening === 'pca' && metric !== 'dot';
+      const trees = built.withScreening({ screening: 'none' });
+      expect(Buffer.from(added.toBytes()).equals(Buffer.from(built.toBytes()))).toBe(!own);
+      expect(Buffer.from(trees.toBytes()).equals(Buffer.from(plain.toBytes()))).toBe(!own);
+      expect(Buffer.from(trees.withScreening({ screening }).toBytes()).equals(Buffer.from(built.toBytes()))).toBe(true);
+      expect(Buffer.from(added.withScreening({ screening: 'none' }).toBytes()).equals(Buffer.from(plain.toBytes()))).toBe(true);
       const fixed = built.withScreening({ screening: 'pca', screeningDimensions: 12 });
       expect(fixed.screeningDimensions).toBe(12);
       const query = data.queries.subarray(0, dims);
-      expect(fixed.search(query, 10, { searchK: 300, rerank: -1 })).toEqual(plain.search(query, 10, { searchK: 300 }));
+      expect(fixed.search(query, 10, { searchK: 300, rerank: -1 })).toEqual(trees.search(query, 10, { searchK: 300 }));
       expect(plain.search(query, 10).ids.length).toBe(10); // the source stays usable
     }
   });

@@ -81,6 +81,7 @@ export class Hamming {
   @inline prepareBuild(file: usize, extrasAt: usize): void {}
   @inline side(split: usize, id: u32): u32 { return margin(split, itemOf(id)); }
   createSplit(split: usize, lo: u32, hi: u32): void { setPlane(split, vectors, stride, dims, work, lo, hi); }
+  @inline onSphere(): bool { return false; } // no two-means: nothing to normalise (build.ts keeps no norms)
 
   @inline unitCodes(): bool { return false; }
   @inline queryOwnScale(): bool { return false; }

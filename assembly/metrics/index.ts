@@ -35,12 +35,14 @@ import { Manhattan } from './manhattan';
 import { Dot } from './dot';
 import { Hamming } from './hamming';
 import { searchGraphWith } from '../graph-search';
-import { graphDegree, storageOf, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8 } from '../layout';
+import { searchAllBeginWith, searchAllGenerateWith, searchAllRowWith } from '../search-all';
+import { graphDegree } from '../layout';
+import { storageOf, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8 } from '../layout';
 import { Float32Storage, Float16Storage, Bfloat16Storage, Int8Storage } from '../storage';
 import { searchWith, itemDistanceWith, queryDistanceWith, itemValuesWith } from '../search';
 import { scanWith } from '../scan';
 import { prepareBuildWith, buildTreeWith } from '../build';
-import { prepareScreeningWith, encodeCodesWith } from '../codes';
+import { prepareScreeningWith, encodeCodesWith, encodeCodesFromWith } from '../codes';
 import { validateWith } from '../validate';
 
 // One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
@@ -158,6 +160,16 @@ export function encodeCodes(file: usize, slot: usize): void {
   else encodeCodesWith<Hamming>(file, slot);
 }
 
+// Every item's code from the tree build's projections (codes.ts).
+export function encodeCodesFrom(file: usize, projections: usize, out: usize, work: usize): void {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) encodeCodesFromWith<Angular>(file, projections, out, work);
+  else if (metric == METRIC_EUCLIDEAN) encodeCodesFromWith<Euclidean>(file, projections, out, work);
+  else if (metric == METRIC_MANHATTAN) encodeCodesFromWith<Manhattan>(file, projections, out, work);
+  else if (metric == METRIC_DOT) encodeCodesFromWith<Dot>(file, projections, out, work);
+  else encodeCodesFromWith<Hamming>(file, projections, out, work);
+}
+
 // The structure checks of a loaded file (validate.ts). The host has checked the metric code is one of the five.
 export function validate(file: usize, slot: usize): i32 {
   const metric = hdr32(file, H_METRIC);
@@ -166,4 +178,32 @@ export function validate(file: usize, slot: usize): i32 {
   if (metric == METRIC_MANHATTAN) return validateWith<Manhattan>(file, slot);
   if (metric == METRIC_DOT) return validateWith<Dot>(file, slot);
   return validateWith<Hamming>(file, slot);
+}
+
+// Every item's neighbours at once on a graph index (search-all.ts): its state, a range of centres' pairs, a row.
+export function searchAllBegin(file: usize, scratch: usize, width: u32, threads: u32, hidden: usize): u32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return searchAllBeginWith<Angular>(file, scratch, width, threads, hidden);
+  if (metric == METRIC_EUCLIDEAN) return searchAllBeginWith<Euclidean>(file, scratch, width, threads, hidden);
+  if (metric == METRIC_MANHATTAN) return searchAllBeginWith<Manhattan>(file, scratch, width, threads, hidden);
+  if (metric == METRIC_DOT) return searchAllBeginWith<Dot>(file, scratch, width, threads, hidden);
+  return searchAllBeginWith<Hamming>(file, scratch, width, threads, hidden);
+}
+
+export function searchAllGenerate(file: usize, round: u32, first: u32, last: u32, thread: u32): u32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return searchAllGenerateWith<Angular>(round, first, last, thread);
+  if (metric == METRIC_EUCLIDEAN) return searchAllGenerateWith<Euclidean>(round, first, last, thread);
+  if (metric == METRIC_MANHATTAN) return searchAllGenerateWith<Manhattan>(round, first, last, thread);
+  if (metric == METRIC_DOT) return searchAllGenerateWith<Dot>(round, first, last, thread);
+  return searchAllGenerateWith<Hamming>(round, first, last, thread);
+}
+
+export function searchAllRow(file: usize, id: u32, k: u32, ids: usize, distances: usize): u32 {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) return searchAllRowWith<Angular>(id, k, ids, distances);
+  if (metric == METRIC_EUCLIDEAN) return searchAllRowWith<Euclidean>(id, k, ids, distances);
+  if (metric == METRIC_MANHATTAN) return searchAllRowWith<Manhattan>(id, k, ids, distances);
+  if (metric == METRIC_DOT) return searchAllRowWith<Dot>(id, k, ids, distances);
+  return searchAllRowWith<Hamming>(id, k, ids, distances);
 }

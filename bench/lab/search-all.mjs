@@ -1,34 +1,55 @@
-// searchAll(k) against a loop of searchItem(i, k + 1) on the same graph index: items/s (CPU time of this thread)
-// and recall@k of 300 sampled rows against exact brute force. Data: the committed GloVe sample (10,000 x 100).
-//   node bench/lab/search-all.mjs [ef=64]
-import { readFileSync } from 'node:fs';
-import { IndexBuilder } from '../../dist/esm/index.js';
+// searchAll(k) against a loop of searchItem(i, k + 1) on one graph index, at equal recall: items/s of each (wall
+// time, one thread), measured interleaved (A, B, A, B, best of each), recall@k of the sampled items' rows against
+// their exact nearest other items (bench/lab/own-neighbours.mjs caches the index and the ground truth).
+//   node bench/lab/search-all.mjs [glove-100-angular] [n=100000] [rows=2000] [target=0.95] [allEfs=10,12,16,20]
+//     [loopEfs=12,16,20,24,32,48] [loopItems=20000] [rounds=2]
+// For each side the smallest ef (of those listed) whose recall reaches the target is timed.
+import os from 'node:os';
+import { ownNeighbours, recallOf } from './own-neighbours.mjs';
 
-const ef = Number((process.argv.find((a) => a.startsWith('ef=')) ?? 'ef=64').slice(3));
-const b = readFileSync(new URL('../../data/glove-sample/vectors.f32', import.meta.url));
-const v = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-const d = 100, n = v.length / d, k = 10;
-const index = new IndexBuilder({ dimensions: d, metric: 'angular', seed: 1, graph: true }).addBatch(v).build();
-const cpu = () => process.cpuUsage().user / 1e6;
-let t = cpu();
-const all = index.searchAll(k, { ef });
-const allSeconds = cpu() - t;
-t = cpu();
-const loop = [];
-for (let i = 0; i < n; i++) loop.push([...index.searchItem(i, k + 1, { ef: Math.max(ef, k + 1) }).ids].filter((x) => x !== i).slice(0, k));
-const loopSeconds = cpu() - t;
-const norms = Array.from({ length: n }, (_, i) => Math.hypot(...v.subarray(i * d, (i + 1) * d)));
-const truth = (i) => {
-  const s = [];
-  for (let j = 0; j < n; j++) { if (j === i) continue; let x = 0; for (let t2 = 0; t2 < d; t2++) x += v[i * d + t2] * v[j * d + t2]; s.push([-x / (norms[i] * norms[j]), j]); }
-  s.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-  return s.slice(0, k).map((x) => x[1]);
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.includes('=')) ?? 'glove-100-angular';
+const o = Object.fromEntries(args.filter((a) => a.includes('=')).map((a) => a.split('=')));
+const list = (key, d) => (o[key] ?? d).split(',').map(Number);
+const target = Number(o.target ?? 0.95), rounds = Number(o.rounds ?? 2);
+const lab = await ownNeighbours(name, { n: o.n ? Number(o.n) : 100000, rows: Number(o.rows ?? 2000) });
+const { index, k, n } = lab;
+const loopItems = Math.min(n, Number(o.loopItems ?? 20000));
+const say = (s) => console.log(s);
+say(`${name}: ${n} items, graph degree ${index.graph}, k ${k}; ${os.cpus()[0].model}, ${os.cpus().length} vCPU, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+
+const runAll = (ef) => {
+  const t = performance.now();
+  const all = index.searchAll(k, { ef });
+  return { seconds: (performance.now() - t) / 1000, rowOf: (i) => all.row(i).ids };
 };
-let hitAll = 0, hitLoop = 0;
-const rows = 300;
-for (let r = 0; r < rows; r++) {
-  const i = Math.floor((r * n) / rows), want = truth(i);
-  hitAll += want.filter((x) => [...all.row(i).ids].includes(x)).length;
-  hitLoop += want.filter((x) => loop[i].includes(x)).length;
+// the loop: every (n / loopItems)-th item plus the sampled ones (their rows give the recall)
+const loopSet = [...new Set([...Array.from({ length: loopItems }, (_, r) => Math.floor((r * n) / loopItems)), ...lab.sample])];
+const runLoop = (ef) => {
+  const rows = new Map();
+  const t = performance.now();
+  for (const i of loopSet) rows.set(i, index.searchItem(i, k + 1, { ef: Math.max(ef, k + 1) }).ids);
+  const seconds = (performance.now() - t) / 1000;
+  return { seconds: (seconds * n) / loopSet.length, rowOf: (i) => [...rows.get(i)].filter((x) => x !== i).slice(0, k) };
+};
+const pick = (label, efs, run) => {
+  for (const ef of efs) {
+    const r = run(ef), recall = recallOf(lab, r.rowOf);
+    say(`  ${label} ef ${ef}: recall ${recall.toFixed(4)}, ${(n / r.seconds).toFixed(0)} items/s`);
+    if (recall >= target) return { ef, recall };
+  }
+  return null;
+};
+say(`recall per ef (first pass, not interleaved):`);
+const a = pick('searchAll', list('allEfs', '10,12,16,20,32'), runAll);
+const b = pick('searchItem loop', list('loopEfs', '12,16,20,24,32,48,64'), runLoop);
+if (!a || !b) { say(`a side never reached recall ${target}`); process.exit(1); }
+let bestA = Infinity, bestB = Infinity;
+for (let r = 0; r < rounds; r++) {
+  bestA = Math.min(bestA, runAll(a.ef).seconds);
+  bestB = Math.min(bestB, runLoop(b.ef).seconds);
 }
-console.log(`GloVe sample ${n} x ${d}, graph degree 32, ef ${ef}, k ${k}: searchAll ${(n / allSeconds).toFixed(0)} items/s (recall ${(hitAll / rows / k).toFixed(3)}); searchItem loop ${(n / loopSeconds).toFixed(0)} items/s (recall ${(hitLoop / rows / k).toFixed(3)}); ratio ${(loopSeconds / allSeconds).toFixed(2)}x (CPU time)`);
+say(`interleaved (A, B x ${rounds}, best of each), load ${os.loadavg()[0].toFixed(1)}:`);
+say(`  searchAll ef ${a.ef}: recall ${a.recall.toFixed(4)}, ${(n / bestA).toFixed(0)} items/s`);
+say(`  searchItem loop ef ${b.ef}: recall ${b.recall.toFixed(4)}, ${(n / bestB).toFixed(0)} items/s`);
+say(`  ratio ${(bestB / bestA).toFixed(2)}x the items/s of the loop`);

@@ -25,17 +25,18 @@ int run(const bench::Args& a) {
 
   AnnoyIndex<int32_t, float, Distance, Kiss64Random, AnnoyIndexSingleThreadedBuildPolicy> index(d);
   index.set_seed(42);
-  double t0 = bench::now();
+  double t0 = bench::now(), c0 = bench::cpuNow();
   for (size_t i = 0; i < n; i++) index.add_item(i, train.data() + i * d);
   double t1 = bench::now();
   char* error = nullptr;
   if (!index.build(trees, 1, &error)) throw std::runtime_error(std::string("build: ") + (error ? error : "?"));
-  double t2 = bench::now();
+  double t2 = bench::now(), c2 = bench::cpuNow();
   std::vector<float>().swap(train);  // as the JS adapters, the caller's copy of the rows is not the index's memory
   const std::string file = a.str("file");
   if (!index.save(file.c_str(), false, &error)) throw std::runtime_error(std::string("save: ") + (error ? error : "?"));
   double t3 = bench::now();
   bench::printBuild(t2 - t0, t1 - t0, t3 - t2, file);
+  bench::printBuildCpu(c2 - c0);
 
   std::vector<long> grid = a.list("grid");
   std::vector<int32_t> out(nq * k);

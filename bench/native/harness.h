@@ -8,6 +8,7 @@
 // <out>/ids-<point>.i32 so that child.mjs computes recall with the same code as for every other library.
 #pragma once
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +63,16 @@ inline std::vector<float> readRows(const std::string& file, size_t rows, size_t 
 inline double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+/** This process's CPU time (user + system), s: on a loaded machine the wall clock also counts waiting for a core. */
+inline double cpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/** The build's CPU time, a result line of its own (bench/child.mjs reports it beside the wall-clock build time). */
+inline void printBuildCpu(double seconds) { printf("{\"buildCpuSeconds\":%.4f}\n", seconds); }
 
 /** Peak RSS of this process (VmHWM), MiB: the figure bench/child.mjs reports for the JS adapters. */
 inline double peakRssMiB() {

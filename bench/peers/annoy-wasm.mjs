@@ -4,14 +4,15 @@
 import { readFileSync } from 'node:fs';
 
 // builderOptions: IndexBuilder options, or a function of { dimensions, metric } returning them.
-export function makeAnnoyWasmAdapter(name, builderOptions = {}, searchOptions = {}) {
+// root: the checkout whose dist/ and package.json to load (default: this one).
+export function makeAnnoyWasmAdapter(name, builderOptions = {}, searchOptions = {}, root = new URL('../../', import.meta.url)) {
   let lib;
   return {
     name,
     kind: 'tree',
     async load() {
-      lib = await import('../../dist/esm/index.js');
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      lib = await import(new URL('dist/esm/index.js', root).href);
+      const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
       const described = typeof builderOptions === 'function' ? builderOptions({ dimensions: 784, metric: 'euclidean' }) : builderOptions;
       const extra = Object.keys(described).length ? `, ${JSON.stringify(described)}` : '';
       return { version: pkg.version, notes: `this library (dist/esm), Index.searchBatch, wasm SIMD${extra}` };

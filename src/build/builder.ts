@@ -87,6 +87,7 @@ export interface ParallelBuildOptions extends BuildOptions {
 interface BuiltTree { at: number; nodes: number; root: number }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 export class IndexBuilder {
   readonly dimensions: number;
@@ -107,6 +108,10 @@ export class IndexBuilder {
   #size = 0;
   #count = 0;
   #present = new Uint32Array(64);
+  /** pca's parameters computed before the trees (#screenFirst), written after them by #screen. */
+  #screened: { fields: Pick<Header, 'codes' | 'codeScale' | 'codeBias' | 'codeDimensions'>; section: Uint8Array } | null = null;
+  /** Where the trees' build keeps every item's projections (splits in pca's space), or 0. */
+  #projections = 0;
   /** keys: true: each key's id, and each id's key. */
   readonly #ids: Map<string, number> | null;
   readonly #keys: string[] = [];
@@ -319,8 +324,59 @@ export class IndexBuilder {
     return screening === 'int8' ? this.dimensions : screening === 'pca' ? this.screeningDimensions : 0;
   }
 
-  /** The screening parameters into the sealed-to-be file; 'auto' may trade pca for int8 or none once it saw the data. */
+  /**
+   * pca's parameters before the trees, when the header (before any tree) asks for pca: they depend only on the items,
+   * and the trees of angular and euclidean indexes split in the components' space (assembly/build.ts componentDims).
+   * The header object takes the screening kept ('auto' may fall back to int8 here, and the trees then split as
+   * usual); the basis is kept aside, since the trees are laid where its section lies now, and #screen writes it back.
+   */
+  #screenFirst(core: Core, header: Header): void {
+    this.#screened = null;
+    if (header.codes !== 'pca') return;
+    const base = core.base;
+    this.#compute(core);
+    const now = readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES));
+    const s = sectionsFor(now);
+    const fields = { codes: now.codes, codeScale: now.codeScale, codeBias: now.codeBias, codeDimensions: now.codeDimensions };
+    this.#screened = { fields, section: core.bytes.slice(base + s.codesOffset, base + s.fileBytes) };
+    Object.assign(header, fields);
+  }
+
+  /** The screening parameters into the sealed-to-be file: those #screenFirst kept, or computed now. */
   #screen(core: Core): void {
+    const saved = this.#screened;
+    if (saved === null) return this.#compute(core);
+    this.#screened = null;
+    const base = core.base;
+    const header = { ...readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES)), ...saved.fields };
+    writeHeader(core.bytes.subarray(base), header);
+    const s = sectionsFor(header);
+    core.ensure(base + s.fileBytes, 'the index');
+    core.bytes.set(saved.section, base + s.codesOffset);
+  }
+
+  /**
+   * The screening codes from the projections the trees were split by (pca, angular and euclidean), into scratch at
+   * `at` (past the trees, their assembly and where the index's codes go), while the header before the trees and its
+   * basis are still in memory: the bits a load computes (assembly/codes.ts encodeCodesFrom), without projecting
+   * every item again. #finish moves them into place; null when the build had no projections.
+   */
+  #codesFromProjections(core: Core, at: number): { at: number; bytes: number } | null {
+    const projections = this.#projections;
+    this.#projections = 0;
+    if (projections === 0) return null;
+    const base = core.base;
+    const now = readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES));
+    const out = align64(at);
+    const bytes = now.size * align16(now.codeDimensions ?? 0);
+    const work = align64(out + bytes);
+    core.ensure(work + 4 * align16(now.codeDimensions ?? 0), 'the screening codes');
+    core.exports.encodeCodesFrom(base, projections, out, work);
+    return { at: out, bytes };
+  }
+
+  /** Computes the screening parameters of the file in memory; 'auto' may trade pca for int8 or none once it saw the data. */
+  #compute(core: Core): void {
     const base = core.base;
     const read = () => readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES));
     const first = read();
@@ -359,6 +415,7 @@ export class IndexBuilder {
       const scratchEnd = trees.reduce((end, t) => Math.max(end, t.at + t.nodes * header.nodeBytes), base + s.nodesOffset);
       const assembly = align64(scratchEnd);
       core.ensure(assembly + s.nodesBytes, 'the build');
+      const codes = this.#codesFromProjections(core, Math.max(assembly + s.nodesBytes, base + s.memoryBytes));
       const roots: number[] = [];
       let done = 0;
       for (const t of trees) {
@@ -376,10 +433,12 @@ export class IndexBuilder {
       if (keys) core.bytes.set(keys.section, base + s.extra[SECTION.KEYS].offset);
       writeHeader(bytes.subarray(base), header);
       this.#screen(core); // may grow memory: take core.bytes afresh
+      if (codes) core.bytes.copyWithin(base + align64(s.fileBytes), codes.at, codes.at + codes.bytes);
       if (this.graphDegree !== 0 && this.#count > 0) buildGraphSection(core, base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).memoryBytes);
       convertStorage(core, this.storage); // last: everything above was built from the vectors as given
       core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
-      const index = new Index(IndexImage.open(core, 1));
+      // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
+      const index = new Index(IndexImage.open(core, 1, codes !== null && this.storage === 'float32'));
       this.#core = null;
       return index;
     } catch (e) {
@@ -390,23 +449,27 @@ export class IndexBuilder {
     }
   }
 
-  /** Writes the header and present bitmap and prepares the extras; returns where the extras end. */
-  #prepare(core: Core, header: Header, s: Sections): number {
+  /**
+   * Writes the header and present bitmap, computes pca's parameters (#screenFirst) and prepares the extras past the
+   * file as it stands (pca's basis, which the build reads, included); returns where the extras start and end.
+   */
+  #prepare(core: Core, header: Header, s: Sections): { extras: number; end: number } {
     const base = core.base;
     core.ensure(base + s.nodesOffset);
     writeHeader(core.bytes.subarray(base), header);
     core.bytes.set(new Uint8Array(this.#present.buffer, 0, Math.min(s.presentBytes, this.#present.byteLength)), base + s.presentOffset);
-    const extras = base + s.nodesOffset;
+    this.#screenFirst(core, header);
+    const extras = align64(base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
     const end = align64(extras + (core.exports.extrasBytes(base) >>> 0));
     core.ensure(end, 'the build');
     core.exports.prepareBuild(base, extras);
-    return end;
+    this.#projections = core.exports.componentDims(base) !== 0 ? extras + core.exports.projectionsOffset(base) : 0;
+    return { extras, end };
   }
 
   /** The serial build: this thread's instance writes tree after tree, growing memory as it goes. */
   #buildHere(core: Core, header: Header, s: Sections, trees: number, onProgress: BuildOptions['onProgress']): BuiltTree[] {
-    const scratch = this.#prepare(core, header, s);
-    const extras = core.base + s.nodesOffset;
+    const { extras, end: scratch } = this.#prepare(core, header, s);
     const first = align64(scratch + (core.exports.buildScratchBytes(core.base) >>> 0));
     core.ensure(first + header.nodeBytes, 'the build');
     core.exports.beginBuild(core.base, extras, scratch);
@@ -432,7 +495,7 @@ export class IndexBuilder {
   async #buildInWorkers(core: Core, header: Header, trees: number, jobs: number, onProgress: BuildOptions['onProgress']): Promise<BuiltTree[]> {
     const s = sectionsFor(header);
     const base = core.base;
-    const scratchStart = this.#prepare(core, header, s);
+    const { extras, end: scratchStart } = this.#prepare(core, header, s);
     const scratchBytes = align64(core.exports.buildScratchBytes(base) >>> 0);
     const regionBytes = align64((Math.ceil(1.5 * this.#count) + 2) * header.nodeBytes);
     const workers = Math.min(jobs, trees === -1 ? jobs : trees);
@@ -441,7 +504,7 @@ export class IndexBuilder {
     core.ensure(spill, 'a parallel build (use fewer jobs)');
     const module = wasmModule(true);
     const threads = await Promise.all(Array.from({ length: workers }, (_, w) =>
-      startWorker({ module, memory: core.memory, base, extras: base + s.nodesOffset, scratch: scratchStart + w * scratchBytes })));
+      startWorker({ module, memory: core.memory, base, extras, scratch: scratchStart + w * scratchBytes })));
     const built: BuiltTree[] = [];
     let next = 0, doneNodes = 0, finished = 0;
     try {

@@ -88,17 +88,22 @@ export async function query(args: string[], io: Io): Promise<number> {
     const emit = (lines: string[]) => { if (lines.length) io.stdout.write(lines.join('\n') + '\n'); };
     // an index with string keys: its keys printed beside the ids
     const keyed = index.hasKeys;
-    const render = (q: number | string, ids: Uint32Array, distances: Float32Array): string => {
+    const render = (q: number | string, ids: Uint32Array, distances: Float32Array, as: 'json' | 'tsv' = format): string => {
       const keys = keyed ? [...ids].map((id) => index.keyOf(id)) : [];
-      return format === 'json'
+      return as === 'json'
         ? JSON.stringify({ query: q, ids: [...ids], ...(keyed ? { keys } : {}), distances: [...distances].map(f32) })
         : [...ids].map((id, r) => `${q}\t${r + 1}\t${id}${keyed ? `\t${keys[r]}` : ''}\t${f32(distances[r])}`).join('\n');
     };
     if (p.values.all === true) {
       const started = performance.now();
+      let shown = 0; // progress on stderr about every 5% (the rows come from rounds over all items at once)
       const all = search(path, () => index.searchAll(k, {
         ...options,
-        onProgress: ({ done, total }) => { if (output !== undefined && (done % 65536 === 0 || done === total)) println(io.stderr, `query --all: ${done}/${total} items`); },
+        onProgress: ({ done, total }) => {
+          if (output === undefined || (done - shown < total / 20 && done !== total)) return;
+          shown = done;
+          println(io.stderr, `query --all: ${done}/${total} items`);
+        },
       }), '--all');
       await writeAll(all, output ?? null, output === undefined ? format : undefined, io, render);
       if (output !== undefined) println(io.stderr, `wrote ${output}: ${all.counts.length} rows of up to ${k} neighbours in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -138,7 +143,7 @@ export async function query(args: string[], io: Io): Promise<number> {
 }
 
 /** Every item's row: JSON Lines or tsv (to stdout or a file), or two .npy files. */
-async function writeAll(all: BatchResult, output: string | null, format: 'json' | 'tsv' | undefined, io: Io, render: (q: number, ids: Uint32Array, d: Float32Array) => string): Promise<void> {
+async function writeAll(all: BatchResult, output: string | null, format: 'json' | 'tsv' | undefined, io: Io, render: (q: number, ids: Uint32Array, d: Float32Array, as: 'json' | 'tsv') => string): Promise<void> {
   const kind = format ?? (output!.endsWith('.npy') ? 'npy' : output!.endsWith('.tsv') ? 'tsv' : output!.endsWith('.jsonl') || output!.endsWith('.json') ? 'json' : undefined);
   if (kind === undefined) throw new UsageError(`--output ${output}: name it .jsonl, .tsv or .npy`);
   const rows = all.counts.length, k = all.k;
@@ -158,7 +163,7 @@ async function writeAll(all: BatchResult, output: string | null, format: 'json' 
   };
   for (let i = 0; i < rows; i++) {
     const row = all.row(i);
-    const line = render(i, row.ids, row.distances);
+    const line = render(i, row.ids, row.distances, kind); // the form the file's name asks for, whatever --format says
     if (line !== '' || kind === 'json') chunks.push(line);
     if (chunks.length >= 4096) await flush();
   }

@@ -31,6 +31,8 @@ export class FilterArena {
   }
 
   get capacity(): number { return this.#fixed ?? Infinity; }
+  /** Where the room for filters ends: a fixed arena's whole room, else the bitmaps taken so far. */
+  get reservedEnd(): number { return this.#start + (this.#fixed ?? this.#inUse.length) * this.bitmapBytes; }
   get inUse(): number { return this.#inUse.filter(Boolean).length; }
 
   #ensure(n: number): void {

@@ -6,12 +6,13 @@ import { graphDegreeOf } from '../format/layout.js';
 import { AnnoyError } from '../errors.js';
 import { HEADER_BYTES, SLOT, checkHeader, sectionsFor, type Header, type Sections } from '../format/layout.js';
 import { Core, slotBytesOf } from '../runtime/wasm.js';
-import { searchOne, searchRows, slotView, type Mask, type SlotView } from './slot-search.js';
+import { searchOne, searchRows, searchItemRows, slotView, type Mask, type SlotView } from './slot-search.js';
 import { FilterArena } from '../filter/arena.js';
 import { loadRemovals } from './removals.js';
 import { KeyTable } from '../keys/key-table.js';
 import { SECTION } from '../format/layout.js';
 import type { SearchResult } from './results.js';
+import { beginJoin, joinSync, rowsOf } from './search-all.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
@@ -57,14 +58,15 @@ export class IndexImage {
 
   /**
    * The image of a complete, sealed file at core.base (checked by the loader, or just built): reserves its scratch
-   * slots, readies them, and computes the screening codes from the vectors, as every load does.
+   * slots, readies them, and computes the screening codes from the vectors, as every load does (codesReady: a build
+   * has just written them where they go, from its own projections).
    */
-  static open(core: Core, slots: number): IndexImage {
+  static open(core: Core, slots: number, codesReady = false): IndexImage {
     const image = new IndexImage(core, slots);
     for (let i = 0; i < slots; i++) image.resetSlot(i);
     image.removedWords().fill(0); // a build's scratch may have been there
     loadRemovals(image);
-    if (image.header.codes !== 'none') core.exports.encodeCodes(core.base, image.slot(0));
+    if (image.header.codes !== 'none' && !codesReady) core.exports.encodeCodes(core.base, image.slot(0));
     return image;
   }
 
@@ -81,6 +83,21 @@ export class IndexImage {
     const codes = memoryBytes > fileBytes ? ` and ${memoryBytes - fileBytes} bytes of screening codes` : '';
     core.ensure(slot + slots * slotBytes, `this ${fileBytes}-byte index${codes} with ${slots} scratch slots of ${slotBytes} bytes`);
     return { header, slot, slotBytes, removed };
+  }
+
+  #scratchAt = 0;
+
+  /**
+   * Room for `bytes` of temporary state past everything else this image holds (searchAll's joins): its address.
+   * The same place is reused by later calls (memory never shrinks); filters taken since push it further up.
+   */
+  scratch(bytes: number, what: string): number {
+    const at = align64(Math.max(this.#scratchAt, this.filters.reservedEnd, this.slot(this.slots)));
+    const before = this.core.memory.buffer;
+    this.core.ensure(at + bytes, what);
+    if (this.core.memory.buffer !== before) this.#view = slotView(this.core.exports, this.core.memory, this.core.base, this.#firstSlot, SLOT);
+    this.#scratchAt = at;
+    return at;
   }
 
   /** Where scratch slot i starts. */
@@ -116,36 +133,59 @@ export class IndexImage {
   }
 
   /**
-   * Every item's k nearest other items, row i for item i (a hole's row is empty). A graph index starts each row's
-   * walk at the item itself (searchK 0), so its graph neighbours, already near, are expanded first.
+   * Every item's k nearest other items, row i for item i (a hole's or removed item's row is empty). A graph index
+   * with a `width` (searchAll's ef) takes the rows from joins over its graph (index/search-all.ts); otherwise each
+   * row is one search from the item (a graph index: a walk that starts at the item itself, searchK 0).
    */
-  searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
+  searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void, width?: number): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
     const { size, count } = this.header;
     const graphDegree = graphDegreeOf(this.header);
     const v = this.#view;
+    const hidden = this.removed.count > 0 ? this.removed.at : 0; // removed items: no row, and in no row
+    if (graphDegree !== 0 && width !== undefined) {
+      // the joins over the graph (index/search-all.ts)
+      const x = this.core.exports, base = this.core.base;
+      const { items, chunk } = beginJoin(this, width, 1);
+      let last = -1;
+      const progress = (f: number) => {
+        const done = Math.min(size - 1, Math.floor(f * size));
+        if (onProgress && done !== last) onProgress({ done: (last = done), total: size });
+      };
+      joinSync(this, k, width, items, chunk, (round, first, end) => {
+        x.searchAllGenerate(base, round, first, end, 0);
+        x.searchAllApply(0, size);
+      }, progress);
+      const rows = rowsOf(this, k, items, (id, ask) => this.exactRow(id, ask));
+      onProgress?.({ done: size, total: size });
+      return rows;
+    }
+    // one search per item, in blocks (for the progress)
     const ids = new Uint32Array(size * k).fill(0xFFFFFFFF);
     const distances = new Float32Array(size * k).fill(NaN);
     const counts = new Uint32Array(size);
-    const ask = Math.min(k + 1, count); // the item itself comes back too (first, unless an equal item ties it)
-    const searchK = graphDegree ? 0 : plan.searchK;
-    const ef = Math.max(plan.ef, ask);
-    const hidden = this.removed.count > 0 ? this.removed.at : 0; // removed items: no row, and in no row
-    for (let i = 0; i < size; i++) {
-      if (this.isPresent(i) && !this.isRemoved(i)) {
-        const n = v.search(v.base, v.slot, i, ask, searchK, plan.rerank, ef, 0, hidden) >>> 0;
-        let c = 0;
-        for (let j = 0; j < n && c < k; j++) {
-          const id = v.u32[v.outIds + j];
-          if (id === i) continue;
-          ids[i * k + c] = id;
-          distances[i * k + c] = v.f32[v.outDistances + j];
-          c++;
-        }
-        counts[i] = c;
-      }
-      if (onProgress && ((i + 1) % 1024 === 0 || i + 1 === size)) onProgress({ done: i + 1, total: size });
+    const { ask, searchK, ef, present } = this.itemRowsPlan(k, plan);
+    for (let lo = 0; lo < size; lo += 1024) {
+      const hi = Math.min(size, lo + 1024);
+      const r = searchItemRows(v, lo, hi, k, ask, searchK, plan.rerank, ef, present, hidden >>> 2);
+      ids.set(r.ids, lo * k);
+      distances.set(r.distances, lo * k);
+      counts.set(r.counts, lo);
+      onProgress?.({ done: hi, total: size });
     }
     return { ids, distances, counts };
+  }
+
+  /** searchItemRows' parameters for this index: k + 1 asked (the item comes back too), where the bitmaps are. */
+  itemRowsPlan(k: number, plan: QueryPlan): { ask: number; searchK: number; ef: number; present: number } {
+    const ask = Math.min(k + 1, this.header.count);
+    return { ask, searchK: graphDegreeOf(this.header) ? 0 : plan.searchK, ef: Math.max(plan.ef, ask), present: (this.core.base + this.sections.presentOffset) >>> 2 };
+  }
+
+  /** Item `id`'s `ask` nearest items (itself among them) by an exact scan of every item not removed (slot 0). */
+  exactRow(id: number, ask: number): { ids: Uint32Array; distances: Float32Array } {
+    const v = this.#view;
+    const n = v.scan(v.base, v.slot, id, ask, this.core.base + this.sections.presentOffset, this.removed.count > 0 ? this.removed.at : 0) >>> 0;
+    return { ids: v.u32.slice(v.outIds, v.outIds + n), distances: v.f32.slice(v.outDistances, v.outDistances + n) };
   }
 
   /** Present in the file (added, whether removed since or not). */

@@ -20,6 +20,7 @@ import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResu
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from './slot-search.js';
 import { fileWithRemovals, removeIds } from './removals.js';
+import { searchAllWidth } from './search-all.js';
 
 export class Index implements Searchable {
   #image: IndexImage | null;
@@ -174,7 +175,9 @@ export class Index implements Searchable {
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
     checkBatchK(image.header.size, k);
     const plan = checkSearchOptions(rest, k, image.header.trees, graphDegreeOf(image.header));
-    const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress']);
+    // the joins read float32 vectors: other storage takes one walk per item
+    const width = graphDegreeOf(image.header) !== 0 && storageOf(image.header) === 'float32' ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
+    const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress'], width);
     return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }
 

@@ -68,3 +68,31 @@ export function searchRows(s: SlotView, queries: ArrayLike<number>, dims: number
   }
   return { ids, distances, counts };
 }
+
+/**
+ * Rows lo..hi-1 of searchAll by one search per item (an index without a graph, or a searchAll too wide for the
+ * joins): row i - lo is item i's k nearest other items; a hole's or a removed item's row is empty. `present` and
+ * `hidden` are the word indices (u32) of the present and removed bitmaps (hidden 0: none removed); `ask` is k + 1
+ * (or fewer when the index holds fewer items).
+ */
+export function searchItemRows(s: SlotView, lo: number, hi: number, k: number, ask: number, searchK: number, rerank: number, ef: number, present: number, hidden: number): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
+  const rows = hi - lo;
+  const ids = new Uint32Array(rows * k).fill(0xFFFFFFFF);
+  const distances = new Float32Array(rows * k).fill(NaN);
+  const counts = new Uint32Array(rows);
+  for (let i = lo; i < hi; i++) {
+    if (((s.u32[present + (i >>> 5)] >>> (i & 31)) & 1) === 0) continue;
+    if (hidden !== 0 && ((s.u32[hidden + (i >>> 5)] >>> (i & 31)) & 1) === 1) continue;
+    const n = s.search(s.base, s.slot, i, ask, searchK, rerank, ef, 0, hidden << 2) >>> 0;
+    let c = 0;
+    for (let j = 0; j < n && c < k; j++) {
+      const id = s.u32[s.outIds + j];
+      if (id === i) continue; // the item itself comes back too (first, unless an equal item ties it)
+      ids[(i - lo) * k + c] = id;
+      distances[(i - lo) * k + c] = s.f32[s.outDistances + j];
+      c++;
+    }
+    counts[i - lo] = c;
+  }
+  return { ids, distances, counts };
+}

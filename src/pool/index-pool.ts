@@ -9,7 +9,8 @@ import { AnnoyError, show } from '../errors.js';
 import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOptions, checkVector, type Vector } from '../checks.js';
 import { Index } from '../index/index.js';
 import type { IndexImage, MemoryPlan } from '../index/image.js';
-import { BatchResult, type SearchOptions, type SearchResult, type Searchable } from '../index/results.js';
+import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResult, type Searchable } from '../index/results.js';
+import { beginJoin, joinAsync, rowsOf, searchAllWidth } from '../index/search-all.js';
 import { loadBytes } from '../load/bytes.js';
 import { loadFile } from '../load/file.js';
 import type { LoadOptions, URLLoadOptions } from '../load/options.js';
@@ -327,13 +328,13 @@ export class IndexPool implements Searchable<true> {
   }
 
   /** Queues a request on the index being served now; it is answered on that index even if a reload follows. */
-  #submit<T>(request: RequestBody): Promise<T> {
+  #submit<T>(request: RequestBody, pinned?: number): Promise<T> {
     if (this.#closing) return Promise.reject(new AnnoyError('CLOSED', 'this pool is closed'));
     if (!this.#anyWorker()) return Promise.reject(new AnnoyError('WORKER_FAILED', `no worker is left to answer: ${this.#restartError || 'every worker died'}`));
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new AnnoyError('QUEUE_FULL', `the pool's queue is full (${this.#maxQueue} requests waiting): slow down or raise maxQueue`));
     }
-    const gen = this.#gen, g = this.#gens.get(gen)!;
+    const gen = pinned ?? this.#gen, g = this.#gens.get(gen)!;
     g.pending++;
     const settled = () => { g.pending--; this.#release(gen); };
     return new Promise<T>((resolve, reject) => {
@@ -531,6 +532,84 @@ export class IndexPool implements Searchable<true> {
       out.counts.set(merged.counts, c * chunk);
     });
     return this.#withKeys(shards, out);
+  }
+
+  #searchingAll: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Every item's k nearest other items, as Index.searchAll answers them (the same rows), with the work split across
+   * the workers: on a graph index each chunk of the joins is split into one part per worker (a chunk's lists are
+   * read only while its pairs are generated, then each worker offers them to its range of lists), otherwise each
+   * worker searches a range of items. An unsharded index in mode 'shared' (dedicated: answered on this thread).
+   * One searchAll runs at a time per pool; searches go on meanwhile. The index is the one served when it began.
+   */
+  async searchAll(k: number, options?: SearchAllOptions): Promise<BatchResult> {
+    this.#live();
+    checkK(k);
+    const { onProgress, ...rest } = checkOptions(options, ['searchK', 'rerank', 'ef', 'onProgress'], 'searchAll');
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
+    if (this.#shards.length > 1) throw new AnnoyError('INVALID_STATE', `searchAll needs one index; this pool serves ${this.#shards.length} shards (an item's neighbours may be in any of them)`);
+    checkBatchK(this.size, k);
+    const plan = checkSearchOptions(rest, k, this.trees, this.graph);
+    // the joins read float32 vectors: other storage takes one walk per item
+    const width = this.graph !== 0 && this.#first.storage === 'float32' ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
+    const run = this.#searchingAll.then(() => this.#searchAllNow(k, plan, width, rest, onProgress as SearchAllOptions['onProgress']));
+    this.#searchingAll = run.catch(() => {});
+    return run;
+  }
+
+  async #searchAllNow(k: number, plan: { searchK: number; rerank: number; ef: number }, width: number | undefined, options: Record<string, unknown>, onProgress: SearchAllOptions['onProgress']): Promise<BatchResult> {
+    this.#live();
+    const gen = this.#gen, g = this.#gens.get(gen)!, shards = g.shards, image = shards[0].image;
+    if (this.#mode !== 'shared') return shards[0].index.searchAll(k, { ...options, onProgress } as SearchAllOptions);
+    g.pending++; // the index stays while this runs, whatever reloads meanwhile
+    try {
+      const size = image.header.size, parts = this.#threads.length;
+      let last = -1;
+      const progress = (f: number) => {
+        const done = Math.min(size - 1, Math.floor(f * size));
+        if (onProgress && done !== last) onProgress({ done: (last = done), total: size });
+      };
+      let rows: { ids: Uint32Array; distances: Float32Array; counts: Uint32Array };
+      if (width !== undefined) {
+        const { scratch, items, chunk } = beginJoin(image, width, parts);
+        const split = (lo: number, hi: number, p: number) => [lo + Math.floor(((hi - lo) * p) / parts), lo + Math.floor(((hi - lo) * (p + 1)) / parts)];
+        await joinAsync(image, k, width, items, chunk, async (round, first, end) => {
+          await Promise.all(Array.from({ length: parts }, (_, p) => {
+            const [a, b] = split(first, end, p);
+            return this.#submit({ op: 'join', step: 'generate', scratch, round, first: a, last: b, thread: p }, gen);
+          }));
+          await Promise.all(Array.from({ length: parts }, (_, p) => {
+            const [a, b] = split(0, size, p);
+            return this.#submit({ op: 'join', step: 'apply', scratch, round, first: a, last: b, thread: p }, gen);
+          }));
+        }, progress);
+        rows = rowsOf(image, k, items, (id, ask) => image.exactRow(id, ask));
+      } else {
+        const { ask, searchK, ef, present } = image.itemRowsPlan(k, plan);
+        const hidden = image.removed.count > 0 ? image.removed.at >>> 2 : 0;
+        rows = BatchResult.empty(size, k);
+        const block = Math.max(256, Math.ceil(size / (parts * 16)));
+        let done = 0;
+        const pending: Promise<void>[] = [];
+        for (let lo = 0; lo < size; lo += block) {
+          const hi = Math.min(size, lo + block);
+          pending.push(this.#submit<{ ids: Uint32Array; distances: Float32Array; counts: Uint32Array }>({ op: 'rows', lo, hi, k, ask, searchK, rerank: plan.rerank, ef, present, hidden }, gen).then((r) => {
+            rows.ids.set(r.ids, lo * k);
+            rows.distances.set(r.distances, lo * k);
+            rows.counts.set(r.counts, lo);
+            done += hi - lo;
+            progress(done / size);
+          }));
+        }
+        await Promise.all(pending);
+      }
+      onProgress?.({ done: size, total: size });
+      return this.#withKeys(shards, new BatchResult(rows.ids, rows.distances, rows.counts, k));
+    } finally {
+      g.pending--;
+      this.#release(gen);
+    }
   }
 
   /** Finishes queued and in-flight requests, ends every worker and frees the memory. Later calls throw CLOSED. */

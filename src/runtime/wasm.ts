@@ -14,6 +14,8 @@ export interface CoreExports {
   slotOffset(file: number, part: number): number;
   slotBytes(file: number): bigint;
   extrasBytes(file: number): number;
+  componentDims(file: number): number;
+  projectionsOffset(file: number): number;
   buildScratchBytes(file: number): number;
   prepareBuild(file: number, extras: number): void;
   beginBuild(file: number, extras: number, scratch: number): void;
@@ -25,9 +27,19 @@ export interface CoreExports {
   buildScratchBytesForGraph(file: number): number;
   buildGraph(file: number, scratch: number): void;
   scan(file: number, slot: number, fromItem: number, k: number, allow: number, hidden: number): number;
+  searchAllScratchBytes(file: number, width: number, threads: number): bigint;
+  searchAllBegin(file: number, scratch: number, width: number, threads: number, hidden: number): number;
+  searchAllAttach(scratch: number): void;
+  searchAllGenerate(file: number, round: number, first: number, last: number, thread: number): number;
+  searchAllApply(lo: number, hi: number): void;
+  searchAllPrepare(round: number): number;
+  searchAllFresh(k: number): number;
+  searchAllChunk(): number;
+  searchAllRow(file: number, id: number, k: number, ids: number, distances: number): number;
   screeningScratchBytes(file: number, asked: number): number;
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;
+  encodeCodesFrom(file: number, projections: number, out: number, work: number): void;
   itemDistance(file: number, slot: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
   itemValues(file: number, slot: number, id: number): void;

@@ -7,7 +7,7 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError } from '../errors.js';
 import { SLOT } from '../format/layout.js';
-import { searchOne, searchRows, slotView, type Mask, type SlotParts } from '../index/slot-search.js';
+import { searchItemRows, searchOne, searchRows, slotView, type Mask, type SlotParts } from '../index/slot-search.js';
 import { noThreadsReason, threadKind } from './threads.js';
 
 /** One shard as a worker sees it: the shared memory, or a copy of the file for a memory of its own. */
@@ -35,6 +35,8 @@ export type WorkerRequest =
   | { id: number; op: 'search'; query: Float32Array; k: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
   | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
   | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
+  | { id: number; op: 'rows'; lo: number; hi: number; k: number; ask: number; searchK: number; rerank: number; ef: number; present: number; hidden: number; gen?: number }
+  | { id: number; op: 'join'; step: 'generate' | 'apply'; scratch: number; round: number; first: number; last: number; thread: number; gen?: number }
   | { id: number; op: 'load'; gen: number; shards: WorkerShard[] }
   | { id: number; op: 'drop'; gen: number }
   | { id: number; op: 'bits'; gen: number; shard: number; at: number; words: Uint32Array }
@@ -47,7 +49,7 @@ export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerReque
  * The worker's whole program. Its source text is started with the query loop's functions as arguments
  * (index/slot-search.ts), so a worker searches exactly as this thread does.
  */
-export function workerMain(view: typeof slotView, one: typeof searchOne, rows: typeof searchRows): void {
+export function workerMain(view: typeof slotView, one: typeof searchOne, rows: typeof searchRows, itemRows: typeof searchItemRows): void {
   /* eslint-disable @typescript-eslint/no-explicit-any */
   // Node's worker_threads or a browser's Web Worker (self). No `require`: a bundler would rewrite it.
   const threads = (globalThis as any).process?.getBuiltinModule?.('node:worker_threads') ?? null;
@@ -79,6 +81,7 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       // a private copy's own bitmaps (a filter, the removed ids) are written by 'bits' messages; the view is remade
       // when that grows the memory
       v.own = { memory, x, base: s.base, slot: s.slot };
+      v.x = x; // searchAll's joins call the core directly (shared memory)
       return v;
     });
     const gens = new Map<number, any[]>();
@@ -106,7 +109,7 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
           const need = m.at + m.words.byteLength - own.memory.buffer.byteLength;
           if (need > 0) {
             own.memory.grow(Math.ceil(need / 65536));
-            list[m.shard] = Object.assign(view(own.x, own.memory, own.base, own.slot, setup.parts), { own });
+            list[m.shard] = Object.assign(view(own.x, own.memory, own.base, own.slot, setup.parts), { own, x: own.x });
           }
           new Uint32Array(own.memory.buffer, m.at, m.words.length).set(m.words);
         }
@@ -120,6 +123,16 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       } else if (m.op === 'batch') {
         const parts = shards.map((s: any, i: number) => rows(s, m.queries, m.queries.length / m.rows, m.rows, m.k, m.kEffective, m.searchK, m.rerank, m.ef, m.masks?.[i]));
         post({ id: m.id, parts }, parts.flatMap((p: any) => [p.ids.buffer, p.distances.buffer, p.counts.buffer]));
+      } else if (m.op === 'rows') {
+        const r = itemRows(shards[0], m.lo, m.hi, m.k, m.ask, m.searchK, m.rerank, m.ef, m.present, m.hidden);
+        post({ id: m.id, ...r }, [r.ids.buffer, r.distances.buffer, r.counts.buffer]);
+      } else if (m.op === 'join') {
+        // searchAll's joins (index/search-all.ts): the state is in the shared memory at m.scratch
+        const x = shards[0].x;
+        x.searchAllAttach(m.scratch);
+        if (m.step === 'generate') x.searchAllGenerate(shards[0].base, m.round, m.first, m.last, m.thread);
+        else x.searchAllApply(m.first, m.last);
+        post({ id: m.id });
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
@@ -153,7 +166,7 @@ function workerThreads(): WorkerThreads | undefined {
 
 /** The worker's program as source text: workerMain called with the query loop's functions. */
 export function workerSource(): string {
-  return `(${workerMain.toString()})(${slotView.toString()}, ${searchOne.toString()}, ${searchRows.toString()})`;
+  return `(${workerMain.toString()})(${slotView.toString()}, ${searchOne.toString()}, ${searchRows.toString()}, ${searchItemRows.toString()})`;
 }
 
 /** Starts a worker on `setup` and resolves once it has instantiated the module (`transfer`: the file copies). */
