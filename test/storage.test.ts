@@ -238,6 +238,26 @@ describe('storage: pools and shards answer as Index', () => {
   });
 });
 
+describe('storage: searchAll on a graph index', () => {
+  it('every row holds other items with the distances of their stored values, as searchItem finds them', () => {
+    const d = 100, n = 600;
+    const index = new IndexBuilder({ dimensions: d, metric: 'euclidean', seed: 5, graph: { degree: 8 }, storage: 'int8' }).addBatch(glove.vectors.subarray(0, n * d)).build();
+    const table = index.searchAll(5);
+    let agree = 0;
+    for (const i of [0, 1, 77, 599]) {
+      const ids = table.ids.subarray(i * 5, i * 5 + table.counts[i]);
+      expect(table.counts[i]).toBe(5);
+      ids.forEach((id, j) => {
+        expect(id).not.toBe(i);
+        expect(table.distances[i * 5 + j]).toBeCloseTo(index.distance(i, id), 5);
+      });
+      const walk = new Set([...index.searchItem(i, 6, { ef: 64 }).ids].filter((id) => id !== i));
+      agree += [...ids].filter((id) => walk.has(id)).length;
+    }
+    expect(agree).toBeGreaterThanOrEqual(18);
+  });
+});
+
 describe('storage: damaged files are refused', () => {
   const d = 21; // records with padding: float16 48 bytes for 42, int8 32 bytes for 21 codes + a scale
   const make = (storage: Storage, metric: Metric = 'euclidean') => {
