@@ -2,7 +2,7 @@
 import { int, oneOf, parse, positionals, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { println, type Io } from './io.js';
-import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex } from './open-index.js';
+import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openSearchable } from './open-index.js';
 import { openSource } from './readers/index.js';
 import { RowChecker } from './rows.js';
 import { createWriteStream, writeFileSync } from 'node:fs';
@@ -83,10 +83,12 @@ export async function query(args: string[], io: Io): Promise<number> {
   }
   const spec = indexSpec(p);
   const options = searchK === undefined && rerank === undefined && ef === undefined ? undefined : { searchK, rerank, ef };
-  const { index } = openIndex(path, spec);
+  const opened = await openSearchable(path, spec);
+  const { index } = opened;
   try {
     const emit = (lines: string[]) => { if (lines.length) io.stdout.write(lines.join('\n') + '\n'); };
-    // an index with string keys: its keys printed beside the ids
+    // an index with string keys (one file, or shards built with keys: true): its keys printed beside the ids
+    const single = opened.sharded ? undefined : opened.index;
     const keyed = index.hasKeys;
     const render = (q: number | string, ids: Uint32Array, distances: Float32Array, as: 'json' | 'tsv' = format): string => {
       const keys = keyed ? [...ids].map((id) => index.keyOf(id)) : [];
@@ -95,9 +97,10 @@ export async function query(args: string[], io: Io): Promise<number> {
         : [...ids].map((id, r) => `${q}\t${r + 1}\t${id}${keyed ? `\t${keys[r]}` : ''}\t${f32(distances[r])}`).join('\n');
     };
     if (p.values.all === true) {
+      if (single === undefined) throw new CliError(`${path}: --all is for one index file; run it on each shard (their rows then hold each shard's own neighbours)`);
       const started = performance.now();
       let shown = 0; // progress on stderr about every 5% (the rows come from rounds over all items at once)
-      const all = search(path, () => index.searchAll(k, {
+      const all = search(path, () => single.searchAll(k, {
         ...options,
         onProgress: ({ done, total }) => {
           if (output === undefined || (done - shown < total / 20 && done !== total)) return;

@@ -27,7 +27,13 @@ export async function loadShards(manifestPath: string, plan: MemoryPlan): Promis
   const shards: Shard[] = [];
   try {
     for (const entry of manifest.shards) {
-      const image = await loadFile(`${dir}${entry.file}`, plan);
+      let image: IndexImage;
+      try {
+        image = await loadFile(`${dir}${entry.file}`, plan);
+      } catch (e) {
+        // name the shard: a manifest lists many files
+        throw e instanceof AnnoyError ? new AnnoyError(e.code, `shard ${entry.file}: ${e.message}`) : e;
+      }
       const index = new Index(image);
       shards.push({ image, index, idOffset: entry.idOffset });
       const problem = index.metric !== manifest.metric ? `metric ${index.metric}, manifest says ${manifest.metric}`
@@ -63,6 +69,17 @@ export class ShardedIndex implements Searchable {
   get size(): number { const last = this.#shards[this.#shards.length - 1]; return last.idOffset + last.index.size; }
   get count(): number { return this.#shards.reduce((n, s) => n + s.index.count, 0); }
   get shards(): number { return this.#shards.length; }
+  /** Trees of the (first) shard; every shard of one build has as many. */
+  get trees(): number { return this.#shards[0].index.trees; }
+
+  /** Each shard as the manifest lists it, with what its loaded file holds. */
+  describeShards(): { file: string; idOffset: number; size: number; count: number; trees: number; bytes: number; checksum: string }[] {
+    const shards = this.#live();
+    return this.#manifest.shards.map((e, i) => ({
+      file: e.file, idOffset: e.idOffset, size: e.size, count: shards[i].index.count, trees: shards[i].index.trees,
+      bytes: shards[i].index.byteLength, checksum: e.checksum,
+    }));
+  }
   /** How many ids were removed over every shard (remove(), or the shard files' removals). */
   get removedCount(): number { return this.#live().reduce((n, s) => n + s.index.removedCount, 0); }
   /** Whether items have string keys (ShardedIndexBuilder's keys: true: every shard has them). */
