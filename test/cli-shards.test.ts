@@ -1,6 +1,6 @@
 // Shards from the command line, for real: `build --shard-size` in one process against `build --shard I/N` in N
 // separate processes (as the tasks of an array job would run) plus `manifest`: the same bytes, file for file.
-// Then query, info, bench and the similar-items service read the manifest, and answer as ShardedIndex does.
+// Then query (also --all), info, bench and the similar-items service read the manifest, and answer as ShardedIndex does.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,9 +118,25 @@ describe('query, info, bench and the service read a manifest', () => {
     } finally {
       sharded.free();
     }
-    const all = await cli('query', 'whole', '--all', '-k', '3');
-    expect(all.code).toBe(1);
-    expect(all.stderr).toMatch(/--all is for one index file/);
+  });
+
+  it('query --all on a manifest: each item\'s nearest other items over all shards, by global id', async () => {
+    const all = await cli('query', 'whole', '--all', '-k', '3', '--output', 'all.npy');
+    expect(all.code).toBe(0);
+    const npy = readFileSync(at('all.npy'));
+    const ids = new Uint32Array(npy.buffer.slice(npy.byteOffset + npy.length - ROWS * 3 * 4, npy.byteOffset + npy.length));
+    const sharded = await ShardedIndex.open(at('whole/manifest.json'));
+    try {
+      for (const id of [0, 699, 700, 1999, 2999]) {
+        const want = [...sharded.searchItem(id, 4).ids].filter((x) => x !== id).slice(0, 3);
+        expect([...ids.subarray(id * 3, id * 3 + 3)], `row ${id}`).toEqual(want);
+      }
+      // rows reach across shards: some item's neighbours lie in another shard than its own
+      const across = Array.from({ length: ROWS }, (_, i) => i).some((i) => [...ids.subarray(i * 3, i * 3 + 3)].some((j) => Math.floor(j / SHARD) !== Math.floor(i / SHARD)));
+      expect(across).toBe(true);
+    } finally {
+      sharded.free();
+    }
   });
 
   it('info checks every shard and lists them; bench measures recall through the manifest', async () => {

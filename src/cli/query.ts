@@ -18,7 +18,8 @@ options:
   --vector <json>       the neighbours of this vector, e.g. --vector '[0.1, 0.2, 0.3]'
   --input <file>        the neighbours of every vector in <file>
   --all                 every item's nearest other items (a "similar items" table; a hole gets an empty row);
-                        on an index with a graph each row is a short walk from the item itself
+                        on an index with a graph each row is a short walk from the item itself; on a shard
+                        manifest each row searches every shard (global ids)
   --output <file>       write there instead of stdout, in the form its name ends with: .jsonl (JSON Lines), .tsv,
                         or .npy (ids as uint32, size x k, 4294967295 where a row has fewer hits; the distances as
                         float32 in <name>.distances.npy)
@@ -83,12 +84,10 @@ export async function query(args: string[], io: Io): Promise<number> {
   }
   const spec = indexSpec(p);
   const options = searchK === undefined && rerank === undefined && ef === undefined ? undefined : { searchK, rerank, ef };
-  const opened = await openSearchable(path, spec);
-  const { index } = opened;
+  const { index } = await openSearchable(path, spec);
   try {
     const emit = (lines: string[]) => { if (lines.length) io.stdout.write(lines.join('\n') + '\n'); };
     // an index with string keys (one file, or shards built with keys: true): its keys printed beside the ids
-    const single = opened.sharded ? undefined : opened.index;
     const keyed = index.hasKeys;
     const render = (q: number | string, ids: Uint32Array, distances: Float32Array, as: 'json' | 'tsv' = format): string => {
       const keys = keyed ? [...ids].map((id) => index.keyOf(id)) : [];
@@ -97,10 +96,9 @@ export async function query(args: string[], io: Io): Promise<number> {
         : [...ids].map((id, r) => `${q}\t${r + 1}\t${id}${keyed ? `\t${keys[r]}` : ''}\t${f32(distances[r])}`).join('\n');
     };
     if (p.values.all === true) {
-      if (single === undefined) throw new CliError(`${path}: --all is for one index file; run it on each shard (their rows then hold each shard's own neighbours)`);
       const started = performance.now();
       let shown = 0; // progress on stderr about every 5% (the rows come from rounds over all items at once)
-      const all = search(path, () => single.searchAll(k, {
+      const all = search(path, () => index.searchAll(k, {
         ...options,
         onProgress: ({ done, total }) => {
           if (output === undefined || (done - shown < total / 20 && done !== total)) return;

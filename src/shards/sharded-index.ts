@@ -5,7 +5,7 @@ import { AnnoyError } from '../errors.js';
 import { checkId, checkK, type Vector } from '../checks.js';
 import { Index } from '../index/index.js';
 import { PRIVATE, type IndexImage, type MemoryPlan } from '../index/image.js';
-import type { BatchResult, SearchOptions, SearchResult, Searchable } from '../index/results.js';
+import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResult, type Searchable } from '../index/results.js';
 import { loadFile } from '../load/file.js';
 import type { Metric } from '../metric.js';
 import { nodeFs } from '../runtime/node-fs.js';
@@ -165,6 +165,38 @@ export class ShardedIndex implements Searchable {
     const each = this.#perShard(options);
     const shards = this.#live();
     return withGlobalKeys(shards, mergeRows(this.metric, shards.map((s, i) => ({ ...s.index.searchBatch(flat, k, each[i]), idOffset: s.idOffset })), k));
+  }
+
+  /**
+   * Every item's k nearest other items over all shards (row i: item i's, by global id; a hole's row is empty), as
+   * Index.searchAll is without a graph: searchItem(i, k + 1) less the item itself.
+   */
+  searchAll(k: number, options?: SearchAllOptions): BatchResult {
+    checkK(k);
+    const { onProgress, ...search } = options ?? {};
+    const size = this.size;
+    const all = BatchResult.empty(size, k);
+    for (let id = 0; id < size; id++) {
+      let vector: Float32Array | undefined;
+      try {
+        vector = this.getItem(id);
+      } catch (e) {
+        if (!(e instanceof AnnoyError && e.code === 'INVALID_ID')) throw e; // a hole, or ids between shards
+      }
+      if (vector !== undefined) {
+        const r = this.search(vector, k + 1, search);
+        let n = 0;
+        for (let i = 0; i < r.ids.length && n < k; i++) {
+          if (r.ids[i] === id) continue;
+          all.ids[id * k + n] = r.ids[i];
+          all.distances[id * k + n] = r.distances[i];
+          n++;
+        }
+        all.counts[id] = n;
+      }
+      if (onProgress && ((id + 1) % 1024 === 0 || id + 1 === size)) onProgress({ done: id + 1, total: size });
+    }
+    return all;
   }
 
   getItem(id: number): Float32Array {
