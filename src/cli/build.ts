@@ -139,7 +139,7 @@ export async function build(args: string[], io: Io): Promise<number> {
   const delimiter = str(p, 'delimiter');
   if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError(`--delimiter ${JSON.stringify(delimiter)} is not one character`);
   if (sharded) {
-    if (keys) throw new UsageError('--keys is not for shards (a shard numbers its items by id range; string keys live in one index)');
+    if (keys) throw new UsageError('--keys is not for --shard-size / --shard (keys are numbered over every shard by one builder: the library\'s ShardedIndexBuilder({ keys: true }) builds keyed shards in one process)');
     return buildShards(input, output, io, p, {
       metricName, trees: treesAsked === undefined ? undefined : trees, seed, dimensions, jobs, leafSize, graph, screening, screeningDimensions,
       skipInvalid, delimiter, shardSize, part,

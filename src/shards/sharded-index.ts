@@ -13,7 +13,7 @@ import { parseManifest, type Manifest } from './manifest.js';
 import { mergeRows, mergeTopK } from './merge.js';
 import { IdFilter, filterOf, makeFilter, type FilterSpec } from '../filter/id-filter.js';
 import { globalIdOf, removeGlobal, shardsHaveKeys, withGlobalKeys } from './shard-ids.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION } from './manifest.js';
+import { manifestText, type ShardEntry } from './manifest.js';
 import { writeFileAtomic } from '../runtime/node-fs.js';
 
 /** One shard: its image (for worker threads), the facade over it (for this thread), where its ids start. */
@@ -111,14 +111,13 @@ export class ShardedIndex implements Searchable {
   save(dir: string): string {
     const shards = this.#live();
     nodeFs().mkdirSync(dir, { recursive: true });
-    const manifest: Manifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, metric: this.metric, dimensions: this.dimensions, shards: [] };
-    shards.forEach((s, i) => {
+    const entries: ShardEntry[] = shards.map((s, i) => {
       const file = this.#manifest.shards[i].file;
       writeFileAtomic(`${dir}/${file}`, s.index.toBytes());
-      manifest.shards.push({ file, idOffset: s.idOffset, size: s.index.size, checksum: s.index.checksum });
+      return { file, idOffset: s.idOffset, size: s.index.size, checksum: s.index.checksum };
     });
     const path = `${dir}/manifest.json`;
-    writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    writeFileAtomic(path, new TextEncoder().encode(manifestText(this.metric, this.dimensions, entries)));
     return path;
   }
 
