@@ -501,7 +501,7 @@ function prune(graph: usize, degree: u32, merge: u32): void {
 export const GRAPH_LIST: u32 = 32;       // K: neighbours NN-descent keeps per item
 export const GRAPH_CANDIDATES: u32 = 16; // C: candidates sampled per item and round
 export const GRAPH_SEED_TREES: u32 = 8;
-export const GRAPH_ROUNDS: u32 = 8;
+export const GRAPH_ROUNDS: u32 = 12;
 // Relaxed diversification (DiskANN's alpha; applied to the internal distances, squared for angular and euclidean,
 // so 1.44 is DiskANN's 1.2): a neighbour is dropped only when a kept one is clearly closer to it. On 100k GloVe rows
 // (bench/lab/graph-lab.mjs n=100000) recall@10 at ef 20 / 40 / 80 / 160 was 0.616 / 0.739 / 0.838 / 0.912 with 1

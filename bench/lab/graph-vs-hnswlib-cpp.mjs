@@ -3,7 +3,8 @@
 // native harness runs in its own process on its saved index (load=1, one pass) and ours runs here, A, B, A, B, best
 // q/s of each. One thread, k = 10, the data set's 1000 held-out queries, recall against its exact ground truth.
 //   node bench/lab/graph-vs-hnswlib-cpp.mjs glove-100-angular [degree=32] [efs=10,20,...] [rounds=2] [tag=x]
-// Build times are printed as measured when a side is built (not interleaved: a build takes minutes); peak RSS of
+// Build times are printed as measured when a side is built (not interleaved: a build takes minutes; on a loaded
+// machine compare CPU seconds: ours from process.cpuUsage, the native build's from `/usr/bin/time -v`); peak RSS of
 // the native build comes from its own report (bench/native/harness.h).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,10 +40,11 @@ const ourFile = `/tmp/gvh-${name}-${degree}${o.tag ? `-${o.tag}` : ''}.idx`;
 let index;
 if (fs.existsSync(ourFile)) index = await Index.open(ourFile);
 else {
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   index = new IndexBuilder({ dimensions: d, metric, seed: 42, graph: { degree } }).addBatch(train).build();
   const s = (performance.now() - t0) / 1000;
-  console.log(`annoy-wasm-graph degree ${degree}: build ${s.toFixed(1)} s (one thread), file ${(index.byteLength / 2 ** 20).toFixed(1)} MiB, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB, load ${load()}`);
+  const cpu = process.cpuUsage(c0);
+  console.log(`annoy-wasm-graph degree ${degree}: build ${s.toFixed(1)} s (one thread; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s), file ${(index.byteLength / 2 ** 20).toFixed(1)} MiB, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB, load ${load()}`);
   await index.save(ourFile);
 }
 
