@@ -46,7 +46,7 @@ const HNSW_BUILD = { M: 16, efConstruction: 200 };
 // graphEf: annoy-wasm-graph's ef sweep, run up to where its recall passes 0.995 (glove-100 needs a larger ef than
 // hnswlib for the same recall, each ef step costing less: bench/lab/graph-vs-hnswlib-cpp.mjs)
 const GRIDS = {
-  'glove-100-angular': { trees: [10, 100], searchK: [1000, 2000, 5000, 10000, 20000, 50000], ef: [10, 20, 40, 80, 160, 320, 640], graphEf: [10, 20, 40, 80, 160, 320, 640, 1280, 2560], degree: [32] },
+  'glove-100-angular': { trees: [10, 100], searchK: [1000, 2000, 5000, 10000, 20000, 50000], ef: [10, 20, 40, 80, 160, 320, 640], graphEf: [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120], degree: [32] },
   'fashion-mnist-784-euclidean': { trees: [10, 50], searchK: [100, 200, 500, 1000, 2000, 5000, 10000], ef: [10, 20, 40, 80, 160, 320], graphEf: [10, 20, 30, 40, 80, 160, 320], degree: [32] },
 };
 const QUICK_GRID = { trees: [10], searchK: [500, 2000, 10000], ef: [10, 40, 160], graphEf: [10, 40, 160], degree: [32] };
