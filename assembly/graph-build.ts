@@ -505,7 +505,10 @@ function prune(graph: usize, degree: u32, merge: u32): void {
 
 // The settings the library builds with (measured on glove-100 and fashion-mnist: bench/lab/graph-lab.mjs).
 export const GRAPH_LIST: u32 = 32;       // K: neighbours NN-descent keeps per item
-export const GRAPH_CANDIDATES: u32 = 16; // C: candidates sampled per item and round
+// C: candidates sampled per item and round. On 100k GloVe rows (alpha 1.44, K 32) 32 instead of 16 raised recall@10
+// at ef 40 / 80 / 160 / 320 from 0.805 / 0.879 / 0.932 / 0.973 to 0.817 / 0.892 / 0.948 / 0.980 for 13% more build
+// CPU time (NN-descent converged in 6 rounds instead of 8).
+export const GRAPH_CANDIDATES: u32 = 32;
 export const GRAPH_SEED_TREES: u32 = 8;
 export const GRAPH_ROUNDS: u32 = 12;
 // Relaxed diversification (DiskANN's alpha; applied to the internal distances, squared for angular and euclidean,
