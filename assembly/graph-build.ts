@@ -43,6 +43,7 @@ let norms: usize = 0;   // size f32: angular 1 / |v| (0 for a zero vector); dot:
 let squaredRadius: f32 = 0; // dot: M^2, the largest squared norm
 let worst: usize = 0;   // size u64: each list's last key (a compact copy: the join checks it for every pair)
 let ids: usize = 0;     // count u32: the present ids, ascending
+let unionArea: usize = 0; // 4 * degree u64: one item's forward and reverse edges, and those kept (pruning)
 let K: u32 = 0;
 let C: u32 = 0;
 let alpha: f32 = 1; // pruning: drop j when alpha * d(c, j) < d(i, j) (1: the RNG rule; larger keeps more edges)
@@ -105,7 +106,7 @@ function projectionBytes(file: usize): u64 {
 export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32): usize {
   const n = <u64>hdr32(file, H_SIZE);
   const cs = <u64>max<u32>(c, degree);
-  return <usize>(align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(<u64>hdr32(file, H_COUNT) * 4) + align16(n * 8) + projectionBytes(file));
+  return <usize>(align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(<u64>hdr32(file, H_COUNT) * 4) + align16(n * 8) + align16(<u64>degree * 32) + projectionBytes(file));
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -159,7 +160,8 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratch: usize): void {
   ids = norms + <usize>align16(n * 4);
   worst = ids + <usize>align16(<u64>count * 4);
   memory.fill(worst, 0xFF, <usize>(n * 8));
-  const projectAt = worst + <usize>align16(n * 8);
+  unionArea = worst + <usize>align16(n * 8);
+  const projectAt = unionArea + <usize>align16(<u64>degree * 32);
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
   let c0: u32 = 0;
@@ -206,8 +208,14 @@ function insert(i: u32, d: f32, j: u32): u32 {
   return 1;
 }
 
+// Most pairs improve neither list: the worst-key test is made here, inline, and insert is called only for a pair
+// that enters a list (insert's own time was a third of a 50k GloVe build's profile; same bytes either way).
 @inline function tryPair(a: u32, b: u32, d: f32): u32 {
-  return insert(a, d, b) + insert(b, d, a);
+  const bits = <u64>orderedBits(d) << 32;
+  let changed: u32 = 0;
+  if ((bits | <u64>b) < load<u64>(worst + (<usize>a << 3))) changed += insert(a, d, b);
+  if ((bits | <u64>a) < load<u64>(worst + (<usize>b << 3))) changed += insert(b, d, a);
+  return changed;
 }
 
 // Seeds the lists from the leaves of the first `seedTrees` trees (tree t's nodes end at its root: post-order),
@@ -373,8 +381,8 @@ function insertSorted(p: usize, n: u32, cap: u32, key: u64): u32 {
 
 // Builds the graph of `degree` neighbours per item into `graph` (size * degree u32). k: list length of the
 // descent; c: candidates sampled per item and round; seedTrees: trees whose leaves seed the lists; rounds: most
-// NN-descent rounds; merge: 0 keeps the diversified lists and fills them up with reverse edges, 1 diversifies
-// the union again.
+// NN-descent rounds; merge: 0 diversifies forward and reverse edges together (the library), 1 (lab only) fills
+// the diversified forward edges up with reverse ones; relax: the diversification's alpha.
 export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c: u32, seedTrees: u32, rounds: u32, seedValue: u32, merge: u32, relax: f32, scratch: usize): void {
   begin(file, k, c, degree, scratch);
   alpha = relax;
@@ -395,8 +403,29 @@ export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c
   return false;
 }
 
+// Merges the sorted key runs at a (na keys) and b (nb keys) into `to`, each id once; returns how many.
+function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
+  let n: u32 = 0, x: u32 = 0, y: u32 = 0;
+  while (x < na || y < nb) {
+    const ka = x < na ? load<u64>(a + (<usize>x << 3)) : EMPTY;
+    const kb = y < nb ? load<u64>(b + (<usize>y << 3)) : EMPTY;
+    const key = ka <= kb ? ka : kb;
+    if (ka <= kb) x++; else y++;
+    // a pair has one key in both runs (symmetric distances), so a repeated id sits right after itself
+    if (n > 0 && load<u64>(to + (<usize>(n - 1) << 3)) == key) continue;
+    store<u64>(to + (<usize>(n++) << 3), key);
+  }
+  return n;
+}
+
+// The final rows. Each item's list is diversified (forward edges); every forward edge i -> j offers i to j as a
+// reverse edge (the nearest `degree` offers kept); then each item's forward and reverse edges together, nearest
+// first, are diversified again under the degree cap. The union matters: an item's true nearest neighbour that
+// NN-descent missed is often one of its reverse edges, and as the nearest candidate of the union it is always kept
+// (filling the row with forward edges first and reverse ones after would drop it once the forward edges fill the
+// row, which relaxed diversification makes common). merge 1 (lab only): forward edges first, then reverse ones in
+// the room left.
 function prune(graph: usize, degree: u32, merge: u32): void {
-  // Forward lists, diversified, into newCands; reverse edges into oldCands (the nearest `degree` per item).
   memory.fill(newCounts, 0, <usize>size << 2);
   memory.fill(oldCounts, 0, <usize>size << 2);
   for (let x: u32 = 0; x < count; x++) {
@@ -419,9 +448,9 @@ function prune(graph: usize, degree: u32, merge: u32): void {
       store<u32>(cp, insertSorted(rp, load<u32>(cp), degree, (key & 0xFFFFFFFF00000000) | <u64>i));
     }
   }
-  // Merge: forward first, then reverse by distance (skipping ids already there), or the union diversified again.
-  // The union is assembled in the item's own list area (K >= degree is not required: it gets its own room).
   memory.fill(graph, 0xFF, (<usize>size * <usize>degree) << 2);
+  const union = unionArea;
+  const kept = union + (<usize>(2 * degree) << 3);
   for (let x: u32 = 0; x < count; x++) {
     const i = load<u32>(ids + (<usize>x << 2));
     const fw = newCands + ((<usize>i * <usize>candStride) << 3);
@@ -430,45 +459,17 @@ function prune(graph: usize, degree: u32, merge: u32): void {
     const nr = load<u32>(oldCounts + (<usize>i << 2));
     const row = graph + ((<usize>i * <usize>degree) << 2);
     let out: u32 = 0;
-    if (merge == 0 || merge == 2) {
+    if (merge == 1) {
       for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
       for (let t: u32 = 0; t < nr && out < degree; t++) {
         const j = <u32>load<u64>(rv + (<usize>t << 3));
         if (!listed(row, out, j)) store<u32>(row + (<usize>(out++) << 2), j);
       }
-      // merge 2: the room left goes to the nearest neighbours the diversification dropped
-      if (merge == 2) {
-        const p = listOf(i);
-        for (let t: u32 = 0; t < K && out < degree; t++) {
-          const j = idAt(p, t);
-          if (j == NO_NEIGHBOUR) break;
-          if (!listed(row, out, j)) store<u32>(row + (<usize>(out++) << 2), j);
-        }
-      }
-    } else {
-      // Union, sorted, in a temporary run after the reverse list (room: candStride >= degree each, 2 * degree).
-      const tmp = lists + ((<usize>i * <usize>K) << 3); // the descent's list is no longer needed
-      let n: u32 = 0;
-      let a: u32 = 0, b: u32 = 0;
-      while ((a < nf || b < nr) && n < K) {
-        const ka = a < nf ? load<u64>(fw + (<usize>a << 3)) : EMPTY;
-        const kb = b < nr ? load<u64>(rv + (<usize>b << 3)) : EMPTY;
-        const key = ka <= kb ? ka : kb;
-        if (ka <= kb) a++; else b++;
-        if (n > 0 && <u32>load<u64>(tmp + (<usize>(n - 1) << 3)) == <u32>key) continue;
-        store<u64>(tmp + (<usize>(n++) << 3), key);
-      }
-      // Diversify the union into the forward area (it was read above, and is rewritten only from its start,
-      // never ahead of the merge: the merge is complete already).
-      if (merge == 3) {
-        // merge 3: the union nearest first, up to the degree (a full diversified row keeps room for the reverse
-        // edges of items that list this one as their nearest: otherwise such an item can end up with no way in)
-        for (let t: u32 = 0; t < n && out < degree; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(tmp + (<usize>t << 3)));
-      } else {
-        const kept = diversify(tmp, n, fw, degree);
-        for (let t: u32 = 0; t < kept; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
-      }
+      continue;
     }
+    const n = unionSorted(fw, nf, rv, nr, union);
+    const m = diversify(union, n, kept, degree);
+    for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), <u32>load<u64>(kept + (<usize>t << 3)));
   }
   // Every item gets a way in: one no row lists is added to its nearest neighbour's row (in the last slot when the
   // row is full). Without this, an item whose nearest neighbour pruned it could be found by no walk.
@@ -483,7 +484,6 @@ function prune(graph: usize, degree: u32, merge: u32): void {
       store<u32>(c, load<u32>(c) + 1);
     }
   }
-  if (merge == 1) return; // the descent's lists were reused as scratch
   for (let x: u32 = 0; x < count; x++) {
     const i = load<u32>(ids + (<usize>x << 2));
     if (load<u32>(indegree + (<usize>i << 2)) != 0) continue;
@@ -505,15 +505,17 @@ function prune(graph: usize, degree: u32, merge: u32): void {
 
 // The settings the library builds with (measured on glove-100 and fashion-mnist: bench/lab/graph-lab.mjs).
 export const GRAPH_LIST: u32 = 32;       // K: neighbours NN-descent keeps per item
-export const GRAPH_CANDIDATES: u32 = 16; // C: candidates sampled per item and round
+// C: candidates sampled per item and round. On 100k GloVe rows (alpha 1.44, K 32) 32 instead of 16 raised recall@10
+// at ef 40 / 80 / 160 / 320 from 0.805 / 0.879 / 0.932 / 0.973 to 0.817 / 0.892 / 0.948 / 0.980 for 13% more build
+// CPU time (NN-descent converged in 6 rounds instead of 8).
+export const GRAPH_CANDIDATES: u32 = 32;
 export const GRAPH_SEED_TREES: u32 = 8;
-export const GRAPH_ROUNDS: u32 = 8;
-// Relaxed diversification (DiskANN's alpha, on the internal distances: squared for angular and euclidean) of 1.2
-// raised recall on the GloVe sample at ef 10 / 20 / 40 from 0.827 / 0.916 / 0.961 to 0.906 / 0.953 / 0.982 at about
-// the same CPU time per query (mean degree 10 -> 19; glove-100: 11 -> 21), but left one searchAll row of a 600-item
-// set short of its nearest item (an NN-descent miss that the sparser graph routes around): kept at 1 until that is
-// understood.
-export const GRAPH_ALPHA: f32 = 1;
+export const GRAPH_ROUNDS: u32 = 12;
+// Relaxed diversification (DiskANN's alpha; applied to the internal distances, squared for angular and euclidean,
+// so 1.44 is DiskANN's 1.2): a neighbour is dropped only when a kept one is clearly closer to it. On 100k GloVe rows
+// (bench/lab/graph-lab.mjs n=100000) recall@10 at ef 20 / 40 / 80 / 160 was 0.616 / 0.739 / 0.838 / 0.912 with 1
+// (mean degree 12.6), 0.708 / 0.805 / 0.879 / 0.932 with 1.44 (27.9), 0.685 / 0.783 / 0.867 / 0.925 with 2 (31.0).
+export const GRAPH_ALPHA: f32 = 1.44;
 export const GRAPH_MERGE: u32 = 0;
 
 @inline function listLength(degree: u32): u32 { return min<u32>(64, max<u32>(GRAPH_LIST, degree)); }

@@ -13,4 +13,5 @@ export type { Storage } from './build/storage.js';
 export { IndexPool, type PoolOptions } from './pool/index-pool.js';
 export { ShardedIndexBuilder, type ShardedBuilderOptions, type ShardedSaveOptions } from './shards/sharded-builder.js';
 export { ShardedIndex } from './shards/sharded-index.js';
+export { writeManifest, type WriteManifestOptions } from './shards/write-manifest.js';
 export type { Manifest, ShardEntry } from './shards/manifest.js';

@@ -48,7 +48,7 @@ const bytes = (path: string) => new Uint8Array(readFileSync(path));
 const BUILD = ['--metric', 'euclidean', '--trees', '5', '--seed', '3', '--quiet'];
 
 describe('help and usage', () => {
-  const commands = ['build', 'query', 'info', 'convert', 'bench', 'demo'];
+  const commands = ['build', 'query', 'info', 'convert', 'bench', 'demo', 'manifest'];
 
   it.each(commands)('%s --help and -h print its usage and exit 0', async (command) => {
     for (const flag of ['--help', '-h']) {

@@ -34,16 +34,16 @@ function recall(index: Index, base: Float32Array, queries: Float32Array, dims: n
 describe('graph search recall against brute force', () => {
   const cases: [Metric, Screening, number, number][] = [
     // metric, screening, ef, lowest recall@10 accepted (measured in the comment)
-    ['angular', 'none', 80, 0.97], // measured 0.989
-    ['angular', 'int8', 80, 0.97], // 0.988
-    ['angular', 'pca', 80, 0.97], // 0.988
-    ['euclidean', 'none', 80, 0.97], // 0.985
-    ['euclidean', 'int8', 80, 0.97], // 0.985
-    ['manhattan', 'none', 80, 0.97], // 0.985
-    ['manhattan', 'int8', 80, 0.97], // 0.984
-    ['dot', 'none', 80, 0.95], // 0.972
-    ['dot', 'int8', 80, 0.95], // 0.974
-    ['hamming', 'none', 80, 0.96], // 0.982
+    ['angular', 'none', 80, 0.985], // measured 0.996
+    ['angular', 'int8', 80, 0.985], // 0.996
+    ['angular', 'pca', 80, 0.985], // 0.996
+    ['euclidean', 'none', 80, 0.985], // 0.994
+    ['euclidean', 'int8', 80, 0.985], // 0.994
+    ['manhattan', 'none', 80, 0.98], // 0.989
+    ['manhattan', 'int8', 80, 0.98], // 0.989
+    ['dot', 'none', 80, 0.98], // 0.990
+    ['dot', 'int8', 80, 0.98], // 0.990
+    ['hamming', 'none', 80, 0.975], // 0.984
   ];
   const n = 4000;
   for (const [metric, screening, ef, floor] of cases) {
@@ -58,13 +58,13 @@ describe('graph search recall against brute force', () => {
     });
   }
 
-  it('Fashion sample (784-d euclidean), plain and pca: recall@10 at ef 40 >= 0.98', () => {
+  it('Fashion sample (784-d euclidean), plain and pca: recall@10 at ef 40 >= 0.99', () => {
     const dims = 784;
     const queries = fashion.queries.subarray(0, 50 * dims);
     for (const screening of ['none', 'pca'] as const) {
       const index = new IndexBuilder({ dimensions: dims, metric: 'euclidean', seed: 2, screening, graph: { degree: 24 } }).addBatch(fashion.vectors).build();
       const r = recall(index, fashion.vectors, queries, dims, 'euclidean', { ef: 40 });
-      expect(r).toBeGreaterThanOrEqual(0.98); // measured 1.000 plain, 0.998 pca
+      expect(r).toBeGreaterThanOrEqual(0.99); // measured 1.000 plain, 1.000 pca
       index.free();
     }
   });
@@ -72,10 +72,10 @@ describe('graph search recall against brute force', () => {
   it('a larger ef reaches exact answers on the full GloVe sample', () => {
     const index = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 7, graph: true }).addBatch(glove.vectors).build();
     const queries = glove.queries.subarray(0, 100 * 100);
-    // measured 0.974 at ef 40, 0.996 at ef 160
+    // measured 0.989 at ef 40, 0.999 at ef 160
     const r40 = recall(index, glove.vectors, queries, 100, 'angular', { ef: 40 }), r160 = recall(index, glove.vectors, queries, 100, 'angular', { ef: 160 });
-    expect(r40).toBeGreaterThanOrEqual(0.96);
-    expect(r160).toBeGreaterThanOrEqual(0.99);
+    expect(r40).toBeGreaterThanOrEqual(0.98);
+    expect(r160).toBeGreaterThanOrEqual(0.995);
     index.free();
   });
 });

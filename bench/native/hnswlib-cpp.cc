@@ -3,7 +3,10 @@
 // has them). Angular is hnswlib's cosine recipe: rows and queries normalized, inner-product space (1 - dot).
 //
 //   hnswlib-cpp train=<f32 file> queries=<f32 file> n=<rows> d=<dims> metric=angular|euclidean nq=<queries> k=10
-//               passes=3 M=16 efConstruction=200 grid=10,20,... file=<index path> out=<dir for ids-<i>.i32>
+//               passes=3 M=16 efConstruction=200 grid=10,20,... file=<index path> out=<dir for ids-<i>.i32> [load=1]
+//
+// load=1 reads the index saved at `file` by an earlier run instead of building it (bench/lab/graph-vs-hnswlib-cpp.mjs:
+// one build, then a process per ef point interleaved with ours).
 //
 // Measured as bench/child.mjs measures the JS adapters (see harness.h): build = (normalize +) addPoint for every row,
 // in order; saveIndex (file size); per ef, best of `passes` passes of searchKnn over the same queries (the query's
@@ -36,20 +39,26 @@ int main(int argc, char** argv) {
     hnswlib::L2Space l2(d);
     hnswlib::InnerProductSpace ip(d);
     hnswlib::SpaceInterface<float>* space = angular ? static_cast<hnswlib::SpaceInterface<float>*>(&ip) : &l2;
-    double t0 = bench::now();
-    hnswlib::HierarchicalNSW<float> index(space, n, a.num("M"), a.num("efConstruction"), 100);
-    std::vector<float> row(d);
-    for (size_t i = 0; i < n; i++) {
-      const float* v = train.data() + i * d;
-      if (angular) { std::copy(v, v + d, row.begin()); normalize(row.data(), d); v = row.data(); }
-      index.addPoint(v, i);
-    }
-    double t1 = bench::now();
-    std::vector<float>().swap(train);
     const std::string file = a.str("file");
-    index.saveIndex(file);
-    double t2 = bench::now();
-    bench::printBuild(t1 - t0, t1 - t0, t2 - t1, file);
+    const bool loadSaved = a.kv.count("load") && a.str("load") == "1";
+    double t0 = bench::now();
+    hnswlib::HierarchicalNSW<float> index(space, loadSaved ? 1 : n, a.num("M"), a.num("efConstruction"), 100);
+    if (loadSaved) {
+      index.loadIndex(file, space, n);
+      std::vector<float>().swap(train);
+    } else {
+      std::vector<float> row(d);
+      for (size_t i = 0; i < n; i++) {
+        const float* v = train.data() + i * d;
+        if (angular) { std::copy(v, v + d, row.begin()); normalize(row.data(), d); v = row.data(); }
+        index.addPoint(v, i);
+      }
+      double t1 = bench::now();
+      std::vector<float>().swap(train);
+      index.saveIndex(file);
+      double t2 = bench::now();
+      bench::printBuild(t1 - t0, t1 - t0, t2 - t1, file);
+    }
 
     std::vector<long> grid = a.list("grid");
     std::vector<int32_t> out(nq * k);

@@ -2,6 +2,8 @@
 // threads, swapped for a new file without dropping a request. Plain node:http, no framework.
 //
 //   node examples/similar-items-server/server.mjs [--index FILE] [--port 8080] [--workers N] [--filters FILE.json]
+//   (FILE: an index file, or the manifest.json of shards that `annoy-wasm build --shard-size` wrote: every worker
+//   then searches every shard, ids are global, and /health's checksum is the first shard's)
 //
 //   GET  /items/:key/similar?k=10[&searchK=N][&exclude=a,b][&filter=NAME]
 //        -> { key, ids: [...], keys?: [...], distances: [...] }   (:key is the item's string key, or its id when

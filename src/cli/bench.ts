@@ -1,12 +1,13 @@
 // `annoy-wasm bench`: recall@k and queries/s of an index on a set of queries, against given ground truth or
 // an exact brute force over the index's own items (getItem, float64, independent of the trees).
 import type { Index } from '../index/index.js';
+import type { ShardedIndex } from '../shards/sharded-index.js';
 import { AnnoyError } from '../errors.js';
 import { int, intList, parse, positionals, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { println, type Io } from './io.js';
 import { exactDistance, TopK } from './distance.js';
-import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex } from './open-index.js';
+import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openSearchable } from './open-index.js';
 import { count, duration } from './progress.js';
 import { openSource } from './readers/index.js';
 import { readAll } from './rows.js';
@@ -57,7 +58,7 @@ export async function bench(args: string[], io: Io): Promise<number> {
   const seconds = Number(timeText);
   if (!(seconds >= 0 && seconds <= 3600)) throw new UsageError(`--time ${JSON.stringify(timeText)} is not a number of seconds in [0, 3600]`);
   const spec = indexSpec(p);
-  const { index } = openIndex(path, spec);
+  const { index } = await openSearchable(path, spec);
   try {
     const queries = await readAll(await openSource(queriesPath, io.stdin), { dimensions: index.dimensions, dimensionsFrom: `the index ${path}`, metric: index.metric });
     if (queries.rows === 0) throw new CliError(`${queriesPath}: no query vectors`);
@@ -112,7 +113,8 @@ export async function bench(args: string[], io: Io): Promise<number> {
       }, null, 2));
       return 0;
     }
-    println(io.stdout, `${path}: ${count(index.count)} items, ${dims}-d, ${index.metric}, ${count(index.trees)} trees`);
+    const shards = 'shards' in index ? `, ${index.shards} shards` : '';
+    println(io.stdout, `${path}: ${count(index.count)} items, ${dims}-d, ${index.metric}, ${count(index.trees)} trees${shards}`);
     println(io.stdout, `${count(queries.rows)} queries from ${queriesPath}, k = ${k}, ${truthNote}`);
     println(io.stdout, `${'searchK'.padStart(10)}  ${`recall@${k}`.padStart(9)}  ${'queries/s'.padStart(10)}  ${'ms/query'.padStart(9)}`);
     for (const r of results) {
@@ -126,7 +128,7 @@ export async function bench(args: string[], io: Io): Promise<number> {
 
 interface Result { searchK: number; recall: number; queriesPerSecond: number; msPerQuery: number; passes: number }
 
-function measure(index: Index, flat: Float32Array, rows: number, k: number, searchK: number, seconds: number, kth: Float64Array, depth: Uint32Array): Result {
+function measure(index: Index | ShardedIndex, flat: Float32Array, rows: number, k: number, searchK: number, seconds: number, kth: Float64Array, depth: Uint32Array): Result {
   const dims = index.dimensions;
   const options = { searchK };
   const effective = searchK === -1 ? k * Math.max(index.trees, 1) : searchK;

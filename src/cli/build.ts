@@ -2,10 +2,13 @@
 // index atomically. The input is never held whole: each batch of rows goes into wasm memory as soon as it is read.
 import { availableParallelism } from 'node:os';
 import { IndexBuilder } from '../build/builder.js';
+import { ShardedIndexBuilder } from '../shards/sharded-builder.js';
 import type { Index } from '../index/index.js';
 import { METRICS } from '../metric.js';
-import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, STORAGES, type Codes } from '../format/layout.js';
-import { int, metric, oneOf, parse, positionals, required, str } from './args.js';
+import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, STORAGES, type Codes, type Storage } from '../format/layout.js';
+import { int, metric, oneOf, parse, positionals, required, str, type Parsed } from './args.js';
+import { existsSync, statSync } from 'node:fs';
+import type { Metric } from '../metric.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { InterruptGuard } from './interrupt.js';
 import { println, type Io } from './io.js';
@@ -15,9 +18,14 @@ import { FORMATS, openSource } from './readers/index.js';
 import { RowChecker } from './rows.js';
 
 export const BUILD_USAGE = `usage: annoy-wasm build <input> -o <index> --metric <metric> [options]
+       annoy-wasm build <input> -o <dir> --metric <metric> --shard-size <n> [--shard <i>/<n>] [options]
 
 Builds an index from the vectors in <input> and writes it to <index> (atomically: a failed or interrupted
 build leaves no file).
+
+With --shard-size (or --shard) it writes shards instead, for item sets larger than one memory (4 GiB):
+id i goes to shard floor(i / shard-size) as its local id i % shard-size; <dir>/shard-NNNN.annoy holds shard NNNN
+and <dir>/manifest.json lists them (query, info, bench and IndexPool.open read the manifest).
 
 input formats (by extension, or --format):
   .npy                  NumPy array, 2-D, C order, float32/float64 (integer and bool types too)
@@ -56,6 +64,12 @@ options:
   --graph               also build a neighbour graph (stored in the file): queries walk it from the trees' best
                         candidates (query --ef), much faster at high recall; with it --trees defaults to 8
   --degree <n>          --graph: most neighbours per item, 2 .. 256 (default 32)
+  --shard-size <n>      write shards of <n> ids each to the folder <dir> (default with --shard: as many ids as take
+                        1 GiB of vectors)
+  --shard <i>/<n>       build only part <i> (0 .. <n> - 1) of <n>: the shards s with s % <n> == <i>, reading (and
+                        skipping) every other row, and no manifest. <n> processes, one per part, on as many
+                        machines, write the same files one process would; then "annoy-wasm manifest <dir>"
+                        (with the same --shard-size) writes the manifest
   --skip-invalid        skip bad rows (wrong length, NaN/Infinity, not a number, bad id) and report how many
   --keys                the id column holds string keys, not integer ids (every row needs one)
   --format <f>          read <input> as ${FORMATS.join(', ')}
@@ -81,6 +95,8 @@ export const BUILD_OPTIONS = {
   'leaf-size': { type: 'string' },
   graph: { type: 'boolean' },
   degree: { type: 'string' },
+  'shard-size': { type: 'string' },
+  shard: { type: 'string' },
   'skip-invalid': { type: 'boolean' },
   keys: { type: 'boolean' },
   format: { type: 'string' },
@@ -98,6 +114,9 @@ export async function build(args: string[], io: Io): Promise<number> {
   }
   const [input] = positionals(p, ['input']);
   const output = required(p, 'output', 'the index file to write');
+  const shardSize = int(p, 'shard-size', 1, 2 ** 31 - 1);
+  const part = shardPart(str(p, 'shard'));
+  const sharded = shardSize !== undefined || part !== undefined;
   const metricName = metric(required(p, 'metric', METRICS.join(', ')))!;
   const treesText = str(p, 'trees') ?? '-1';
   const trees = /^\s*(-1|\+?\d+)\s*$/.test(treesText) ? Number(treesText) : NaN;
@@ -124,6 +143,13 @@ export async function build(args: string[], io: Io): Promise<number> {
   const keys = p.values.keys === true;
   const delimiter = str(p, 'delimiter');
   if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError(`--delimiter ${JSON.stringify(delimiter)} is not one character`);
+  if (sharded) {
+    if (keys) throw new UsageError('--keys is not for --shard-size / --shard (keys are numbered over every shard by one builder: the library\'s ShardedIndexBuilder({ keys: true }) builds keyed shards in one process)');
+    return buildShards(input, output, io, p, {
+      metricName, trees: treesAsked === undefined ? undefined : trees, seed, dimensions, jobs, leafSize, graph, screening, screeningDimensions,
+      skipInvalid, delimiter, shardSize, part, storage,
+    });
+  }
   checkWritable(output, [input]);
 
   const progress = new Progress(io.stdout, Progress.modeFor(io.stdout, p.values.quiet === true));
@@ -248,4 +274,126 @@ function checkScreening(screening: Codes | 'auto', components: number | undefine
   if (components !== undefined && components > dimensions) {
     throw new UsageError(`--screening-dimensions ${components} is more than the vectors' ${dimensions} dimensions`);
   }
+}
+
+/** `--shard I/N`: part I (0-based) of N. */
+function shardPart(text: string | undefined): { index: number; of: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : NaN, of = m ? Number(m[2]) : NaN;
+  if (!(of >= 1 && of <= 2 ** 31 - 1 && index >= 0 && index < of)) {
+    throw new UsageError(`--shard ${JSON.stringify(text)} is not <i>/<n> with 0 <= <i> < <n> (e.g. 0/4 .. 3/4)`);
+  }
+  return { index, of };
+}
+
+interface ShardBuild {
+  metricName: Metric; trees: number | undefined; seed: number; dimensions: number | undefined; jobs: number;
+  leafSize: number | undefined; graph: { degree: number } | undefined; screening: Codes | 'auto'; screeningDimensions: number | undefined;
+  skipInvalid: boolean; delimiter: string | undefined; shardSize: number | undefined; part: { index: number; of: number } | undefined;
+  storage: Storage;
+}
+
+/**
+ * `build --shard-size N [--shard I/N]`: rows streamed into a ShardedIndexBuilder (which owns the sharding rule and
+ * the manifest), its shards built one after another and written into the folder <output>, each atomically. An
+ * interrupted build leaves the shards finished so far and no manifest.
+ */
+async function buildShards(input: string, output: string, io: Io, p: Parsed, o: ShardBuild): Promise<number> {
+  if (output === '-') throw new UsageError('-o -: shards are files in a folder; give the folder');
+  if (existsSync(output) && !statSync(output).isDirectory()) throw new CliError(`${output}: with --shard-size or --shard, -o names a folder, and this is a file`);
+  const progress = new Progress(io.stdout, Progress.modeFor(io.stdout, p.values.quiet === true));
+  const source = await openSource(input, io.stdin, {
+    format: str(p, 'format'), idField: str(p, 'id-column'), vectorField: str(p, 'vector-column'), delimiter: o.delimiter,
+  });
+  const checker = new RowChecker(source, { dimensions: o.dimensions, metric: o.metricName, skipInvalid: o.skipInvalid });
+  let builder: ShardedIndexBuilder | undefined;
+  let read = 0, valid = 0;
+  progress.phase(`reading ${source.name} (${source.format}${source.rows === undefined ? '' : `, ${count(source.rows)} ${source.unit}s`})`);
+  try {
+    let stage = new Float32Array(0);
+    let ids = new Uint32Array(0);
+    for await (const batch of source.batches()) {
+      let n = 0;
+      for (const row of batch) {
+        const ok = checker.check(row);
+        if (ok === null) continue;
+        const dims = checker.dimensions!;
+        if (builder === undefined) {
+          checkScreening(o.screening, o.screeningDimensions, dims);
+          builder = new ShardedIndexBuilder({
+            dimensions: dims, metric: o.metricName, seed: o.seed, screening: o.screening, screeningDimensions: o.screeningDimensions,
+            leafSize: o.leafSize, ...(o.graph ? { graph: o.graph } : {}), storage: o.storage, shardSize: o.shardSize, part: o.part,
+          });
+        }
+        if (stage.length < batch.length * dims) {
+          stage = new Float32Array(batch.length * dims);
+          ids = new Uint32Array(batch.length);
+        }
+        stage.set(ok.values, n * dims);
+        ids[n++] = ok.id;
+      }
+      read += batch.length;
+      if (n > 0) {
+        try {
+          builder!.addBatch(stage.subarray(0, n * checker.dimensions!), ids.subarray(0, n));
+        } catch (e) {
+          throw new CliError(`${source.name}: ${source.unit}s ${batch[0].at}..${batch[batch.length - 1].at}: ${describe(e)}`);
+        }
+        valid += n;
+      }
+      progress.update(() => `reading ${source.name}: ${count(read)} ${source.unit}s`);
+    }
+  } catch (e) {
+    progress.done();
+    if (e instanceof CliError || e instanceof UsageError) throw e;
+    throw new CliError(`${source.name}: ${describe(e)}`, { cause: e });
+  } finally {
+    await source.close();
+  }
+  progress.done();
+  progress.log(`read ${count(read)} ${source.unit}s in ${duration(progress.elapsed())}`);
+  const skipped = checker.summary();
+  if (skipped) {
+    for (const example of checker.examples) println(io.stderr, `annoy-wasm build: warning: skipped ${example}`);
+    println(io.stderr, `annoy-wasm build: warning: ${skipped}`);
+  }
+  if (builder === undefined || valid === 0) throw new CliError(`${source.name}: no valid vectors to build an index from`);
+  const b = builder;
+  const shardsOfAll = b.shardOf(b.size - 1) + 1;
+  const which = o.part ? `part ${o.part.index}/${o.part.of} (the shards s with s % ${o.part.of} == ${o.part.index})` : 'every shard';
+  if (b.count === 0) {
+    // An array job with more tasks than shards: this task has nothing to build, which is not an error.
+    if (progress.mode !== 'quiet') println(io.stdout, `${which}: no ids of ${source.name} fall in it (${shardsOfAll} shards of ${count(b.shardSize)} ids); nothing written`);
+    return 0;
+  }
+  const items = b.count;
+  progress.phase(`building ${which}: ${shardsOfAll} shards of ${count(b.shardSize)} ids (${count(b.count)} items, ${checker.dimensions}-d, ${o.metricName})`);
+  let entries;
+  try {
+    const options = {
+      ...(o.trees === undefined ? {} : { trees: o.trees }), jobs: o.jobs,
+      onProgress: ({ treesDone, trees: total, shard, shards }: { treesDone: number; trees: number; shard: number; shards: number }) => {
+        progress.update(() => `building shard ${shard + 1}/${shards}: trees ${count(treesDone)}/${count(total)}`);
+      },
+    };
+    if (o.part === undefined) {
+      await b.save(output, options);
+      entries = undefined;
+    } else {
+      entries = await b.saveShards(output, options);
+    }
+  } catch (e) {
+    throw new CliError(`${output}: building the shards of ${source.name}: ${describe(e)}`, { cause: e });
+  } finally {
+    progress.done();
+  }
+  if (progress.mode !== 'quiet') {
+    if (entries === undefined) {
+      println(io.stdout, `wrote ${output}/manifest.json: ${shardsOfAll > 1 ? `shards 0..${shardsOfAll - 1}` : 'shard 0'} of ${count(b.shardSize)} ids, ${count(items)} items`);
+    } else {
+      println(io.stdout, `wrote ${entries.map((e) => `${output}/${e.file}`).join(', ')} (part ${o.part!.index}/${o.part!.of}); once every part is written: annoy-wasm manifest ${output}${o.shardSize === undefined ? '' : ` --shard-size ${o.shardSize}`}`);
+    }
+  }
+  return 0;
 }

@@ -4,14 +4,18 @@ import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { HEADER_BYTES, itemStrideOf, readHeader, sectionsFor } from '../format/layout.js';
 import { parse, positionals } from './args.js';
 import { println, type Io } from './io.js';
-import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex } from './open-index.js';
+import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex, manifestPath, openSearchable } from './open-index.js';
+import type { ShardedIndex } from '../shards/sharded-index.js';
 import { count } from './progress.js';
 
 export const INFO_USAGE = `usage: annoy-wasm info <index> [--json]
+       annoy-wasm info <manifest.json | dir> [--json]
 
 Checks an index file as loading it does (header, checksum, every node) and prints what it holds: format and
 version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, graph degree, nodes, seed, screening, vectors' storage
 (int8 or pca codes, which loading computes into memory: they are not in the file), bytes.
+Given a shard manifest (or the folder holding manifest.json), it loads and checks every shard the same way and
+prints the whole and one line per shard.
 
 options:
   --json                one JSON object instead of text
@@ -40,6 +44,7 @@ export async function info(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const [path] = positionals(p, ['index']);
+  if (manifestPath(path) !== undefined) return shardsInfo(path, p.values.json === true, io, await openSearchable(path, indexSpec(p)));
   const started = performance.now();
   const { index, format } = openIndex(path, indexSpec(p));
   const checkMs = performance.now() - started;
@@ -94,6 +99,39 @@ export async function info(args: string[], io: Io): Promise<number> {
     lines.push(['bytes', `${count(facts.bytes)} (${(facts.bytes / 2 ** 20).toFixed(1)} MiB)`]);
     lines.push(['checksum', h ? `${facts.checksum} verified, structure checked (${checkMs.toFixed(0)} ms)` : `structure checked (${checkMs.toFixed(0)} ms; Annoy files carry no checksum)`]);
     for (const [k, v] of lines) println(io.stdout, `${k.padEnd(11)} ${v}`);
+    return 0;
+  } finally {
+    index.free();
+  }
+}
+
+/** info of a manifest: the sharded index as a whole, then each shard. */
+function shardsInfo(path: string, json: boolean, io: Io, opened: Awaited<ReturnType<typeof openSearchable>>): number {
+  const index = opened.index as ShardedIndex;
+  try {
+    const shards = index.describeShards();
+    const facts = {
+      file: path, format: 'annoy-wasm shards', metric: index.metric, dimensions: index.dimensions, size: index.size,
+      items: index.count, trees: index.trees, bytes: shards.reduce((n, s) => n + s.bytes, 0), shards, verified: true,
+    };
+    if (json) {
+      println(io.stdout, JSON.stringify(facts, null, 2));
+      return 0;
+    }
+    const lines: [string, string][] = [
+      ['manifest', path],
+      ['format', `annoy-wasm shards, ${shards.length} ${shards.length === 1 ? 'shard' : 'shards'}`],
+      ['metric', index.metric],
+      ['dimensions', String(index.dimensions)],
+      ['items', `${count(index.count)} (ids below ${count(index.size)})`],
+      ['trees', `${count(index.trees)} per shard`],
+      ['bytes', `${count(facts.bytes)} (${(facts.bytes / 2 ** 20).toFixed(1)} MiB) in all`],
+      ['checksum', 'every shard verified against its header and the manifest, structure checked'],
+    ];
+    for (const [k, v] of lines) println(io.stdout, `${k.padEnd(11)} ${v}`);
+    for (const s of shards) {
+      println(io.stdout, `${s.file.padEnd(17)} ids ${count(s.idOffset)}..${count(s.idOffset + s.size - 1)}, ${count(s.count)} items, ${count(s.bytes)} bytes, checksum 0x${s.checksum.padStart(16, '0')}`);
+    }
     return 0;
   } finally {
     index.free();

@@ -1,7 +1,9 @@
 // Opening an index file for query, info, bench and convert: this library's format, or Annoy's .ann (which does
 // not record its dimensions or metric, so they must be given). Errors name the file.
-import { openSync, readSync, closeSync } from 'node:fs';
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Index } from '../index/index.js';
+import { ShardedIndex } from '../shards/sharded-index.js';
 import type { Metric } from '../metric.js';
 import { MAGIC, MAX_DIMENSIONS } from '../format/layout.js';
 import { int, metric, str, type Parsed } from './args.js';
@@ -86,4 +88,34 @@ export function openIndex(path: string, spec: IndexSpec): { index: Index; format
     if (e instanceof CliError) throw e;
     throw new CliError(`${path}: ${describe(e)}`, { cause: e });
   }
+}
+
+/** The manifest `path` names: a .json file, or a folder holding manifest.json; undefined for an index file. */
+export function manifestPath(path: string): string | undefined {
+  let folder = false;
+  try { folder = statSync(path).isDirectory(); } catch { /* openIndex names the problem */ }
+  if (folder) return join(path, 'manifest.json');
+  return path.endsWith('.json') ? path : undefined;
+}
+
+/** What query, info and bench search: an index file (either format) or the shards of a manifest. */
+export type Opened = { index: Index; format: IndexFormat; sharded?: undefined } | { index: ShardedIndex; format: 'shards'; sharded: true };
+
+export async function openSearchable(path: string, spec: IndexSpec): Promise<Opened> {
+  const manifest = manifestPath(path);
+  if (manifest === undefined) return openIndex(path, spec);
+  if (spec.from === 'annoy') throw new UsageError(`${path} is a shard manifest, not an Annoy .ann file; drop --from annoy`);
+  let index: ShardedIndex;
+  try {
+    index = await ShardedIndex.open(manifest);
+  } catch (e) {
+    throw new CliError(`${manifest}: ${describe(e)}`, { cause: e });
+  }
+  const wrong = spec.dimensions !== undefined && spec.dimensions !== index.dimensions ? `has ${index.dimensions} dimensions, not ${spec.dimensions} (--dimensions)`
+    : spec.metric !== undefined && spec.metric !== index.metric ? `'s metric is ${index.metric}, not ${spec.metric} (--metric)` : '';
+  if (wrong) {
+    index.free();
+    throw new CliError(`${manifest}: the sharded index ${wrong}`);
+  }
+  return { index, format: 'shards', sharded: true };
 }

@@ -2,7 +2,7 @@
 import { int, oneOf, parse, positionals, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { println, type Io } from './io.js';
-import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex } from './open-index.js';
+import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openSearchable } from './open-index.js';
 import { openSource } from './readers/index.js';
 import { RowChecker } from './rows.js';
 import { createWriteStream, writeFileSync } from 'node:fs';
@@ -18,7 +18,8 @@ options:
   --vector <json>       the neighbours of this vector, e.g. --vector '[0.1, 0.2, 0.3]'
   --input <file>        the neighbours of every vector in <file>
   --all                 every item's nearest other items (a "similar items" table; a hole gets an empty row);
-                        on an index with a graph each row is a short walk from the item itself
+                        on an index with a graph each row is a short walk from the item itself; on a shard
+                        manifest each row searches every shard (global ids)
   --output <file>       write there instead of stdout, in the form its name ends with: .jsonl (JSON Lines), .tsv,
                         or .npy (ids as uint32, size x k, 4294967295 where a row has fewer hits; the distances as
                         float32 in <name>.distances.npy)
@@ -83,10 +84,10 @@ export async function query(args: string[], io: Io): Promise<number> {
   }
   const spec = indexSpec(p);
   const options = searchK === undefined && rerank === undefined && ef === undefined ? undefined : { searchK, rerank, ef };
-  const { index } = openIndex(path, spec);
+  const { index } = await openSearchable(path, spec);
   try {
     const emit = (lines: string[]) => { if (lines.length) io.stdout.write(lines.join('\n') + '\n'); };
-    // an index with string keys: its keys printed beside the ids
+    // an index with string keys (one file, or shards built with keys: true): its keys printed beside the ids
     const keyed = index.hasKeys;
     const render = (q: number | string, ids: Uint32Array, distances: Float32Array, as: 'json' | 'tsv' = format): string => {
       const keys = keyed ? [...ids].map((id) => index.keyOf(id)) : [];

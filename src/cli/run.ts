@@ -7,6 +7,7 @@ import { convert, CONVERT_USAGE } from './convert.js';
 import { demo, DEMO_USAGE } from './demo.js';
 import { describe, UsageError } from './errors.js';
 import { info, INFO_USAGE } from './info.js';
+import { manifest, MANIFEST_USAGE } from './manifest.js';
 import { println, type Io } from './io.js';
 import { query, QUERY_USAGE } from './query.js';
 
@@ -14,12 +15,15 @@ export const USAGE = `usage: annoy-wasm <command> [options]
 
 commands:
   build <input> -o <index> --metric <m>   build an index from .npy, .fvecs/.bvecs, JSON Lines, CSV/TSV or Parquet
+                                          (--shard-size N [--shard I/N]: shards in a folder, for more than 4 GiB)
+  manifest <dir>                          list the shards that separate "build --shard I/N" runs wrote
   query <index> --item <id> | --vector <json> | --input <file>   nearest neighbours
   info <index>                            check an index file and print what it holds
   convert <in> -o <out>                   between annoy-wasm and Annoy's .ann format
   bench <index> --queries <file>          recall@k and queries/s
   demo [word ...]                         build an index of the bundled GloVe sample and print nearest words
 
+"query", "info" and "bench" also take a shard manifest (manifest.json, or the folder holding it) as <index>.
 Run "annoy-wasm <command> --help" for a command's options.
 exit status: 0 success, 1 failure (the message names the file and the problem), 2 bad usage`;
 
@@ -31,6 +35,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   info: { run: info, usage: INFO_USAGE },
   convert: { run: convert, usage: CONVERT_USAGE },
   bench: { run: bench, usage: BENCH_USAGE },
+  manifest: { run: manifest, usage: MANIFEST_USAGE },
   demo: { run: demo, usage: DEMO_USAGE },
 };
 

@@ -26,6 +26,28 @@ export interface Manifest {
   shards: ShardEntry[];
 }
 
+/** The file name of shard `s`: shard-NNNN.annoy (4 digits, more when s > 9999). */
+export function shardFileName(s: number): string {
+  return `shard-${String(s).padStart(4, '0')}.annoy`;
+}
+
+/** The shard number a shard file name holds, or undefined for any other name (shardFileName's inverse). */
+export function shardNumber(file: string): number | undefined {
+  const m = /^shard-(\d{4,})\.annoy$/.exec(file);
+  if (m === null) return undefined;
+  const s = Number(m[1]);
+  return Number.isSafeInteger(s) && shardFileName(s) === file ? s : undefined;
+}
+
+/** A manifest's text: the one serialisation, so a manifest written by save and by writeManifest are the same bytes. */
+export function manifestText(metric: Metric, dimensions: number, shards: ShardEntry[]): string {
+  const m: Manifest = {
+    format: MANIFEST_FORMAT, version: MANIFEST_VERSION, metric, dimensions,
+    shards: shards.map(({ file, idOffset, size, checksum }) => ({ file, idOffset, size, checksum })),
+  };
+  return `${JSON.stringify(m, null, 2)}\n`;
+}
+
 function corrupt(where: string, message: string): AnnoyError {
   return new AnnoyError('CORRUPT_INDEX', `not a valid shard manifest (${where}): ${message}`);
 }

@@ -5,7 +5,7 @@ import { AnnoyError } from '../errors.js';
 import { checkId, checkK, type Vector } from '../checks.js';
 import { Index } from '../index/index.js';
 import { PRIVATE, type IndexImage, type MemoryPlan } from '../index/image.js';
-import type { BatchResult, SearchOptions, SearchResult, Searchable } from '../index/results.js';
+import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResult, type Searchable } from '../index/results.js';
 import { loadFile } from '../load/file.js';
 import type { Metric } from '../metric.js';
 import { nodeFs } from '../runtime/node-fs.js';
@@ -13,7 +13,7 @@ import { parseManifest, type Manifest } from './manifest.js';
 import { mergeRows, mergeTopK } from './merge.js';
 import { IdFilter, filterOf, makeFilter, type FilterSpec } from '../filter/id-filter.js';
 import { globalIdOf, removeGlobal, shardsHaveKeys, withGlobalKeys } from './shard-ids.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION } from './manifest.js';
+import { manifestText, type ShardEntry } from './manifest.js';
 import { writeFileAtomic } from '../runtime/node-fs.js';
 
 /** One shard: its image (for worker threads), the facade over it (for this thread), where its ids start. */
@@ -27,7 +27,13 @@ export async function loadShards(manifestPath: string, plan: MemoryPlan): Promis
   const shards: Shard[] = [];
   try {
     for (const entry of manifest.shards) {
-      const image = await loadFile(`${dir}${entry.file}`, plan);
+      let image: IndexImage;
+      try {
+        image = await loadFile(`${dir}${entry.file}`, plan);
+      } catch (e) {
+        // name the shard: a manifest lists many files
+        throw e instanceof AnnoyError ? new AnnoyError(e.code, `shard ${entry.file}: ${e.message}`) : e;
+      }
       const index = new Index(image);
       shards.push({ image, index, idOffset: entry.idOffset });
       const problem = index.metric !== manifest.metric ? `metric ${index.metric}, manifest says ${manifest.metric}`
@@ -63,6 +69,17 @@ export class ShardedIndex implements Searchable {
   get size(): number { const last = this.#shards[this.#shards.length - 1]; return last.idOffset + last.index.size; }
   get count(): number { return this.#shards.reduce((n, s) => n + s.index.count, 0); }
   get shards(): number { return this.#shards.length; }
+  /** Trees of the (first) shard; every shard of one build has as many. */
+  get trees(): number { return this.#shards[0].index.trees; }
+
+  /** Each shard as the manifest lists it, with what its loaded file holds. */
+  describeShards(): { file: string; idOffset: number; size: number; count: number; trees: number; bytes: number; checksum: string }[] {
+    const shards = this.#live();
+    return this.#manifest.shards.map((e, i) => ({
+      file: e.file, idOffset: e.idOffset, size: e.size, count: shards[i].index.count, trees: shards[i].index.trees,
+      bytes: shards[i].index.byteLength, checksum: e.checksum,
+    }));
+  }
   /** How many ids were removed over every shard (remove(), or the shard files' removals). */
   get removedCount(): number { return this.#live().reduce((n, s) => n + s.index.removedCount, 0); }
   /** Whether items have string keys (ShardedIndexBuilder's keys: true: every shard has them). */
@@ -94,14 +111,13 @@ export class ShardedIndex implements Searchable {
   save(dir: string): string {
     const shards = this.#live();
     nodeFs().mkdirSync(dir, { recursive: true });
-    const manifest: Manifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, metric: this.metric, dimensions: this.dimensions, shards: [] };
-    shards.forEach((s, i) => {
+    const entries: ShardEntry[] = shards.map((s, i) => {
       const file = this.#manifest.shards[i].file;
       writeFileAtomic(`${dir}/${file}`, s.index.toBytes());
-      manifest.shards.push({ file, idOffset: s.idOffset, size: s.index.size, checksum: s.index.checksum });
+      return { file, idOffset: s.idOffset, size: s.index.size, checksum: s.index.checksum };
     });
     const path = `${dir}/manifest.json`;
-    writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    writeFileAtomic(path, new TextEncoder().encode(manifestText(this.metric, this.dimensions, entries)));
     return path;
   }
 
@@ -148,6 +164,38 @@ export class ShardedIndex implements Searchable {
     const each = this.#perShard(options);
     const shards = this.#live();
     return withGlobalKeys(shards, mergeRows(this.metric, shards.map((s, i) => ({ ...s.index.searchBatch(flat, k, each[i]), idOffset: s.idOffset })), k));
+  }
+
+  /**
+   * Every item's k nearest other items over all shards (row i: item i's, by global id; a hole's row is empty), as
+   * Index.searchAll is without a graph: searchItem(i, k + 1) less the item itself.
+   */
+  searchAll(k: number, options?: SearchAllOptions): BatchResult {
+    checkK(k);
+    const { onProgress, ...search } = options ?? {};
+    const size = this.size;
+    const all = BatchResult.empty(size, k);
+    for (let id = 0; id < size; id++) {
+      let vector: Float32Array | undefined;
+      try {
+        vector = this.getItem(id);
+      } catch (e) {
+        if (!(e instanceof AnnoyError && e.code === 'INVALID_ID')) throw e; // a hole, or ids between shards
+      }
+      if (vector !== undefined) {
+        const r = this.search(vector, k + 1, search);
+        let n = 0;
+        for (let i = 0; i < r.ids.length && n < k; i++) {
+          if (r.ids[i] === id) continue;
+          all.ids[id * k + n] = r.ids[i];
+          all.distances[id * k + n] = r.distances[i];
+          n++;
+        }
+        all.counts[id] = n;
+      }
+      if (onProgress && ((id + 1) % 1024 === 0 || id + 1 === size)) onProgress({ done: id + 1, total: size });
+    }
+    return all;
   }
 
   getItem(id: number): Float32Array {
