@@ -116,7 +116,11 @@ describe('IndexPool', () => {
       // The first replacement to start takes two retried requests (no healthy worker exists yet) and dies.
       expect(failed).toBeGreaterThanOrEqual(2);
       expect(failed).toBeLessThanOrEqual(4);
-      expect(pool.restarts).toBeGreaterThanOrEqual(4);
+      // Every death was replaced once. The originals always die; a first replacement dies only if a request reaches
+      // it before its sibling has answered everything, so under load three or four workers die.
+      const deaths = since(from).filter((w) => w.dead).length;
+      expect(deaths).toBeGreaterThanOrEqual(3);
+      expect(pool.restarts).toBe(deaths);
       expect(await pool.search(row(1), 5)).toEqual(index.search(row(1), 5));
     } finally {
       await pool.close();
