@@ -17,8 +17,9 @@
 // into memory after the file image when an index is built or loaded.
 import {
   H_DIMENSIONS, H_STRIDE, H_SIZE, H_SEED, H_CODE_SCALE, H_CODE_BIAS, H_CODES_KIND, H_CODE_DIMENSIONS, CODES_PCA,
-  hdr32, vectorOf, codeOf, codeStride, isPresent, pcaOffsets, pcaRow, slotOffset, SLOT_QUERY_CODE, align16,
+  hdr32, vectorOf, codeOf, codeStride, isPresent, pcaOffsets, pcaRow, slotOffset, SLOT_QUERY_CODE, SLOT_ITEMS, decodedBytes, align16,
 } from './layout';
+import { setScratchItem, storedItem } from './storage';
 import { dot, dotI8, squaredL2I8, l1I8 } from './simd';
 import { principalComponents, pcaScratchBytes, trackedComponents, sampleStep } from './pca';
 
@@ -130,11 +131,14 @@ export function encode<M>(file: usize, v: usize, out: usize, isQuery: bool, work
   quantise(v, dims, out, mul, sub, shift);
 }
 
-// Scratch prepareScreening needs past the file (the pca covariance and iteration; nothing for int8).
+// Scratch prepareScreening needs past the file (the pca covariance and iteration), then one decoded item (storage.ts).
 export function screeningScratchBytes(file: usize, asked: u32): usize {
+  return pcaPartBytes(file, asked) + <usize>decodedBytes(hdr32(file, H_DIMENSIONS));
+}
+function pcaPartBytes(file: usize, asked: u32): usize {
   if (hdr32(file, H_CODES_KIND) != CODES_PCA) return 0;
   const tracked = <usize>trackedComponents(file, asked);
-  return pcaScratchBytes(file, <u32>tracked) + tracked * <usize>hdr32(file, H_STRIDE) + (tracked << 2);
+  return <usize>align16(<u64>(pcaScratchBytes(file, <u32>tracked) + tracked * <usize>hdr32(file, H_STRIDE) + (tracked << 2)));
 }
 
 // At build time, the parameters the file keeps: the header's scale and bias, and for pca the basis (written to the
@@ -144,6 +148,7 @@ export function prepareScreeningWith<M>(file: usize, asked: u32, scratch: usize)
   const metric = changetype<M>(0);
   const dims = hdr32(file, H_DIMENSIONS);
   const size = hdr32(file, H_SIZE);
+  setScratchItem(scratch + pcaPartBytes(file, asked));
   let scale: f32 = 1, bias: f32 = 0;
   if (hdr32(file, H_CODES_KIND) == CODES_PCA) {
     // The basis is computed into scratch space past the covariance, then laid out for the final m.
@@ -164,7 +169,7 @@ export function prepareScreeningWith<M>(file: usize, asked: u32, scratch: usize)
     let seen: u32 = 0;
     for (let id: u32 = 0; id < size; id++) {
       if (!isPresent(file, id) || seen++ % step != 0) continue;
-      if (!project<M>(file, vectorOf(file, id), scratch, false)) continue;
+      if (!project<M>(file, storedItem(file, id), scratch, false)) continue;
       for (let j: u32 = 0; j < m; j++) big = max<f32>(big, abs<f32>(load<f32>(scratch + (<usize>j << 2))));
     }
     scale = big / 127;
@@ -172,7 +177,7 @@ export function prepareScreeningWith<M>(file: usize, asked: u32, scratch: usize)
     let lo: f32 = Infinity, hi: f32 = -Infinity, big: f32 = 0;
     for (let id: u32 = 0; id < size; id++) {
       if (!isPresent(file, id)) continue;
-      const v = vectorOf(file, id);
+      const v = storedItem(file, id);
       for (let j: u32 = 0; j < dims; j++) {
         const x = load<f32>(v + (<usize>j << 2));
         lo = min<f32>(lo, x);
@@ -198,8 +203,9 @@ export function prepareScreeningWith<M>(file: usize, asked: u32, scratch: usize)
 export function encodeCodesWith<M>(file: usize, slot: usize): void {
   const size = hdr32(file, H_SIZE);
   const work = slot + slotOffset(file, SLOT_QUERY_CODE);
+  setScratchItem(slot + slotOffset(file, SLOT_ITEMS));
   for (let id: u32 = 0; id < size; id++) {
-    if (isPresent(file, id)) encode<M>(file, vectorOf(file, id), codeOf(file, id), false, work);
+    if (isPresent(file, id)) encode<M>(file, storedItem(file, id), codeOf(file, id), false, work);
     else memory.fill(codeOf(file, id), 0, codeStride(file));
   }
 }

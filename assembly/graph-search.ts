@@ -14,8 +14,9 @@
 import {
   H_STRIDE, H_CODES_KIND, CODES_NONE,
   SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_QUERY_CODE, SLOT_OUT_IDS, SLOT_OUT_DISTANCES,
-  SLOT_WALK, NO_NEIGHBOUR, hdr32, vectorOf, codeOf, codeStride, slotOffset, graphOf, graphDegree,
+  SLOT_WALK, NO_NEIGHBOUR, hdr32, codeOf, codeStride, slotOffset, graphOf, graphDegree, SLOT_ITEMS, itemStride,
 } from './layout';
+import { recordOf } from './storage';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import { prepareQuery, collectFromTrees, touch, writeResults, ruledOutBy } from './search';
 import * as codes from './codes';
@@ -29,21 +30,28 @@ let qc: usize = 0;
 let codeBytes: usize = 0;
 let rule: u32 = 0;
 let theFile: usize = 0;
+let record: usize = 0;
+let decoded: usize = 0;
 let allow: usize = 0;
 let hidden: usize = 0;
 
 @inline function ruledOut(id: u32): bool { return (allow | hidden) != 0 && ruledOutBy(allow, hidden, id); }
 
-@inline function keyOf<M>(id: u32): u64 {
+// Item id's f32 vector (decoded by the storage policy S into the slot when it is not float32).
+@inline function itemOf<S>(id: u32): usize {
+  return changetype<S>(0).item(theFile, id, decoded, record, stride >> 2);
+}
+
+@inline function keyOf<M, S>(id: u32): u64 {
   if (screened) {
     const s = codes.screen(rule, qc, codeOf(theFile, id), codeBytes);
     return (<u64>(<u32>s ^ 0x80000000) << 32) | <u64>id;
   }
-  return (<u64>orderedBits(changetype<M>(0).distance(q, vectorOf(theFile, id), stride, qq)) << 32) | <u64>id;
+  return (<u64>orderedBits(changetype<M>(0).distance(q, itemOf<S>(id), stride, qq)) << 32) | <u64>id;
 }
 
 @inline function touchItem(id: u32): u32 {
-  return screened ? touch(codeOf(theFile, id), codeBytes) : touch(vectorOf(theFile, id), stride);
+  return screened ? touch(codeOf(theFile, id), codeBytes) : touch(recordOf(theFile, id, record), record);
 }
 
 let sink: u32 = 0;
@@ -52,7 +60,7 @@ let sink: u32 = 0;
 // searchK: tree candidates to start from (0 with fromItem >= 0: start from that item).
 // rerank != 0 walks on the screening codes (when the index has them). allowMap, hiddenMap: the filter's and the
 // removed ids' bitmaps (0: none).
-export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
+export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, ef: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
   const metric = changetype<M>(0);
   theFile = file;
   allow = allowMap;
@@ -62,6 +70,8 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
   const queue = slot + slotOffset(file, SLOT_WALK);
   ef = max<u32>(ef, k);
   stride = <usize>hdr32(file, H_STRIDE);
+  record = itemStride(file);
+  decoded = slot + slotOffset(file, SLOT_ITEMS);
   q = prepareQuery<M>(file, slot, fromItem);
   qq = metric.queryNorm(q, stride);
   screened = rerank != 0 && hdr32(file, H_CODES_KIND) != CODES_NONE;
@@ -100,7 +110,7 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
   let nBest: u32 = 0, nQueue: u32 = 0;
   for (let i: u32 = 0; i < nSeen; i++) {
     const id = load<u32>(seen + (<usize>i << 2));
-    const key = keyOf<M>(id);
+    const key = keyOf<M, S>(id);
     if (nBest == ef && key >= load<u64>(best)) continue;
     heapPush(queue, nQueue++, ~key);
     if (ruledOut(id)) continue;
@@ -129,7 +139,7 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
     }
     for (let i = first; i < nSeen; i++) {
       const id = load<u32>(seen + (<usize>i << 2));
-      const key = keyOf<M>(id);
+      const key = keyOf<M, S>(id);
       if (nBest == ef && key >= load<u64>(best)) continue;
       heapPush(queue, nQueue++, ~key);
       if (ruledOut(id)) continue;
@@ -148,7 +158,7 @@ export function searchGraphWith<M>(file: usize, slot: usize, fromItem: i32, k: u
     const b = load<u64>(best + (<usize>i << 3));
     const id = <u32>b;
     const d: f32 = screened
-      ? metric.distance(q, vectorOf(file, id), stride, qq)
+      ? metric.distance(q, itemOf<S>(id), stride, qq)
       : floatOfOrderedBits(<u32>(b >> 32));
     const key = (<u64>orderedBits(metric.rank(d)) << 32) | <u64>id;
     if (kept < k) heapPush(queue, kept++, key);

@@ -82,6 +82,23 @@ export const PARAM_REMOVED_COUNT: u32 = 4;
 export const SECTION_KEYS: u32 = 2;
 export const PARAM_KEY_BYTES: u32 = 5;
 
+// How item vectors are stored (storage.ts): section parameter 8 is the kind (0, float32, in every file before it),
+// parameter 9 int8's scale layout (1: one f32 scale per vector, the record's last 4 bytes). Section 3 is reserved
+// for scales kept apart from the records (none yet: it must be empty). A record is itemStrideFor bytes.
+export const SECTION_STORAGE: u32 = 3;
+export const PARAM_STORAGE: u32 = 8;
+export const PARAM_STORAGE_SCALES: u32 = 9;
+export const INT8_SCALE_PER_VECTOR: u32 = 1;
+export const STORAGE_FLOAT32: u32 = 0;
+export const STORAGE_FLOAT16: u32 = 1;
+export const STORAGE_BFLOAT16: u32 = 2;
+export const STORAGE_INT8: u32 = 3;
+@inline export function itemStrideFor(kind: u32, dims: u32, fstride: u32): u32 {
+  if (kind == STORAGE_FLOAT16 || kind == STORAGE_BFLOAT16) return <u32>align16(<u64>dims << 1);
+  if (kind == STORAGE_INT8) return <u32>align16(<u64>dims + 4);
+  return fstride;
+}
+
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8
 export const CODES_PCA: u32 = 2;   // each vector's first m principal components, quantised to int8
@@ -119,12 +136,19 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 
 @inline export function hdr32(file: usize, field: u32): u32 { return load<u32>(file + field); }
 @inline export function hdr64(file: usize, field: u32): u64 { return load<u64>(file + field); }
+// Item id's stored record (storage.ts decodes one that is not float32).
 @inline export function vectorOf(file: usize, id: u32): usize {
-  return file + <usize>hdr64(file, H_VECTORS_OFFSET) + <usize>id * <usize>hdr32(file, H_STRIDE);
+  return file + <usize>hdr64(file, H_VECTORS_OFFSET) + <usize>id * itemStride(file);
+}
+@inline export function storageOf(file: usize): u32 { return sectionParam(file, PARAM_STORAGE); }
+@inline export function itemStride(file: usize): usize {
+  return <usize>itemStrideFor(storageOf(file), hdr32(file, H_DIMENSIONS), hdr32(file, H_STRIDE));
 }
 @inline export function nodeAt(file: usize, node: u32): usize {
   return file + <usize>hdr64(file, H_NODES_OFFSET) + <usize>node * <usize>hdr32(file, H_NODE_BYTES);
 }
+// A decoded item's room: decoding writes whole blocks (up to 16 lanes), past the f32 stride's lanes.
+export function decodedBytes(dims: u32): u64 { return align16(<u64>dims) << 2; }
 // Codes are packed 16-byte aligned. Padding them to whole cache lines (128 bytes for 100-d) was measured slower:
 // glove-100 int8 at searchK 20,000, 775 against 975 q/s (the codes outgrow the L3 cache sooner).
 @inline export function codeStrideFor(m: u32): u32 { return <u32>align16(<u64>m); }
@@ -169,6 +193,7 @@ export function strideFor(metric: u32, dimensions: u32): u32 {
 //   heap      u64 x (trees + 2 * nodeCount + 2)   the traversal's priority queue
 //   queryCode 4 * codeStride    the query's code (its m components as f32 first, then int8 in place)
 //   walk      u64 x count       graph indexes: the walk's queue of candidates to expand (graph-search.ts)
+//   items     2 decoded vectors  storage other than float32: stored items decoded to f32 (storage.ts)
 export const SLOT_QUERY_IN: u32 = 0;
 export const SLOT_QUERY: u32 = 1;
 export const SLOT_OUT_IDS: u32 = 2;
@@ -179,7 +204,8 @@ export const SLOT_TOP_K: u32 = 6;
 export const SLOT_HEAP: u32 = 7;
 export const SLOT_QUERY_CODE: u32 = 8;
 export const SLOT_WALK: u32 = 9;
-export const SLOT_END: u32 = 10;
+export const SLOT_ITEMS: u32 = 10;
+export const SLOT_END: u32 = 11;
 
 export function slotOffset(file: usize, part: u32): usize {
   return <usize>slotOffset64(file, part);
@@ -205,5 +231,6 @@ function slotPartBytes(file: usize, part: u32, count: u64): u64 {
   if (part == SLOT_TOP_K) return count << 3;
   if (part == SLOT_QUERY_CODE) return <u64>codeStrideFor(hdr32(file, H_CODE_DIMENSIONS)) << 2;
   if (part == SLOT_WALK) return graphDegree(file) != 0 ? count << 3 : 0;
+  if (part == SLOT_ITEMS) return storageOf(file) != STORAGE_FLOAT32 ? decodedBytes(hdr32(file, H_DIMENSIONS)) << 1 : 0;
   return (<u64>hdr32(file, H_TREES) + 2 * <u64>hdr32(file, H_NODE_COUNT) + 2) << 3;
 }

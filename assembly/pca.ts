@@ -7,6 +7,7 @@
 // seeded random start, with more directions than kept, so the kept ones converge in a few rounds. Only the span
 // matters for screening (squared distances within it do not depend on the basis), not exact eigenvectors.
 import { H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, hdr32, vectorOf, isPresent, align16 } from './layout';
+import { storedItem } from './storage';
 import { dot, scale } from './simd';
 import * as random from './random';
 
@@ -66,7 +67,7 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   let seen: u32 = 0;
   for (let id: u32 = 0; id < size; id++) {
     if (!isPresent(file, id) || seen++ % step != 0) continue;
-    if (!centred(file, vectorOf(file, id), t, z, unit)) continue; // t is zero: z = the item
+    if (!centred(file, storedItem(file, id), t, z, unit)) continue; // t is zero: z = the item
     for (let i: usize = 0; i < stride; i += 16) {
       const x = v128.load(z + i);
       v128.store(mean + i, f32x4.add(v128.load(mean + i), x));
@@ -84,7 +85,7 @@ export function principalComponents(file: usize, asked: u32, seed: u32, scratch:
   seen = 0;
   for (let id: u32 = 0; id < size; id++) {
     if (!isPresent(file, id) || seen++ % step != 0) continue;
-    if (!centred(file, vectorOf(file, id), mean, t, unit)) continue;
+    if (!centred(file, storedItem(file, id), mean, t, unit)) continue;
     scale(t, stride, shrink);
     for (let i: u32 = 0; i < dims; i++) {
       const ti = load<f32>(t + (<usize>i << 2));

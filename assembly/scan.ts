@@ -5,7 +5,7 @@ import { H_SIZE, H_PRESENT_OFFSET, SLOT_CANDIDATES, hdr32, hdr64, slotOffset } f
 import { prepareQuery, rankCandidates } from './search';
 
 // Over the metric M, as search.ts (metrics/index.ts dispatches).
-export function scanWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, allowMap: usize, hiddenMap: usize): u32 {
+export function scanWith<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, allowMap: usize, hiddenMap: usize): u32 {
   const q = prepareQuery<M>(file, slot, fromItem);
   const cands = slot + slotOffset(file, SLOT_CANDIDATES);
   const present = file + <usize>hdr64(file, H_PRESENT_OFFSET);
@@ -20,5 +20,5 @@ export function scanWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, all
       bits &= bits - 1;
     }
   }
-  return rankCandidates<M>(file, slot, q, k, n, 0);
+  return rankCandidates<M, S>(file, slot, q, k, n, 0);
 }

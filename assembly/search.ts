@@ -8,8 +8,9 @@ import {
   H_DIMENSIONS, H_STRIDE, H_TREES, H_ROOTS_OFFSET,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_QUERY_CODE, H_CODES_KIND, CODES_NONE, CODES_PCA, codeOf, codeStride, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
-  H_PRESENT_OFFSET, hdr32, hdr64, vectorOf, nodeAt, slotOffset, itemOfRef,
+  H_PRESENT_OFFSET, hdr32, hdr64, nodeAt, slotOffset, itemOfRef, SLOT_ITEMS, itemStride, decodedBytes,
 } from './layout';
+import { itemF32, recordOf } from './storage';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import * as codes from './codes';
 
@@ -75,7 +76,7 @@ export function prepareQuery<M>(file: usize, slot: usize, fromItem: i32): usize 
   const q = slot + slotOffset(file, SLOT_QUERY);
   const stride = <usize>hdr32(file, H_STRIDE);
   if (fromItem >= 0) {
-    memory.copy(q, vectorOf(file, <u32>fromItem), stride);
+    memory.copy(q, itemF32(file, <u32>fromItem, slot + slotOffset(file, SLOT_ITEMS)), stride);
     return q;
   }
   const input = slot + slotOffset(file, SLOT_QUERY_IN);
@@ -136,17 +137,21 @@ export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK:
 
 // Returns the number of results written to the slot's outIds / outDistances (best first).
 // allowMap, hiddenMap: the filter's and the removed ids' bitmaps (0: none).
-export function searchWith<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
+// S: the storage policy (storage.ts), chosen once per call beside M.
+export function searchWith<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, allowMap: usize, hiddenMap: usize): u32 {
   const q = prepareQuery<M>(file, slot, fromItem);
   collectFromTrees<M>(file, slot, q, searchK, allowMap, hiddenMap);
-  return rankCandidates<M>(file, slot, q, k, nCands, rerank);
+  return rankCandidates<M, S>(file, slot, q, k, nCands, rerank);
 }
 
 // Ranks the `n` distinct candidates in the slot's candidate list (search's walk, or scan.ts) and writes the best k
 // to the slot's output; returns how many. rerank as above (0: every candidate gets its exact distance).
-export function rankCandidates<M>(file: usize, slot: usize, q: usize, k: u32, n: u32, rerank: u32): u32 {
+export function rankCandidates<M, S>(file: usize, slot: usize, q: usize, k: u32, n: u32, rerank: u32): u32 {
   const metric = changetype<M>(0);
+  const storage = changetype<S>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
+  const record = itemStride(file), lanes = stride >> 2;
+  const decoded = slot + slotOffset(file, SLOT_ITEMS);
   const qq = metric.queryNorm(q, stride);
   visited = slot + slotOffset(file, SLOT_VISITED);
   cands = slot + slotOffset(file, SLOT_CANDIDATES);
@@ -167,14 +172,15 @@ export function rankCandidates<M>(file: usize, slot: usize, q: usize, k: u32, n:
   const outIds = slot + slotOffset(file, SLOT_OUT_IDS);
   const outDists = slot + slotOffset(file, SLOT_OUT_DISTANCES);
   // In chunks that stay in the L2 cache, each first touched by a pass of bare loads (as screenCandidates does).
-  const chunk = max<u32>(16, <u32>((<usize>256 << 10) / stride));
+  const chunk = max<u32>(16, <u32>((<usize>256 << 10) / record));
   let touched: u32 = 0;
   for (let start: u32 = 0; start < nCands; start += chunk) {
     const end = min<u32>(nCands, start + chunk);
-    for (let i = start; i < end; i++) touched ^= touch(vectorOf(file, load<u32>(cands + (<usize>i << 2))), stride);
+    for (let i = start; i < end; i++) touched ^= touch(recordOf(file, load<u32>(cands + (<usize>i << 2)), record), record);
     for (let i = start; i < end; i++) {
       const id = load<u32>(cands + (<usize>i << 2));
-      store<f32>(outDists + (<usize>i << 2), metric.rank(metric.distance(q, vectorOf(file, id), stride, qq)));
+      const v = storage.item(file, id, decoded, record, lanes);
+      store<f32>(outDists + (<usize>i << 2), metric.rank(metric.distance(q, v, stride, qq)));
       store<u32>(visited + ((<usize>id >> 5) << 2), 0); // forget the candidate for the next query
     }
   }
@@ -232,14 +238,17 @@ function screenCandidates<M>(file: usize, slot: usize, q: usize, keep: u32): voi
 
 // Item `id`'s stored vector as the user's f32 values, into the slot's queryIn.
 export function itemValuesWith<M>(file: usize, slot: usize, id: u32): void {
-  changetype<M>(0).unpack(vectorOf(file, id), slot + slotOffset(file, SLOT_QUERY_IN), hdr32(file, H_DIMENSIONS));
+  const v = itemF32(file, id, slot + slotOffset(file, SLOT_ITEMS));
+  changetype<M>(0).unpack(v, slot + slotOffset(file, SLOT_QUERY_IN), hdr32(file, H_DIMENSIONS));
 }
 
 // The user-facing distance between two stored items.
-export function itemDistanceWith<M>(file: usize, i: u32, j: u32): f32 {
+// slot: a scratch slot (for items stored other than as float32, decoded there).
+export function itemDistanceWith<M>(file: usize, slot: usize, i: u32, j: u32): f32 {
   const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
-  const a = vectorOf(file, i), b = vectorOf(file, j);
+  const items = slot + slotOffset(file, SLOT_ITEMS);
+  const a = itemF32(file, i, items), b = itemF32(file, j, items + (<usize>decodedBytes(hdr32(file, H_DIMENSIONS))));
   const aa = metric.queryNorm(a, stride);
   return metric.toUser(metric.distance(a, b, stride, aa));
 }
@@ -250,5 +259,5 @@ export function queryDistanceWith<M>(file: usize, slot: usize, id: u32): f32 {
   const stride = <usize>hdr32(file, H_STRIDE);
   const q = prepareQuery<M>(file, slot, -1);
   const qq = metric.queryNorm(q, stride);
-  return metric.toUser(metric.distance(q, vectorOf(file, id), stride, qq));
+  return metric.toUser(metric.distance(q, itemF32(file, id, slot + slotOffset(file, SLOT_ITEMS)), stride, qq));
 }

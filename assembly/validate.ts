@@ -10,12 +10,15 @@ import {
   hdr32, hdr64, isPresent, nodeAt, itemOfRef, slotOffset,
   H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow, NO_NEIGHBOUR, graphDegree, graphOf, align16,
   SECTION_REMOVED, PARAM_REMOVED_COUNT, sectionAt, sectionBytes, sectionParam,
+  storageOf, itemStride, SLOT_ITEMS, STORAGE_FLOAT32,
 } from './layout';
+import { recordOk, itemF32 } from './storage';
 import { dot } from './simd';
 import { keysOk, keysDetail } from './keys';
 
 export const OK: i32 = 0;
-export const BAD_VECTOR: i32 = 1;      // an item vector holds NaN/Infinity, a squared norm past f32, or non-zero padding
+export const BAD_VECTOR: i32 = 1;      // an item vector holds NaN/Infinity, a squared norm past f32, or non-zero padding;
+                                       // a float16 infinity or NaN, an int8 scale not finite and positive
 export const BAD_PRESENT: i32 = 2;     // the present bitmap disagrees with the item count or has bits past size
 export const BAD_NODE: i32 = 3;        // a node's tag, leaf count, plane or bit index is invalid
 export const BAD_REF: i32 = 4;         // a ref points forward, out of range, at a hole, or at a node twice
@@ -70,10 +73,18 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
   }
   if (seen != hdr32(file, H_COUNT)) { detail = seen; return BAD_PRESENT; }
 
-  // vectors
+  // vectors: a record of another storage than float32 must be well formed, and what it decodes to is checked as a
+  // float32 vector is (storage.ts). The kind and its scale layout were checked with the header.
   const vectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
+  const kind = storageOf(file);
+  const record = itemStride(file);
+  const decoded = slot + slotOffset(file, SLOT_ITEMS);
   for (let id: u32 = 0; id < size; id++) {
-    const v = vectors + <usize>id * stride;
+    let v = vectors + <usize>id * record;
+    if (kind != STORAGE_FLOAT32) {
+      if (!recordOk(kind, v, dims, record, isPresent(file, id))) { detail = id; return BAD_VECTOR; }
+      v = itemF32(file, id, decoded);
+    }
     if (!metric.vectorOk(v, dims, stride)) { detail = id; return BAD_VECTOR; }
   }
 

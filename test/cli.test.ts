@@ -143,6 +143,22 @@ describe('build: every input format', () => {
     index.free();
   });
 
+  it('--storage: the index a build with that storage makes; convert --storage stores an Annoy file so; info says which', async () => {
+    const r = await cli(['build', fx('vectors.npy'), '-o', out('int8.ann'), ...BUILD, '--storage', 'int8']);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    const stored = Index.openSync(out('int8.ann')), reference32 = Index.openSync(out('reference.ann'));
+    expect(stored.storage).toBe('int8');
+    expect(bytes(out('int8.ann'))).toEqual(reference32.withStorage('int8').toBytes());
+    await cli(['convert', out('reference.ann'), '-o', out('reference-annoy.ann')]);
+    const c = await cli(['convert', out('reference-annoy.ann'), '-o', out('f16.ann'), '--from', 'annoy', '--dimensions', '8', '--metric', 'euclidean', '--storage', 'float16']);
+    expect(c.code).toBe(0);
+    expect(Index.openSync(out('f16.ann')).storage).toBe('float16');
+    expect((await cli(['info', out('f16.ann')])).stdout).toMatch(/vectors +float16 \(16 bytes an item\)/);
+    const h = await cli(['build', fx('bits.npy'), '-o', out('bits-int8.ann'), '--metric', 'hamming', '--storage', 'int8', '--quiet']);
+    expect([h.code, h.stderr]).toEqual([2, expect.stringMatching(/--storage int8 is not for hamming/)]);
+    stored.free(); reference32.free();
+  });
+
   it('stdin ("-") is JSON Lines, or CSV/TSV with --format', async () => {
     const jsonl = await cli(['build', '-', '-o', out('stdin.ann'), ...BUILD], { stdin: readFileSync(fx('vectors.jsonl'), 'utf8') });
     expect(jsonl.code).toBe(0);

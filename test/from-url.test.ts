@@ -13,12 +13,15 @@ builder.addBatch(vectors.subarray(0, 3000 * 100));
 const index = builder.build({ trees: 4 });
 const file = index.toBytes();
 const annoyFile = index.toAnnoyBytes();
+const stored = index.withStorage('int8');
+const storedFile = stored.toBytes();
 
 /** Each route: how to answer. Bodies go out in uneven pieces, the first one shorter than the header. */
 type Route = { body: Uint8Array; length?: number | 'none'; status?: number; encoding?: string; stopAfter?: number };
 const routes: Record<string, Route> = {
   '/known.annoy': { body: file },
   '/chunked.annoy': { body: file, length: 'none' },
+  '/int8.annoy': { body: storedFile },
   '/gzip.annoy': { body: gzipSync(file), encoding: 'gzip' },
   '/index.ann': { body: annoyFile, length: 'none' },
   '/short-file.annoy': { body: file.subarray(0, file.length - 1000) },
@@ -225,5 +228,18 @@ describe('Index.fromURL refuses', () => {
 
   it('an exception in onProgress stops the download and comes back as it was thrown', async () => {
     await expect(Index.fromURL(`${base}/known.annoy`, { onProgress: () => { throw new Error('from the callback'); } })).rejects.toThrow('from the callback');
+  });
+});
+
+describe('Index.fromURL, other storage', () => {
+  it('a file storing int8 vectors: the same index as its bytes', async () => {
+    const loaded = await Index.fromURL(`${base}/int8.annoy`);
+    expect(loaded.storage).toBe('int8');
+    expect(loaded.toBytes()).toEqual(storedFile);
+    for (let q = 0; q < 10; q++) {
+      const query = queries.subarray(q * 100, (q + 1) * 100);
+      expect(loaded.search(query, 10, { searchK: 500 })).toEqual(stored.search(query, 10, { searchK: 500 }));
+    }
+    loaded.free();
   });
 });

@@ -1,7 +1,7 @@
 // The seeded loader fuzz (test/fuzz/engine.mjs) over both loaders: 12,000 damaged files per run, derived from valid
 // annoy-wasm files (plain, int8- and pca-screened) and valid Annoy .ann files (ours written by toAnnoyBytes, and
 // Annoy's own test file). Each must load and answer from valid structure with exact distances, or throw
-// CORRUPT_INDEX / UNSUPPORTED_VERSION / CAPACITY; never a trap, a RangeError or memory sized by an unchecked field. Bases with a neighbour graph also get damage aimed at the graph section. A damaged file that keeps the clean file's structure (only screening parameters, the pca basis
+// CORRUPT_INDEX / UNSUPPORTED_VERSION / CAPACITY; never a trap, a RangeError or memory sized by an unchecked field. Bases with a neighbour graph also get damage aimed at the graph section, bases storing float16, bfloat16 or int8 vectors damage to the storage parameters and records. A damaged file that keeps the clean file's structure (only screening parameters, the pca basis
 // or the checksum changed) and loads must answer an exhaustive re-rank exactly as the clean file does. `npm run fuzz -- --seconds N` runs the same
 // cases for longer; regression cases it found live in test/fixtures/fuzz/ and are replayed here.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -15,12 +15,14 @@ const fixtures = new URL('./fixtures/', import.meta.url);
 const annoyTest = { name: 'annoy-test.tree', bytes: new Uint8Array(readFileSync(new URL('annoy/annoy-test.tree', fixtures))), dimensions: 10, metric: 'angular' };
 
 describe('loader fuzz, both formats', () => {
-  // Files with both a graph and removed items run on their own below, so the 12,000 cases here stay as they were.
+  // Files with both a graph and removed items, and files storing float16, bfloat16 or int8 vectors, run on their own
+  // below, so the 12,000 cases here stay as they were.
   const both = / graph \d+ removed$/;
+  const stored = / storage$/;
   const all = makeBases(lib, [annoyTest]);
 
   it('12,000 seeded damaged files: each loads and answers from valid structure, or is refused with a loader code', () => {
-    const bases = { ...all, ours: all.ours.filter((b) => !both.test(b.name)) };
+    const bases = { ...all, ours: all.ours.filter((b) => !both.test(b.name) && !stored.test(b.name)) };
     // No wall-clock limit here (slowMs: Infinity): the machine's load decides times, not the code. A case that never
     // ends still fails (the test's timeout); `npm run fuzz` reports the slowest cases of a long run.
     const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES }, slowMs: Infinity });
@@ -31,7 +33,7 @@ describe('loader fuzz, both formats', () => {
     expect(result.outcomes.loaded).toBeGreaterThan(500);
     // the screened bases, pca ones included, are both refused and loaded (their basis damaged in place), and
     // loaded cases with the clean structure were compared with the clean file's answers
-    const screened = Object.entries(result.byBase).filter(([name]) => / (int8|pca)( |$)/.test(name));
+    const screened = Object.entries(result.byBase).filter(([name]) => / (int8|pca)( |$)/.test(name) && !name.includes(' storage'));
     expect(screened.filter(([name]) => / pca /.test(name)).length).toBeGreaterThanOrEqual(3);
     for (const [name, outcomes] of screened) {
       expect([name, outcomes.CORRUPT_INDEX > 50, outcomes.loaded > 20]).toEqual([name, true, true]);
@@ -52,6 +54,16 @@ describe('loader fuzz, both formats', () => {
     // and the file with string keys, its keys section damaged in place
     expect(result.byBase['ours euclidean 80 keys'].CORRUPT_INDEX).toBeGreaterThan(100);
     expect(result.byBase['ours euclidean 80 keys'].loaded).toBeGreaterThan(5);
+  });
+
+  it('3,000 damaged files storing float16, bfloat16 or int8 vectors (storage parameters and records damaged too): each loads and answers from valid structure, or is refused', () => {
+    const ours = all.ours.filter((b) => stored.test(b.name));
+    expect(ours.length).toBe(6);
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz storage', cases: 3_000, bases: { ours, annoy: [] }, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES }, slowMs: Infinity });
+    for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
+    expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
+    for (const [name, outcomes] of Object.entries(result.byBase)) expect([name, outcomes.CORRUPT_INDEX > 200, outcomes.loaded > 30]).toEqual([name, true, true]);
+    expect(result.compared).toBeGreaterThan(30);
   });
 
   it('3,000 damaged files with both a graph and removed items: each loads and answers from valid structure, or is refused', () => {

@@ -37,6 +37,8 @@ import { Hamming } from './hamming';
 import { searchGraphWith } from '../graph-search';
 import { searchAllBeginWith, searchAllGenerateWith, searchAllRowWith } from '../search-all';
 import { graphDegree } from '../layout';
+import { storageOf, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8 } from '../layout';
+import { Float32Storage, Float16Storage, Bfloat16Storage, Int8Storage } from '../storage';
 import { searchWith, itemDistanceWith, queryDistanceWith, itemValuesWith } from '../search';
 import { scanWith } from '../scan';
 import { prepareBuildWith, buildTreeWith } from '../build';
@@ -46,40 +48,56 @@ import { validateWith } from '../validate';
 // One query: a graph index walks its graph (ef: the candidates the walk keeps; searchK: the tree candidates it
 // starts from, 0 with an item: that item), any other searches its trees (Annoy's search_k). allow, hidden: the
 // filter's and the removed ids' bitmaps (0: none): the ids they rule out are never returned.
+// The storage kind is the dispatch's second dimension (storage.ts): each metric's search is specialised per storage
+// too, so neither is a branch per candidate. Hamming is stored as bits only (the facade refuses other storage).
 export function search(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32, allow: usize, hidden: usize): u32 {
   const metric = hdr32(file, H_METRIC);
-  if (graphDegree(file) != 0) {
-    if (metric == METRIC_ANGULAR) return searchGraphWith<Angular>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
-    if (metric == METRIC_EUCLIDEAN) return searchGraphWith<Euclidean>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
-    if (metric == METRIC_MANHATTAN) return searchGraphWith<Manhattan>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
-    if (metric == METRIC_DOT) return searchGraphWith<Dot>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
-    return searchGraphWith<Hamming>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
-  }
-  if (metric == METRIC_ANGULAR) return searchWith<Angular>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
-  if (metric == METRIC_EUCLIDEAN) return searchWith<Euclidean>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
-  if (metric == METRIC_MANHATTAN) return searchWith<Manhattan>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
-  if (metric == METRIC_DOT) return searchWith<Dot>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
-  return searchWith<Hamming>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
+  if (metric == METRIC_ANGULAR) return searchStored<Angular>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+  if (metric == METRIC_EUCLIDEAN) return searchStored<Euclidean>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+  if (metric == METRIC_MANHATTAN) return searchStored<Manhattan>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+  if (metric == METRIC_DOT) return searchStored<Dot>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+  return searchOver<Hamming, Float32Storage>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+}
+
+function searchStored<M>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32, allow: usize, hidden: usize): u32 {
+  const kind = storageOf(file);
+  if (kind == STORAGE_FLOAT16) return searchOver<M, Float16Storage>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+  if (kind == STORAGE_BFLOAT16) return searchOver<M, Bfloat16Storage>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+  if (kind == STORAGE_INT8) return searchOver<M, Int8Storage>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+  return searchOver<M, Float32Storage>(file, slot, fromItem, k, searchK, rerank, ef, allow, hidden);
+}
+
+@inline function searchOver<M, S>(file: usize, slot: usize, fromItem: i32, k: u32, searchK: u32, rerank: u32, ef: u32, allow: usize, hidden: usize): u32 {
+  if (graphDegree(file) != 0) return searchGraphWith<M, S>(file, slot, fromItem, k, ef, searchK, rerank, allow, hidden);
+  return searchWith<M, S>(file, slot, fromItem, k, searchK, rerank, allow, hidden);
 }
 
 // The exact scan of a filter's allowed ids (scan.ts).
 export function scan(file: usize, slot: usize, fromItem: i32, k: u32, allow: usize, hidden: usize): u32 {
   const metric = hdr32(file, H_METRIC);
-  if (metric == METRIC_ANGULAR) return scanWith<Angular>(file, slot, fromItem, k, allow, hidden);
-  if (metric == METRIC_EUCLIDEAN) return scanWith<Euclidean>(file, slot, fromItem, k, allow, hidden);
-  if (metric == METRIC_MANHATTAN) return scanWith<Manhattan>(file, slot, fromItem, k, allow, hidden);
-  if (metric == METRIC_DOT) return scanWith<Dot>(file, slot, fromItem, k, allow, hidden);
-  return scanWith<Hamming>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_ANGULAR) return scanStored<Angular>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_EUCLIDEAN) return scanStored<Euclidean>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_MANHATTAN) return scanStored<Manhattan>(file, slot, fromItem, k, allow, hidden);
+  if (metric == METRIC_DOT) return scanStored<Dot>(file, slot, fromItem, k, allow, hidden);
+  return scanWith<Hamming, Float32Storage>(file, slot, fromItem, k, allow, hidden);
+}
+
+function scanStored<M>(file: usize, slot: usize, fromItem: i32, k: u32, allow: usize, hidden: usize): u32 {
+  const kind = storageOf(file);
+  if (kind == STORAGE_FLOAT16) return scanWith<M, Float16Storage>(file, slot, fromItem, k, allow, hidden);
+  if (kind == STORAGE_BFLOAT16) return scanWith<M, Bfloat16Storage>(file, slot, fromItem, k, allow, hidden);
+  if (kind == STORAGE_INT8) return scanWith<M, Int8Storage>(file, slot, fromItem, k, allow, hidden);
+  return scanWith<M, Float32Storage>(file, slot, fromItem, k, allow, hidden);
 }
 
 // The user-facing distance between two stored items.
-export function itemDistance(file: usize, i: u32, j: u32): f32 {
+export function itemDistance(file: usize, slot: usize, i: u32, j: u32): f32 {
   const metric = hdr32(file, H_METRIC);
-  if (metric == METRIC_ANGULAR) return itemDistanceWith<Angular>(file, i, j);
-  if (metric == METRIC_EUCLIDEAN) return itemDistanceWith<Euclidean>(file, i, j);
-  if (metric == METRIC_MANHATTAN) return itemDistanceWith<Manhattan>(file, i, j);
-  if (metric == METRIC_DOT) return itemDistanceWith<Dot>(file, i, j);
-  return itemDistanceWith<Hamming>(file, i, j);
+  if (metric == METRIC_ANGULAR) return itemDistanceWith<Angular>(file, slot, i, j);
+  if (metric == METRIC_EUCLIDEAN) return itemDistanceWith<Euclidean>(file, slot, i, j);
+  if (metric == METRIC_MANHATTAN) return itemDistanceWith<Manhattan>(file, slot, i, j);
+  if (metric == METRIC_DOT) return itemDistanceWith<Dot>(file, slot, i, j);
+  return itemDistanceWith<Hamming>(file, slot, i, j);
 }
 
 // The user-facing distance from the query in the slot's queryIn to item `id` (as search would report it).

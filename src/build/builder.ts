@@ -12,6 +12,7 @@ import { buildGraphSection, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } 
 import { autoFallback, autoScreening, checkScreening, computeScreening, screeningFields, type Screening, type ScreeningChoice } from './screening.js';
 import { PARAM_KEY_BYTES, SECTION } from '../format/layout.js';
 import { checkKey, encodeKeys } from '../keys/key-table.js';
+import { checkStorage, convertStorage, type Storage } from './storage.js';
 
 export interface BuilderOptions {
   dimensions: number;
@@ -52,6 +53,14 @@ export interface BuilderOptions {
    * results carry `keys`. The keys are saved in the file. Default false.
    */
   keys?: boolean;
+  /**
+   * How item vectors are stored: 'float32' (the default, as Annoy), 'float16' (half the bytes; relative error <=
+   * 2^-11 a value, values up to 65504), 'bfloat16' (half; relative error <= 2^-8, float32's range) or 'int8' (a
+   * quarter, plus 4 bytes; one scale per vector, error <= max |x| / 254 a value). Distances are computed from the
+   * stored values and getItem returns them. The trees, screening and graph are built from the vectors as given.
+   * Not for hamming (its vectors are already bits).
+   */
+  storage?: Storage;
 }
 
 export interface BuildProgress {
@@ -91,6 +100,8 @@ export class IndexBuilder {
   readonly leafSize: number;
   /** Most neighbours per item of the graph the build adds (0: no graph). */
   readonly graphDegree: number;
+  /** How the index stores item vectors (BuilderOptions.storage). */
+  readonly storage: Storage;
   #core: Core | null;
   readonly #stride: number;
   #capacity = 0; // ids with room reserved
@@ -106,7 +117,7 @@ export class IndexBuilder {
   readonly #keys: string[] = [];
 
   constructor(options: BuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys'], 'IndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys', 'storage'], 'IndexBuilder');
     const { dimensions, metric, seed = 0, screening = 'auto', screeningDimensions, leafSize, keys = false } = o;
     this.graphDegree = checkGraph(o.graph);
     if (typeof keys !== 'boolean') throw new AnnoyError('INVALID_ARGUMENT', `keys ${show(keys)} is not true or false`);
@@ -115,6 +126,7 @@ export class IndexBuilder {
       throw new AnnoyError('INVALID_ARGUMENT', `dimensions ${show(dimensions)} is not an integer in [1, ${MAX_DIMENSIONS}]`);
     }
     metricCode(metric);
+    this.storage = checkStorage(metric as Metric, o.storage ?? 'float32');
     if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xFFFFFFFF) {
       throw new AnnoyError('INVALID_ARGUMENT', `seed ${show(seed)} is not an integer in [0, 2^32)`);
     }
@@ -423,8 +435,10 @@ export class IndexBuilder {
       this.#screen(core); // may grow memory: take core.bytes afresh
       if (codes) core.bytes.copyWithin(base + align64(s.fileBytes), codes.at, codes.at + codes.bytes);
       if (this.graphDegree !== 0 && this.#count > 0) buildGraphSection(core, base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).memoryBytes);
+      convertStorage(core, this.storage); // last: everything above was built from the vectors as given
       core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
-      const index = new Index(IndexImage.open(core, 1, codes !== null));
+      // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
+      const index = new Index(IndexImage.open(core, 1, codes !== null && this.storage === 'float32'));
       this.#core = null;
       return index;
     } catch (e) {

@@ -5,7 +5,7 @@ import { IndexBuilder } from '../build/builder.js';
 import { ShardedIndexBuilder } from '../shards/sharded-builder.js';
 import type { Index } from '../index/index.js';
 import { METRICS } from '../metric.js';
-import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, type Codes } from '../format/layout.js';
+import { CODES, MAX_AUTO_COMPONENTS, MAX_PCA_DIMENSIONS, MAX_SCREENING_DIMENSIONS, PCA_METRICS, STORAGES, type Codes, type Storage } from '../format/layout.js';
 import { int, metric, oneOf, parse, positionals, required, str, type Parsed } from './args.js';
 import { existsSync, statSync } from 'node:fs';
 import type { Metric } from '../metric.js';
@@ -58,6 +58,8 @@ options:
   --screening-dimensions <m>
                         pca: the components each code keeps, 1 .. dimensions (default: the fewest, in steps of 16
                         and at most ${MAX_AUTO_COMPONENTS}, that hold 90% of the variance)
+  --storage <s>         how item vectors are stored: float32 (default), float16, bfloat16 or int8 (half, half, a
+                        quarter of the bytes; distances from the stored values; README "Storage"); not for hamming
   --leaf-size <n>       most items in a leaf, 2 .. dimensions + 2 (default: dimensions + 2, Annoy's)
   --graph               also build a neighbour graph (stored in the file): queries walk it from the trees' best
                         candidates (query --ef), much faster at high recall; with it --trees defaults to 8
@@ -89,6 +91,7 @@ export const BUILD_OPTIONS = {
   jobs: { type: 'string' },
   screening: { type: 'string' },
   'screening-dimensions': { type: 'string' },
+  storage: { type: 'string' },
   'leaf-size': { type: 'string' },
   graph: { type: 'boolean' },
   degree: { type: 'string' },
@@ -134,6 +137,8 @@ export async function build(args: string[], io: Io): Promise<number> {
   }
   const screeningDimensions = int(p, 'screening-dimensions', 1, MAX_PCA_DIMENSIONS);
   if (screeningDimensions !== undefined && screening !== 'pca') throw new UsageError('--screening-dimensions is for --screening pca');
+  const storage = oneOf(p, 'storage', STORAGES, 'float32');
+  if (storage !== 'float32' && metricName === 'hamming') throw new UsageError(`--storage ${storage} is not for hamming (its vectors are already one bit a dimension)`);
   const skipInvalid = p.values['skip-invalid'] === true;
   const keys = p.values.keys === true;
   const delimiter = str(p, 'delimiter');
@@ -142,7 +147,7 @@ export async function build(args: string[], io: Io): Promise<number> {
     if (keys) throw new UsageError('--keys is not for --shard-size / --shard (keys are numbered over every shard by one builder: the library\'s ShardedIndexBuilder({ keys: true }) builds keyed shards in one process)');
     return buildShards(input, output, io, p, {
       metricName, trees: treesAsked === undefined ? undefined : trees, seed, dimensions, jobs, leafSize, graph, screening, screeningDimensions,
-      skipInvalid, delimiter, shardSize, part,
+      skipInvalid, delimiter, shardSize, part, storage,
     });
   }
   checkWritable(output, [input]);
@@ -171,7 +176,7 @@ export async function build(args: string[], io: Io): Promise<number> {
           const dims = checker.dimensions!;
           if (builder === undefined) {
             checkScreening(screening, screeningDimensions, dims);
-            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, keys, ...(graph ? { graph } : {}) });
+            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, keys, storage, ...(graph ? { graph } : {}) });
           }
           if (stage.length < batch.length * dims) {
             stage = new Float32Array(batch.length * dims);
@@ -248,7 +253,8 @@ export async function build(args: string[], io: Io): Promise<number> {
     progress.done();
     if (progress.mode !== 'quiet') {
       const screened = index.screening === 'none' ? '' : `, ${index.screening} screening${index.screening === 'pca' ? ` (${index.screeningDimensions} components)` : ''}`;
-      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees${index.graph ? `, graph degree ${index.graph}` : ''}, seed ${index.seed}${screened}, ${count(index.byteLength)} bytes`);
+      const stored = index.storage === 'float32' ? '' : `, ${index.storage} vectors`;
+      println(io.stdout, `wrote ${output}: ${count(index.count)} items, ${index.dimensions} dimensions, ${index.metric}, ${count(index.trees)} trees${index.graph ? `, graph degree ${index.graph}` : ''}, seed ${index.seed}${screened}${stored}, ${count(index.byteLength)} bytes`);
     }
     return 0;
   } finally {
@@ -285,6 +291,7 @@ interface ShardBuild {
   metricName: Metric; trees: number | undefined; seed: number; dimensions: number | undefined; jobs: number;
   leafSize: number | undefined; graph: { degree: number } | undefined; screening: Codes | 'auto'; screeningDimensions: number | undefined;
   skipInvalid: boolean; delimiter: string | undefined; shardSize: number | undefined; part: { index: number; of: number } | undefined;
+  storage: Storage;
 }
 
 /**
@@ -316,7 +323,7 @@ async function buildShards(input: string, output: string, io: Io, p: Parsed, o: 
           checkScreening(o.screening, o.screeningDimensions, dims);
           builder = new ShardedIndexBuilder({
             dimensions: dims, metric: o.metricName, seed: o.seed, screening: o.screening, screeningDimensions: o.screeningDimensions,
-            leafSize: o.leafSize, ...(o.graph ? { graph: o.graph } : {}), shardSize: o.shardSize, part: o.part,
+            leafSize: o.leafSize, ...(o.graph ? { graph: o.graph } : {}), storage: o.storage, shardSize: o.shardSize, part: o.part,
           });
         }
         if (stage.length < batch.length * dims) {

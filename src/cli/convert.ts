@@ -1,6 +1,6 @@
 // `annoy-wasm convert`: between this library's format and Annoy's own .ann files, in both directions.
 import type { Index } from '../index/index.js';
-import { CODES, MAX_PCA_DIMENSIONS } from '../format/layout.js';
+import { CODES, MAX_PCA_DIMENSIONS, STORAGES } from '../format/layout.js';
 import { int, metric, oneOf, parse, positionals, required, str } from './args.js';
 import { CliError, UsageError, describe } from './errors.js';
 import { InterruptGuard } from './interrupt.js';
@@ -10,7 +10,7 @@ import { checkWritable, writeAtomically } from './output.js';
 import { count } from './progress.js';
 
 export const CONVERT_USAGE = `usage: annoy-wasm convert <in> -o <out> [--from annoy|native] [--dimensions <d> --metric <m>]
-                          [--screening none|int8|pca [--screening-dimensions <m>]]
+                          [--screening none|int8|pca [--screening-dimensions <m>]] [--storage <s>]
 
 Converts an index between the annoy-wasm format ("native") and Annoy's .ann format, either way. The result
 answers queries alike: same items, same trees. Annoy files record neither dimensions nor metric, so reading
@@ -25,6 +25,8 @@ options:
                         the input (Annoy files: none)
   --screening-dimensions <m>
                         pca: principal components per code (default: chosen by variance)
+  --storage <s>         into annoy-wasm: item vectors as float32, float16, bfloat16 or int8 (see annoy-wasm build
+                        --help); default: as the input (Annoy files: float32). Into Annoy: always float32
   -h, --help            show this help
 
 exit status: 0 converted, 1 failed (unreadable or damaged input, cannot write), 2 bad usage`;
@@ -36,6 +38,7 @@ const OPTIONS = {
   metric: { type: 'string' },
   screening: { type: 'string' },
   'screening-dimensions': { type: 'string' },
+  storage: { type: 'string' },
 } as const;
 
 type AnnoyWriter = Index & { saveAnnoy?: (path: string) => Promise<void>; toAnnoyBytes?: () => Uint8Array };
@@ -60,10 +63,17 @@ export async function convert(args: string[], io: Io): Promise<number> {
   checkWritable(output, [input]);
   const format = formatOfIndex(input, spec);
   if (screening !== undefined && format !== 'annoy') throw new UsageError('--screening applies when converting into annoy-wasm (Annoy .ann files have no screening)');
+  const storage = str(p, 'storage') === undefined ? undefined : oneOf(p, 'storage', STORAGES, 'float32');
+  if (storage !== undefined && format !== 'annoy') throw new UsageError('--storage applies when converting into annoy-wasm (Annoy .ann files hold float32)');
   const opened = openIndex(input, { ...spec, from: format }).index;
   let index = opened;
   try {
     if (screening !== undefined) index = opened.withScreening({ screening, screeningDimensions });
+    if (storage !== undefined) {
+      const stored = index.withStorage(storage);
+      if (index !== opened) index.free();
+      index = stored;
+    }
   } catch (e) {
     opened.free();
     throw new UsageError(describe(e));

@@ -1,7 +1,7 @@
 // `annoy-wasm info`: what an index file holds, after the same full check a load does (header, checksum,
 // structure): a file that info accepts is one that services can load.
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { HEADER_BYTES, readHeader, sectionsFor } from '../format/layout.js';
+import { HEADER_BYTES, itemStrideOf, readHeader, sectionsFor } from '../format/layout.js';
 import { parse, positionals } from './args.js';
 import { println, type Io } from './io.js';
 import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex, manifestPath, openSearchable } from './open-index.js';
@@ -12,7 +12,7 @@ export const INFO_USAGE = `usage: annoy-wasm info <index> [--json]
        annoy-wasm info <manifest.json | dir> [--json]
 
 Checks an index file as loading it does (header, checksum, every node) and prints what it holds: format and
-version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, graph degree, nodes, seed, screening
+version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, graph degree, nodes, seed, screening, vectors' storage
 (int8 or pca codes, which loading computes into memory: they are not in the file), bytes.
 Given a shard manifest (or the folder holding manifest.json), it loads and checks every shard the same way and
 prints the whole and one line per shard.
@@ -71,6 +71,7 @@ export async function info(args: string[], io: Io): Promise<number> {
       screening: index.screening,
       screeningDimensions: index.screeningDimensions,
       screeningMemoryBytes: codeBytes,
+      storage: index.storage,
       bytes: statSync(path).size,
       checksum: h ? `0x${h.checksum.toString(16).padStart(16, '0')}` : null,
       verified: true,
@@ -93,6 +94,7 @@ export async function info(args: string[], io: Io): Promise<number> {
       const screening = index.screening === 'pca' ? `pca, ${index.screeningDimensions} components (${codes})`
         : index.screening === 'int8' ? `int8 (${codes})` : 'none';
       lines.push(['nodes', `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`], ['seed', String(index.seed)], ['screening', screening]);
+      lines.push(['vectors', `${index.storage} (${count(itemStrideOf(h))} bytes an item)`]);
     }
     lines.push(['bytes', `${count(facts.bytes)} (${(facts.bytes / 2 ** 20).toFixed(1)} MiB)`]);
     lines.push(['checksum', h ? `${facts.checksum} verified, structure checked (${checkMs.toFixed(0)} ms)` : `structure checked (${checkMs.toFixed(0)} ms; Annoy files carry no checksum)`]);

@@ -3,7 +3,10 @@
 // header checks every field against the real byte length before anything is allocated or copied.
 import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
-import { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PCA_MAX_COMPONENTS, SECTION } from './constants.js';
+import {
+  FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PCA_MAX_COMPONENTS, SECTION,
+  PARAM_STORAGE, PARAM_STORAGE_SCALES, INT8_SCALE_PER_VECTOR,
+} from './constants.js';
 
 export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
 export const NODE_PLANE = NODE.PLANE;
@@ -69,11 +72,34 @@ function expectedSectionBytes(h: Pick<Header, 'size' | 'count' | 'sectionParams'
   }
   // the neighbour graph: `degree` u32 ids per item slot
   if (kind === SECTION.GRAPH) return h.size * h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] * 4;
+  // SECTION.STORAGE: reserved for scales kept apart from the records; int8's per-vector scales are in the records
   return 0;
 }
 
 /** The section parameters some section uses (the others must be 0). This is where a new section's parameters go. */
-const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES];
+const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES, PARAM_STORAGE, PARAM_STORAGE_SCALES];
+
+/** How item vectors are stored (assembly/storage.ts): float32 as Annoy, or fewer bytes a value. */
+export type Storage = 'float32' | 'float16' | 'bfloat16' | 'int8';
+/** By the code in section parameter PARAM_STORAGE. */
+export const STORAGES: readonly Storage[] = ['float32', 'float16', 'bfloat16', 'int8'];
+
+/** A header's storage kind (undefined: a code no version knows). */
+export function storageOf(h: Pick<Header, 'sectionParams'>): Storage | undefined {
+  return STORAGES[h.sectionParams[PARAM_STORAGE] ?? 0];
+}
+/** Bytes per stored item (assembly/layout.ts itemStrideFor). */
+export function itemStrideOf(h: Pick<Header, 'stride' | 'dimensions' | 'sectionParams'>): number {
+  const kind = storageOf(h);
+  return kind === 'float16' || kind === 'bfloat16' ? align16(2 * h.dimensions) : kind === 'int8' ? align16(h.dimensions + 4) : h.stride;
+}
+/** The header's storage parameters for `kind`. */
+export function withStorageParams<T extends Pick<Header, 'sectionParams'>>(h: T, kind: Storage): T {
+  const sectionParams = [...h.sectionParams];
+  sectionParams[PARAM_STORAGE] = STORAGES.indexOf(kind);
+  sectionParams[PARAM_STORAGE_SCALES] = kind === 'int8' ? INT8_SCALE_PER_VECTOR : 0;
+  return { ...h, sectionParams };
+}
 
 /** The most graph neighbours per item of a header (0: no graph). */
 export function graphDegreeOf(h: Pick<Header, 'sectionParams'>): number {
@@ -112,9 +138,9 @@ export function strideFor(metric: Metric, dimensions: number): number {
 }
 
 /** The one valid placement of every section for these counts (all < 2^53, so plain numbers are exact). */
-export function sectionsFor(h: Pick<Header, 'version' | 'stride' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'codeDimensions' | 'sectionBytes'>): Sections {
+export function sectionsFor(h: Pick<Header, 'version' | 'stride' | 'dimensions' | 'size' | 'nodeCount' | 'nodeBytes' | 'trees' | 'codes' | 'codeDimensions' | 'sectionBytes' | 'sectionParams'>): Sections {
   const vectorsOffset = headerBytesFor(h.version);
-  const vectorsBytes = h.size * h.stride;
+  const vectorsBytes = h.size * itemStrideOf(h);
   const presentOffset = vectorsOffset + vectorsBytes;
   const presentBytes = align16(Math.ceil(h.size / 32) * 4);
   const nodesOffset = presentOffset + presentBytes;
@@ -261,6 +287,9 @@ export function checkHeader(head: Uint8Array): Header {
       if (value !== 0 && !PARAMS_IN_USE.includes(p)) throw corrupt(`section parameter ${p} is ${value}, but no section uses it`);
     });
     if (graphDegreeOf(h) > MAX_GRAPH_DEGREE) throw corrupt(`graph degree ${graphDegreeOf(h)}, more than ${MAX_GRAPH_DEGREE}`);
+    const storage = storageOf(h), scales = h.sectionParams[PARAM_STORAGE_SCALES];
+    if (storage === undefined || (storage !== 'float32' && metric === 'hamming')) throw corrupt(`storage kind ${h.sectionParams[PARAM_STORAGE]} for ${metric}`);
+    if (scales !== (storage === 'int8' ? INT8_SCALE_PER_VECTOR : 0)) throw corrupt(`int8 scale layout ${scales} for ${storage} storage`);
   }
   for (const [name, offset, expected] of fields) {
     const got = u64(offset);

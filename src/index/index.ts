@@ -8,6 +8,8 @@ import { writeAnnoy } from '../format/annoy.js';
 import type { Metric } from '../metric.js';
 import { writeFileAtomic, writeFileAtomicAsync } from '../runtime/node-fs.js';
 import { withScreening, type Screening } from '../build/screening.js';
+import { withStorage, type Storage } from '../build/storage.js';
+import { storageOf } from '../format/layout.js';
 import { loadBytes } from '../load/bytes.js';
 import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';
@@ -50,6 +52,8 @@ export class Index implements Searchable {
   get byteLength(): number { return this.#live().sections.fileBytes; }
   /** How candidates are screened before the exact re-rank (IndexBuilder's screening option). */
   get screening(): Screening { return this.#h.codes ?? 'none'; }
+  /** How item vectors are stored: 'float32' (as in Annoy), 'float16', 'bfloat16' or 'int8'. */
+  get storage(): Storage { return storageOf(this.#h) ?? 'float32'; }
   /** Values per screening code: the dimensions for int8, the principal components kept for pca, 0 for none. */
   get screeningDimensions(): number { return this.#h.codeDimensions ?? 0; }
   /** The file's checksum (hex), as stored in its header and verified on load; after remove(), that of the file toBytes writes. */
@@ -171,7 +175,8 @@ export class Index implements Searchable {
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
     checkBatchK(image.header.size, k);
     const plan = checkSearchOptions(rest, k, image.header.trees, graphDegreeOf(image.header));
-    const width = graphDegreeOf(image.header) !== 0 ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
+    // the joins read float32 vectors: other storage takes one walk per item
+    const width = graphDegreeOf(image.header) !== 0 && storageOf(image.header) === 'float32' ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
     const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress'], width);
     return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }
@@ -208,7 +213,7 @@ export class Index implements Searchable {
   distance(i: number, j: number): number {
     const image = this.#live();
     const a = this.#checkItem(image, i), b = this.#checkItem(image, j);
-    return image.core.exports.itemDistance(image.core.base, a, b);
+    return image.core.exports.itemDistance(image.core.base, image.slot(0), a, b);
   }
 
   /**
@@ -221,6 +226,20 @@ export class Index implements Searchable {
     const from = this.#live();
     const image = withScreening(from, options);
     image.removedWords().set(from.removedWords()); // the removals made since the file was loaded too
+    image.removed.count = from.removed.count;
+    return new Index(image);
+  }
+
+  /**
+   * The same index with its vectors stored as `storage` ('float32', 'float16', 'bfloat16', 'int8'; IndexBuilder's
+   * option), as a new Index in memory of its own: say, an Annoy file opened with { format: 'annoy' } stored in a
+   * quarter of the bytes. The trees, screening and graph are kept; the result is byte for byte what a build with
+   * that storage makes from the same items, options and seed. This index stays usable (free it if done).
+   */
+  withStorage(storage: Storage): Index {
+    const from = this.#live();
+    const image = withStorage(from, storage);
+    image.removedWords().set(from.removedWords());
     image.removed.count = from.removed.count;
     return new Index(image);
   }
@@ -239,7 +258,8 @@ export class Index implements Searchable {
     if (image.removed.count > 0) {
       throw new AnnoyError('INVALID_STATE', `this index has ${image.removed.count} removed items, which an Annoy file cannot hide (Annoy would return them): rebuild without them to write an Annoy file`);
     }
-    return writeAnnoy(image.file);
+    // Annoy's files hold float32: other storage is widened first (the values stay the stored ones).
+    return writeAnnoy(storageOf(image.header) === 'float32' ? image.file : withStorage(image, 'float32').file);
   }
 
   /** Writes the index to `path` as an Annoy .ann file (Node), atomically. */

@@ -551,7 +551,8 @@ export class IndexPool implements Searchable<true> {
     if (this.#shards.length > 1) throw new AnnoyError('INVALID_STATE', `searchAll needs one index; this pool serves ${this.#shards.length} shards (an item's neighbours may be in any of them)`);
     checkBatchK(this.size, k);
     const plan = checkSearchOptions(rest, k, this.trees, this.graph);
-    const width = this.graph !== 0 ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
+    // the joins read float32 vectors: other storage takes one walk per item
+    const width = this.graph !== 0 && this.#first.storage === 'float32' ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
     const run = this.#searchingAll.then(() => this.#searchAllNow(k, plan, width, rest, onProgress as SearchAllOptions['onProgress']));
     this.#searchingAll = run.catch(() => {});
     return run;

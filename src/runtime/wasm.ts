@@ -40,10 +40,12 @@ export interface CoreExports {
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;
   encodeCodesFrom(file: number, projections: number, out: number, work: number): void;
-  itemDistance(file: number, i: number, j: number): number;
+  itemDistance(file: number, slot: number, i: number, j: number): number;
   queryDistance(file: number, slot: number, id: number): number;
   itemValues(file: number, slot: number, id: number): void;
   validate(file: number, slot: number): number;
+  convertItems(file: number, fromKind: number, toKind: number, present: number, work: number, checkOnly: number): number;
+  convertScratchBytes(dimensions: number): bigint;
   validateDetail: WebAssembly.Global;
   checksum(file: number, bytes: number): bigint;
   /** Writes the checksum of the file at `file` into its header (and returns it). */

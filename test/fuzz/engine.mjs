@@ -31,7 +31,10 @@ export function makeBases(lib, extra = []) {
   const { IndexBuilder } = lib;
   const ours = [];
   const annoy = [...extra];
-  const rng = seedrandom('fuzz-bases');
+  const mainRng = seedrandom('fuzz-bases');
+  // storage bases draw their vectors from a stream of their own, so every other base keeps its bytes
+  const storageRng = seedrandom('fuzz-bases storage');
+  let rng = mainRng;
   const vector = (metric, dims) => Array.from({ length: dims }, () => (metric === 'hamming' ? (rng() < 0.5 ? 1 : 0) : rng() * 2 - 1));
   // pca bases: most variance in a few directions, as the data pca screening is for (and a basis worth keeping)
   const lowRank = (dims) => {
@@ -52,18 +55,24 @@ export function makeBases(lib, extra = []) {
     ['angular', 6, 150, 2, 'none', undefined, 8], ['euclidean', 9, 100, 2, 'int8', undefined, 5], ['manhattan', 4, 60, 1, 'none', undefined, 3],
     ['dot', 5, 80, 2, 'none', undefined, 6], ['hamming', 70, 90, 2, 'none', undefined, 4], ['euclidean', 30, 120, 2, 'pca', 5, 6],
     ['angular', 3, 2, 1, 'none', undefined, 2],
+    // item vectors stored as float16, bfloat16 or int8 (the last field), with screening and a graph too
+    ['angular', 13, 90, 2, 'none', undefined, undefined, 'float16'], ['euclidean', 20, 80, 2, 'int8', undefined, undefined, 'bfloat16'],
+    ['euclidean', 14, 100, 2, 'none', undefined, undefined, 'int8'], ['dot', 17, 60, 2, 'int8', undefined, 4, 'int8'],
+    ['manhattan', 5, 70, 2, 'none', undefined, undefined, 'float16'], ['angular', 38, 200, 2, 'pca', 6, undefined, 'int8'],
   ];
-  for (const [metric, dims, n, trees, screening = 'none', screeningDimensions, degree] of shapes) {
-    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening, ...(screeningDimensions ? { screeningDimensions } : {}), ...(degree ? { graph: { degree } } : {}) });
+  for (const [metric, dims, n, trees, screening = 'none', screeningDimensions, degree, storage] of shapes) {
+    rng = storage ? storageRng : mainRng;
+    const b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening, ...(screeningDimensions ? { screeningDimensions } : {}), ...(degree ? { graph: { degree } } : {}), ...(storage ? { storage } : {}) });
     const next = screening === 'pca' ? lowRank(dims) : () => vector(metric, dims);
     for (let i = 0; i < n; i++) if (n < 10 || i % 11 !== 4) b.add(i + (n < 10 ? 2 : 0), next()); // holes
     const index = b.build({ trees });
-    const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}${screening === 'pca' ? ` ${index.screeningDimensions}` : ''}`}${degree ? ` graph ${degree}` : ''}`;
-    ours.push({ name, bytes: index.toBytes(), screening, graph: index.graph });
-    annoy.push({ name: `annoy ${metric} ${n}`, bytes: index.toAnnoyBytes(), dimensions: dims, metric });
+    const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}${screening === 'pca' ? ` ${index.screeningDimensions}` : ''}`}${degree ? ` graph ${degree}` : ''}${storage ? ` ${storage} storage` : ''}`;
+    ours.push({ name, bytes: index.toBytes(), screening, graph: index.graph, storage });
+    // (a stored index's Annoy file is float32 like any other: no new Annoy base, and the other bases' cases unchanged)
+    if (!storage) annoy.push({ name: `annoy ${metric} ${n}`, bytes: index.toAnnoyBytes(), dimensions: dims, metric });
     // the same index with removed items (a removed-items section), where remove() exists; with a graph too, a file
     // with both sections (a library that refuses remove() on a graph index gets no such base)
-    if (typeof index.remove === 'function' && n >= 60 && screening !== 'pca') {
+    if (typeof index.remove === 'function' && n >= 60 && screening !== 'pca' && !storage) {
       try {
         index.remove(Array.from({ length: n }, (_, i) => i).filter((i) => i % 11 !== 4 && i % 5 === 1));
         ours.push({ name: `${name} removed`, bytes: index.toBytes(), screening, graph: index.graph, removals: true });
@@ -73,6 +82,7 @@ export function makeBases(lib, extra = []) {
     }
     index.free();
   }
+  rng = mainRng;
   // string keys (a keys section), where the builder takes them
   try {
     const b = new IndexBuilder({ dimensions: 6, metric: 'euclidean', seed: 1, keys: true });
@@ -193,6 +203,11 @@ function damage(rng, base, kind, checksum, layout) {
       if (rng() < 0.9) reseal(bad, checksum, layout);
       break;
     }
+    case 10: { // files of ours storing float16, bfloat16 or int8: the storage parameters and the records
+      label = damageStorage(rng, bad, dv(), layout);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
+      break;
+    }
     case 6: { // screened files of ours: the screening parameters and the pca basis
       label = damageScreening(rng, bad, dv(), H);
       if (rng() < 0.9) reseal(bad, checksum, layout);
@@ -214,6 +229,39 @@ function damage(rng, base, kind, checksum, layout) {
     }
   }
   return { bytes: bad, label };
+}
+
+/**
+ * One change to how a file of ours stores its vectors (in place): the storage kind or int8 scale layout parameter
+ * (8, 9), a section length of the reserved storage section (3), an int8 record's scale (NaN, infinity, zero,
+ * negative, subnormal), a float16 value made infinity or NaN, a record's padding; returns its label.
+ */
+function damageStorage(rng, bad, dv, { H, SECTION = { STORAGE: 3 }, PARAM_STORAGE = 8, PARAM_STORAGE_SCALES = 9 }) {
+  const int = (n) => Math.floor(rng() * n);
+  const pick = (a) => a[int(a.length)];
+  const kind = dv.getUint32(H.SECTION_PARAMS + 4 * PARAM_STORAGE, true);
+  const dims = dv.getUint32(H.DIMENSIONS, true), size = dv.getUint32(H.SIZE, true);
+  const vectors = Number(dv.getBigUint64(H.VECTORS_OFFSET, true));
+  const record = kind === 3 ? Math.ceil((dims + 4) / 16) * 16 : Math.ceil((2 * dims) / 16) * 16;
+  const at = vectors + int(size) * record;
+  switch (int(5)) {
+    case 0: { const v = pick([0, 1, 2, 3, 4, 7, 2 ** 31, 2 ** 32 - 1]); dv.setUint32(H.SECTION_PARAMS + 4 * PARAM_STORAGE, v >>> 0, true); return `storage kind ${kind} -> ${v}`; }
+    case 1: { const v = pick([0, 1, 2, 2 ** 32 - 1]); dv.setUint32(H.SECTION_PARAMS + 4 * PARAM_STORAGE_SCALES, v >>> 0, true); return `int8 scale layout -> ${v}`; }
+    case 2: { const v = pick([16, 32, 4 * dims, 2 ** 31]); dv.setBigUint64(H.SECTIONS + 16 * SECTION.STORAGE + 8, BigInt(v), true); return `storage section length ${v}`; }
+    case 3: {
+      if (kind === 3) { const v = pick([NaN, Infinity, -Infinity, 0, -1, 1e-40, 3e38]); dv.setFloat32(at + record - 4, v, true); return `int8 record scale -> ${v}`; }
+      const j = int(dims), v = pick([0x7C00, 0xFC00, 0x7E00, 0x7F80, 0xFF80, 0x7FC0]);
+      dv.setUint16(at + 2 * j, v, true);
+      return `16-bit value ${j} -> 0x${v.toString(16)}`;
+    }
+    default: {
+      const used = kind === 3 ? dims : 2 * dims, end = kind === 3 ? record - 4 : record;
+      if (used >= end) { bad[at] ^= 0x40; return 'record byte 0 flipped'; }
+      const o = used + int(end - used);
+      bad[at + o] = 1 + int(255);
+      return `record padding byte ${o}`;
+    }
+  }
 }
 
 /** One change to the removed-items section of a file of ours (in place); returns its label. */
@@ -342,7 +390,8 @@ function sameStructure(base, bytes, { H, HEADER_BYTES }) {
   if (base.metric !== undefined || bytes.length !== base.bytes.length) return false;
   const codesOffset = Number(new DataView(base.bytes.buffer, base.bytes.byteOffset).getBigUint64(H.CODES_OFFSET, true));
   const same = (from, to) => { for (let i = from; i < to; i++) if (bytes[i] !== base.bytes[i]) return false; return true; };
-  return same(0, H.CODES_KIND) && same(HEADER_BYTES, codesOffset);
+  // the storage kind and scale layout (section parameters 8, 9): float16 and bfloat16 records are the same size
+  return same(0, H.CODES_KIND) && same(H.SECTION_PARAMS + 32, H.SECTION_PARAMS + 40) && same(HEADER_BYTES, codesOffset);
 }
 
 /** a and b answer alike: the same distances, and the same ids but for the order of equal distances. */
@@ -437,7 +486,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const screened = base.screening !== undefined && base.screening !== 'none';
-      const kind = screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
+      const kind = base.storage && rng() < 0.4 ? 10 : screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
