@@ -67,6 +67,9 @@ beforeAll(async () => {
     if (!route) { res.statusCode = 404; res.end(); return; }
     res.statusCode = route.status ?? 200;
     res.setHeader('content-type', 'application/octet-stream');
+    // One connection per request: fetch may reuse a kept-alive socket just as a cut or aborted response before it
+    // closes it, which comes back as ECONNRESET on the next, unrelated test.
+    res.setHeader('connection', 'close');
     if (route.encoding) res.setHeader('content-encoding', route.encoding);
     if (route.length !== 'none') res.setHeader('content-length', route.length ?? route.body.length);
     const body = route.body;
