@@ -21,7 +21,7 @@ import {
 } from './layout';
 import { setScratchItem, storedItem } from './storage';
 import { dot, dotI8, squaredL2I8, l1I8 } from './simd';
-import { principalComponents, pcaScratchBytes, trackedComponents, sampleStep } from './pca';
+import { principalComponents, pcaScratchBytes, trackedComponents, sampleStep, projectRaw } from './pca';
 
 const MIN_NORMAL: f32 = 1.17549435e-38;
 
@@ -48,8 +48,8 @@ function quantise(from: usize, count: u32, out: usize, mul: f32, sub: f32, shift
 }
 
 // The m components of `v` (f32) to `into`, zero padded to the code stride; false for a zero vector of a metric
-// whose codes are of unit vectors. Four basis rows at a time share each load of v (the projection is most of the
-// pca cost at build and load).
+// whose codes are of unit vectors. The projection (most of the pca cost at build and load) is pca's own; a code's
+// components are then scaled to the unit vector and centred.
 function project<M>(file: usize, v: usize, into: usize, isQuery: bool): bool {
   const metric = changetype<M>(0);
   const stride = <usize>hdr32(file, H_STRIDE);
@@ -60,36 +60,15 @@ function project<M>(file: usize, v: usize, into: usize, isQuery: bool): bool {
     norm = sqrt<f32>(dot(v, v, stride));
     if (!(norm > 0)) return false;
   }
+  projectRaw(v, pcaRow(file, 0), m, stride, into);
   const centre = !(metric.queryOwnScale() && isQuery);
   const offsets = pcaOffsets(file);
-  let j: u32 = 0;
-  for (; j + 4 <= m; j += 4) {
-    const r0 = pcaRow(file, j), r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (let i: usize = 0; i < stride; i += 16) {
-      const x = v128.load(v + i);
-      a0 = f32x4.add(a0, f32x4.mul(x, v128.load(r0 + i)));
-      a1 = f32x4.add(a1, f32x4.mul(x, v128.load(r1 + i)));
-      a2 = f32x4.add(a2, f32x4.mul(x, v128.load(r2 + i)));
-      a3 = f32x4.add(a3, f32x4.mul(x, v128.load(r3 + i)));
-    }
-    store<f32>(into + (<usize>j << 2), component(a0, norm, centre, offsets, j));
-    store<f32>(into + (<usize>(j + 1) << 2), component(a1, norm, centre, offsets, j + 1));
-    store<f32>(into + (<usize>(j + 2) << 2), component(a2, norm, centre, offsets, j + 2));
-    store<f32>(into + (<usize>(j + 3) << 2), component(a3, norm, centre, offsets, j + 3));
-  }
-  for (; j < m; j++) {
-    let a = f32x4.splat(0);
-    const r = pcaRow(file, j);
-    for (let i: usize = 0; i < stride; i += 16) a = f32x4.add(a, f32x4.mul(v128.load(v + i), v128.load(r + i)));
-    store<f32>(into + (<usize>j << 2), component(a, norm, centre, offsets, j));
+  for (let j: u32 = 0; j < m; j++) {
+    const at = into + (<usize>j << 2);
+    const y = load<f32>(at) / norm;
+    store<f32>(at, centre ? y - load<f32>(offsets + (<usize>j << 2)) : y);
   }
   return true;
-}
-
-@inline function component(sum: v128, norm: f32, centre: bool, offsets: usize, j: u32): f32 {
-  const y = ((f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1)) + (f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3))) / norm;
-  return centre ? y - load<f32>(offsets + (<usize>j << 2)) : y;
 }
 
 // Writes the code of the f32 vector at `v` (dims values, zero padded to `stride`) to `out`; `work` holds
