@@ -24,8 +24,15 @@ export interface CoreExports {
   builtNodes: WebAssembly.Global;
   buildFailed: WebAssembly.Global;
   search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number, ef: number, allow: number, hidden: number): number;
-  buildScratchBytesForGraph(file: number): number;
+  buildScratchBytesForGraph(file: number, threads: number): number;
   buildGraph(file: number, scratch: number): void;
+  graphBegin(file: number, scratch: number, threads: number): number;
+  graphChunk(): number;
+  graphEndRound(round: number): number;
+  graphReverse(): void;
+  graphInDegree(): void;
+  graphAttach(scratch: number): void;
+  graphStep(step: number, round: number, first: number, last: number, thread: number): void;
   scan(file: number, slot: number, fromItem: number, k: number, allow: number, hidden: number): number;
   searchAllScratchBytes(file: number, width: number, threads: number): bigint;
   searchAllBegin(file: number, scratch: number, width: number, threads: number, hidden: number): number;
