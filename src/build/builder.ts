@@ -79,7 +79,7 @@ export interface BuildOptions {
 }
 
 export interface ParallelBuildOptions extends BuildOptions {
-  /** Worker threads building trees at once (Node); the index is byte-identical to jobs: 1. Default 1. */
+  /** Worker threads building trees, then the graph, at once (Node); the index is byte-identical to jobs: 1. Default 1. */
   jobs?: number;
 }
 
@@ -280,8 +280,9 @@ export class IndexBuilder {
   }
 
   /**
-   * Builds the forest with `jobs` worker threads over the builder's shared memory (Node). Each tree depends only
-   * on the seed and its number, so the index is byte-identical to build() with the same seed.
+   * Builds the forest, then the graph (if any), with `jobs` worker threads over the builder's shared memory (Node).
+   * Each tree depends only on the seed and its number, and each graph build step's result is the same for any
+   * split of its items (assembly/graph-build.ts), so the index is byte-identical to build() with the same seed.
    */
   async buildAsync(options?: ParallelBuildOptions): Promise<Index> {
     const core = this.#live();
