@@ -18,9 +18,10 @@ const rows = new Float32Array(all.buffer, all.byteOffset, n * dims);
 async function build(jobs, graph) {
   const b = new IndexBuilder({ dimensions: dims, metric: 'angular', seed: 7, ...(graph ? { graph: true } : {}) });
   b.addBatch(rows);
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   const index = await b.buildAsync({ jobs, trees });
-  return { s: (performance.now() - t0) / 1000, bytes: graph ? index.toBytes() : null };
+  const c = process.cpuUsage(c0);
+  return { s: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, bytes: graph ? index.toBytes() : null };
 }
 
 const best = new Map();
@@ -33,7 +34,7 @@ for (let r = 0; r < rounds; r++) {
     best.set(jobs, { graph: Math.min(b.graph, g.s), forest: Math.min(b.forest, f.s) });
     if (reference === null) reference = Buffer.from(g.bytes);
     const same = Buffer.compare(reference, Buffer.from(g.bytes)) === 0;
-    console.log(`round ${r} jobs ${jobs}: graph index ${g.s.toFixed(2)} s, forest only ${f.s.toFixed(2)} s, bytes ${same ? 'identical' : 'DIFFER'} (load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+    console.log(`round ${r} jobs ${jobs}: graph index ${g.s.toFixed(2)} s (CPU ${g.cpu.toFixed(2)} s), forest only ${f.s.toFixed(2)} s, bytes ${same ? 'identical' : 'DIFFER'} (load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   }
 }
 const one = best.get(jobsList[0]);
