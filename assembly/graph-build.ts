@@ -13,6 +13,7 @@
 // Parallel and deterministic (IndexBuilder.buildAsync's jobs): the work is split into steps (graphStep), each over
 // a range of the present items, that threads sharing the memory run side by side, every one attached to the same
 // state (graphAttach). A step's result never depends on how its range is split:
+//   seed      the leaf pairs of a chunk of tree nodes into each thread's buffer, then applied (below);
 //   sample    each thread fills the candidate heaps of its own range of destinations, scanning every list in the
 //             same order one thread would (so even a heap's layout is the same);
 //   mark      per item;
@@ -22,7 +23,8 @@
 //   apply     each thread offers every buffer's updates to its own range of destinations; a list keeps the best keys
 //             offered, whatever their order, and an entry's fresh bit only says whether it came in;
 //   forward, union   pruning, per item.
-// The seeding, the reverse edges and the in-degree repair are scatters and run on one thread (they are cheap).
+// The seeding's random top-up of short lists, the reverse edges and the in-degree repair are scatters and run on
+// one thread (they are cheap).
 //
 // The graph section: `degree` u32 neighbour ids per item slot (holes included), nearest first, NO_NEIGHBOUR past
 // the last.
@@ -34,7 +36,7 @@ import {
 import { dot, squaredL2, l1, hammingBits } from './simd';
 import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
-import { H_DIMENSIONS } from './layout';
+import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
 
 const EMPTY: u64 = 0xFFFFFFFFFFFFFFFF;
 // NN-descent stops when a round changes fewer than this share of all list entries.
@@ -131,7 +133,11 @@ function projectionBytes(file: usize): u64 {
 const GRAPH_CHUNK: u32 = 512;
 // Updates one centre can make in a round, at most: each of its new-new and new-old pairs may enter both lists.
 @inline function updatesPerCentre(c: u32): u64 { return 2 * (<u64>c * <u64>(c - 1) / 2 + <u64>c * <u64>c); }
-@inline function capOf(file: usize, c: u32): u64 { return <u64>min<u32>(GRAPH_CHUNK, max<u32>(1, hdr32(file, H_COUNT))) * updatesPerCentre(c); }
+// Updates one leaf can make while seeding, at most: each item paired with the next SEED_WINDOW, both ends.
+@inline function updatesPerLeaf(file: usize): u64 { return 2 * <u64>hdr32(file, H_LEAF_CAPACITY) * <u64>SEED_WINDOW; }
+@inline function capOf(file: usize, c: u32): u64 {
+  return max<u64>(<u64>min<u32>(GRAPH_CHUNK, max<u32>(1, hdr32(file, H_COUNT))) * updatesPerCentre(c), updatesPerLeaf(file));
+}
 const STATE_BYTES: usize = 128;
 const UPDATE_BYTES: usize = 16;
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
@@ -263,44 +269,64 @@ function insertKey(i: u32, key: u64): u32 {
   return changed;
 }
 
-// Seeds the lists from the leaves of the first `seedTrees` trees (tree t's nodes end at its root: post-order),
-// then tops short lists up with hash-chosen items.
-function seed(file: usize, seedTrees: u32, seedValue: u32): void {
+// Seeding: the lists start from the leaves of the first `seedTrees` trees (tree t's nodes end at its root:
+// post-order), nodes 0 ..= seedEnd. Every pair of a leaf, but big leaves (high dimensions: Annoy's K is dimensions
+// + 2) would cost quadratic time: each item is paired with the next SEED_WINDOW items of its leaf, cyclically (a
+// leaf lists its items in no particular order). The pairs are generated per chunk of nodes (seedChunk, a function
+// of the file only) into the threads' buffers and applied as a join's are.
+let fileNow: usize = 0;
+let seedEnd: i32 = -1;
+let seedChunk: u32 = 1;
+function seedEndOf(file: usize, seedTrees: u32): i32 {
   const trees = hdr32(file, H_TREES);
   const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
   let end: i32 = -1;
   for (let t: u32 = 0; t < min<u32>(seedTrees, trees); t++) end = max<i32>(end, load<i32>(roots + (<usize>t << 2)));
-  // Every pair of a leaf, but big leaves (high dimensions: Annoy's K is dimensions + 2) would cost quadratic time:
-  // each item is paired with the next `window` items of its leaf, cyclically (a leaf lists its items in no
-  // particular order).
-  const window: u32 = SEED_WINDOW;
-  for (let n: i32 = 0; n <= end; n++) {
-    const node = nodeAt(file, <u32>n);
-    const tag = load<u32>(node);
+  return end;
+}
+
+// seed: the leaf pairs of nodes [lo, hi), into buffer t.
+function seedLeaves(lo: u32, hi: u32, t: u32): void {
+  const buffer = bufferOf(t);
+  let n: u32 = 0;
+  for (let node: u32 = lo; node < hi; node++) {
+    const at0 = nodeAt(fileNow, node);
+    const tag = load<u32>(at0);
     if (tag == SPLIT_TAG || tag < 2) continue;
-    const at = node + NODE_LEAF_IDS;
-    const span = min<u32>(window, tag >> 1); // y and tag - y are the same pair: half the cycle covers all
+    const at = at0 + NODE_LEAF_IDS;
+    const span = min<u32>(SEED_WINDOW, tag >> 1); // y and tag - y are the same pair: half the cycle covers all
     for (let x: u32 = 0; x < tag; x++) {
       const a = load<u32>(at + (<usize>x << 2));
       const va = vec(a);
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
         const b = load<u32>(at + (<usize>((x + y) % tag) << 2));
-        tryPair(a, b, pairDistance(a, b, va, vec(b)));
+        const bits = <u64>orderedBits(pairDistance(a, b, va, vec(b))) << 32;
+        n = offer(buffer, n, a, bits | <u64>b);
+        n = offer(buffer, n, b, bits | <u64>a);
       }
     }
   }
+  store<u32>(buffer, n);
+}
+
+// Tops short lists up with hash-chosen items (one thread: each pick also enters the pick's list).
+export function graphTopUp(): void {
   if (count < 2) return;
   for (let x: u32 = 0; x < count; x++) {
     const i = load<u32>(ids + (<usize>x << 2));
     let tries: u32 = 0;
     while (idAt(listOf(i), K - 1) == NO_NEIGHBOUR && tries < 2 * K) {
-      const pick = load<u32>(ids + (<usize>(pairHash(seedValue, 0xFFFFFFFF - tries, i, i) % count) << 2));
+      const pick = load<u32>(ids + (<usize>(pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count) << 2));
       if (pick != i) tryPair(i, pick, distanceOf(i, pick));
       tries++;
     }
   }
 }
+
+// The nodes the seeding scans, and how many per chunk.
+export function graphSeedNodes(): u32 { return <u32>(seedEnd + 1); }
+export function graphSeedChunk(): u32 { return seedChunk; }
 
 // Adds candidate j to item i's sampled candidates (a max-heap of C (hash, id) keys keeping the smallest).
 function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void {
@@ -447,7 +473,7 @@ function addedEntries(): u32 {
   return <u32>n;
 }
 
-export const STEP_SAMPLE: u32 = 0, STEP_MARK: u32 = 1, STEP_GENERATE: u32 = 2, STEP_APPLY: u32 = 3, STEP_FORWARD: u32 = 4, STEP_UNION: u32 = 5;
+export const STEP_SAMPLE: u32 = 0, STEP_MARK: u32 = 1, STEP_GENERATE: u32 = 2, STEP_APPLY: u32 = 3, STEP_FORWARD: u32 = 4, STEP_UNION: u32 = 5, STEP_SEED: u32 = 6;
 
 // One step over the item range [lo, hi) by thread `t` (round r for sample). Any split of a step's range gives the
 // same result.
@@ -458,6 +484,7 @@ export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
   else if (step == STEP_APPLY) apply(lo, hi);
   else if (step == STEP_FORWARD) forward(lo, hi);
   else if (step == STEP_UNION) unite(lo, hi, t);
+  else if (step == STEP_SEED) seedLeaves(lo, hi, t);
 }
 
 // Keeps from the `n` (distance, id) keys at `from` (ascending) those no kept neighbour is closer to than the
@@ -499,6 +526,12 @@ function insertSorted(p: usize, n: u32, cap: u32, key: u64): u32 {
 // the diversified forward edges up with reverse ones; relax: the diversification's alpha.
 export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c: u32, seedTrees: u32, rounds: u32, seedValue: u32, merge: u32, relax: f32, scratch: usize): void {
   graphBeginWith(file, graph, degree, k, c, seedTrees, rounds, seedValue, merge, relax, scratch, 1);
+  const nodes = graphSeedNodes();
+  for (let x: u32 = 0; x < nodes; x += seedChunk) {
+    graphStep(STEP_SEED, 0, x, min<u32>(nodes, x + seedChunk), 0);
+    graphStep(STEP_APPLY, 0, 0, count, 0);
+  }
+  graphTopUp();
   for (let r: u32 = 0; ; r++) {
     graphStep(STEP_SAMPLE, r, 0, count, 0);
     graphStep(STEP_MARK, r, 0, count, 0);
@@ -515,7 +548,7 @@ export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c
   graphInDegree();
 }
 
-// Sets up a build (the state at `scratch`, for graphAttach) and seeds the lists; returns the items taking part.
+// Sets up a build (the state at `scratch`, for graphAttach); returns the items taking part. The seeding comes next.
 export function graphBeginWith(file: usize, graph: usize, degree: u32, k: u32, c: u32, seedTrees: u32, rounds: u32, seedValue: u32, merge: u32, relax: f32, scratch: usize, threadCount: u32): u32 {
   begin(file, k, c, degree, scratch, threadCount);
   alpha = relax;
@@ -526,8 +559,10 @@ export function graphBeginWith(file: usize, graph: usize, degree: u32, k: u32, c
   mergeNow = merge;
   graphRounds = 0;
   graphUpdates = 0;
+  fileNow = file;
+  seedEnd = seedEndOf(file, seedTrees);
+  seedChunk = <u32>max<u64>(1, <u64>bufferCap / updatesPerLeaf(file));
   saveState();
-  seed(file, seedTrees, seedValue);
   return count;
 }
 
@@ -549,7 +584,7 @@ function saveState(): void {
   store<u32>(state, C, 64); store<f32>(state, alpha, 68); store<u32>(state, candStride, 72); store<u32>(state, <u32>vectors, 76);
   store<u32>(state, <u32>added, 80); store<u32>(state, threads, 84); store<u32>(state, bufferCap, 88); store<u32>(state, <u32>updates, 92);
   store<u32>(state, <u32>graphOut, 96); store<u32>(state, degreeNow, 100); store<u32>(state, roundsMost, 104); store<u32>(state, seedNow, 108);
-  store<u32>(state, mergeNow, 112);
+  store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -562,7 +597,7 @@ export function graphAttach(at: usize): void {
   C = load<u32>(at, 64); alpha = load<f32>(at, 68); candStride = load<u32>(at, 72); vectors = <usize>load<u32>(at, 76);
   added = <usize>load<u32>(at, 80); threads = load<u32>(at, 84); bufferCap = load<u32>(at, 88); updates = <usize>load<u32>(at, 92);
   graphOut = <usize>load<u32>(at, 96); degreeNow = load<u32>(at, 100); roundsMost = load<u32>(at, 104); seedNow = load<u32>(at, 108);
-  mergeNow = load<u32>(at, 112);
+  mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {

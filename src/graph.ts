@@ -46,13 +46,13 @@ export function buildGraphSection(core: Core, from: number): void {
 }
 
 /** assembly/graph-build.ts's steps (graphStep). */
-export const GRAPH_STEP = { sample: 0, mark: 1, generate: 2, apply: 3, forward: 4, union: 5 } as const;
+export const GRAPH_STEP = { sample: 0, mark: 1, generate: 2, apply: 3, forward: 4, union: 5, seed: 6 } as const;
 
 /**
  * The same graph as buildGraphSection, its steps shared by `workers` (threads on core's shared memory, each with a
  * build instance). Every step's result is the same for any split of its item range (assembly/graph-build.ts), so
- * the bytes equal buildGraphSection's for any number of workers; this thread runs the one-thread steps (seeding,
- * reverse edges, the in-degree repair) and decides when the descent stops.
+ * the bytes equal buildGraphSection's for any number of workers; this thread runs the one-thread steps (topping
+ * short seeded lists up, reverse edges, the in-degree repair) and decides when the descent stops.
  */
 export async function buildGraphSectionWith(core: Core, from: number, workers: WorkerLike[]): Promise<void> {
   const scratch = align64(from);
@@ -74,6 +74,12 @@ export async function buildGraphSectionWith(core: Core, from: number, workers: W
     first: lo + Math.floor(((hi - lo) * t) / threads), last: lo + Math.floor(((hi - lo) * (t + 1)) / threads),
   })))]);
   try {
+    const nodes = x.graphSeedNodes() >>> 0, nodeChunk = x.graphSeedChunk() >>> 0;
+    for (let c = 0; c < nodes; c += nodeChunk) {
+      await split(GRAPH_STEP.seed, 0, c, Math.min(nodes, c + nodeChunk));
+      await split(GRAPH_STEP.apply, 0, 0, count);
+    }
+    x.graphTopUp();
     for (let round = 0; ; round++) {
       await split(GRAPH_STEP.sample, round, 0, count);
       await split(GRAPH_STEP.mark, round, 0, count);

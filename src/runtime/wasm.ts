@@ -31,6 +31,9 @@ export interface CoreExports {
   graphEndRound(round: number): number;
   graphReverse(): void;
   graphInDegree(): void;
+  graphTopUp(): void;
+  graphSeedNodes(): number;
+  graphSeedChunk(): number;
   graphAttach(scratch: number): void;
   graphStep(step: number, round: number, first: number, last: number, thread: number): void;
   scan(file: number, slot: number, fromItem: number, k: number, allow: number, hidden: number): number;
