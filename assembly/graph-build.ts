@@ -10,6 +10,22 @@
 // Every random choice is a hash of (seed, round, pair), never a stream, and every list keeps the best (distance,
 // id) keys, a strict total order: the graph depends on the items, the options and the seed only.
 //
+// Parallel and deterministic (IndexBuilder.buildAsync's jobs): the work is split into steps (graphStep), each over
+// a range of the present items, that threads sharing the memory run side by side, every one attached to the same
+// state (graphAttach). A step's result never depends on how its range is split:
+//   seed      the leaf pairs of a chunk of tree nodes into each thread's buffer, then applied (below);
+//   sample    each thread fills the candidate heaps of its own range of destinations, scanning every list in the
+//             same order one thread would (so even a heap's layout is the same);
+//   mark      per item;
+//   generate  a chunk of GRAPH_CHUNK centres (a constant: never a function of the thread count) is joined against
+//             the lists as they stood when the chunk began (read only); each thread writes its pairs' updates
+//             (destination, key) into its own buffer;
+//   apply     each thread offers every buffer's updates to its own range of destinations; a list keeps the best keys
+//             offered, whatever their order, and an entry's fresh bit only says whether it came in;
+//   forward, union   pruning, per item.
+// The seeding's random top-up of short lists, the reverse edges and the in-degree repair are scatters and run on
+// one thread (they are cheap).
+//
 // The graph section: `degree` u32 neighbour ids per item slot (holes included), nearest first, NO_NEIGHBOUR past
 // the last.
 import {
@@ -20,7 +36,7 @@ import {
 import { dot, squaredL2, l1, hammingBits } from './simd';
 import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
-import { H_DIMENSIONS } from './layout';
+import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
 
 const EMPTY: u64 = 0xFFFFFFFFFFFFFFFF;
 // NN-descent stops when a round changes fewer than this share of all list entries.
@@ -43,7 +59,17 @@ let norms: usize = 0;   // size f32: angular 1 / |v| (0 for a zero vector); dot:
 let squaredRadius: f32 = 0; // dot: M^2, the largest squared norm
 let worst: usize = 0;   // size u64: each list's last key (a compact copy: the join checks it for every pair)
 let ids: usize = 0;     // count u32: the present ids, ascending
-let unionArea: usize = 0; // 4 * degree u64: one item's forward and reverse edges, and those kept (pruning)
+let unionArea: usize = 0; // threads * 4 * degree u64: one item's forward and reverse edges, and those kept (pruning)
+let added: usize = 0;   // size u64 masks: bit s set when list entry s came in during this round
+let threads: u32 = 1;   // update buffers (threads generating at once)
+let bufferCap: u32 = 0; // updates one buffer holds: a whole chunk's, at most
+let updates: usize = 0; // threads * (16 + bufferCap * 16): each buffer's count, then its (key u64, destination u32)
+let graphOut: usize = 0;
+let degreeNow: u32 = 0;
+let roundsMost: u32 = 0;
+let seedNow: u32 = 0;
+let mergeNow: u32 = 0;
+let state: usize = 0;
 let K: u32 = 0;
 let C: u32 = 0;
 let alpha: f32 = 1; // pruning: drop j when alpha * d(c, j) < d(i, j) (1: the RNG rule; larger keeps more edges)
@@ -103,10 +129,25 @@ function projectionBytes(file: usize): u64 {
   return align16(<u64>hdr32(file, H_SIZE) * align16(tracked * 4)) + <u64>pcaScratchBytes(file, <u32>tracked) + tracked * s + align16(tracked * 4) + 64;
 }
 
-export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32): usize {
+// Centres per chunk of a join: a constant, so the chunks (and the graph) are the same for any number of threads.
+const GRAPH_CHUNK: u32 = 512;
+// Updates one centre can make in a round, at most: each of its new-new and new-old pairs may enter both lists.
+@inline function updatesPerCentre(c: u32): u64 { return 2 * (<u64>c * <u64>(c - 1) / 2 + <u64>c * <u64>c); }
+// Updates one leaf can make while seeding, at most: each item paired with the next SEED_WINDOW, both ends.
+@inline function updatesPerLeaf(file: usize): u64 { return 2 * <u64>hdr32(file, H_LEAF_CAPACITY) * <u64>SEED_WINDOW; }
+@inline function capOf(file: usize, c: u32): u64 {
+  return max<u64>(<u64>min<u32>(GRAPH_CHUNK, max<u32>(1, hdr32(file, H_COUNT))) * updatesPerCentre(c), updatesPerLeaf(file));
+}
+const STATE_BYTES: usize = 128;
+const UPDATE_BYTES: usize = 16;
+@inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
+
+export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, threadCount: u32): usize {
+  const t = <u64>max<u32>(1, threadCount);
   const n = <u64>hdr32(file, H_SIZE);
   const cs = <u64>max<u32>(c, degree);
-  return <usize>(align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(<u64>hdr32(file, H_COUNT) * 4) + align16(n * 8) + align16(<u64>degree * 32) + projectionBytes(file));
+  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(<u64>hdr32(file, H_COUNT) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
+    + align16(n * 8) + t * bufferBytes(capOf(file, c)) + projectionBytes(file));
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -142,7 +183,11 @@ function project(file: usize, at: usize): void {
   metric = METRIC_EUCLIDEAN;
 }
 
-function begin(file: usize, k: u32, c: u32, degree: u32, scratch: usize): void {
+function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threadCount: u32): void {
+  state = scratchAt;
+  const scratch = scratchAt + STATE_BYTES;
+  threads = max<u32>(1, threadCount);
+  bufferCap = <u32>capOf(file, c);
   metric = hdr32(file, H_METRIC);
   stride = <usize>hdr32(file, H_STRIDE);
   size = hdr32(file, H_SIZE);
@@ -161,7 +206,10 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratch: usize): void {
   worst = ids + <usize>align16(<u64>count * 4);
   memory.fill(worst, 0xFF, <usize>(n * 8));
   unionArea = worst + <usize>align16(n * 8);
-  const projectAt = unionArea + <usize>align16(<u64>degree * 32);
+  added = unionArea + <usize>(<u64>threads * align16(<u64>degree * 32));
+  memory.fill(added, 0, <usize>(n * 8));
+  updates = added + <usize>align16(n * 8);
+  const projectAt = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
   let c0: u32 = 0;
@@ -188,9 +236,9 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratch: usize): void {
 
 // Puts (d, j) into item i's list if it is better than the worst there and j is not listed yet; marks it new.
 // Returns 1 when the list changed.
-function insert(i: u32, d: f32, j: u32): u32 {
+function insert(i: u32, d: f32, j: u32): u32 { return insertKey(i, keyOf(d, j)); }
+function insertKey(i: u32, key: u64): u32 {
   const p = listOf(i);
-  const key = keyOf(d, j);
   if (key >= load<u64>(worst + (<usize>i << 3))) return 0;
   let s: u32 = K - 1;
   // Find the place from the end. A pair has one key (distances are symmetric and exact), so j listed already
@@ -200,11 +248,14 @@ function insert(i: u32, d: f32, j: u32): u32 {
   for (let t: u32 = K - 1; t > s; t--) store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
   store<u64>(p + (<usize>s << 3), key);
   store<u64>(worst + (<usize>i << 3), load<u64>(p + (<usize>(K - 1) << 3)));
+  const all: u64 = K == 64 ? EMPTY : (<u64>1 << <u64>K) - 1;
+  const lowBits: u64 = s == 0 ? 0 : (<u64>1 << <u64>s) - 1;
   const fm = fresh + (<usize>i << 3);
   const m = load<u64>(fm);
-  const low: u64 = s == 0 ? 0 : m & ((<u64>1 << <u64>s) - 1);
-  const all: u64 = K == 64 ? EMPTY : (<u64>1 << <u64>K) - 1;
-  store<u64>(fm, (low | ((m & ~low) << 1) | (<u64>1 << <u64>s)) & all);
+  store<u64>(fm, ((m & lowBits) | ((m & ~lowBits) << 1) | (<u64>1 << <u64>s)) & all);
+  const am = added + (<usize>i << 3);
+  const a = load<u64>(am);
+  store<u64>(am, ((a & lowBits) | ((a & ~lowBits) << 1) | (<u64>1 << <u64>s)) & all);
   return 1;
 }
 
@@ -218,44 +269,64 @@ function insert(i: u32, d: f32, j: u32): u32 {
   return changed;
 }
 
-// Seeds the lists from the leaves of the first `seedTrees` trees (tree t's nodes end at its root: post-order),
-// then tops short lists up with hash-chosen items.
-function seed(file: usize, seedTrees: u32, seedValue: u32): void {
+// Seeding: the lists start from the leaves of the first `seedTrees` trees (tree t's nodes end at its root:
+// post-order), nodes 0 ..= seedEnd. Every pair of a leaf, but big leaves (high dimensions: Annoy's K is dimensions
+// + 2) would cost quadratic time: each item is paired with the next SEED_WINDOW items of its leaf, cyclically (a
+// leaf lists its items in no particular order). The pairs are generated per chunk of nodes (seedChunk, a function
+// of the file only) into the threads' buffers and applied as a join's are.
+let fileNow: usize = 0;
+let seedEnd: i32 = -1;
+let seedChunk: u32 = 1;
+function seedEndOf(file: usize, seedTrees: u32): i32 {
   const trees = hdr32(file, H_TREES);
   const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
   let end: i32 = -1;
   for (let t: u32 = 0; t < min<u32>(seedTrees, trees); t++) end = max<i32>(end, load<i32>(roots + (<usize>t << 2)));
-  // Every pair of a leaf, but big leaves (high dimensions: Annoy's K is dimensions + 2) would cost quadratic time:
-  // each item is paired with the next `window` items of its leaf, cyclically (a leaf lists its items in no
-  // particular order).
-  const window: u32 = SEED_WINDOW;
-  for (let n: i32 = 0; n <= end; n++) {
-    const node = nodeAt(file, <u32>n);
-    const tag = load<u32>(node);
+  return end;
+}
+
+// seed: the leaf pairs of nodes [lo, hi), into buffer t.
+function seedLeaves(lo: u32, hi: u32, t: u32): void {
+  const buffer = bufferOf(t);
+  let n: u32 = 0;
+  for (let node: u32 = lo; node < hi; node++) {
+    const at0 = nodeAt(fileNow, node);
+    const tag = load<u32>(at0);
     if (tag == SPLIT_TAG || tag < 2) continue;
-    const at = node + NODE_LEAF_IDS;
-    const span = min<u32>(window, tag >> 1); // y and tag - y are the same pair: half the cycle covers all
+    const at = at0 + NODE_LEAF_IDS;
+    const span = min<u32>(SEED_WINDOW, tag >> 1); // y and tag - y are the same pair: half the cycle covers all
     for (let x: u32 = 0; x < tag; x++) {
       const a = load<u32>(at + (<usize>x << 2));
       const va = vec(a);
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
         const b = load<u32>(at + (<usize>((x + y) % tag) << 2));
-        tryPair(a, b, pairDistance(a, b, va, vec(b)));
+        const bits = <u64>orderedBits(pairDistance(a, b, va, vec(b))) << 32;
+        n = offer(buffer, n, a, bits | <u64>b);
+        n = offer(buffer, n, b, bits | <u64>a);
       }
     }
   }
+  store<u32>(buffer, n);
+}
+
+// Tops short lists up with hash-chosen items (one thread: each pick also enters the pick's list).
+export function graphTopUp(): void {
   if (count < 2) return;
   for (let x: u32 = 0; x < count; x++) {
     const i = load<u32>(ids + (<usize>x << 2));
     let tries: u32 = 0;
     while (idAt(listOf(i), K - 1) == NO_NEIGHBOUR && tries < 2 * K) {
-      const pick = load<u32>(ids + (<usize>(pairHash(seedValue, 0xFFFFFFFF - tries, i, i) % count) << 2));
+      const pick = load<u32>(ids + (<usize>(pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count) << 2));
       if (pick != i) tryPair(i, pick, distanceOf(i, pick));
       tries++;
     }
   }
 }
+
+// The nodes the seeding scans, and how many per chunk.
+export function graphSeedNodes(): u32 { return <u32>(seedEnd + 1); }
+export function graphSeedChunk(): u32 { return seedChunk; }
 
 // Adds candidate j to item i's sampled candidates (a max-heap of C (hash, id) keys keeping the smallest).
 function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void {
@@ -279,30 +350,43 @@ function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void 
 
 let sink: u32 = 0;
 
-// One NN-descent round; returns how many list entries changed.
-function round(seedValue: u32, r: u32): u32 {
-  memory.fill(newCounts, 0, <usize>size << 2);
-  memory.fill(oldCounts, 0, <usize>size << 2);
+// The destinations of the item range [lo, hi) of the present ids: ids[lo] ..= ids[hi - 1].
+@inline function idOf(x: u32): u32 { return load<u32>(ids + (<usize>x << 2)); }
+
+// sample: the new and old candidates of the items in [lo, hi), from every list in one order (forward and reverse).
+// Starts a round: this range's counts and added masks are reset.
+function sample(r: u32, lo: u32, hi: u32): void {
+  if (lo >= hi) return;
+  const first = idOf(lo), last = idOf(hi - 1);
+  memory.fill(newCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
+  memory.fill(oldCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
+  memory.fill(added + (<usize>first << 3), 0, <usize>(last - first + 1) << 3);
   for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+    const i = idOf(x);
+    const iHere = i >= first && i <= last;
     const p = listOf(i);
     const m = load<u64>(fresh + (<usize>i << 3));
     for (let s: u32 = 0; s < K; s++) {
       const j = idAt(p, s);
       if (j == NO_NEIGHBOUR) break;
-      const h = pairHash(seedValue, r, i, j);
+      const jHere = j >= first && j <= last;
+      if (!iHere && !jHere) continue;
+      const h = pairHash(seedNow, r, i, j);
       if (((m >> <u64>s) & 1) != 0) {
-        addCandidate(newCands, newCounts, i, j, h);
-        addCandidate(newCands, newCounts, j, i, h);
+        if (iHere) addCandidate(newCands, newCounts, i, j, h);
+        if (jHere) addCandidate(newCands, newCounts, j, i, h);
       } else {
-        addCandidate(oldCands, oldCounts, i, j, h);
-        addCandidate(oldCands, oldCounts, j, i, h);
+        if (iHere) addCandidate(oldCands, oldCounts, i, j, h);
+        if (jHere) addCandidate(oldCands, oldCounts, j, i, h);
       }
     }
   }
-  // Entries sampled as i's new candidates have now been joined: they are old from here on.
-  for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+}
+
+// mark: entries sampled as i's new candidates are joined this round: they are old from here on.
+function mark(lo: u32, hi: u32): void {
+  for (let x: u32 = lo; x < hi; x++) {
+    const i = idOf(x);
     const p = listOf(i);
     const fm = fresh + (<usize>i << 3);
     let m = load<u64>(fm);
@@ -317,11 +401,26 @@ function round(seedValue: u32, r: u32): u32 {
     }
     store<u64>(fm, m);
   }
-  // The local join.
-  let updates: u32 = 0;
+}
+
+@inline function bufferOf(t: u32): usize { return updates + <usize>(<u64>t * bufferBytes(<u64>bufferCap)); }
+
+// An update for `dest` when it beats the list's worst key as the chunk began (apply checks again).
+@inline function offer(buffer: usize, n: u32, dest: u32, key: u64): u32 {
+  if (key >= load<u64>(worst + (<usize>dest << 3))) return n;
+  const at = buffer + 16 + <usize>n * UPDATE_BYTES;
+  store<u64>(at, key);
+  store<u32>(at, dest, 8);
+  return n + 1;
+}
+
+// generate: the local joins of the centres [lo, hi) (a part of one chunk), into buffer t. Reads the lists only.
+function generate(lo: u32, hi: u32, t: u32): void {
+  const buffer = bufferOf(t);
+  let n: u32 = 0;
   let touched: u32 = 0;
-  for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+  for (let x: u32 = lo; x < hi; x++) {
+    const i = idOf(x);
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
@@ -332,19 +431,60 @@ function round(seedValue: u32, r: u32): u32 {
       const vp = vec(p);
       for (let b: u32 = a + 1; b < nNew; b++) {
         const q = candAt(newCands, i, b);
-        const d = pairDistance(p, q, vp, vec(q));
-        updates += tryPair(p, q, d);
+        const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        n = offer(buffer, n, p, bits | <u64>q);
+        n = offer(buffer, n, q, bits | <u64>p);
       }
       for (let b: u32 = 0; b < nOld; b++) {
         const q = candAt(oldCands, i, b);
         if (q == p) continue;
-        const d = pairDistance(p, q, vp, vec(q));
-        updates += tryPair(p, q, d);
+        const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        n = offer(buffer, n, p, bits | <u64>q);
+        n = offer(buffer, n, q, bits | <u64>p);
       }
     }
   }
+  store<u32>(buffer, n);
   sink = touched;
-  return updates;
+}
+
+// apply: every buffer's updates for the destinations of [lo, hi) (buffers of threads that generated nothing this
+// chunk hold 0 updates).
+function apply(lo: u32, hi: u32): void {
+  if (lo >= hi) return;
+  const first = idOf(lo), last = idOf(hi - 1);
+  for (let t: u32 = 0; t < threads; t++) {
+    const buffer = bufferOf(t);
+    const n = load<u32>(buffer);
+    for (let u: u32 = 0; u < n; u++) {
+      const at = buffer + 16 + <usize>u * UPDATE_BYTES;
+      const dest = load<u32>(at, 8);
+      if (dest < first || dest > last) continue;
+      const key = load<u64>(at);
+      if (key < load<u64>(worst + (<usize>dest << 3))) insertKey(dest, key);
+    }
+  }
+}
+
+// The list entries that came in during the round and are still there: the same for any order of the updates.
+function addedEntries(): u32 {
+  let n: u64 = 0;
+  for (let x: u32 = 0; x < count; x++) n += popcnt<u64>(load<u64>(added + (<usize>idOf(x) << 3)));
+  return <u32>n;
+}
+
+export const STEP_SAMPLE: u32 = 0, STEP_MARK: u32 = 1, STEP_GENERATE: u32 = 2, STEP_APPLY: u32 = 3, STEP_FORWARD: u32 = 4, STEP_UNION: u32 = 5, STEP_SEED: u32 = 6;
+
+// One step over the item range [lo, hi) by thread `t` (round r for sample). Any split of a step's range gives the
+// same result.
+export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
+  if (step == STEP_SAMPLE) sample(r, lo, hi);
+  else if (step == STEP_MARK) mark(lo, hi);
+  else if (step == STEP_GENERATE) generate(lo, hi, t);
+  else if (step == STEP_APPLY) apply(lo, hi);
+  else if (step == STEP_FORWARD) forward(lo, hi);
+  else if (step == STEP_UNION) unite(lo, hi, t);
+  else if (step == STEP_SEED) seedLeaves(lo, hi, t);
 }
 
 // Keeps from the `n` (distance, id) keys at `from` (ascending) those no kept neighbour is closer to than the
@@ -379,23 +519,85 @@ function insertSorted(p: usize, n: u32, cap: u32, key: u64): u32 {
   return n == cap ? n : n + 1;
 }
 
-// Builds the graph of `degree` neighbours per item into `graph` (size * degree u32). k: list length of the
+// Builds the graph of `degree` neighbours per item into `graph` (size * degree u32) on this thread, step after
+// step over all items: exactly what threads sharing the work compute (graphStep). k: list length of the
 // descent; c: candidates sampled per item and round; seedTrees: trees whose leaves seed the lists; rounds: most
 // NN-descent rounds; merge: 0 diversifies forward and reverse edges together (the library), 1 (lab only) fills
 // the diversified forward edges up with reverse ones; relax: the diversification's alpha.
 export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c: u32, seedTrees: u32, rounds: u32, seedValue: u32, merge: u32, relax: f32, scratch: usize): void {
-  begin(file, k, c, degree, scratch);
+  graphBeginWith(file, graph, degree, k, c, seedTrees, rounds, seedValue, merge, relax, scratch, 1);
+  const nodes = graphSeedNodes();
+  for (let x: u32 = 0; x < nodes; x += seedChunk) {
+    graphStep(STEP_SEED, 0, x, min<u32>(nodes, x + seedChunk), 0);
+    graphStep(STEP_APPLY, 0, 0, count, 0);
+  }
+  graphTopUp();
+  for (let r: u32 = 0; ; r++) {
+    graphStep(STEP_SAMPLE, r, 0, count, 0);
+    graphStep(STEP_MARK, r, 0, count, 0);
+    for (let x: u32 = 0; x < count; x += GRAPH_CHUNK) {
+      const end = min<u32>(count, x + GRAPH_CHUNK);
+      graphStep(STEP_GENERATE, r, x, end, 0);
+      graphStep(STEP_APPLY, r, 0, count, 0);
+    }
+    if (graphEndRound(r) == 0) break;
+  }
+  graphStep(STEP_FORWARD, 0, 0, count, 0);
+  graphReverse();
+  graphStep(STEP_UNION, 0, 0, count, 0);
+  graphInDegree();
+}
+
+// Sets up a build (the state at `scratch`, for graphAttach); returns the items taking part. The seeding comes next.
+export function graphBeginWith(file: usize, graph: usize, degree: u32, k: u32, c: u32, seedTrees: u32, rounds: u32, seedValue: u32, merge: u32, relax: f32, scratch: usize, threadCount: u32): u32 {
+  begin(file, k, c, degree, scratch, threadCount);
   alpha = relax;
-  seed(file, seedTrees, seedValue);
+  graphOut = graph;
+  degreeNow = degree;
+  roundsMost = rounds;
+  seedNow = seedValue;
+  mergeNow = merge;
   graphRounds = 0;
   graphUpdates = 0;
-  for (let r: u32 = 0; r < rounds; r++) {
-    const updates = round(seedValue, r);
-    graphRounds = r + 1;
-    graphUpdates = updates;
-    if (<f64>updates < DELTA * <f64>K * <f64>count) break;
-  }
-  prune(graph, degree, merge);
+  fileNow = file;
+  seedEnd = seedEndOf(file, seedTrees);
+  seedChunk = <u32>max<u64>(1, <u64>bufferCap / updatesPerLeaf(file));
+  saveState();
+  return count;
+}
+
+// Ends round r: true (1) when another round is due (this round changed enough entries, and rounds remain).
+export function graphEndRound(r: u32): u32 {
+  const changed = addedEntries();
+  graphRounds = r + 1;
+  graphUpdates = changed;
+  return r + 1 < roundsMost && <f64>changed >= DELTA * <f64>K * <f64>count ? 1 : 0;
+}
+
+export function graphChunk(): u32 { return GRAPH_CHUNK; }
+
+function saveState(): void {
+  store<u32>(state, metric); store<u32>(state, <u32>stride, 4); store<u32>(state, size, 8); store<u32>(state, count, 12);
+  store<u32>(state, <u32>lists, 16); store<u32>(state, <u32>fresh, 20); store<u32>(state, <u32>newCands, 24); store<u32>(state, <u32>oldCands, 28);
+  store<u32>(state, <u32>newCounts, 32); store<u32>(state, <u32>oldCounts, 36); store<u32>(state, <u32>norms, 40); store<f32>(state, squaredRadius, 44);
+  store<u32>(state, <u32>worst, 48); store<u32>(state, <u32>ids, 52); store<u32>(state, <u32>unionArea, 56); store<u32>(state, K, 60);
+  store<u32>(state, C, 64); store<f32>(state, alpha, 68); store<u32>(state, candStride, 72); store<u32>(state, <u32>vectors, 76);
+  store<u32>(state, <u32>added, 80); store<u32>(state, threads, 84); store<u32>(state, bufferCap, 88); store<u32>(state, <u32>updates, 92);
+  store<u32>(state, <u32>graphOut, 96); store<u32>(state, degreeNow, 100); store<u32>(state, roundsMost, 104); store<u32>(state, seedNow, 108);
+  store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
+}
+
+// Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
+export function graphAttach(at: usize): void {
+  state = at;
+  metric = load<u32>(at); stride = <usize>load<u32>(at, 4); size = load<u32>(at, 8); count = load<u32>(at, 12);
+  lists = <usize>load<u32>(at, 16); fresh = <usize>load<u32>(at, 20); newCands = <usize>load<u32>(at, 24); oldCands = <usize>load<u32>(at, 28);
+  newCounts = <usize>load<u32>(at, 32); oldCounts = <usize>load<u32>(at, 36); norms = <usize>load<u32>(at, 40); squaredRadius = load<f32>(at, 44);
+  worst = <usize>load<u32>(at, 48); ids = <usize>load<u32>(at, 52); unionArea = <usize>load<u32>(at, 56); K = load<u32>(at, 60);
+  C = load<u32>(at, 64); alpha = load<f32>(at, 68); candStride = load<u32>(at, 72); vectors = <usize>load<u32>(at, 76);
+  added = <usize>load<u32>(at, 80); threads = load<u32>(at, 84); bufferCap = load<u32>(at, 88); updates = <usize>load<u32>(at, 92);
+  graphOut = <usize>load<u32>(at, 96); degreeNow = load<u32>(at, 100); roundsMost = load<u32>(at, 104); seedNow = load<u32>(at, 108);
+  mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
@@ -425,19 +627,26 @@ function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
 // (filling the row with forward edges first and reverse ones after would drop it once the forward edges fill the
 // row, which relaxed diversification makes common). merge 1 (lab only): forward edges first, then reverse ones in
 // the room left.
-function prune(graph: usize, degree: u32, merge: u32): void {
-  memory.fill(newCounts, 0, <usize>size << 2);
-  memory.fill(oldCounts, 0, <usize>size << 2);
-  for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+
+// forward: the diversified lists of [lo, hi).
+function forward(lo: u32, hi: u32): void {
+  for (let x: u32 = lo; x < hi; x++) {
+    const i = idOf(x);
     const p = listOf(i);
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
     const to = newCands + ((<usize>i * <usize>candStride) << 3);
-    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, to, degree));
+    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, to, degreeNow));
   }
+}
+
+// The reverse edges (a scatter: one thread). Also empties every row (holes keep no neighbours).
+export function graphReverse(): void {
+  const degree = degreeNow;
+  memory.fill(graphOut, 0xFF, (<usize>size * <usize>degree) << 2);
+  memory.fill(oldCounts, 0, <usize>size << 2);
   for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+    const i = idOf(x);
     const fw = newCands + ((<usize>i * <usize>candStride) << 3);
     const n = load<u32>(newCounts + (<usize>i << 2));
     for (let t: u32 = 0; t < n; t++) {
@@ -448,18 +657,22 @@ function prune(graph: usize, degree: u32, merge: u32): void {
       store<u32>(cp, insertSorted(rp, load<u32>(cp), degree, (key & 0xFFFFFFFF00000000) | <u64>i));
     }
   }
-  memory.fill(graph, 0xFF, (<usize>size * <usize>degree) << 2);
-  const union = unionArea;
+}
+
+// union: the rows of [lo, hi), in thread t's union area.
+function unite(lo: u32, hi: u32, thread: u32): void {
+  const degree = degreeNow;
+  const union = unionArea + <usize>thread * <usize>align16(<u64>degree * 32);
   const kept = union + (<usize>(2 * degree) << 3);
-  for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+  for (let x: u32 = lo; x < hi; x++) {
+    const i = idOf(x);
     const fw = newCands + ((<usize>i * <usize>candStride) << 3);
     const rv = oldCands + ((<usize>i * <usize>candStride) << 3);
     const nf = load<u32>(newCounts + (<usize>i << 2));
     const nr = load<u32>(oldCounts + (<usize>i << 2));
-    const row = graph + ((<usize>i * <usize>degree) << 2);
+    const row = graphOut + ((<usize>i * <usize>degree) << 2);
     let out: u32 = 0;
-    if (merge == 1) {
+    if (mergeNow == 1) {
       for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
       for (let t: u32 = 0; t < nr && out < degree; t++) {
         const j = <u32>load<u64>(rv + (<usize>t << 3));
@@ -471,12 +684,17 @@ function prune(graph: usize, degree: u32, merge: u32): void {
     const m = diversify(union, n, kept, degree);
     for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), <u32>load<u64>(kept + (<usize>t << 3)));
   }
-  // Every item gets a way in: one no row lists is added to its nearest neighbour's row (in the last slot when the
-  // row is full). Without this, an item whose nearest neighbour pruned it could be found by no walk.
+}
+
+// Every item gets a way in: one no row lists is added to its nearest neighbour's row (in the last slot when the
+// row is full). Without this, an item whose nearest neighbour pruned it could be found by no walk. One thread.
+export function graphInDegree(): void {
+  const degree = degreeNow;
+  const graph = graphOut;
   const indegree = newCounts;
   memory.fill(indegree, 0, <usize>size << 2);
   for (let x: u32 = 0; x < count; x++) {
-    const row = graph + ((<usize>load<u32>(ids + (<usize>x << 2)) * <usize>degree) << 2);
+    const row = graph + ((<usize>idOf(x) * <usize>degree) << 2);
     for (let t: u32 = 0; t < degree; t++) {
       const j = load<u32>(row + (<usize>t << 2));
       if (j == NO_NEIGHBOUR) break;
@@ -485,7 +703,7 @@ function prune(graph: usize, degree: u32, merge: u32): void {
     }
   }
   for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+    const i = idOf(x);
     if (load<u32>(indegree + (<usize>i << 2)) != 0) continue;
     const near = idAt(listOf(i), 0);
     if (near == NO_NEIGHBOUR) continue;
@@ -520,14 +738,21 @@ export const GRAPH_MERGE: u32 = 0;
 
 @inline function listLength(degree: u32): u32 { return min<u32>(64, max<u32>(GRAPH_LIST, degree)); }
 
-export function buildScratchBytesForGraph(file: usize): usize {
+export function buildScratchBytesForGraph(file: usize, threadCount: u32): usize {
   const degree = graphDegree(file);
-  return graphScratchBytes(file, listLength(degree), GRAPH_CANDIDATES, degree);
+  return graphScratchBytes(file, listLength(degree), GRAPH_CANDIDATES, degree, threadCount);
 }
 
-// Builds the graph section of `file` (its header gives the degree) with the library's settings.
+// Builds the graph section of `file` (its header gives the degree) with the library's settings, on this thread.
 export function buildGraph(file: usize, scratch: usize): void {
   const degree = graphDegree(file);
   buildGraphWith(file, graphOf(file), degree, listLength(degree), GRAPH_CANDIDATES, GRAPH_SEED_TREES, GRAPH_ROUNDS,
     load<u32>(file + H_SEED), GRAPH_MERGE, GRAPH_ALPHA, scratch);
+}
+
+// Starts the same build for `threadCount` threads that run its steps (graphStep) between them; returns the items.
+export function graphBegin(file: usize, scratch: usize, threadCount: u32): u32 {
+  const degree = graphDegree(file);
+  return graphBeginWith(file, graphOf(file), degree, listLength(degree), GRAPH_CANDIDATES, GRAPH_SEED_TREES, GRAPH_ROUNDS,
+    load<u32>(file + H_SEED), GRAPH_MERGE, GRAPH_ALPHA, scratch, threadCount);
 }

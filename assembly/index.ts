@@ -34,5 +34,5 @@ export {
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
-export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates } from './graph-build';
+export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
 export { searchAllScratchBytes, searchAllAttach, searchAllApply, searchAllPrepare, searchAllFresh, searchAllChunk } from './search-all';

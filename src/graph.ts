@@ -3,6 +3,7 @@
 import { AnnoyError, show } from './errors.js';
 import { MAX_GRAPH_DEGREE } from './format/layout.js';
 import type { Core } from './runtime/wasm.js';
+import type { WorkerLike } from './runtime/worker.js';
 
 /** IndexBuilder's `graph` option: true, or the most neighbours each item keeps. */
 export type GraphOption = boolean | { degree?: number };
@@ -40,6 +41,59 @@ const align64 = (n: number) => Math.ceil(n / 64) * 64;
  */
 export function buildGraphSection(core: Core, from: number): void {
   const scratch = align64(from);
-  core.ensure(scratch + (core.exports.buildScratchBytesForGraph(core.base) >>> 0), 'the graph build');
+  core.ensure(scratch + (core.exports.buildScratchBytesForGraph(core.base, 1) >>> 0), 'the graph build');
   core.exports.buildGraph(core.base, scratch);
+}
+
+/** assembly/graph-build.ts's steps (graphStep). */
+export const GRAPH_STEP = { sample: 0, mark: 1, generate: 2, apply: 3, forward: 4, union: 5, seed: 6 } as const;
+
+/**
+ * The same graph as buildGraphSection, its steps shared by `workers` (threads on core's shared memory, each with a
+ * build instance). Every step's result is the same for any split of its item range (assembly/graph-build.ts), so
+ * the bytes equal buildGraphSection's for any number of workers; this thread runs the one-thread steps (topping
+ * short seeded lists up, reverse edges, the in-degree repair) and decides when the descent stops.
+ */
+export async function buildGraphSectionWith(core: Core, from: number, workers: WorkerLike[]): Promise<void> {
+  const scratch = align64(from);
+  const threads = workers.length;
+  core.ensure(scratch + (core.exports.buildScratchBytesForGraph(core.base, threads) >>> 0), 'the graph build');
+  const x = core.exports;
+  const count = x.graphBegin(core.base, scratch, threads) >>> 0;
+  const chunk = x.graphChunk() >>> 0;
+  let fail: (e: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => { fail = reject; });
+  failed.catch(() => {}); // observed through the race below
+  const onError = (e: unknown) => fail(e);
+  const onExit = (code: number) => fail(new AnnoyError('WORKER_FAILED', `a graph build worker exited (code ${code}) before the build finished`));
+  for (const w of workers) { w.on('error', onError); w.on('exit', onExit); }
+  const ask = (w: WorkerLike, m: object) => new Promise<void>((resolve) => { w.once('message', () => resolve()); w.postMessage(m); });
+  // Thread t takes the t-th of `threads` equal parts of [lo, hi) (possibly empty).
+  const split = (step: number, round: number, lo: number, hi: number) => Promise.race([failed, Promise.all(workers.map((w, t) => ask(w, {
+    id: 0, op: 'graph', step, scratch, round, thread: t,
+    first: lo + Math.floor(((hi - lo) * t) / threads), last: lo + Math.floor(((hi - lo) * (t + 1)) / threads),
+  })))]);
+  try {
+    const nodes = x.graphSeedNodes() >>> 0, nodeChunk = x.graphSeedChunk() >>> 0;
+    for (let c = 0; c < nodes; c += nodeChunk) {
+      await split(GRAPH_STEP.seed, 0, c, Math.min(nodes, c + nodeChunk));
+      await split(GRAPH_STEP.apply, 0, 0, count);
+    }
+    x.graphTopUp();
+    for (let round = 0; ; round++) {
+      await split(GRAPH_STEP.sample, round, 0, count);
+      await split(GRAPH_STEP.mark, round, 0, count);
+      for (let c = 0; c < count; c += chunk) {
+        await split(GRAPH_STEP.generate, round, c, Math.min(count, c + chunk));
+        await split(GRAPH_STEP.apply, round, 0, count);
+      }
+      if (x.graphEndRound(round) === 0) break;
+    }
+    await split(GRAPH_STEP.forward, 0, 0, count);
+    x.graphReverse();
+    await split(GRAPH_STEP.union, 0, 0, count);
+    x.graphInDegree();
+  } finally {
+    for (const w of workers) { w.off('error', onError); w.off('exit', onExit); }
+  }
 }

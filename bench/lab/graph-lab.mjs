@@ -52,7 +52,7 @@ const graph = base + s.extra[0].offset;
 const K = num('k', 32), C = num('c', 16), seedTrees = num('seedTrees', trees), rounds = num('rounds', 8), merge = num('merge', 0), alpha = num('alpha', 1);
 if (o.k !== undefined || o.c !== undefined || o.seedTrees !== undefined || o.rounds !== undefined || o.merge !== undefined || o.alpha !== undefined) {
   const scratch = Math.ceil(core.memory.buffer.byteLength / 64) * 64;
-  core.ensure(scratch + (ex.graphScratchBytes(base, K, C, degree) >>> 0));
+  core.ensure(scratch + (ex.graphScratchBytes(base, K, C, degree, 1) >>> 0));
   t0 = performance.now();
   const c0 = process.cpuUsage();
   ex.buildGraphWith(base, graph, degree, K, C, seedTrees, rounds, index.seed, merge, alpha, scratch);

@@ -5,10 +5,10 @@ import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } f
 import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, withGraph, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from '../format/layout.js';
 import { metricCode, type Metric } from '../metric.js';
 import { Core, canShareMemory, formatBytes, wasmModule } from '../runtime/wasm.js';
-import { startWorker } from '../runtime/worker.js';
+import { startWorker, type WorkerLike } from '../runtime/worker.js';
 import { Index } from '../index/index.js';
 import { IndexImage } from '../index/image.js';
-import { buildGraphSection, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } from '../graph.js';
+import { buildGraphSection, buildGraphSectionWith, checkGraph, GRAPH_DEFAULT_TREES, type GraphOption } from '../graph.js';
 import { autoFallback, autoScreening, checkScreening, computeScreening, screeningFields, type Screening, type ScreeningChoice } from './screening.js';
 import { PARAM_KEY_BYTES, SECTION } from '../format/layout.js';
 import { checkKey, encodeKeys } from '../keys/key-table.js';
@@ -79,7 +79,7 @@ export interface BuildOptions {
 }
 
 export interface ParallelBuildOptions extends BuildOptions {
-  /** Worker threads building trees at once (Node); the index is byte-identical to jobs: 1. Default 1. */
+  /** Worker threads building trees, then the graph, at once (Node); the index is byte-identical to jobs: 1. Default 1. */
   jobs?: number;
 }
 
@@ -276,12 +276,13 @@ export class IndexBuilder {
   build(options?: BuildOptions): Index {
     const core = this.#live();
     const { trees, onProgress } = this.#withGraphTrees(options, checkBuildOptions(options, ['trees', 'onProgress']));
-    return this.#finish(core, (header, s) => this.#buildHere(core, header, s, trees, onProgress));
+    return this.#finish(core, (header, s) => this.#buildHere(core, header, s, trees, onProgress)) as Index;
   }
 
   /**
-   * Builds the forest with `jobs` worker threads over the builder's shared memory (Node). Each tree depends only
-   * on the seed and its number, so the index is byte-identical to build() with the same seed.
+   * Builds the forest, then the graph (if any), with `jobs` worker threads over the builder's shared memory (Node).
+   * Each tree depends only on the seed and its number, and each graph build step's result is the same for any
+   * split of its items (assembly/graph-build.ts), so the index is byte-identical to build() with the same seed.
    */
   async buildAsync(options?: ParallelBuildOptions): Promise<Index> {
     const core = this.#live();
@@ -290,14 +291,20 @@ export class IndexBuilder {
     this.#core = null; // no add or build while the workers run
     const header = this.#header();
     let built: BuiltTree[];
+    let threads: WorkerLike[];
     try {
-      built = await this.#buildInWorkers(core, header, trees, jobs, onProgress);
+      ({ built, threads } = await this.#buildInWorkers(core, header, trees, jobs, onProgress));
     } catch (e) {
       core.bytes.fill(0, core.base + sectionsFor(header).presentOffset); // lose nothing, as build() does
       this.#core = core;
       throw e;
     }
-    return this.#finish(core, () => built, header);
+    // The same workers build the graph's steps (the same bytes as one thread: graph.ts).
+    try {
+      return await this.#finish(core, () => built, header, (from) => buildGraphSectionWith(core, from, threads));
+    } finally {
+      await Promise.all(threads.map((t) => t.terminate()));
+    }
   }
 
   /** A graph index builds GRAPH_DEFAULT_TREES trees unless told otherwise. */
@@ -395,7 +402,7 @@ export class IndexBuilder {
    * Lays out the header and present bitmap, lets `grow` build the trees (each tree's nodes with local refs,
    * somewhere past the nodes offset), then moves them into place, relocated, and seals the file.
    */
-  #finish(core: Core, grow: (header: Header, before: Sections) => BuiltTree[], prepared?: Header): Index {
+  #finish(core: Core, grow: (header: Header, before: Sections) => BuiltTree[], prepared?: Header, graphWith?: (from: number) => Promise<void>): Index | Promise<Index> {
     const header = prepared ?? this.#header();
     const before = sectionsFor(header);
     const base = core.base;
@@ -434,19 +441,34 @@ export class IndexBuilder {
       writeHeader(bytes.subarray(base), header);
       this.#screen(core); // may grow memory: take core.bytes afresh
       if (codes) core.bytes.copyWithin(base + align64(s.fileBytes), codes.at, codes.at + codes.bytes);
-      if (this.graphDegree !== 0 && this.#count > 0) buildGraphSection(core, base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).memoryBytes);
-      convertStorage(core, this.storage); // last: everything above was built from the vectors as given
-      core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
-      // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
-      const index = new Index(IndexImage.open(core, 1, codes !== null && this.storage === 'float32'));
-      this.#core = null;
-      return index;
+      const seal = () => {
+        try {
+          convertStorage(core, this.storage); // last: everything above was built from the vectors as given
+          core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
+          // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
+          const index = new Index(IndexImage.open(core, 1, codes !== null && this.storage === 'float32'));
+          this.#core = null;
+          return index;
+        } catch (e) {
+          return this.#lose(core, wipeFrom, e);
+        }
+      };
+      if (this.graphDegree !== 0 && this.#count > 0) {
+        const from = base + sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).memoryBytes;
+        if (graphWith) return graphWith(from).then(seal, (e) => this.#lose(core, wipeFrom, e));
+        buildGraphSection(core, from);
+      }
+      return seal();
     } catch (e) {
-      // Lose nothing: clear what the build wrote past the vectors, so adding and building again still works.
-      core.bytes.fill(0, wipeFrom);
-      this.#core = core;
-      throw e;
+      return this.#lose(core, wipeFrom, e);
     }
+  }
+
+  /** Lose nothing: clear what the build wrote past the vectors, so adding and building again still works. */
+  #lose(core: Core, wipeFrom: number, e: unknown): never {
+    core.bytes.fill(0, wipeFrom);
+    this.#core = core;
+    throw e;
   }
 
   /**
@@ -492,7 +514,7 @@ export class IndexBuilder {
    * 1.5 * count nodes: leaves hold >= 2 items, splits < items); finished trees are copied out of the region
    * in completion order and assembled in tree order by #finish.
    */
-  async #buildInWorkers(core: Core, header: Header, trees: number, jobs: number, onProgress: BuildOptions['onProgress']): Promise<BuiltTree[]> {
+  async #buildInWorkers(core: Core, header: Header, trees: number, jobs: number, onProgress: BuildOptions['onProgress']): Promise<{ built: BuiltTree[]; threads: WorkerLike[] }> {
     const s = sectionsFor(header);
     const base = core.base;
     const { extras, end: scratchStart } = this.#prepare(core, header, s);
@@ -539,8 +561,9 @@ export class IndexBuilder {
         }
         for (let w = 0; w < workers; w++) give(w);
       });
-    } finally {
+    } catch (e) {
       await Promise.all(threads.map((t) => t.terminate()));
+      throw e;
     }
     // Auto mode may have built a few trees past the rule's stopping point: keep exactly the serial prefix.
     const kept: BuiltTree[] = [];
@@ -550,7 +573,7 @@ export class IndexBuilder {
       kept.push(t);
       total += t.nodes;
     }
-    return kept;
+    return { built: kept, threads };
   }
 
   /** Annoy's stopping rule (trees = -1: until the trees hold as many nodes as there are items), or `trees`. */

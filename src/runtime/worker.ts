@@ -40,7 +40,8 @@ export type WorkerRequest =
   | { id: number; op: 'load'; gen: number; shards: WorkerShard[] }
   | { id: number; op: 'drop'; gen: number }
   | { id: number; op: 'bits'; gen: number; shard: number; at: number; words: Uint32Array }
-  | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number };
+  | { id: number; op: 'build'; seed: number; tree: number; nodes: number; end: number }
+  | { id: number; op: 'graph'; step: number; scratch: number; round: number; first: number; last: number; thread: number };
 
 /** A request before the pool numbers it. */
 export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
@@ -136,6 +137,11 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
+      } else if (m.op === 'graph') {
+        // one step of the graph build (graph.ts buildGraphSectionWith): the state is in the shared memory at m.scratch
+        builder.graphAttach(m.scratch);
+        builder.graphStep(m.step, m.round, m.first, m.last, m.thread);
+        post({ id: m.id });
       }
     };
     if (threads) threads.parentPort.on('message', serve);
