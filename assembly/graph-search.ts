@@ -108,24 +108,27 @@ export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k
   let touched: u32 = 0;
   for (let i: u32 = 0; i < nSeen; i++) touched ^= touchItem(load<u32>(seen + (<usize>i << 2)));
   let nBest: u32 = 0, nQueue: u32 = 0;
-  for (let i: u32 = 0; i < nSeen; i++) {
-    const id = load<u32>(seen + (<usize>i << 2));
-    const key = keyOf<M, S>(id);
-    if (nBest == ef && key >= load<u64>(best)) continue;
-    heapPush(queue, nQueue++, ~key);
-    if (ruledOut(id)) continue;
-    if (nBest < ef) heapPush(best, nBest++, key);
-    else siftDown(best, nBest, key);
-  }
 
-  // The walk.
-  while (nQueue > 0) {
+  // The walk. seen[first..nSeen) are the items not yet offered (the starting candidates first): each joins the
+  // queue if it could still improve the ef best, which it enters only if allowed.
+  let first: u32 = 0;
+  while (true) {
+    for (let i = first; i < nSeen; i++) {
+      const id = load<u32>(seen + (<usize>i << 2));
+      const key = keyOf<M, S>(id);
+      if (nBest == ef && key >= load<u64>(best)) continue;
+      heapPush(queue, nQueue++, ~key);
+      if (ruledOut(id)) continue;
+      if (nBest < ef) heapPush(best, nBest++, key);
+      else siftDown(best, nBest, key);
+    }
+    if (nQueue == 0) break;
     const top = ~load<u64>(queue);
     heapPop(queue, nQueue--);
     if (nBest == ef && top > load<u64>(best)) break;
     const row = graph + ((<usize><u32>top * <usize>degree) << 2);
     // The unvisited neighbours join the visited list; their vectors are touched before any distance.
-    const first = nSeen;
+    first = nSeen;
     for (let t: u32 = 0; t < degree; t++) {
       const j = load<u32>(row + (<usize>t << 2));
       if (j == NO_NEIGHBOUR) break;
@@ -136,15 +139,6 @@ export function searchGraphWith<M, S>(file: usize, slot: usize, fromItem: i32, k
       store<u32>(w, bits | mask);
       store<u32>(seen + (<usize>(nSeen++) << 2), j);
       touched ^= touchItem(j);
-    }
-    for (let i = first; i < nSeen; i++) {
-      const id = load<u32>(seen + (<usize>i << 2));
-      const key = keyOf<M, S>(id);
-      if (nBest == ef && key >= load<u64>(best)) continue;
-      heapPush(queue, nQueue++, ~key);
-      if (ruledOut(id)) continue;
-      if (nBest < ef) heapPush(best, nBest++, key);
-      else siftDown(best, nBest, key);
     }
   }
   sink = touched;
