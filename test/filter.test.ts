@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import { AnnoyError, IdFilter, Index, IndexBuilder, IndexPool, ShardedIndex, ShardedIndexBuilder, type Metric } from '../src/index.js';
 import { setScanRatio, SCAN_RATIO } from '../src/filter/id-filter.js';
-import { bruteForce, exactDistance, gloveSample } from './helpers.js';
+import { bruteForceAmong, expectExactTopK as expectExact, gloveSample } from './helpers.js';
 
 const METRICS: Metric[] = ['angular', 'euclidean', 'manhattan', 'dot', 'hamming'];
 const N = 500, TREES = 4;
@@ -27,23 +27,9 @@ function dataset(metric: Metric, seed: string) {
   return { d, flat, index: b.build({ trees: TREES }), rng };
 }
 
-/** Exact top k among `allowed` ids (present ones), ties by smaller id, with distances. */
+/** Exact top k among the present `allowed` ids, ties by smaller id. */
 function expected(metric: Metric, flat: Float32Array, d: number, q: ArrayLike<number>, k: number, allowed: Set<number>) {
-  const ids = [...allowed].filter((i) => !hole(i));
-  const sub = new Float32Array(ids.length * d);
-  ids.forEach((id, r) => sub.set(flat.subarray(id * d, (id + 1) * d), r * d));
-  return bruteForce(metric, sub, d, q, k).map((r) => ids[r]);
-}
-
-/** `got` is the exact top k of the allowed items: ids equal, or a different id only where its distance ties. */
-function expectExact(metric: Metric, flat: Float32Array, d: number, q: ArrayLike<number>, got: { ids: Uint32Array; distances: Float32Array }, want: number[]) {
-  expect(got.ids.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const dWant = exactDistance(metric, flat.subarray(want[i] * d, (want[i] + 1) * d), q);
-    const dGot = exactDistance(metric, flat.subarray(got.ids[i] * d, (got.ids[i] + 1) * d), q);
-    if (got.ids[i] !== want[i]) expect(Math.abs(dGot - dWant)).toBeLessThan(1e-5);
-    expect(Math.abs(got.distances[i] - dGot)).toBeLessThan(1e-3);
-  }
+  return bruteForceAmong(metric, flat, d, q, k, [...allowed].filter((i) => !hole(i)));
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -186,10 +172,7 @@ describe('filters on a pool and on shards', () => {
       for (const q of queries) {
         // searchK large enough that every shard scans its allowed ids: the exact answer
         const got = sharded.search(q, 10, { filter: f, searchK: 5000 });
-        const ids = present.map((i) => i);
-        const sub = new Float32Array(ids.length * D);
-        ids.forEach((id, r) => sub.set(row(id), r * D));
-        expect([...got.ids]).toEqual(bruteForce('angular', sub, D, q, 10).map((r) => ids[r]));
+        expect([...got.ids]).toEqual(bruteForceAmong('angular', glove.vectors, D, q, 10, present));
         expect(await pool.search(q, 10, { filter: pf, searchK: 5000 })).toEqual(got);
         const walked = sharded.search(q, 10, { filter: f, searchK: 50 });
         expect(await pool.search(q, 10, { filter: pf, searchK: 50 })).toEqual(walked);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
+import { expect } from 'vitest';
 import type { Metric } from '../src/index.js';
 import { H } from '../src/format/layout.js';
 
@@ -67,4 +68,23 @@ export function checksumOf(bytes: Uint8Array): bigint {
 export function reseal(bytes: Uint8Array): Uint8Array {
   new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(H.CHECKSUM, checksumOf(bytes), true);
   return bytes;
+}
+
+/** Exact top k among the items `ids` (rows of `flat`, d values each), ties by smaller id. */
+export function bruteForceAmong(metric: Metric, flat: Float32Array, d: number, q: ArrayLike<number>, k: number, ids: Iterable<number>): number[] {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const sub = new Float32Array(sorted.length * d);
+  sorted.forEach((id, r) => sub.set(flat.subarray(id * d, (id + 1) * d), r * d));
+  return bruteForce(metric, sub, d, q, k).map((r) => sorted[r]);
+}
+
+/** `got` is the exact top k `want`: ids equal, or a different id only where its distance ties; distances as exact. */
+export function expectExactTopK(metric: Metric, flat: Float32Array, d: number, q: ArrayLike<number>, got: { ids: Uint32Array; distances: Float32Array }, want: number[]): void {
+  expect(got.ids.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const dWant = exactDistance(metric, flat.subarray(want[i] * d, (want[i] + 1) * d), q);
+    const dGot = exactDistance(metric, flat.subarray(got.ids[i] * d, (got.ids[i] + 1) * d), q);
+    if (got.ids[i] !== want[i]) expect(Math.abs(dGot - dWant)).toBeLessThan(1e-5);
+    expect(Math.abs(got.distances[i] - dGot)).toBeLessThan(1e-3);
+  }
 }
