@@ -15,6 +15,7 @@ import { println, type Io } from './io.js';
 import { checkWritable, writeAtomically } from './output.js';
 import { Progress, count, duration } from './progress.js';
 import { FORMATS, openSource } from './readers/index.js';
+import type { Source } from './readers/types.js';
 import { RowChecker } from './rows.js';
 
 export const BUILD_USAGE = `usage: annoy-wasm build <input> -o <index> --metric <metric> [options]
@@ -161,61 +162,10 @@ export async function build(args: string[], io: Io): Promise<number> {
       format: str(p, 'format'), idField: str(p, 'id-column'), vectorField: str(p, 'vector-column'), delimiter,
     });
     const checker = new RowChecker(source, { dimensions, metric: metricName, skipInvalid, keys });
-    let builder: IndexBuilder | undefined;
-    let read = 0, added = 0;
-    progress.phase(`reading ${source.name} (${source.format}${source.rows === undefined ? '' : `, ${count(source.rows)} ${source.unit}s`})`);
-    try {
-      let stage = new Float32Array(0);
-      let ids = new Uint32Array(0);
-      const names: string[] = [];
-      for await (const batch of source.batches()) {
-        let n = 0;
-        for (const row of batch) {
-          const ok = checker.check(row);
-          if (ok === null) continue;
-          const dims = checker.dimensions!;
-          if (builder === undefined) {
-            checkScreening(screening, screeningDimensions, dims);
-            builder = new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, keys, storage, ...(graph ? { graph } : {}) });
-          }
-          if (stage.length < batch.length * dims) {
-            stage = new Float32Array(batch.length * dims);
-            ids = new Uint32Array(batch.length);
-          }
-          stage.set(ok.values, n * dims);
-          if (keys) names[n] = ok.key!;
-          ids[n++] = ok.id;
-        }
-        read += batch.length;
-        if (n > 0) {
-          const dims = checker.dimensions!;
-          try {
-            builder!.addBatch(stage.subarray(0, n * dims), keys ? names.slice(0, n) : ids.subarray(0, n));
-          } catch (e) {
-            throw new CliError(`${source.name}: ${source.unit}s ${batch[0].at}..${batch[batch.length - 1].at}: ${describe(e)}`);
-          }
-          added += n;
-        }
-        progress.update(() => {
-          const f = source.fraction();
-          const eta = progress.eta(f);
-          return `reading ${source.name}: ${count(read)} ${source.unit}s${f === undefined ? '' : ` (${Math.floor(f * 100)}%)`}${eta ? `, ETA ${eta}` : ''}`;
-        });
-      }
-    } catch (e) {
-      progress.done();
-      if (e instanceof CliError || e instanceof UsageError) throw e;
-      throw new CliError(`${source.name}: ${describe(e)}`, { cause: e });
-    } finally {
-      await source.close();
-    }
-    progress.done();
-    progress.log(`read ${count(read)} ${source.unit}s in ${duration(progress.elapsed())}`);
-    const skipped = checker.summary();
-    if (skipped) {
-      for (const example of checker.examples) println(io.stderr, `annoy-wasm build: warning: skipped ${example}`);
-      println(io.stderr, `annoy-wasm build: warning: ${skipped}`);
-    }
+    const { builder, added } = await readRows(source, checker, progress, io, keys, (dims) => {
+      checkScreening(screening, screeningDimensions, dims);
+      return new IndexBuilder({ dimensions: dims, metric: metricName, seed, screening, screeningDimensions, leafSize, keys, storage, ...(graph ? { graph } : {}) });
+    });
     if (builder === undefined || builder.count === 0) throw new CliError(`${source.name}: no valid vectors to build an index from`);
     if (added > builder.count) {
       println(io.stderr, `annoy-wasm build: warning: ${count(added - builder.count)} ${source.unit}s repeated an earlier id and replaced its vector`);
@@ -263,6 +213,68 @@ export async function build(args: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * Streams the input's valid rows, batch by batch, into the builder `make` returns once the first valid row gives the
+ * dimensions (ids, or keys with --keys), with progress; closes the source and warns about the skipped rows. A
+ * builder's refusal names the rows of the batch it came from. `added` counts the rows given to the builder.
+ */
+async function readRows<B extends { addBatch(flat: Float32Array, ids: Uint32Array | string[]): void }>(
+  source: Source, checker: RowChecker, progress: Progress, io: Io, keys: boolean, make: (dimensions: number) => B,
+): Promise<{ builder: B | undefined; added: number }> {
+  let builder: B | undefined;
+  let read = 0, added = 0;
+  progress.phase(`reading ${source.name} (${source.format}${source.rows === undefined ? '' : `, ${count(source.rows)} ${source.unit}s`})`);
+  try {
+    let stage = new Float32Array(0);
+    let ids = new Uint32Array(0);
+    const names: string[] = [];
+    for await (const batch of source.batches()) {
+      let n = 0;
+      for (const row of batch) {
+        const ok = checker.check(row);
+        if (ok === null) continue;
+        const dims = checker.dimensions!;
+        builder ??= make(dims);
+        if (stage.length < batch.length * dims) {
+          stage = new Float32Array(batch.length * dims);
+          ids = new Uint32Array(batch.length);
+        }
+        stage.set(ok.values, n * dims);
+        if (keys) names[n] = ok.key!;
+        ids[n++] = ok.id;
+      }
+      read += batch.length;
+      if (n > 0) {
+        try {
+          builder!.addBatch(stage.subarray(0, n * checker.dimensions!), keys ? names.slice(0, n) : ids.subarray(0, n));
+        } catch (e) {
+          throw new CliError(`${source.name}: ${source.unit}s ${batch[0].at}..${batch[batch.length - 1].at}: ${describe(e)}`);
+        }
+        added += n;
+      }
+      progress.update(() => {
+        const f = source.fraction();
+        const eta = progress.eta(f);
+        return `reading ${source.name}: ${count(read)} ${source.unit}s${f === undefined ? '' : ` (${Math.floor(f * 100)}%)`}${eta ? `, ETA ${eta}` : ''}`;
+      });
+    }
+  } catch (e) {
+    progress.done();
+    if (e instanceof CliError || e instanceof UsageError) throw e;
+    throw new CliError(`${source.name}: ${describe(e)}`, { cause: e });
+  } finally {
+    await source.close();
+  }
+  progress.done();
+  progress.log(`read ${count(read)} ${source.unit}s in ${duration(progress.elapsed())}`);
+  const skipped = checker.summary();
+  if (skipped) {
+    for (const example of checker.examples) println(io.stderr, `annoy-wasm build: warning: skipped ${example}`);
+    println(io.stderr, `annoy-wasm build: warning: ${skipped}`);
+  }
+  return { builder, added };
+}
+
 /** What the screening options need of the vectors' dimensions, known once the first row is read (bad usage). */
 function checkScreening(screening: Codes | 'auto', components: number | undefined, dimensions: number): void {
   if (screening === 'int8' && dimensions > MAX_SCREENING_DIMENSIONS) {
@@ -307,57 +319,13 @@ async function buildShards(input: string, output: string, io: Io, p: Parsed, o: 
     format: str(p, 'format'), idField: str(p, 'id-column'), vectorField: str(p, 'vector-column'), delimiter: o.delimiter,
   });
   const checker = new RowChecker(source, { dimensions: o.dimensions, metric: o.metricName, skipInvalid: o.skipInvalid });
-  let builder: ShardedIndexBuilder | undefined;
-  let read = 0, valid = 0;
-  progress.phase(`reading ${source.name} (${source.format}${source.rows === undefined ? '' : `, ${count(source.rows)} ${source.unit}s`})`);
-  try {
-    let stage = new Float32Array(0);
-    let ids = new Uint32Array(0);
-    for await (const batch of source.batches()) {
-      let n = 0;
-      for (const row of batch) {
-        const ok = checker.check(row);
-        if (ok === null) continue;
-        const dims = checker.dimensions!;
-        if (builder === undefined) {
-          checkScreening(o.screening, o.screeningDimensions, dims);
-          builder = new ShardedIndexBuilder({
-            dimensions: dims, metric: o.metricName, seed: o.seed, screening: o.screening, screeningDimensions: o.screeningDimensions,
-            leafSize: o.leafSize, ...(o.graph ? { graph: o.graph } : {}), storage: o.storage, shardSize: o.shardSize, part: o.part,
-          });
-        }
-        if (stage.length < batch.length * dims) {
-          stage = new Float32Array(batch.length * dims);
-          ids = new Uint32Array(batch.length);
-        }
-        stage.set(ok.values, n * dims);
-        ids[n++] = ok.id;
-      }
-      read += batch.length;
-      if (n > 0) {
-        try {
-          builder!.addBatch(stage.subarray(0, n * checker.dimensions!), ids.subarray(0, n));
-        } catch (e) {
-          throw new CliError(`${source.name}: ${source.unit}s ${batch[0].at}..${batch[batch.length - 1].at}: ${describe(e)}`);
-        }
-        valid += n;
-      }
-      progress.update(() => `reading ${source.name}: ${count(read)} ${source.unit}s`);
-    }
-  } catch (e) {
-    progress.done();
-    if (e instanceof CliError || e instanceof UsageError) throw e;
-    throw new CliError(`${source.name}: ${describe(e)}`, { cause: e });
-  } finally {
-    await source.close();
-  }
-  progress.done();
-  progress.log(`read ${count(read)} ${source.unit}s in ${duration(progress.elapsed())}`);
-  const skipped = checker.summary();
-  if (skipped) {
-    for (const example of checker.examples) println(io.stderr, `annoy-wasm build: warning: skipped ${example}`);
-    println(io.stderr, `annoy-wasm build: warning: ${skipped}`);
-  }
+  const { builder, added: valid } = await readRows(source, checker, progress, io, false, (dims) => {
+    checkScreening(o.screening, o.screeningDimensions, dims);
+    return new ShardedIndexBuilder({
+      dimensions: dims, metric: o.metricName, seed: o.seed, screening: o.screening, screeningDimensions: o.screeningDimensions,
+      leafSize: o.leafSize, ...(o.graph ? { graph: o.graph } : {}), storage: o.storage, shardSize: o.shardSize, part: o.part,
+    });
+  });
   if (builder === undefined || valid === 0) throw new CliError(`${source.name}: no valid vectors to build an index from`);
   const b = builder;
   const shardsOfAll = b.shardOf(b.size - 1) + 1;
