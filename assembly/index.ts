@@ -37,5 +37,5 @@ export function heapBase(): usize { return __heap_base; }
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
 export {
   searchAllScratchBytes, searchAllBegin, searchAllAttach, searchAllGenerate, searchAllApply, searchAllPrepare, searchAllSettle,
-  searchAllFresh, searchAllChunk, searchAllRowsAt, variant,
+  searchAllFresh, searchAllChunk, searchAllRowsAt,
 } from './search-all';

@@ -28,7 +28,8 @@
 // before each descent round (`prepare`, `settle`) and the rows split the same way, by destination.
 import {
   H_SIZE, H_TREES, H_ROOTS_OFFSET, H_STRIDE, H_METRIC, H_DIMENSIONS, SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0,
-  NODE_CHILD1, NO_NEIGHBOUR, MAX_GRAPH_DEGREE, METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, SLOT_ITEMS,
+  NODE_CHILD1, NO_NEIGHBOUR, MAX_GRAPH_DEGREE, METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
+  SLOT_ITEMS,
   hdr32, hdr64, nodeAt, graphOf, graphDegree, isPresent, decodedBytes, align16, slotOffset,
 } from './layout';
 import { orderedBits, heapPush, siftDown } from './heap';
@@ -82,7 +83,7 @@ let oldCands: usize = 0;
 let newCounts: usize = 0; // count u32
 let oldCounts: usize = 0;
 let updates: usize = 0; // buffers * (16 + bufferCap * 12): each buffer's count, then its updates
-let rowsOut: usize = 0; // size * rowK u32 ids, size * rowK f32 distances, size u32 counts
+let rowsOut: usize = 0; // size * rowK u32 ids, size * rowK f32 distances, size u32 counts (items taking part only)
 let decoded: usize = 0; // one decoded vector (begin's encoding)
 
 @inline function a64(n: u64): u64 { return (n + 63) & ~(<u64>63); }
@@ -97,15 +98,22 @@ function pairsPerCentre(degree: u32, c: u32): u64 {
 function chunkOf(degree: u32, c: u32): u32 {
   return <u32>max<u64>(1, CHUNK_PAIRS / pairsPerCentre(degree, c));
 }
+// Centres one thread's part of a chunk holds: a pool's parts are POOL_PART times larger (fewer round trips to the
+// workers, each a barrier; x1, x4 and x16 measured within noise of each other on a loaded machine).
+const POOL_PART: u32 = 4;
+function partCentres(degree: u32, c: u32, threads: u32): u32 { return chunkOf(degree, c) * (threads > 1 ? POOL_PART : 1); }
 function candidatesOf(w: u32): u32 {
-  if (variant == 4) return min<u32>(16, max<u32>(2 * w, 8));
-  if (variant == 5) return min<u32>(12, max<u32>(2 * w, 8));
-  return min<u32>(MAX_CANDIDATES, max<u32>(2 * w, 8)); }
+  return min<u32>(MAX_CANDIDATES, max<u32>(2 * w, 8));
+}
 function recordOf(f: usize): usize {
-  return hdr32(f, H_METRIC) == 4 ? <usize>align16(<u64>hdr32(f, H_STRIDE)) : <usize>align16(<u64>hdr32(f, H_DIMENSIONS));
+  return hdr32(f, H_METRIC) == METRIC_HAMMING ? <usize>align16(<u64>hdr32(f, H_STRIDE)) : <usize>align16(<u64>hdr32(f, H_DIMENSIONS));
 }
 // A buffer: its count, room for a centre's graph neighbours (round 0), then its updates.
 const NEAR_BYTES: usize = <usize>MAX_GRAPH_DEGREE << 2;
+// The rows (ids, distances, counts) are written after the last round, so they reuse the candidates' room when
+// they fit there (k <= 2 * cands - 1): no bytes of their own.
+function rowsBytes(n: u64, k: u32): u64 { return a64(n * <u64>k * 8 + n * 4); }
+function rowsApart(n: u64, c: u32, k: u32): u64 { return rowsBytes(n, k) <= 2 * a64(n * <u64>c * 8) ? 0 : rowsBytes(n, k); }
 function bufferBytes(cap: u64): u64 { return a64(16 + <u64>NEAR_BYTES + cap * <u64>UPDATE_BYTES); }
 
 // The scratch a run needs with `threads` update buffers (one per thread generating at once) and rows of k.
@@ -113,10 +121,10 @@ function bufferBytes(cap: u64): u64 { return a64(16 + <u64>NEAR_BYTES + cap * <u
 export function searchAllScratchBytes(f: usize, w: u32, threads: u32, k: u32): u64 {
   const n = <u64>hdr32(f, H_SIZE);
   const c = candidatesOf(w);
-  const cap = <u64>chunkOf(graphDegree(f), c) * pairsPerCentre(graphDegree(f), c);
+  const cap = <u64>partCentres(graphDegree(f), c, threads) * pairsPerCentre(graphDegree(f), c);
   return <u64>STATE_BYTES + a64(n * 4) + a64(n * 4) + a64(n * <u64>recordOf(f)) + a64(n * 4)
     + a64(n * <u64>w * 8) + a64(n * <u64>w) + a64(n * 8) + 2 * a64(n * <u64>c * 8) + 2 * a64(n * 4)
-    + <u64>threads * bufferBytes(cap) + a64(n * <u64>k * 8 + n * 4) + a64(decodedBytes(hdr32(f, H_DIMENSIONS)));
+    + <u64>threads * bufferBytes(cap) + rowsApart(n, c, k) + a64(decodedBytes(hdr32(f, H_DIMENSIONS)));
 }
 
 // Points this instance's globals at the state in `scratch` (written by begin).
@@ -146,7 +154,7 @@ export function searchAllAttach(scratch: usize): void {
   newCounts = at; at += <usize>a64(n * 4);
   oldCounts = at; at += <usize>a64(n * 4);
   updates = at; at += <usize>(<u64>buffers * bufferBytes(<u64>bufferCap));
-  rowsOut = at; at += <usize>a64(n * <u64>rowK * 8 + n * 4);
+  rowsOut = rowsApart(n, cands, rowK) == 0 ? newCands : at; at += <usize>rowsApart(n, cands, rowK);
   decoded = at;
 }
 
@@ -167,12 +175,11 @@ export function searchAllBegin(f: usize, scratch: usize, w: u32, threads: u32, h
   store<u32>(scratch + S_SIZE, hdr32(f, H_SIZE));
   store<u32>(scratch + S_WIDTH, w);
   store<u32>(scratch + S_CANDS, c);
-  // A chunk is one part of chunkOf's size per thread (fewer round trips for a pool's workers). The rows do not
-  // depend on the chunks: a pair the generation filter drops could never enter either list (the worst keys only
-  // get better), and a list keeps the best keys offered in any order.
-  store<u32>(scratch + S_CHUNK, chunkOf(degree, c) * threads);
+  // A chunk is one part per thread. The rows do not depend on the chunks: a pair the generation filter drops could
+  // never enter either list (the worst keys only get better), and a list keeps the best keys offered in any order.
+  store<u32>(scratch + S_CHUNK, partCentres(degree, c, threads) * threads);
   store<u32>(scratch + S_BUFFERS, threads);
-  store<u32>(scratch + S_BUFFER_CAP, <u32>(<u64>chunkOf(degree, c) * pairsPerCentre(degree, c)));
+  store<u32>(scratch + S_BUFFER_CAP, <u32>(<u64>partCentres(degree, c, threads) * pairsPerCentre(degree, c)));
   store<u32>(scratch + S_KIND, metric == METRIC_ANGULAR ? CODES_COSINE : metric == METRIC_DOT ? CODES_DOT
     : metric == METRIC_EUCLIDEAN ? CODES_L2 : metric == METRIC_MANHATTAN ? CODES_L1 : CODES_BITS);
   store<u32>(scratch + S_RECORD, <u32>recordOf(f));
@@ -209,7 +216,6 @@ export function searchAllBegin(f: usize, scratch: usize, w: u32, threads: u32, h
   memory.fill(lists, 0xFF, (n * <usize>width) << 3);
   memory.fill(worst, 0xFF, n << 3);
   memory.fill(fresh, 0, n * <usize>width);
-  memory.fill(rowsOut + ((<usize>size * <usize>rowK) << 3), 0, <usize>size << 2); // a row not computed is empty
   return m;
 }
 
@@ -277,7 +283,6 @@ function encode(): void {
   return load<u32>(c) ^ load<u32>(c + record - 4) ^ load<u32>(worst + (<usize>j << 3));
 }
 let sink: u32 = 0;
-export let variant: u32 = 0; // LAB: A/B switch
 
 let out: usize = 0;
 let outN: u32 = 0;

@@ -114,9 +114,11 @@ describe('searchAll on a graph index (neighbourhood joins)', () => {
     index.free();
   });
 
-  it('a pool gives exactly Index.searchAll\'s rows, with and without a graph', async () => {
+  it('a pool gives exactly Index.searchAll\'s rows, with and without a graph, on int8 storage with removals too', async () => {
     const plain = new IndexBuilder({ dimensions: D, metric: 'angular', seed: 2 }).addBatch(base.subarray(0, 1500 * D)).build({ trees: 4 });
-    for (const [index, options] of [[built.angular, {}], [built.angular, { ef: 20 }], [plain, {}]] as [Index, object][]) {
+    const stored = new IndexBuilder({ dimensions: D, metric: 'euclidean', seed: 3, storage: 'int8', graph: true }).addBatch(base.subarray(0, 1500 * D)).build();
+    stored.remove([5, 77, 500, 1499]);
+    for (const [index, options] of [[built.angular, {}], [built.angular, { ef: 20 }], [plain, {}], [stored, { ef: 16 }]] as [Index, object][]) {
       const want = index.searchAll(K, options);
       const pool = await IndexPool.open(index.toBytes(), { workers: 2 });
       try {
@@ -130,6 +132,8 @@ describe('searchAll on a graph index (neighbourhood joins)', () => {
         await pool.close();
       }
     }
+    for (const id of [5, 77, 500, 1499]) expect(stored.searchAll(K).counts[id]).toBe(0);
     plain.free();
+    stored.free();
   });
 });

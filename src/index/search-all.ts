@@ -119,7 +119,8 @@ export function rowsOf(image: IndexImage, j: Join, topUp: (id: number, ask: numb
   const counts = v.u32.slice((at >>> 2) + 2 * size * k, (at >>> 2) + 2 * size * k + size);
   const want = Math.min(k, items - 1);
   for (let i = 0; i < size; i++) {
-    const n = counts[i];
+    // the area holds rows for the items taking part only (it is the candidates' room before)
+    const n = image.isPresent(i) && !image.isRemoved(i) ? counts[i] : (counts[i] = 0);
     if (n < k) { ids.fill(0xFFFFFFFF, i * k + n, (i + 1) * k); distances.fill(NaN, i * k + n, (i + 1) * k); }
     if (n >= want || !image.isPresent(i) || image.isRemoved(i)) continue;
     const r = topUp(i, want + 1);
