@@ -76,8 +76,10 @@ let order: usize = 0;   // count u32: position -> id (the first tree's leaf orde
 let positions: usize = 0; // size u32: id -> position, NONE for an item that takes no part
 let codes: usize = 0;   // count * record bytes
 let scales: usize = 0;  // count f32: CODES_COSINE's 1 / |codes|
-let lists: usize = 0;   // count * width u64 keys (rank bits, position), ascending, EMPTY past the last
-let fresh: usize = 0;   // count * width u8: 1 when the entry came in since it was last joined
+// count * width u64 keys (rank bits << 32 | position << 1 | new), ascending, EMPTY past the last. The lowest bit
+// says the entry came in since it was last joined (in the key, not an array of flags beside it: an insert touches
+// one fewer cache line); a position is in a list once, so the bit never decides an order.
+let lists: usize = 0;
 let worst: usize = 0;   // count u64: each list's last key (a compact copy: every pair checks it)
 let newCands: usize = 0; // count * cands u64 (hash, position) max-heaps
 let oldCands: usize = 0;
@@ -124,7 +126,7 @@ export function searchAllScratchBytes(f: usize, w: u32, threads: u32, k: u32): u
   const c = candidatesOf(w);
   const cap = <u64>partCentres(graphDegree(f), c, threads) * pairsPerCentre(graphDegree(f), c);
   return <u64>STATE_BYTES + a64(n * 4) + a64(n * 4) + a64(n * <u64>recordOf(f)) + a64(n * 4)
-    + a64(n * <u64>w * 8) + a64(n * <u64>w) + a64(n * 8) + 2 * a64(n * <u64>c * 8) + 2 * a64(n * 4)
+    + a64(n * <u64>w * 8) + a64(n * 8) + 2 * a64(n * <u64>c * 8) + 2 * a64(n * 4)
     + <u64>threads * bufferBytes(cap) + rowsApart(n, c, k) + a64(decodedBytes(hdr32(f, H_DIMENSIONS)));
 }
 
@@ -148,7 +150,6 @@ export function searchAllAttach(scratch: usize): void {
   codes = at; at += <usize>a64(n * <u64>record);
   scales = at; at += <usize>a64(n * 4);
   lists = at; at += <usize>a64(n * <u64>width * 8);
-  fresh = at; at += <usize>a64(n * <u64>width);
   worst = at; at += <usize>a64(n * 8);
   newCands = at; at += <usize>a64(n * <u64>cands * 8);
   oldCands = at; at += <usize>a64(n * <u64>cands * 8);
@@ -216,7 +217,6 @@ export function searchAllBegin(f: usize, scratch: usize, w: u32, threads: u32, h
   const n = <usize>count;
   memory.fill(lists, 0xFF, (n * <usize>width) << 3);
   memory.fill(worst, 0xFF, n << 3);
-  memory.fill(fresh, 0, n * <usize>width);
   return m;
 }
 
@@ -290,7 +290,7 @@ let outN: u32 = 0;
 @inline function offer(a: u32, b: u32): void {
   const wa = load<u64>(worst + (<usize>a << 3)), wb = load<u64>(worst + (<usize>b << 3));
   const r = rankOf(a, b);
-  const ka = (<u64>r << 32) | <u64>b, kb = (<u64>r << 32) | <u64>a;
+  const ka = (<u64>r << 32) | (<u64>b << 1) | 1, kb = (<u64>r << 32) | (<u64>a << 1) | 1;
   if (ka >= wa && kb >= wb) return;
   const u = out + 16 + NEAR_BYTES + <usize>outN * UPDATE_BYTES;
   store<u32>(u, a);
@@ -349,21 +349,17 @@ export function searchAllGenerate(round: u32, first: u32, last: u32, thread: u32
   return outN;
 }
 
-// Puts key into position i's list if it is better than the worst there and not listed yet; marks it new.
+// Puts key (new) into position i's list if it is better than the worst there and not listed yet.
 function insert(i: u32, key: u64): void {
   if (key >= load<u64>(worst + (<usize>i << 3))) return;
-  const p = listOf(i), f = fresh + <usize>i * <usize>width;
+  const p = listOf(i);
   let s: u32 = width - 1;
   while (s > 0 && load<u64>(p + (<usize>(s - 1) << 3)) > key) s--;
-  // Listed already? Then with this very key (a pair's rank is the same from both ends and every time), which sorts
+  // Listed already? Then with this very rank (a pair's rank is the same from both ends and every time), which sorts
   // just before where the key would go: no scan of the list.
-  if (s > 0 && load<u64>(p + (<usize>(s - 1) << 3)) == key) return;
-  for (let t: u32 = width - 1; t > s; t--) {
-    store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
-    store<u8>(f + <usize>t, load<u8>(f + <usize>(t - 1)));
-  }
+  if (s > 0 && (load<u64>(p + (<usize>(s - 1) << 3)) | 1) == key) return;
+  for (let t: u32 = width - 1; t > s; t--) store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
   store<u64>(p + (<usize>s << 3), key);
-  store<u8>(f + <usize>s, 1);
   store<u64>(worst + (<usize>i << 3), load<u64>(p + (<usize>(width - 1) << 3)));
 }
 
@@ -376,8 +372,8 @@ export function searchAllApply(lo: u32, hi: u32): void {
     for (let x: u32 = 0; x < n; x++) {
       const u = at + <usize>x * UPDATE_BYTES;
       const a = load<u32>(u), c = load<u32>(u, 4), r = <u64>load<u32>(u, 8);
-      if (a >= lo && a < hi) insert(a, (r << 32) | <u64>c);
-      if (c >= lo && c < hi) insert(c, (r << 32) | <u64>a);
+      if (a >= lo && a < hi) insert(a, (r << 32) | (<u64>c << 1) | 1);
+      if (c >= lo && c < hi) insert(c, (r << 32) | (<u64>a << 1) | 1);
     }
   }
 }
@@ -412,16 +408,16 @@ export function searchAllPrepare(round: u32, lo: u32, hi: u32): u32 {
   memory.fill(oldCounts + (<usize>lo << 2), 0, <usize>(hi - lo) << 2);
   let fresh0: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
-    const p = listOf(i), f = fresh + <usize>i * <usize>width;
+    const p = listOf(i);
     const own = i >= lo && i < hi;
     for (let s: u32 = 0; s < width; s++) {
       const e = load<u64>(p + (<usize>s << 3));
       if (e == EMPTY) break;
-      const j = <u32>e;
+      const j = <u32>e >> 1;
       const back = j >= lo && j < hi;
       if (!own && !back) continue;
       const h = pairHash(round, i, j);
-      if (load<u8>(f + <usize>s) != 0) {
+      if ((e & 1) != 0) {
         if (own) { fresh0++; addCandidate(newCands, newCounts, i, j, h); }
         if (back) addCandidate(newCands, newCounts, j, i, h);
       } else {
@@ -436,14 +432,16 @@ export function searchAllPrepare(round: u32, lo: u32, hi: u32): u32 {
 // After every part's prepare: the list entries of [lo, hi) sampled as new candidates are old from here on.
 export function searchAllSettle(lo: u32, hi: u32): void {
   for (let i = lo; i < hi; i++) {
-    const p = listOf(i), f = fresh + <usize>i * <usize>width;
+    const p = listOf(i);
     const n = load<u32>(newCounts + (<usize>i << 2));
     const np = newCands + ((<usize>i * <usize>cands) << 3);
     for (let s: u32 = 0; s < width; s++) {
-      if (load<u8>(f + <usize>s) == 0) continue;
-      const j = <u32>load<u64>(p + (<usize>s << 3));
+      const e = load<u64>(p + (<usize>s << 3));
+      if (e == EMPTY) break;
+      if ((e & 1) == 0) continue;
+      const j = <u32>e >> 1;
       for (let t: u32 = 0; t < n; t++) {
-        if (<u32>load<u64>(np + (<usize>t << 3)) == j) { store<u8>(f + <usize>s, 0); break; }
+        if (<u32>load<u64>(np + (<usize>t << 3)) == j) { store<u64>(p + (<usize>s << 3), e & ~(<u64>1)); break; }
       }
     }
   }
@@ -454,8 +452,11 @@ export function searchAllFresh(k: u32): u32 {
   const w = min<u32>(k, width);
   let n: u32 = 0;
   for (let p: u32 = 0; p < count; p++) {
-    const f = fresh + <usize>p * <usize>width;
-    for (let s: u32 = 0; s < w; s++) n += load<u8>(f + <usize>s);
+    const l = listOf(p);
+    for (let s: u32 = 0; s < w; s++) {
+      const e = load<u64>(l + (<usize>s << 3));
+      if (e != EMPTY) n += <u32>(e & 1);
+    }
   }
   return n;
 }
@@ -473,7 +474,7 @@ function warmRow(x: u32): u32 {
   for (let t: u32 = 0; t < width; t++) {
     const e = load<u64>(p + (<usize>t << 3));
     if (e == EMPTY) break;
-    h ^= touch(vectorOf(file, load<u32>(order + (<usize>(<u32>e) << 2))), bytes);
+    h ^= touch(vectorOf(file, load<u32>(order + (<usize>(<u32>e >> 1) << 2))), bytes);
   }
   return h;
 }
@@ -496,7 +497,7 @@ export function searchAllRowsWith<M>(slot: usize, lo: u32, hi: u32): void {
     for (let t: u32 = 0; t < width; t++) {
       const e = load<u64>(p + (<usize>t << 3));
       if (e == EMPTY) break;
-      const j = load<u32>(order + (<usize>(<u32>e) << 2));
+      const j = load<u32>(order + (<usize>(<u32>e >> 1) << 2));
       const r = metric.rank(metric.distance(q, itemF32(file, j, second), stride, qq));
       const key = (<u64>orderedBits(r) << 32) | <u64>j;
       // insertion by (rank, id) into the best k so far
