@@ -33,7 +33,7 @@ import {
   hdr32, hdr64, nodeAt, graphOf, graphDegree, isPresent, decodedBytes, align16, slotOffset, vectorOf, itemStride,
 } from './layout';
 import { touch } from './search';
-import { orderedBits, heapPush, siftDown } from './heap';
+import { orderedBits } from './heap';
 import { dotI8, squaredL2I8, l1I8, hammingBits } from './simd';
 import { itemF32 } from './storage';
 
@@ -81,9 +81,9 @@ let scales: usize = 0;  // count f32: CODES_COSINE's 1 / |codes|
 // one fewer cache line); a position is in a list once, so the bit never decides an order.
 let lists: usize = 0;
 let worst: usize = 0;   // count u64: each list's last key (a compact copy: every pair checks it)
-let newCands: usize = 0; // count * cands u64 (hash, position) max-heaps
+let newCands: usize = 0; // count * cands u32 positions: each item's sample of new candidates
 let oldCands: usize = 0;
-let newCounts: usize = 0; // count u32
+let newCounts: usize = 0; // count * (u32 how many, u32 how many offered): the samples' counts
 let oldCounts: usize = 0;
 let updates: usize = 0; // buffers * (16 + bufferCap * 12): each buffer's count, then its updates
 let rowsOut: usize = 0; // size * rowK u32 ids, size * rowK f32 distances, size u32 counts (items taking part only)
@@ -114,9 +114,9 @@ function recordOf(f: usize): usize {
 // A buffer: its count, room for a centre's graph neighbours (round 0), then its updates.
 const NEAR_BYTES: usize = <usize>MAX_GRAPH_DEGREE << 2;
 // The rows (ids, distances, counts) are written after the last round, so they reuse the candidates' room when
-// they fit there (k <= 2 * cands - 1): no bytes of their own.
+// they fit there (k < cands): no bytes of their own.
 function rowsBytes(n: u64, k: u32): u64 { return a64(n * <u64>k * 8 + n * 4); }
-function rowsApart(n: u64, c: u32, k: u32): u64 { return rowsBytes(n, k) <= 2 * a64(n * <u64>c * 8) ? 0 : rowsBytes(n, k); }
+function rowsApart(n: u64, c: u32, k: u32): u64 { return rowsBytes(n, k) <= 2 * a64(n * <u64>c * 4) ? 0 : rowsBytes(n, k); }
 function bufferBytes(cap: u64): u64 { return a64(16 + <u64>NEAR_BYTES + cap * <u64>UPDATE_BYTES); }
 
 // The scratch a run needs with `threads` update buffers (one per thread generating at once) and rows of k.
@@ -126,7 +126,7 @@ export function searchAllScratchBytes(f: usize, w: u32, threads: u32, k: u32): u
   const c = candidatesOf(w);
   const cap = <u64>partCentres(graphDegree(f), c, threads) * pairsPerCentre(graphDegree(f), c);
   return <u64>STATE_BYTES + a64(n * 4) + a64(n * 4) + a64(n * <u64>recordOf(f)) + a64(n * 4)
-    + a64(n * <u64>w * 8) + a64(n * 8) + 2 * a64(n * <u64>c * 8) + 2 * a64(n * 4)
+    + a64(n * <u64>w * 8) + a64(n * 8) + 2 * a64(n * <u64>c * 4) + 2 * a64(n * 8)
     + <u64>threads * bufferBytes(cap) + rowsApart(n, c, k) + a64(decodedBytes(hdr32(f, H_DIMENSIONS)));
 }
 
@@ -151,10 +151,10 @@ export function searchAllAttach(scratch: usize): void {
   scales = at; at += <usize>a64(n * 4);
   lists = at; at += <usize>a64(n * <u64>width * 8);
   worst = at; at += <usize>a64(n * 8);
-  newCands = at; at += <usize>a64(n * <u64>cands * 8);
-  oldCands = at; at += <usize>a64(n * <u64>cands * 8);
-  newCounts = at; at += <usize>a64(n * 4);
-  oldCounts = at; at += <usize>a64(n * 4);
+  newCands = at; at += <usize>a64(n * <u64>cands * 4);
+  oldCands = at; at += <usize>a64(n * <u64>cands * 4);
+  newCounts = at; at += <usize>a64(n * 8);
+  oldCounts = at; at += <usize>a64(n * 8);
   updates = at; at += <usize>(<u64>buffers * bufferBytes(<u64>bufferCap));
   rowsOut = rowsApart(n, cands, rowK) == 0 ? newCands : at; at += <usize>rowsApart(n, cands, rowK);
   decoded = at;
@@ -330,17 +330,17 @@ export function searchAllGenerate(round: u32, first: u32, last: u32, thread: u32
       }
       continue;
     }
-    const nn = load<u32>(newCounts + (<usize>p << 2)), no = load<u32>(oldCounts + (<usize>p << 2));
-    const np = newCands + ((<usize>p * <usize>cands) << 3), op = oldCands + ((<usize>p * <usize>cands) << 3);
+    const nn = load<u32>(newCounts + (<usize>p << 3)), no = load<u32>(oldCounts + (<usize>p << 3));
+    const np = newCands + ((<usize>p * <usize>cands) << 2), op = oldCands + ((<usize>p * <usize>cands) << 2);
     let warmed: u32 = 0;
-    for (let s: u32 = 0; s < nn; s++) warmed ^= warm(<u32>load<u64>(np + (<usize>s << 3)));
-    for (let s: u32 = 0; s < no; s++) warmed ^= warm(<u32>load<u64>(op + (<usize>s << 3)));
+    for (let s: u32 = 0; s < nn; s++) warmed ^= warm(load<u32>(np + (<usize>s << 2)));
+    for (let s: u32 = 0; s < no; s++) warmed ^= warm(load<u32>(op + (<usize>s << 2)));
     sink = warmed;
     for (let s: u32 = 0; s < nn; s++) {
-      const a = <u32>load<u64>(np + (<usize>s << 3));
-      for (let t = s + 1; t < nn; t++) offer(a, <u32>load<u64>(np + (<usize>t << 3)));
+      const a = load<u32>(np + (<usize>s << 2));
+      for (let t = s + 1; t < nn; t++) offer(a, load<u32>(np + (<usize>t << 2)));
       for (let t: u32 = 0; t < no; t++) {
-        const b = <u32>load<u64>(op + (<usize>t << 3));
+        const b = load<u32>(op + (<usize>t << 2));
         if (a != b) offer(a, b);
       }
     }
@@ -388,15 +388,19 @@ export function searchAllApply(lo: u32, hi: u32): void {
   return <u32>(mix(<u64>round ^ mix((<u64>lo << 32) | <u64>hi ^ 0x9E3779B97F4A7C15)) >> 32);
 }
 
+// Offers candidate j to item i's sample (reservoir sampling, the slot chosen by the pair's hash h). The offers to
+// one item come in the same order however the items are split into parts (every part reads every list in position
+// order, keeping its own items' offers), so the samples are the same for any split.
 function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void {
-  const heap = area + ((<usize>i * <usize>cands) << 3);
-  const cp = counts + (<usize>i << 2);
+  const at = area + ((<usize>i * <usize>cands) << 2);
+  const cp = counts + (<usize>i << 3);
   const n = load<u32>(cp);
-  const key = (<u64>h << 32) | <u64>j;
-  if (n == cands && key >= load<u64>(heap)) return;
-  for (let t: u32 = 0; t < n; t++) if (load<u64>(heap + (<usize>t << 3)) == key) return;
-  if (n < cands) { heapPush(heap, n, key); store<u32>(cp, n + 1); return; }
-  siftDown(heap, n, key);
+  for (let t: u32 = 0; t < n; t++) if (load<u32>(at + (<usize>t << 2)) == j) return;
+  const seen = load<u32>(cp, 4) + 1;
+  store<u32>(cp, seen, 4);
+  if (n < cands) { store<u32>(at + (<usize>n << 2), j); store<u32>(cp, n + 1); return; }
+  const slot = <u32>((<u64>h * <u64>seen) >> 32);
+  if (slot < cands) store<u32>(at + (<usize>slot << 2), j);
 }
 
 // Before descent round `round` (>= 1), for the positions in [lo, hi): their sampled new and old candidates, forward
@@ -404,8 +408,8 @@ function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void 
 // candidates of [lo, hi) are written. Returns how many entries of the lists in [lo, hi) are new (summed over the
 // parts: 0 means the lists cannot change any more). `settle` must follow on every part before the round.
 export function searchAllPrepare(round: u32, lo: u32, hi: u32): u32 {
-  memory.fill(newCounts + (<usize>lo << 2), 0, <usize>(hi - lo) << 2);
-  memory.fill(oldCounts + (<usize>lo << 2), 0, <usize>(hi - lo) << 2);
+  memory.fill(newCounts + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
+  memory.fill(oldCounts + (<usize>lo << 3), 0, <usize>(hi - lo) << 3);
   let fresh0: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
     const p = listOf(i);
@@ -433,15 +437,15 @@ export function searchAllPrepare(round: u32, lo: u32, hi: u32): u32 {
 export function searchAllSettle(lo: u32, hi: u32): void {
   for (let i = lo; i < hi; i++) {
     const p = listOf(i);
-    const n = load<u32>(newCounts + (<usize>i << 2));
-    const np = newCands + ((<usize>i * <usize>cands) << 3);
+    const n = load<u32>(newCounts + (<usize>i << 3));
+    const np = newCands + ((<usize>i * <usize>cands) << 2);
     for (let s: u32 = 0; s < width; s++) {
       const e = load<u64>(p + (<usize>s << 3));
       if (e == EMPTY) break;
       if ((e & 1) == 0) continue;
       const j = <u32>e >> 1;
       for (let t: u32 = 0; t < n; t++) {
-        if (<u32>load<u64>(np + (<usize>t << 3)) == j) { store<u64>(p + (<usize>s << 3), e & ~(<u64>1)); break; }
+        if (load<u32>(np + (<usize>t << 2)) == j) { store<u64>(p + (<usize>s << 3), e & ~(<u64>1)); break; }
       }
     }
   }
