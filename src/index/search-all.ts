@@ -96,12 +96,12 @@ export function joinSync(image: IndexImage, j: Join, progress: (done: number) =>
   }
 }
 
-/** The joins and the rows, each phase's steps run at once by `run` (a pool's workers, one part each). */
-export async function joinAsync(image: IndexImage, j: Join, parts: number, run: (s: Step) => Promise<number>, progress: (done: number) => void): Promise<void> {
+/** The joins and the rows, each phase's steps run at once by `run` (a pool's workers: part p on worker p). */
+export async function joinAsync(image: IndexImage, j: Join, parts: number, run: (s: Step, part: number) => Promise<number>, progress: (done: number) => void): Promise<void> {
   const steps = phases(image, j, parts);
   let sum = 0;
   for (let r = steps.next(sum); !r.done; r = steps.next(sum)) {
-    sum = (await Promise.all(r.value.steps.map(run))).reduce((a, b) => a + b, 0);
+    sum = (await Promise.all(r.value.steps.map((s, p) => run(s, p)))).reduce((a, b) => a + b, 0);
     progress(r.value.done);
   }
 }

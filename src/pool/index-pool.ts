@@ -571,9 +571,16 @@ export class IndexPool implements Searchable<true> {
       };
       let rows: { ids: Uint32Array; distances: Float32Array; counts: Uint32Array };
       if (width !== undefined) {
-        // every step split into one part per worker (each worker attaches to the state in the shared memory)
+        // every step split into one part per worker (each worker attaches to the state in the shared memory). Part p
+        // goes to worker p itself: through the queue, one worker could take both parts of a phase (it holds
+        // PER_WORKER requests) and run them one after the other.
         const join = beginJoin(image, k, width, parts);
-        await joinAsync(image, join, parts, (step) => this.#submit<{ n: number }>({ op: 'join', scratch: join.scratch, step }, gen).then((r) => r.n), progress);
+        await joinAsync(image, join, parts, (step, p) => {
+          const alive = this.#threads.filter((t): t is Thread => t?.alive === true);
+          const message = { op: 'join', scratch: join.scratch, step, gen };
+          const answer = alive.length > 0 ? this.#ask(alive[p % alive.length], message, []) : this.#submit(message as RequestBody, gen);
+          return answer.then((r) => (r as { n: number }).n);
+        }, progress);
         rows = rowsOf(image, join, (id, ask) => image.exactRow(id, ask));
       } else {
         const { ask, searchK, ef, present } = image.itemRowsPlan(k, plan);
