@@ -29,10 +29,13 @@ export { convertItems, convertScratchBytes } from './storage';
 export { screeningScratchBytes } from './codes';
 // Every entry point that depends on the metric, specialised per metric and chosen once per call.
 export {
-  search, scan, searchAllBegin, searchAllGenerate, searchAllRow, itemDistance, queryDistance, itemValues, prepareBuild, buildTree,
+  search, scan, searchAllRows, itemDistance, queryDistance, itemValues, prepareBuild, buildTree,
   prepareScreening, encodeCodes, encodeCodesFrom, validate,
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
-export { searchAllScratchBytes, searchAllAttach, searchAllApply, searchAllPrepare, searchAllFresh, searchAllChunk } from './search-all';
+export {
+  searchAllScratchBytes, searchAllBegin, searchAllAttach, searchAllGenerate, searchAllApply, searchAllPrepare, searchAllSettle,
+  searchAllFresh, searchAllChunk, searchAllRowsAt,
+} from './search-all';

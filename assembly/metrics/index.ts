@@ -35,7 +35,7 @@ import { Manhattan } from './manhattan';
 import { Dot } from './dot';
 import { Hamming } from './hamming';
 import { searchGraphWith } from '../graph-search';
-import { searchAllBeginWith, searchAllGenerateWith, searchAllRowWith } from '../search-all';
+import { searchAllRowsWith } from '../search-all';
 import { graphDegree } from '../layout';
 import { storageOf, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8 } from '../layout';
 import { Float32Storage, Float16Storage, Bfloat16Storage, Int8Storage } from '../storage';
@@ -180,30 +180,13 @@ export function validate(file: usize, slot: usize): i32 {
   return validateWith<Hamming>(file, slot);
 }
 
-// Every item's neighbours at once on a graph index (search-all.ts): its state, a range of centres' pairs, a row.
-export function searchAllBegin(file: usize, scratch: usize, width: u32, threads: u32, hidden: usize): u32 {
+// Every item's neighbours at once on a graph index (search-all.ts): the rows of positions [lo, hi), re-ranked by
+// the metric (the joins themselves rank by codes and need no metric dispatch).
+export function searchAllRows(file: usize, slot: usize, lo: u32, hi: u32): void {
   const metric = hdr32(file, H_METRIC);
-  if (metric == METRIC_ANGULAR) return searchAllBeginWith<Angular>(file, scratch, width, threads, hidden);
-  if (metric == METRIC_EUCLIDEAN) return searchAllBeginWith<Euclidean>(file, scratch, width, threads, hidden);
-  if (metric == METRIC_MANHATTAN) return searchAllBeginWith<Manhattan>(file, scratch, width, threads, hidden);
-  if (metric == METRIC_DOT) return searchAllBeginWith<Dot>(file, scratch, width, threads, hidden);
-  return searchAllBeginWith<Hamming>(file, scratch, width, threads, hidden);
-}
-
-export function searchAllGenerate(file: usize, round: u32, first: u32, last: u32, thread: u32): u32 {
-  const metric = hdr32(file, H_METRIC);
-  if (metric == METRIC_ANGULAR) return searchAllGenerateWith<Angular>(round, first, last, thread);
-  if (metric == METRIC_EUCLIDEAN) return searchAllGenerateWith<Euclidean>(round, first, last, thread);
-  if (metric == METRIC_MANHATTAN) return searchAllGenerateWith<Manhattan>(round, first, last, thread);
-  if (metric == METRIC_DOT) return searchAllGenerateWith<Dot>(round, first, last, thread);
-  return searchAllGenerateWith<Hamming>(round, first, last, thread);
-}
-
-export function searchAllRow(file: usize, id: u32, k: u32, ids: usize, distances: usize): u32 {
-  const metric = hdr32(file, H_METRIC);
-  if (metric == METRIC_ANGULAR) return searchAllRowWith<Angular>(id, k, ids, distances);
-  if (metric == METRIC_EUCLIDEAN) return searchAllRowWith<Euclidean>(id, k, ids, distances);
-  if (metric == METRIC_MANHATTAN) return searchAllRowWith<Manhattan>(id, k, ids, distances);
-  if (metric == METRIC_DOT) return searchAllRowWith<Dot>(id, k, ids, distances);
-  return searchAllRowWith<Hamming>(id, k, ids, distances);
+  if (metric == METRIC_ANGULAR) searchAllRowsWith<Angular>(slot, lo, hi);
+  else if (metric == METRIC_EUCLIDEAN) searchAllRowsWith<Euclidean>(slot, lo, hi);
+  else if (metric == METRIC_MANHATTAN) searchAllRowsWith<Manhattan>(slot, lo, hi);
+  else if (metric == METRIC_DOT) searchAllRowsWith<Dot>(slot, lo, hi);
+  else searchAllRowsWith<Hamming>(slot, lo, hi);
 }

@@ -144,18 +144,13 @@ export class IndexImage {
     const hidden = this.removed.count > 0 ? this.removed.at : 0; // removed items: no row, and in no row
     if (graphDegree !== 0 && width !== undefined) {
       // the joins over the graph (index/search-all.ts)
-      const x = this.core.exports, base = this.core.base;
-      const { items, chunk } = beginJoin(this, width, 1);
+      const join = beginJoin(this, k, width, 1);
       let last = -1;
-      const progress = (f: number) => {
+      joinSync(this, join, (f) => {
         const done = Math.min(size - 1, Math.floor(f * size));
         if (onProgress && done !== last) onProgress({ done: (last = done), total: size });
-      };
-      joinSync(this, k, width, items, chunk, (round, first, end) => {
-        x.searchAllGenerate(base, round, first, end, 0);
-        x.searchAllApply(0, size);
-      }, progress);
-      const rows = rowsOf(this, k, items, (id, ask) => this.exactRow(id, ask));
+      });
+      const rows = rowsOf(this, join, (id, ask) => this.exactRow(id, ask));
       onProgress?.({ done: size, total: size });
       return rows;
     }

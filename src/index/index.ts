@@ -175,8 +175,7 @@ export class Index implements Searchable {
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new AnnoyError('INVALID_ARGUMENT', `onProgress ${show(onProgress)} is not a function`);
     checkBatchK(image.header.size, k);
     const plan = checkSearchOptions(rest, k, image.header.trees, graphDegreeOf(image.header));
-    // the joins read float32 vectors: other storage takes one walk per item
-    const width = graphDegreeOf(image.header) !== 0 && storageOf(image.header) === 'float32' ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
+    const width = graphDegreeOf(image.header) !== 0 ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
     const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress'], width);
     return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }

@@ -1,7 +1,8 @@
 // Every item's nearest other items on a graph index, from neighbourhood joins over the stored graph
 // (assembly/search-all.ts). The rounds run in chunks of centres: a chunk's pairs are generated against the lists as
 // the chunk found them, then offered to the lists; a list keeps the best keys offered, whatever their order, so the
-// rows are the same for any number of threads (IndexPool.searchAll splits each chunk across its workers).
+// rows are the same for any number of threads. Every step but the stop rule splits into parts by range (centres
+// for generate, destination lists for the others): IndexPool.searchAll runs one part per worker.
 import type { IndexImage } from './image.js';
 
 /** The joins stop after a round in which fewer than this share of the rows' entries (each list's first k) came in. */
@@ -21,76 +22,116 @@ export function searchAllWidth(k: number, ef: number | undefined): number | unde
 /** searchAll's default ef (at least k). */
 export const SEARCH_ALL_DEFAULT_EF = 12;
 
-export type Progress = (p: { done: number; total: number }) => void;
 export interface Rows { ids: Uint32Array; distances: Float32Array; counts: Uint32Array }
 
-/** How to run one chunk of centres [first, last) of a round: generate its pairs, then offer them to every list. */
-export type ChunkRunner = (round: number, first: number, last: number) => void | Promise<void>;
+/** The join state in an image's scratch: its address, the items taking part (positions 0..items-1), the chunk size. */
+export interface Join { scratch: number; items: number; chunk: number; k: number; width: number }
 
-/** Sets up the join state for `threads` update buffers in the image's scratch; its address and the items taking part. */
-export function beginJoin(image: IndexImage, width: number, threads: number): { scratch: number; items: number; chunk: number } {
+/**
+ * One step of the joins over a range, on some thread: generate (centres [lo, hi) of round, into update buffer
+ * `part`), apply, prepare (returns the new entries of its lists), settle, rows (positions [lo, hi)).
+ */
+export type Step =
+  | { step: 'generate'; round: number; lo: number; hi: number; part: number }
+  | { step: 'apply' | 'settle' | 'rows'; lo: number; hi: number }
+  | { step: 'prepare'; round: number; lo: number; hi: number };
+
+/** Sets up the join state for `threads` update buffers in the image's scratch. */
+export function beginJoin(image: IndexImage, k: number, width: number, threads: number): Join {
   const x = image.core.exports, base = image.core.base;
-  const scratch = image.scratch(Number(x.searchAllScratchBytes(base, width, threads)), `searchAll's lists (ef ${width})`);
-  const items = x.searchAllBegin(base, scratch, width, threads, image.removed.count > 0 ? image.removed.at : 0) >>> 0;
-  return { scratch, items, chunk: x.searchAllChunk() >>> 0 };
+  const scratch = image.scratch(Number(x.searchAllScratchBytes(base, width, threads, k)), `searchAll's lists (ef ${width})`);
+  const items = x.searchAllBegin(base, scratch, width, threads, image.removed.count > 0 ? image.removed.at : 0, k) >>> 0;
+  return { scratch, items, chunk: x.searchAllChunk() >>> 0, k, width };
 }
 
-/** The rounds (sync: one thread). */
-export function joinSync(image: IndexImage, k: number, width: number, items: number, chunk: number, run: ChunkRunner, progress: (done: number) => void, rounds = SEARCH_ALL_ROUNDS, delta = SEARCH_ALL_DELTA): void {
-  const x = image.core.exports;
-  for (let round = 0; round < rounds; round++) {
-    if (round > 0 && x.searchAllPrepare(round) === 0) break;
-    for (let c = 0; c < items; c += chunk) {
-      run(round, c, Math.min(items, c + chunk));
-      progress((round * items + Math.min(items, c + chunk)) / (rounds * items));
-    }
-    if (x.searchAllFresh(k) < delta * items * Math.min(k, width)) break;
+/** Runs one step on this thread (the state must be attached: begin did, or searchAllAttach). */
+export function runStep(x: { searchAllGenerate: Function; searchAllApply: Function; searchAllPrepare: Function; searchAllSettle: Function; searchAllRows: Function }, base: number, slot: number, s: Step): number {
+  switch (s.step) {
+    case 'generate': return x.searchAllGenerate(s.round, s.lo, s.hi, s.part) >>> 0;
+    case 'apply': x.searchAllApply(s.lo, s.hi); return 0;
+    case 'prepare': return x.searchAllPrepare(s.round, s.lo, s.hi) >>> 0;
+    case 'settle': x.searchAllSettle(s.lo, s.hi); return 0;
+    default: x.searchAllRows(base, slot, s.lo, s.hi); return 0;
   }
 }
 
-/** The rounds (async: a pool's chunks). */
-export async function joinAsync(image: IndexImage, k: number, width: number, items: number, chunk: number, run: ChunkRunner, progress: (done: number) => void, rounds = SEARCH_ALL_ROUNDS, delta = SEARCH_ALL_DELTA): Promise<void> {
-  const x = image.core.exports;
-  for (let round = 0; round < rounds; round++) {
-    if (round > 0 && x.searchAllPrepare(round) === 0) break;
-    for (let c = 0; c < items; c += chunk) {
-      await run(round, c, Math.min(items, c + chunk));
-      progress((round * items + Math.min(items, c + chunk)) / (rounds * items));
+/** [lo, hi) split into `parts` ranges; part p's. */
+function partOf(lo: number, hi: number, p: number, parts: number): [number, number] {
+  return [lo + Math.floor(((hi - lo) * p) / parts), lo + Math.floor(((hi - lo) * (p + 1)) / parts)];
+}
+
+/**
+ * The whole run as a sequence of phases, each a list of steps that may run at once (one per part); a phase's
+ * results (prepare's counts) come back summed. Written once for the sync and the async driver.
+ */
+function* phases(image: IndexImage, j: Join, parts: number): Generator<{ steps: Step[]; done: number }, void, number> {
+  const x = image.core.exports, { items, chunk, k, width } = j;
+  const split = (lo: number, hi: number, make: (lo: number, hi: number, p: number) => Step) =>
+    Array.from({ length: parts }, (_, p) => partOf(lo, hi, p, parts)).map(([a, b], p) => make(a, b, p)).filter((s) => s.hi > s.lo);
+  for (let round = 0; round < SEARCH_ALL_ROUNDS; round++) {
+    if (round > 0) {
+      const fresh = yield { steps: split(0, items, (lo, hi) => ({ step: 'prepare', round, lo, hi })), done: round / (SEARCH_ALL_ROUNDS + 1) };
+      if (fresh === 0) break;
+      yield { steps: split(0, items, (lo, hi) => ({ step: 'settle', lo, hi })), done: round / (SEARCH_ALL_ROUNDS + 1) };
     }
-    if (x.searchAllFresh(k) < delta * items * Math.min(k, width)) break;
+    for (let c = 0; c < items; c += chunk) {
+      const end = Math.min(items, c + chunk);
+      yield { steps: split(c, end, (lo, hi, part) => ({ step: 'generate', round, lo, hi, part })), done: (round + end / items) / (SEARCH_ALL_ROUNDS + 1) };
+      yield { steps: split(0, items, (lo, hi) => ({ step: 'apply', lo, hi })), done: (round + end / items) / (SEARCH_ALL_ROUNDS + 1) };
+    }
+    if (x.searchAllFresh(k) < SEARCH_ALL_DELTA * items * Math.min(k, width)) break;
+  }
+  yield { steps: split(0, items, (lo, hi) => ({ step: 'rows', lo, hi })), done: SEARCH_ALL_ROUNDS / (SEARCH_ALL_ROUNDS + 1) };
+}
+
+/** The joins and the rows on this thread. */
+export function joinSync(image: IndexImage, j: Join, progress: (done: number) => void): void {
+  const x = image.core.exports, base = image.core.base, slot = image.slot(0);
+  const run = phases(image, j, 1);
+  let sum = 0;
+  for (let r = run.next(sum); !r.done; r = run.next(sum)) {
+    sum = 0;
+    for (const s of r.value.steps) sum += runStep(x, base, slot, s);
+    progress(r.value.done);
+  }
+}
+
+/** The joins and the rows, each phase's steps run at once by `run` (a pool's workers: part p on worker p). */
+export async function joinAsync(image: IndexImage, j: Join, parts: number, run: (s: Step, part: number) => Promise<number>, progress: (done: number) => void): Promise<void> {
+  const steps = phases(image, j, parts);
+  let sum = 0;
+  for (let r = steps.next(sum); !r.done; r = steps.next(sum)) {
+    sum = (await Promise.all(r.value.steps.map((s, p) => run(s, p)))).reduce((a, b) => a + b, 0);
+    progress(r.value.done);
   }
 }
 
 /**
- * The rows from the finished lists: row i holds item i's best min(k, ef) other items. A row shorter than the
- * items allow (an item the joins reached too few others of) is completed by `topUp` (an exact scan of every item).
+ * The rows, from the rows area the last phase filled: row i holds item i's best min(k, ef) other items. A row
+ * shorter than the items allow (an item the joins reached too few others of) is completed by `topUp` (an exact
+ * scan of every item).
  */
-export function rowsOf(image: IndexImage, k: number, items: number, topUp: (id: number, ask: number) => { ids: Uint32Array; distances: Float32Array }): Rows {
-  const { size } = image.header;
-  const x = image.core.exports, base = image.core.base, v = image.view;
-  const ids = new Uint32Array(size * k).fill(0xFFFFFFFF);
-  const distances = new Float32Array(size * k).fill(NaN);
-  const counts = new Uint32Array(size);
+export function rowsOf(image: IndexImage, j: Join, topUp: (id: number, ask: number) => { ids: Uint32Array; distances: Float32Array }): Rows {
+  const { size } = image.header, { k, items } = j;
+  const at = image.core.exports.searchAllRowsAt() >>> 0, v = image.view;
+  const ids = v.u32.slice(at >>> 2, (at >>> 2) + size * k);
+  const distances = v.f32.slice((at >>> 2) + size * k, (at >>> 2) + 2 * size * k);
+  const counts = v.u32.slice((at >>> 2) + 2 * size * k, (at >>> 2) + 2 * size * k + size);
   const want = Math.min(k, items - 1);
   for (let i = 0; i < size; i++) {
-    if (!image.isPresent(i) || image.isRemoved(i)) continue;
-    let n = x.searchAllRow(base, i, k, v.outIds << 2, v.outDistances << 2) >>> 0;
-    if (n < want) {
-      const r = topUp(i, want + 1);
-      let c = 0;
-      for (let j = 0; j < r.ids.length && c < want; j++) {
-        if (r.ids[j] === i) continue;
-        ids[i * k + c] = r.ids[j];
-        distances[i * k + c] = r.distances[j];
-        c++;
-      }
-      counts[i] = c;
-      continue;
+    // the area holds rows for the items taking part only (it is the candidates' room before)
+    const n = image.isPresent(i) && !image.isRemoved(i) ? counts[i] : (counts[i] = 0);
+    if (n < k) { ids.fill(0xFFFFFFFF, i * k + n, (i + 1) * k); distances.fill(NaN, i * k + n, (i + 1) * k); }
+    if (n >= want || !image.isPresent(i) || image.isRemoved(i)) continue;
+    const r = topUp(i, want + 1);
+    let c = 0;
+    for (let t = 0; t < r.ids.length && c < want; t++) {
+      if (r.ids[t] === i) continue;
+      ids[i * k + c] = r.ids[t];
+      distances[i * k + c] = r.distances[t];
+      c++;
     }
-    ids.set(v.u32.subarray(v.outIds, v.outIds + n), i * k);
-    distances.set(v.f32.subarray(v.outDistances, v.outDistances + n), i * k);
-    counts[i] = n;
-    n = 0;
+    counts[i] = c;
   }
   return { ids, distances, counts };
 }

@@ -551,8 +551,7 @@ export class IndexPool implements Searchable<true> {
     if (this.#shards.length > 1) throw new AnnoyError('INVALID_STATE', `searchAll needs one index; this pool serves ${this.#shards.length} shards (an item's neighbours may be in any of them)`);
     checkBatchK(this.size, k);
     const plan = checkSearchOptions(rest, k, this.trees, this.graph);
-    // the joins read float32 vectors: other storage takes one walk per item
-    const width = this.graph !== 0 && this.#first.storage === 'float32' ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
+    const width = this.graph !== 0 ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
     const run = this.#searchingAll.then(() => this.#searchAllNow(k, plan, width, rest, onProgress as SearchAllOptions['onProgress']));
     this.#searchingAll = run.catch(() => {});
     return run;
@@ -572,19 +571,17 @@ export class IndexPool implements Searchable<true> {
       };
       let rows: { ids: Uint32Array; distances: Float32Array; counts: Uint32Array };
       if (width !== undefined) {
-        const { scratch, items, chunk } = beginJoin(image, width, parts);
-        const split = (lo: number, hi: number, p: number) => [lo + Math.floor(((hi - lo) * p) / parts), lo + Math.floor(((hi - lo) * (p + 1)) / parts)];
-        await joinAsync(image, k, width, items, chunk, async (round, first, end) => {
-          await Promise.all(Array.from({ length: parts }, (_, p) => {
-            const [a, b] = split(first, end, p);
-            return this.#submit({ op: 'join', step: 'generate', scratch, round, first: a, last: b, thread: p }, gen);
-          }));
-          await Promise.all(Array.from({ length: parts }, (_, p) => {
-            const [a, b] = split(0, size, p);
-            return this.#submit({ op: 'join', step: 'apply', scratch, round, first: a, last: b, thread: p }, gen);
-          }));
+        // every step split into one part per worker (each worker attaches to the state in the shared memory). Part p
+        // goes to worker p itself: through the queue, one worker could take both parts of a phase (it holds
+        // PER_WORKER requests) and run them one after the other.
+        const join = beginJoin(image, k, width, parts);
+        await joinAsync(image, join, parts, (step, p) => {
+          const alive = this.#threads.filter((t): t is Thread => t?.alive === true);
+          const message = { op: 'join', scratch: join.scratch, step, gen };
+          const answer = alive.length > 0 ? this.#ask(alive[p % alive.length], message, []) : this.#submit(message as RequestBody, gen);
+          return answer.then((r) => (r as { n: number }).n);
         }, progress);
-        rows = rowsOf(image, k, items, (id, ask) => image.exactRow(id, ask));
+        rows = rowsOf(image, join, (id, ask) => image.exactRow(id, ask));
       } else {
         const { ask, searchK, ef, present } = image.itemRowsPlan(k, plan);
         const hidden = image.removed.count > 0 ? image.removed.at >>> 2 : 0;

@@ -8,6 +8,7 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { AnnoyError } from '../errors.js';
 import { SLOT } from '../format/layout.js';
 import { searchItemRows, searchOne, searchRows, slotView, type Mask, type SlotParts } from '../index/slot-search.js';
+import { runStep, type Step } from '../index/search-all.js';
 import { noThreadsReason, threadKind } from './threads.js';
 
 /** One shard as a worker sees it: the shared memory, or a copy of the file for a memory of its own. */
@@ -36,7 +37,7 @@ export type WorkerRequest =
   | { id: number; op: 'item'; item: number; k: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
   | { id: number; op: 'batch'; queries: Float32Array; rows: number; k: number; kEffective: number; searchK: number; rerank: number; ef: number; masks?: Mask[]; gen?: number }
   | { id: number; op: 'rows'; lo: number; hi: number; k: number; ask: number; searchK: number; rerank: number; ef: number; present: number; hidden: number; gen?: number }
-  | { id: number; op: 'join'; step: 'generate' | 'apply'; scratch: number; round: number; first: number; last: number; thread: number; gen?: number }
+  | { id: number; op: 'join'; scratch: number; step: Step; gen?: number }
   | { id: number; op: 'load'; gen: number; shards: WorkerShard[] }
   | { id: number; op: 'drop'; gen: number }
   | { id: number; op: 'bits'; gen: number; shard: number; at: number; words: Uint32Array }
@@ -50,7 +51,7 @@ export type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerReque
  * The worker's whole program. Its source text is started with the query loop's functions as arguments
  * (index/slot-search.ts), so a worker searches exactly as this thread does.
  */
-export function workerMain(view: typeof slotView, one: typeof searchOne, rows: typeof searchRows, itemRows: typeof searchItemRows): void {
+export function workerMain(view: typeof slotView, one: typeof searchOne, rows: typeof searchRows, itemRows: typeof searchItemRows, joinStep: typeof runStep): void {
   /* eslint-disable @typescript-eslint/no-explicit-any */
   // Node's worker_threads or a browser's Web Worker (self). No `require`: a bundler would rewrite it.
   const threads = (globalThis as any).process?.getBuiltinModule?.('node:worker_threads') ?? null;
@@ -131,9 +132,7 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
         // searchAll's joins (index/search-all.ts): the state is in the shared memory at m.scratch
         const x = shards[0].x;
         x.searchAllAttach(m.scratch);
-        if (m.step === 'generate') x.searchAllGenerate(shards[0].base, m.round, m.first, m.last, m.thread);
-        else x.searchAllApply(m.first, m.last);
-        post({ id: m.id });
+        post({ id: m.id, n: joinStep(x, shards[0].base, shards[0].slot, m.step) });
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);
         post({ id: m.id, root, nodes: builder.builtNodes.value >>> 0, failed: Boolean(builder.buildFailed.value) });
@@ -172,7 +171,7 @@ function workerThreads(): WorkerThreads | undefined {
 
 /** The worker's program as source text: workerMain called with the query loop's functions. */
 export function workerSource(): string {
-  return `(${workerMain.toString()})(${slotView.toString()}, ${searchOne.toString()}, ${searchRows.toString()}, ${searchItemRows.toString()})`;
+  return `(${workerMain.toString()})(${slotView.toString()}, ${searchOne.toString()}, ${searchRows.toString()}, ${searchItemRows.toString()}, ${runStep.toString()})`;
 }
 
 /** Starts a worker on `setup` and resolves once it has instantiated the module (`transfer`: the file copies). */
