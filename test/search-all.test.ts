@@ -107,6 +107,27 @@ describe('searchAll on a graph index (neighbourhood joins)', () => {
     index.free();
   });
 
+  // Rows of k < 24 are written over the candidate samples' room once the rounds end; wider rows get their own.
+  it('k 30 (rows wider than the samples\' room): full rows, in order, with index.distance, recall@30 >= 0.95', () => {
+    const index = built.euclidean, all = index.searchAll(30);
+    const wrong: number[] = []; // items whose row breaks an invariant (checked on every 5th: 4,000 x 30 expects are slow)
+    for (let i = 0; i < N; i += 5) {
+      const { ids, distances } = all.row(i);
+      const ok = ids.length === 30 && !ids.includes(i) && new Set(ids).size === 30 && ids.every((id, j) => distances[j] === index.distance(i, id)
+        && (j === 0 || distances[j - 1] < distances[j] || (distances[j - 1] === distances[j] && ids[j - 1] < id)));
+      if (!ok) wrong.push(i);
+    }
+    expect(wrong).toEqual([]);
+    let hit = 0, rows = 0;
+    for (let i = 0; i < N; i += 100) {
+      const truth = bruteForce('euclidean', base, D, base.subarray(i * D, (i + 1) * D), 31).filter((id) => id !== i).slice(0, 30);
+      const got = new Set(all.row(i).ids);
+      hit += truth.filter((id) => got.has(id)).length;
+      rows++;
+    }
+    expect(hit / (rows * 30)).toBeGreaterThanOrEqual(0.95); // 0.9675
+  });
+
   it('a tiny index: every row holds all the other items', () => {
     const index = new IndexBuilder({ dimensions: D, metric: 'euclidean', graph: true }).addBatch(base.subarray(0, 6 * D)).build();
     const all = index.searchAll(10);
