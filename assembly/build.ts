@@ -8,8 +8,9 @@ import {
   H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET, H_METRIC, H_CODES_KIND,
   H_CODE_DIMENSIONS, CODES_PCA, METRIC_ANGULAR, METRIC_EUCLIDEAN,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
-  hdr32, hdr64, isPresent, align16, vectorOf, pcaRow,
+  hdr32, hdr64, isPresent, align16, vectorOf, pcaRow, treeEncoding, TREES_BUILDING_COMPACT, planeValuesFor,
 } from './layout';
+import { quantisePlane, writeCompactSplit } from './compact';
 import { dot, scale } from './simd';
 import { seedTree, index, flip } from './random';
 import { projectRaw } from './pca';
@@ -39,6 +40,8 @@ let planes: usize = 0;    // one split record per recursion depth, held until th
 let nodesBase: usize = 0;
 let regionEnd: usize = 0; // 0: grow memory as needed
 let count: u32 = 0;
+let compact: bool = false;       // a compact build (layout.ts TREES_BUILDING_COMPACT): quantised planes
+let planeValues: u32 = 0;        // values in a plane (hamming: 0)
 
 export let builtNodes: u32 = 0;       // nodes of the tree built last
 export let buildFailed: bool = false; // the region was full or memory could not grow
@@ -116,6 +119,8 @@ export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   nodeBytes = hdr32(file, H_NODE_BYTES);
   leafCapacity = hdr32(file, H_LEAF_CAPACITY);
   count = hdr32(file, H_COUNT);
+  compact = treeEncoding(file) == TREES_BUILDING_COMPACT;
+  planeValues = planeValuesFor(hdr32(file, H_METRIC), dims);
   extras = extrasAt;
   normsOffsetNow = normsOffset(file);
   spaceDims = componentDims(file);
@@ -174,19 +179,27 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
   let left: u32 = 0;
   for (let attempt = 0; attempt < SPLIT_ATTEMPTS; attempt++) {
     changetype<M>(0).createSplit(split, lo, hi);
+    // Compact trees: the items are routed by the plane the search will read (compact.ts).
+    if (compact && spaceDims == 0) quantisePlane(split, planeValues);
     left = partition<M>(split, lo, hi);
     if (imbalance(left, n) < 0.95) break;
   }
   // No plane separates these items (duplicates, say): split them at random, as Annoy does.
   while (imbalance(left, n) > 0.99) {
     memory.fill(split + NODE_OFFSET, 0, stride + 4);
+    if (compact) quantisePlane(split, 0);
     left = randomPartition(lo, hi);
   }
   if (spaceDims != 0) toFilePlane(split);
+  if (compact && spaceDims != 0) quantisePlane(split, planeValues);
   const child0 = makeTree<M>(lo, lo + left, depth + 1, false);
   const child1 = makeTree<M>(lo + left, hi, depth + 1, false);
   const node = allocNode();
   if (node == 0) return 0;
+  if (compact) {
+    writeCompactSplit(node, split, planeValues, child0, child1);
+    return <i32>(builtNodes - 1);
+  }
   memory.copy(node, split, nodeBytes);
   store<u32>(node, SPLIT_TAG);
   store<i32>(node + NODE_CHILD0, child0);
