@@ -9,7 +9,7 @@ import type { Metric } from '../metric.js';
 import { writeFileAtomic, writeFileAtomicAsync } from '../runtime/node-fs.js';
 import { withScreening, type Screening } from '../build/screening.js';
 import { withStorage, type Storage } from '../build/storage.js';
-import { withFullTrees, type TreeEncoding } from '../build/compact-trees.js';
+import { checkTreeEncoding, withFullTrees, type TreeEncoding } from '../build/compact-trees.js';
 import { storageOf, treeEncodingOf } from '../format/layout.js';
 import { loadBytes } from '../load/bytes.js';
 import { loadFile, loadFileSync } from '../load/file.js';
@@ -241,6 +241,24 @@ export class Index implements Searchable {
   withStorage(storage: Storage): Index {
     const from = this.#live();
     const image = withStorage(from, storage);
+    image.removedWords().set(from.removedWords());
+    image.removed.count = from.removed.count;
+    return new Index(image);
+  }
+
+  /**
+   * The same index with its trees stored as `encoding`, as a new Index in memory of its own. 'full' from compact
+   * trees writes their decoded planes as f32 and their ids as u32 (the same trees: the answers are the same, up to
+   * the f32 rounding of a margin); an index already so stored is returned as it is. Making full trees compact is a
+   * build option (IndexBuilder's treeEncoding): its planes are chosen before they route the items.
+   */
+  withTreeEncoding(encoding: TreeEncoding): Index {
+    const from = this.#live();
+    const to = checkTreeEncoding(encoding);
+    const now = treeEncodingOf(from.header) ?? 'full';
+    if (to === now) return this;
+    if (to === 'compact') throw new AnnoyError('INVALID_ARGUMENT', "compact trees are made by a build (IndexBuilder's treeEncoding: 'compact'), whose planes route the items as the search reads them");
+    const image = withFullTrees(from);
     image.removedWords().set(from.removedWords());
     image.removed.count = from.removed.count;
     return new Index(image);
