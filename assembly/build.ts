@@ -42,6 +42,7 @@ let regionEnd: usize = 0; // 0: grow memory as needed
 let count: u32 = 0;
 let compact: bool = false;       // a compact build (layout.ts TREES_BUILDING_COMPACT): quantised planes
 let planeValues: u32 = 0;        // values in a plane (hamming: 0)
+let fileVectors: usize = 0;      // the stored vectors (vectors is the projections' when splitting in their space)
 
 export let builtNodes: u32 = 0;       // nodes of the tree built last
 export let buildFailed: bool = false; // the region was full or memory could not grow
@@ -124,6 +125,7 @@ export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   extras = extrasAt;
   normsOffsetNow = normsOffset(file);
   spaceDims = componentDims(file);
+  fileVectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
   if (spaceDims != 0) {
     stride = spaceStride(spaceDims);
     vectors = extrasAt + projectionsOffset(file);
@@ -191,7 +193,17 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
     left = randomPartition(lo, hi);
   }
   if (spaceDims != 0) toFilePlane(split);
-  if (compact && spaceDims != 0) quantisePlane(split, planeValues);
+  if (compact && spaceDims != 0) {
+    // The file plane is quantised only now: route the items again by it, in the stored vectors' space, so that the
+    // search (and an Annoy file written from the index) sends each item where the build put it.
+    quantisePlane(split, planeValues);
+    left = partitionInFileSpace<M>(split, lo, hi);
+    while (imbalance(left, n) > 0.99) {
+      memory.fill(split + NODE_OFFSET, 0, fileStride + 4);
+      quantisePlane(split, 0);
+      left = randomPartition(lo, hi);
+    }
+  }
   const child0 = makeTree<M>(lo, lo + left, depth + 1, false);
   const child1 = makeTree<M>(lo + left, hi, depth + 1, false);
   const node = allocNode();
@@ -205,6 +217,17 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
   store<i32>(node + NODE_CHILD0, child0);
   store<i32>(node + NODE_CHILD1, child1);
   return <i32>(builtNodes - 1);
+}
+
+// partition by a file plane: the metric's side() reads `vectors` and `stride`, here those of the stored vectors.
+function partitionInFileSpace<M>(split: usize, lo: u32, hi: u32): u32 {
+  const spaceVectors = vectors, spaceStride = stride;
+  vectors = fileVectors;
+  stride = fileStride;
+  const left = partition<M>(split, lo, hi);
+  vectors = spaceVectors;
+  stride = spaceStride;
+  return left;
 }
 
 // The split's plane w (m weights) becomes B^T w in the stored vectors' space; the offset stays.

@@ -105,8 +105,11 @@ describe('compact trees: the same bytes every time, saved and loaded, as an Anno
   });
 
   it('toAnnoyBytes writes the decoded planes and ids: Annoy\'s file answers as the compact index, and as its full form', () => {
-    for (const metric of ['angular', 'euclidean', 'dot', 'manhattan'] as Metric[]) {
-      const index = build({ ...options, metric }, x, 5);
+    // pca screening: the trees split in the components' space, and each quantised file plane routes the items again
+    const cases = [...(['angular', 'euclidean', 'dot', 'manhattan'] as Metric[]).map((metric) => ({ metric, screening: 'auto' as const })),
+      { metric: 'angular' as Metric, screening: 'pca' as const }, { metric: 'euclidean' as Metric, screening: 'pca' as const }];
+    for (const { metric, screening } of cases) {
+      const index = build({ ...options, metric, screening }, x, 5);
       const annoy = Index.fromBytes(index.toAnnoyBytes(), { format: 'annoy', dimensions: d, metric });
       const full = index.withTreeEncoding('full');
       expect(full.treeEncoding).toBe('full');
@@ -121,6 +124,18 @@ describe('compact trees: the same bytes every time, saved and loaded, as an Anno
       expect(same).toBeGreaterThanOrEqual(38);
       // and back: the Annoy file converts to full trees that write the same Annoy bytes
       expect(Buffer.from(annoy.toAnnoyBytes()).equals(Buffer.from(index.toAnnoyBytes()))).toBe(true);
+    }
+  });
+
+  it('the build routes each item as the search does: its own vector leads the first descent to the leaf that holds it', () => {
+    // searchK 1 stops after the first leaf, reached by following each split's side of the item's own vector (not dot:
+    // its build routes by an extra coordinate that queries lack, as Annoy's does); pca
+    // screening splits in the components' space, and each quantised file plane must route the items again
+    for (const [metric, screening] of [['euclidean', 'pca'], ['angular', 'pca'], ['euclidean', 'int8'], ['manhattan', 'none']] as const) {
+      const index = build({ ...options, metric, screening, seed: 2 }, x.subarray(0, 1500 * d), 1);
+      let found = 0;
+      for (let i = 0; i < 1500; i++) if (index.searchItem(i, 1, { searchK: 1, rerank: -1 }).ids[0] === i) found++;
+      expect([metric, screening, found]).toEqual([metric, screening, 1500]);
     }
   });
 
