@@ -8,8 +8,9 @@ import {
   H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET, H_METRIC, H_CODES_KIND,
   H_CODE_DIMENSIONS, CODES_PCA, METRIC_ANGULAR, METRIC_EUCLIDEAN,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
-  hdr32, hdr64, isPresent, align16, vectorOf, pcaRow,
+  hdr32, hdr64, isPresent, align16, vectorOf, pcaRow, treeEncoding, TREES_BUILDING_COMPACT, planeValuesFor,
 } from './layout';
+import { quantisePlane, writeCompactSplit } from './compact';
 import { dot, scale } from './simd';
 import { seedTree, index, flip } from './random';
 import { projectRaw } from './pca';
@@ -39,6 +40,9 @@ let planes: usize = 0;    // one split record per recursion depth, held until th
 let nodesBase: usize = 0;
 let regionEnd: usize = 0; // 0: grow memory as needed
 let count: u32 = 0;
+let compact: bool = false;       // a compact build (layout.ts TREES_BUILDING_COMPACT): quantised planes
+let planeValues: u32 = 0;        // values in a plane (hamming: 0)
+let fileVectors: usize = 0;      // the stored vectors (vectors is the projections' when splitting in their space)
 
 export let builtNodes: u32 = 0;       // nodes of the tree built last
 export let buildFailed: bool = false; // the region was full or memory could not grow
@@ -116,9 +120,12 @@ export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   nodeBytes = hdr32(file, H_NODE_BYTES);
   leafCapacity = hdr32(file, H_LEAF_CAPACITY);
   count = hdr32(file, H_COUNT);
+  compact = treeEncoding(file) == TREES_BUILDING_COMPACT;
+  planeValues = planeValuesFor(hdr32(file, H_METRIC), dims);
   extras = extrasAt;
   normsOffsetNow = normsOffset(file);
   spaceDims = componentDims(file);
+  fileVectors = file + <usize>hdr64(file, H_VECTORS_OFFSET);
   if (spaceDims != 0) {
     stride = spaceStride(spaceDims);
     vectors = extrasAt + projectionsOffset(file);
@@ -174,24 +181,53 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
   let left: u32 = 0;
   for (let attempt = 0; attempt < SPLIT_ATTEMPTS; attempt++) {
     changetype<M>(0).createSplit(split, lo, hi);
+    // Compact trees: the items are routed by the plane the search will read (compact.ts).
+    if (compact && spaceDims == 0) quantisePlane(split, planeValues);
     left = partition<M>(split, lo, hi);
     if (imbalance(left, n) < 0.95) break;
   }
   // No plane separates these items (duplicates, say): split them at random, as Annoy does.
   while (imbalance(left, n) > 0.99) {
     memory.fill(split + NODE_OFFSET, 0, stride + 4);
+    if (compact) quantisePlane(split, 0);
     left = randomPartition(lo, hi);
   }
   if (spaceDims != 0) toFilePlane(split);
+  if (compact && spaceDims != 0) {
+    // The file plane is quantised only now: route the items again by it, in the stored vectors' space, so that the
+    // search (and an Annoy file written from the index) sends each item where the build put it.
+    quantisePlane(split, planeValues);
+    left = partitionInFileSpace<M>(split, lo, hi);
+    while (imbalance(left, n) > 0.99) {
+      memory.fill(split + NODE_OFFSET, 0, fileStride + 4);
+      quantisePlane(split, 0);
+      left = randomPartition(lo, hi);
+    }
+  }
   const child0 = makeTree<M>(lo, lo + left, depth + 1, false);
   const child1 = makeTree<M>(lo + left, hi, depth + 1, false);
   const node = allocNode();
   if (node == 0) return 0;
+  if (compact) {
+    writeCompactSplit(node, split, planeValues, child0, child1);
+    return <i32>(builtNodes - 1);
+  }
   memory.copy(node, split, nodeBytes);
   store<u32>(node, SPLIT_TAG);
   store<i32>(node + NODE_CHILD0, child0);
   store<i32>(node + NODE_CHILD1, child1);
   return <i32>(builtNodes - 1);
+}
+
+// partition by a file plane: the metric's side() reads `vectors` and `stride`, here those of the stored vectors.
+function partitionInFileSpace<M>(split: usize, lo: u32, hi: u32): u32 {
+  const spaceVectors = vectors, spaceStride = stride;
+  vectors = fileVectors;
+  stride = fileStride;
+  const left = partition<M>(split, lo, hi);
+  vectors = spaceVectors;
+  stride = spaceStride;
+  return left;
 }
 
 // The split's plane w (m weights) becomes B^T w in the stored vectors' space; the offset stays.

@@ -15,13 +15,16 @@ export {
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
   SPLIT_TAG, NODE_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
-  SLOT_QUERY_CODE, SLOT_WALK, SLOT_ITEMS, SLOT_END,
+  SLOT_QUERY_CODE, SLOT_WALK, SLOT_ITEMS, SLOT_PLANE, SLOT_END,
+  SECTION_LEAVES, PARAM_TREE_ENCODING, PARAM_LEAF_ID_BITS, TREES_FULL, TREES_COMPACT, TREES_BUILDING_COMPACT,
+  NODE_PLANE_SCALE, NODE_PLANE_CODES, LEAF_REF, compactNodeBytesFor, bitsFor,
   SECTION_STORAGE, PARAM_STORAGE, PARAM_STORAGE_SCALES, INT8_SCALE_PER_VECTOR,
   STORAGE_FLOAT32, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8,
   strideFor, slotOffset, slotBytes,
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
-export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH, BAD_REMOVED, BAD_KEYS } from './validate';
+export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH, BAD_REMOVED, BAD_KEYS, BAD_LEAVES } from './validate';
+export { compactForest, compactSplits, expandForest, expandedNodes } from './compact';
 export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed, componentDims, projectionsOffset } from './build';
 export { detail as validateDetail } from './validate';
 export { checksum, seal } from './checksum';

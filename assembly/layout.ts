@@ -99,6 +99,40 @@ export const STORAGE_INT8: u32 = 3;
   return fstride;
 }
 
+// Compact trees (compact.ts): section parameter 10 is the tree encoding, 11 the bits of a packed leaf id.
+//   TREES_FULL (0, every file before it, and Annoy's layout): the fixed-size records described below.
+//   TREES_COMPACT (1): the node array holds only split records of compactNodeBytes: tag, two refs, offset as
+//     below, then (metrics with a plane) an f32 scale s at NODE_PLANE_SCALE and the plane as int8 codes c_j in
+//     [-127, 127] at NODE_PLANE_CODES (the normal is s * c_j; zero padded). A child or root ref >= LEAF_REF names a
+//     leaf at word (ref - LEAF_REF) of section 4, the leaf stream: each leaf starts on a 32-bit word, holds its
+//     count in bitsFor(leafCapacity) bits then its ids in PARAM_LEAF_ID_BITS = bitsFor(size - 1) bits each, from
+//     bit 0 of its first word upwards; unused bits are zero. The leaves lie in the order the loader meets them:
+//     split records in order, child 0 before child 1, then the roots. One zero word follows the last leaf (an id
+//     is read as a 64-bit window), then zero padding to 16 bytes.
+//   A build in progress writes TREES_BUILDING_COMPACT: compact split records inside full-size records (the trees
+//     are built, moved and relocated as full ones); compaction makes it TREES_COMPACT. No file holds it.
+export const SECTION_LEAVES: u32 = 4;
+export const PARAM_TREE_ENCODING: u32 = 10;
+export const PARAM_LEAF_ID_BITS: u32 = 11;
+export const TREES_FULL: u32 = 0;
+export const TREES_COMPACT: u32 = 1;
+export const TREES_BUILDING_COMPACT: u32 = 2;
+export const NODE_PLANE_SCALE: u32 = 16;
+export const NODE_PLANE_CODES: u32 = 20;
+export const LEAF_REF: i32 = 0x40000000;
+// Values in a compact plane: hamming splits test one bit (the offset) and have none.
+@inline export function planeValuesFor(metric: u32, dims: u32): u32 { return metric == METRIC_HAMMING ? 0 : dims; }
+export function compactNodeBytesFor(metric: u32, dims: u32): u32 {
+  const values = planeValuesFor(metric, dims);
+  return <u32>align16(<u64>NODE_PLANE + (values != 0 ? 4 + <u64>values : 0));
+}
+// Bits that hold every value 0..n.
+export function bitsFor(n: u32): u32 { return n == 0 ? 1 : 32 - clz<u32>(n); }
+@inline export function treeEncoding(file: usize): u32 { return sectionParam(file, PARAM_TREE_ENCODING); }
+@inline export function compactPlanes(file: usize): bool {
+  return treeEncoding(file) == TREES_COMPACT && hdr32(file, H_METRIC) != METRIC_HAMMING;
+}
+
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8
 export const CODES_PCA: u32 = 2;   // each vector's first m principal components, quantised to int8
@@ -194,6 +228,7 @@ export function decodedBytes(dims: u32): u64 { return align16(<u64>dims) << 2; }
 //   queryCode 4 * codeStride    the query's code (its m components as f32 first, then int8 in place)
 //   walk      u64 x count       graph indexes: the walk's queue of candidates to expand (graph-search.ts)
 //   items     2 decoded vectors  storage other than float32: stored items decoded to f32 (storage.ts)
+//   plane     a split record     compact trees with planes: a split's int8 plane decoded to f32 (compact.ts)
 export const SLOT_QUERY_IN: u32 = 0;
 export const SLOT_QUERY: u32 = 1;
 export const SLOT_OUT_IDS: u32 = 2;
@@ -205,7 +240,8 @@ export const SLOT_HEAP: u32 = 7;
 export const SLOT_QUERY_CODE: u32 = 8;
 export const SLOT_WALK: u32 = 9;
 export const SLOT_ITEMS: u32 = 10;
-export const SLOT_END: u32 = 11;
+export const SLOT_PLANE: u32 = 11;
+export const SLOT_END: u32 = 12;
 
 export function slotOffset(file: usize, part: u32): usize {
   return <usize>slotOffset64(file, part);
@@ -232,5 +268,6 @@ function slotPartBytes(file: usize, part: u32, count: u64): u64 {
   if (part == SLOT_QUERY_CODE) return <u64>codeStrideFor(hdr32(file, H_CODE_DIMENSIONS)) << 2;
   if (part == SLOT_WALK) return graphDegree(file) != 0 ? count << 3 : 0;
   if (part == SLOT_ITEMS) return storageOf(file) != STORAGE_FLOAT32 ? decodedBytes(hdr32(file, H_DIMENSIONS)) << 1 : 0;
+  if (part == SLOT_PLANE) return compactPlanes(file) ? <u64>NODE_PLANE + decodedBytes(hdr32(file, H_DIMENSIONS)) : 0;
   return (<u64>hdr32(file, H_TREES) + 2 * <u64>hdr32(file, H_NODE_COUNT) + 2) << 3;
 }

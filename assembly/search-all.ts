@@ -29,9 +29,10 @@
 import {
   H_SIZE, H_TREES, H_ROOTS_OFFSET, H_STRIDE, H_METRIC, H_DIMENSIONS, SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0,
   NODE_CHILD1, NO_NEIGHBOUR, MAX_GRAPH_DEGREE, METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, METRIC_HAMMING,
-  SLOT_ITEMS,
+  SLOT_ITEMS, LEAF_REF,
   hdr32, hdr64, nodeAt, graphOf, graphDegree, isPresent, decodedBytes, align16, slotOffset, vectorOf, itemStride,
 } from './layout';
+import { leafAt, leafBits, countBits, idBits } from './compact';
 import { touch } from './search';
 import { orderedBits } from './heap';
 import { dotI8, squaredL2I8, l1I8, hammingBits } from './simd';
@@ -200,6 +201,12 @@ export function searchAllBegin(f: usize, scratch: usize, w: u32, threads: u32, h
     while (top > 0) {
       const ref = load<i32>(stack + (<usize>(--top) << 2));
       if (ref < 0) { m = place(<u32>~ref, m, hidden); continue; }
+      if (ref >= LEAF_REF) { // compact trees: packed ids (compact.ts)
+        const leaf = leafAt(file, ref), cBits = countBits(file), iBits = idBits(file);
+        const n = leafBits(leaf, 0, cBits);
+        for (let t: u32 = 0; t < n; t++) m = place(leafBits(leaf, <u64>cBits + <u64>t * <u64>iBits, iBits), m, hidden);
+        continue;
+      }
       const node = nodeAt(file, <u32>ref);
       const tag = load<u32>(node);
       if (tag == SPLIT_TAG) {

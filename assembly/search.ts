@@ -9,7 +9,9 @@ import {
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_LEAF_IDS,
   SLOT_QUERY_IN, SLOT_QUERY, SLOT_QUERY_CODE, H_CODES_KIND, CODES_NONE, CODES_PCA, codeOf, codeStride, SLOT_OUT_IDS, SLOT_OUT_DISTANCES, SLOT_VISITED, SLOT_CANDIDATES, SLOT_TOP_K, SLOT_HEAP,
   H_PRESENT_OFFSET, hdr32, hdr64, nodeAt, slotOffset, itemOfRef, SLOT_ITEMS, itemStride, decodedBytes,
+  LEAF_REF, SLOT_PLANE, compactPlanes,
 } from './layout';
+import { decodePlane, leafAt, leafBits, countBits, idBits } from './compact';
 import { itemF32, recordOf } from './storage';
 import { heapPush, heapPop, siftDown, orderedBits, floatOfOrderedBits } from './heap';
 import * as codes from './codes';
@@ -114,6 +116,11 @@ export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK:
   const trees = hdr32(file, H_TREES);
   const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
   const start = metric.startPriority();
+  // Compact trees (compact.ts): a split's plane is decoded into the slot's plane area; leaves are packed ids.
+  const planes = compactPlanes(file);
+  const plane = slot + slotOffset(file, SLOT_PLANE);
+  const dims = hdr32(file, H_DIMENSIONS);
+  const cBits = countBits(file), iBits = idBits(file);
   let size: u32 = 0;
   for (let t: u32 = 0; t < trees; t++) heapPush(heap, size++, queueKey(start, load<i32>(roots + (<usize>t << 2))));
   while (size > 0 && collected < searchK) {
@@ -121,6 +128,16 @@ export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK:
     heapPop(heap, size--);
     const ref = refOfKey(top);
     if (ref < 0) { collect(itemOfRef(ref)); continue; }
+    if (ref >= LEAF_REF) {
+      const leaf = leafAt(file, ref);
+      const n = leafBits(leaf, 0, cBits);
+      let p: u64 = cBits;
+      for (let i: u32 = 0; i < n; i++) {
+        collect(leafBits(leaf, p, iBits));
+        p += iBits;
+      }
+      continue;
+    }
     const node = nodeAt(file, <u32>ref);
     const tag = load<u32>(node);
     if (tag != SPLIT_TAG) {
@@ -128,7 +145,7 @@ export function collectFromTrees<M>(file: usize, slot: usize, q: usize, searchK:
       continue;
     }
     const d = priorityOfKey(top);
-    const m = metric.margin(node, q, stride);
+    const m = metric.margin(planes ? decodePlane(node, plane, dims) : node, q, stride);
     heapPush(heap, size++, queueKey(metric.childPriority(d, m, 1), load<i32>(node + NODE_CHILD1)));
     heapPush(heap, size++, queueKey(metric.childPriority(d, m, 0), load<i32>(node + NODE_CHILD0)));
   }

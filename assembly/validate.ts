@@ -11,7 +11,10 @@ import {
   H_CODES_KIND, CODES_PCA, H_CODE_DIMENSIONS, pcaOffsets, pcaRow, NO_NEIGHBOUR, graphDegree, graphOf, align16,
   SECTION_REMOVED, PARAM_REMOVED_COUNT, sectionAt, sectionBytes, sectionParam,
   storageOf, itemStride, SLOT_ITEMS, STORAGE_FLOAT32,
+  treeEncoding, TREES_COMPACT, LEAF_REF, SLOT_PLANE, H_METRIC, H_NODE_BYTES, planeValuesFor, PARAM_LEAF_ID_BITS, bitsFor,
 } from './layout';
+import { compactPlaneOk, decodePlane, leafOk, streamEndOk } from './compact';
+import * as compact from './compact';
 import { recordOk, itemF32 } from './storage';
 import { dot } from './simd';
 import { keysOk, keysDetail } from './keys';
@@ -27,6 +30,8 @@ export const BAD_CODES: i32 = 6;       // a pca basis row is not finite, not of 
 export const BAD_GRAPH: i32 = 7;       // a graph row lists an id past the items, a hole, the item itself, or an id after its end
 export const BAD_REMOVED: i32 = 8;     // the removed bitmap marks an id that is not present, or disagrees with its count
 export const BAD_KEYS: i32 = 9;        // the string keys section is inconsistent (keys.ts)
+export const BAD_LEAVES: i32 = 10;     // compact trees: a leaf out of order or past the stream, a count or id out of
+                                       // range, an id not present, non-zero unused bits or stream padding
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -92,7 +97,12 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
   const parents = slot + slotOffset(file, SLOT_HEAP);
   memory.fill(parents, 0, ((<usize>nodeCount + 31) >> 5) << 2);
   const leafCapacity = hdr32(file, H_LEAF_CAPACITY);
-  for (let n: u32 = 0; n < nodeCount; n++) {
+  const trees = hdr32(file, H_TREES);
+  const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
+  if (treeEncoding(file) == TREES_COMPACT) {
+    const problem = compactTreesOk<M>(file, slot, parents);
+    if (problem != OK) return problem;
+  } else for (let n: u32 = 0; n < nodeCount; n++) {
     const node = nodeAt(file, n);
     const tag = load<u32>(node);
     detail = n;
@@ -110,11 +120,11 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
   }
 
   // roots: trees may share nothing either
-  const trees = hdr32(file, H_TREES);
-  const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
-  for (let t: u32 = 0; t < trees; t++) {
-    detail = t;
-    if (!refOk(file, parents, load<i32>(roots + (<usize>t << 2)), nodeCount)) return BAD_ROOT;
+  if (treeEncoding(file) != TREES_COMPACT) {
+    for (let t: u32 = 0; t < trees; t++) {
+      detail = t;
+      if (!refOk(file, parents, load<i32>(roots + (<usize>t << 2)), nodeCount)) return BAD_ROOT;
+    }
   }
 
   // pca basis: finite offsets, rows of unit length or zero (so every component is a bounded mix of the vector),
@@ -166,6 +176,46 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
   }
   if (!keysOk(file)) { detail = keysDetail; return BAD_KEYS; }
   detail = 0;
+  return OK;
+}
+
+// Compact trees (compact.ts): every record a split whose refs are as a full file's or name the next leaf of the
+// stream (leafOk), whose plane is well formed and, decoded, what the metric accepts; then the roots, then the
+// stream's end. The header checked the id bits and the record size; they are checked again here, since the search
+// reads by them.
+function compactTreesOk<M>(file: usize, slot: usize, parents: usize): i32 {
+  const metric = changetype<M>(0);
+  const nodeCount = hdr32(file, H_NODE_COUNT);
+  const dims = hdr32(file, H_DIMENSIONS);
+  const stride = <usize>hdr32(file, H_STRIDE);
+  const values = planeValuesFor(hdr32(file, H_METRIC), dims);
+  const bytes = <usize>hdr32(file, H_NODE_BYTES);
+  const plane = slot + slotOffset(file, SLOT_PLANE);
+  detail = 0;
+  if (sectionParam(file, PARAM_LEAF_ID_BITS) != bitsFor(hdr32(file, H_SIZE) - 1)) return BAD_LEAVES;
+  compact.cursor = 0;
+  for (let n: u32 = 0; n < nodeCount; n++) {
+    const node = nodeAt(file, n);
+    detail = n;
+    if (load<u32>(node) != SPLIT_TAG) return BAD_NODE;
+    for (let c: usize = NODE_CHILD0; c <= NODE_CHILD1; c += 4) {
+      const ref = load<i32>(node + c);
+      if (ref >= LEAF_REF) { if (!leafOk(file, ref)) return BAD_LEAVES; }
+      else if (!refOk(file, parents, ref, n)) return BAD_REF;
+    }
+    if (values != 0 && !compactPlaneOk(node, values, bytes)) return BAD_NODE;
+    if (!metric.splitOk(values != 0 ? decodePlane(node, plane, values) : node, dims, stride)) return BAD_NODE;
+  }
+  const trees = hdr32(file, H_TREES);
+  const roots = file + <usize>hdr64(file, H_ROOTS_OFFSET);
+  for (let t: u32 = 0; t < trees; t++) {
+    detail = t;
+    const ref = load<i32>(roots + (<usize>t << 2));
+    if (ref >= LEAF_REF) { if (!leafOk(file, ref)) return BAD_LEAVES; }
+    else if (!refOk(file, parents, ref, nodeCount)) return BAD_ROOT;
+  }
+  detail = compact.cursor;
+  if (!streamEndOk(file)) return BAD_LEAVES;
   return OK;
 }
 

@@ -10,6 +10,7 @@ export { METRICS, type Metric } from './metric.js';
 export type { Vector } from './checks.js';
 export type { Screening } from './build/screening.js';
 export type { Storage } from './build/storage.js';
+export type { TreeEncoding } from './build/compact-trees.js';
 export { IndexPool, type PoolOptions } from './pool/index-pool.js';
 export { ShardedIndexBuilder, type ShardedBuilderOptions, type ShardedSaveOptions } from './shards/sharded-builder.js';
 export { ShardedIndex } from './shards/sharded-index.js';

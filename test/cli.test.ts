@@ -159,6 +159,18 @@ describe('build: every input format', () => {
     stored.free(); reference32.free();
   });
 
+  it('--compact-trees: the index a build with treeEncoding compact makes; info says so', async () => {
+    const r = await cli(['build', fx('vectors.npy'), '-o', out('compact.ann'), ...BUILD, '--compact-trees']);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    const compact = Index.openSync(out('compact.ann')), reference32 = Index.openSync(out('reference.ann'));
+    expect(compact.treeEncoding).toBe('compact');
+    const again = new IndexBuilder({ dimensions: 8, metric: 'euclidean', seed: reference32.seed, screening: reference32.screening, treeEncoding: 'compact' });
+    for (let i = 0; i < reference32.size; i++) again.add(i, reference32.getItem(i));
+    expect(bytes(out('compact.ann'))).toEqual(again.build({ trees: reference32.trees }).toBytes());
+    expect((await cli(['info', out('compact.ann')])).stdout).toMatch(/compact splits of 32 bytes/);
+    compact.free(); reference32.free();
+  });
+
   it('stdin ("-") is JSON Lines, or CSV/TSV with --format', async () => {
     const jsonl = await cli(['build', '-', '-o', out('stdin.ann'), ...BUILD], { stdin: readFileSync(fx('vectors.jsonl'), 'utf8') });
     expect(jsonl.code).toBe(0);

@@ -15,6 +15,8 @@ const file = index.toBytes();
 const annoyFile = index.toAnnoyBytes();
 const stored = index.withStorage('int8');
 const storedFile = stored.toBytes();
+const compact = new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 7, treeEncoding: 'compact' }).addBatch(vectors.subarray(0, 3000 * 100)).build({ trees: 4 });
+const compactFile = compact.toBytes();
 
 /** Each route: how to answer. Bodies go out in uneven pieces, the first one shorter than the header. */
 type Route = { body: Uint8Array; length?: number | 'none'; status?: number; encoding?: string; stopAfter?: number };
@@ -22,6 +24,7 @@ const routes: Record<string, Route> = {
   '/known.annoy': { body: file },
   '/chunked.annoy': { body: file, length: 'none' },
   '/int8.annoy': { body: storedFile },
+  '/compact.annoy': { body: compactFile },
   '/gzip.annoy': { body: gzipSync(file), encoding: 'gzip' },
   '/index.ann': { body: annoyFile, length: 'none' },
   '/short-file.annoy': { body: file.subarray(0, file.length - 1000) },
@@ -234,7 +237,7 @@ describe('Index.fromURL refuses', () => {
   });
 });
 
-describe('Index.fromURL, other storage', () => {
+describe('Index.fromURL, other storage and compact trees', () => {
   it('a file storing int8 vectors: the same index as its bytes', async () => {
     const loaded = await Index.fromURL(`${base}/int8.annoy`);
     expect(loaded.storage).toBe('int8');
@@ -242,6 +245,17 @@ describe('Index.fromURL, other storage', () => {
     for (let q = 0; q < 10; q++) {
       const query = queries.subarray(q * 100, (q + 1) * 100);
       expect(loaded.search(query, 10, { searchK: 500 })).toEqual(stored.search(query, 10, { searchK: 500 }));
+    }
+    loaded.free();
+  });
+
+  it('a file with compact trees: the same index as its bytes', async () => {
+    const loaded = await Index.fromURL(`${base}/compact.annoy`);
+    expect(loaded.treeEncoding).toBe('compact');
+    expect(loaded.toBytes()).toEqual(compactFile);
+    for (let q = 0; q < 10; q++) {
+      const query = queries.subarray(q * 100, (q + 1) * 100);
+      expect(loaded.search(query, 10, { searchK: 500 })).toEqual(compact.search(query, 10, { searchK: 500 }));
     }
     loaded.free();
   });

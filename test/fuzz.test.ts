@@ -19,10 +19,11 @@ describe('loader fuzz, both formats', () => {
   // below, so the 12,000 cases here stay as they were.
   const both = / graph \d+ removed$/;
   const stored = / storage$/;
+  const compact = / compact trees( removed)?$/;
   const all = makeBases(lib, [annoyTest]);
 
   it('12,000 seeded damaged files: each loads and answers from valid structure, or is refused with a loader code', () => {
-    const bases = { ...all, ours: all.ours.filter((b) => !both.test(b.name) && !stored.test(b.name)) };
+    const bases = { ...all, ours: all.ours.filter((b) => !both.test(b.name) && !stored.test(b.name) && !compact.test(b.name)) };
     // No wall-clock limit here (slowMs: Infinity): the machine's load decides times, not the code. A case that never
     // ends still fails (the test's timeout); `npm run fuzz` reports the slowest cases of a long run.
     const result = runFuzz(lib, { seed: 'annoy-wasm fuzz v1', cases: 12_000, bases, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES }, slowMs: Infinity });
@@ -64,6 +65,16 @@ describe('loader fuzz, both formats', () => {
     expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
     for (const [name, outcomes] of Object.entries(result.byBase)) expect([name, outcomes.CORRUPT_INDEX > 200, outcomes.loaded > 30]).toEqual([name, true, true]);
     expect(result.compared).toBeGreaterThan(30);
+  });
+
+  it('3,000 damaged files with compact trees (parameters, split records, planes and the leaf stream damaged too): each loads and answers from valid structure, or is refused', () => {
+    const ours = all.ours.filter((b) => compact.test(b.name));
+    expect(ours.length).toBe(10);
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz compact', cases: 3_000, bases: { ours, annoy: [] }, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES }, slowMs: Infinity });
+    for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
+    expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
+    for (const [name, outcomes] of Object.entries(result.byBase)) expect([name, outcomes.CORRUPT_INDEX > 150, outcomes.loaded > 10]).toEqual([name, true, true]);
+    expect(result.compared).toBeGreaterThan(10);
   });
 
   it('3,000 damaged files with both a graph and removed items: each loads and answers from valid structure, or is refused', () => {

@@ -13,6 +13,7 @@ import { autoFallback, autoScreening, checkScreening, computeScreening, screenin
 import { PARAM_KEY_BYTES, SECTION } from '../format/layout.js';
 import { checkKey, encodeKeys } from '../keys/key-table.js';
 import { checkStorage, convertStorage, type Storage } from './storage.js';
+import { buildingParams, checkTreeEncoding, compactTrees, type TreeEncoding } from './compact-trees.js';
 
 export interface BuilderOptions {
   dimensions: number;
@@ -61,6 +62,12 @@ export interface BuilderOptions {
    * Not for hamming (its vectors are already bits).
    */
   storage?: Storage;
+  /**
+   * How the trees are stored: 'full' (the default, Annoy's records: f32 planes, u32 leaf ids) or 'compact' (each
+   * split's plane as int8 values and one f32 scale, chosen before the split routes its items, so the build and the
+   * search route alike; leaves as ids packed at ceil(log2(size)) bits). glove-100, 100 trees: 0.47x the file.
+   */
+  treeEncoding?: TreeEncoding;
 }
 
 export interface BuildProgress {
@@ -102,6 +109,8 @@ export class IndexBuilder {
   readonly graphDegree: number;
   /** How the index stores item vectors (BuilderOptions.storage). */
   readonly storage: Storage;
+  /** How the index stores its trees (BuilderOptions.treeEncoding). */
+  readonly treeEncoding: TreeEncoding;
   #core: Core | null;
   readonly #stride: number;
   #capacity = 0; // ids with room reserved
@@ -117,7 +126,7 @@ export class IndexBuilder {
   readonly #keys: string[] = [];
 
   constructor(options: BuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys', 'storage'], 'IndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys', 'storage', 'treeEncoding'], 'IndexBuilder');
     const { dimensions, metric, seed = 0, screening = 'auto', screeningDimensions, leafSize, keys = false } = o;
     this.graphDegree = checkGraph(o.graph);
     if (typeof keys !== 'boolean') throw new AnnoyError('INVALID_ARGUMENT', `keys ${show(keys)} is not true or false`);
@@ -127,6 +136,7 @@ export class IndexBuilder {
     }
     metricCode(metric);
     this.storage = checkStorage(metric as Metric, o.storage ?? 'float32');
+    this.treeEncoding = checkTreeEncoding(o.treeEncoding ?? 'full');
     if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xFFFFFFFF) {
       throw new AnnoyError('INVALID_ARGUMENT', `seed ${show(seed)} is not an integer in [0, 2^32)`);
     }
@@ -315,11 +325,11 @@ export class IndexBuilder {
 
   #header(): Header {
     const leafCapacity = this.leafSize;
-    return withGraph({
+    return buildingParams(withGraph({
       metric: this.metric, dimensions: this.dimensions, stride: this.#stride, size: this.#size, count: this.#count,
       trees: 0, nodeCount: 0, nodeBytes: nodeBytesFor(this.#stride, leafCapacity), leafCapacity, seed: this.seed, checksum: 0n, ...noSections(),
       ...screeningFields(this.#firstScreening(), this.#asked(this.#firstScreening()), this.dimensions),
-    }, this.#count > 0 ? this.graphDegree : 0);
+    }, this.#count > 0 ? this.graphDegree : 0), this.treeEncoding);
   }
 
   #firstScreening(): Screening {
@@ -443,6 +453,7 @@ export class IndexBuilder {
       if (codes) core.bytes.copyWithin(base + align64(s.fileBytes), codes.at, codes.at + codes.bytes);
       const seal = () => {
         try {
+          compactTrees(core); // after the graph, whose seeding reads full leaf records
           convertStorage(core, this.storage); // last: everything above was built from the vectors as given
           core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
           // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does

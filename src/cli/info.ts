@@ -1,7 +1,7 @@
 // `annoy-wasm info`: what an index file holds, after the same full check a load does (header, checksum,
 // structure): a file that info accepts is one that services can load.
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { HEADER_BYTES, itemStrideOf, readHeader, sectionsFor } from '../format/layout.js';
+import { HEADER_BYTES, SECTION, itemStrideOf, readHeader, sectionsFor } from '../format/layout.js';
 import { parse, positionals } from './args.js';
 import { println, type Io } from './io.js';
 import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex, manifestPath, openSearchable } from './open-index.js';
@@ -72,6 +72,7 @@ export async function info(args: string[], io: Io): Promise<number> {
       screeningDimensions: index.screeningDimensions,
       screeningMemoryBytes: codeBytes,
       storage: index.storage,
+      treeEncoding: index.treeEncoding,
       bytes: statSync(path).size,
       checksum: h ? `0x${h.checksum.toString(16).padStart(16, '0')}` : null,
       verified: true,
@@ -93,7 +94,10 @@ export async function info(args: string[], io: Io): Promise<number> {
       const codes = `codes computed at load: ${count(index.size)} x ${index.screeningDimensions} bytes; ${count(codeBytes)} bytes of memory`;
       const screening = index.screening === 'pca' ? `pca, ${index.screeningDimensions} components (${codes})`
         : index.screening === 'int8' ? `int8 (${codes})` : 'none';
-      lines.push(['nodes', `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`], ['seed', String(index.seed)], ['screening', screening]);
+      const nodes = index.treeEncoding === 'compact'
+        ? `${count(h.nodeCount)} compact splits of ${h.nodeBytes} bytes (int8 planes); leaves of up to ${h.leafCapacity} packed ids, ${count(h.sectionBytes[SECTION.LEAVES])} bytes`
+        : `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`;
+      lines.push(['nodes', nodes], ['seed', String(index.seed)], ['screening', screening]);
       lines.push(['vectors', `${index.storage} (${count(itemStrideOf(h))} bytes an item)`]);
     }
     lines.push(['bytes', `${count(facts.bytes)} (${(facts.bytes / 2 ** 20).toFixed(1)} MiB)`]);

@@ -5,7 +5,7 @@ import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
 import {
   FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PCA_MAX_COMPONENTS, SECTION,
-  PARAM_STORAGE, PARAM_STORAGE_SCALES, INT8_SCALE_PER_VECTOR,
+  PARAM_STORAGE, PARAM_STORAGE_SCALES, INT8_SCALE_PER_VECTOR, PARAM_TREE_ENCODING, PARAM_LEAF_ID_BITS, TREES_COMPACT,
 } from './constants.js';
 
 export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
@@ -73,11 +73,41 @@ function expectedSectionBytes(h: Pick<Header, 'size' | 'count' | 'sectionParams'
   // the neighbour graph: `degree` u32 ids per item slot
   if (kind === SECTION.GRAPH) return h.size * h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] * 4;
   // SECTION.STORAGE: reserved for scales kept apart from the records; int8's per-vector scales are in the records
+  // SECTION.LEAVES: compact trees' leaf stream; its length depends on the leaves (sectionLengthOk), else empty
   return 0;
 }
 
+/** Whether an optional section's length fits the header. The leaf stream's is checked word by word at load. */
+function sectionLengthOk(h: Pick<Header, 'size' | 'count' | 'sectionParams'>, kind: number, bytes: number): boolean {
+  if (kind === SECTION.LEAVES && treeEncodingOf(h) === 'compact') return bytes >= 16 && bytes % 16 === 0;
+  return bytes === expectedSectionBytes(h, kind);
+}
+
 /** The section parameters some section uses (the others must be 0). This is where a new section's parameters go. */
-const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES, PARAM_STORAGE, PARAM_STORAGE_SCALES];
+const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES, PARAM_STORAGE, PARAM_STORAGE_SCALES, PARAM_TREE_ENCODING, PARAM_LEAF_ID_BITS];
+
+/**
+ * How trees are stored (assembly/layout.ts TREES_*, assembly/compact.ts): 'full' as Annoy (f32 planes, u32 ids in
+ * fixed-size records), or 'compact' (int8 planes with an f32 scale, packed leaf ids in a stream of their own).
+ */
+export type TreeEncoding = 'full' | 'compact';
+/** A header's tree encoding (undefined: a code no file holds). */
+export function treeEncodingOf(h: Pick<Header, 'sectionParams'>): TreeEncoding | undefined {
+  const code = h.sectionParams[PARAM_TREE_ENCODING] ?? 0;
+  return code === 0 ? 'full' : code === TREES_COMPACT ? 'compact' : undefined;
+}
+/** Bits that hold every value 0..n (assembly/layout.ts bitsFor). */
+export function bitsFor(n: number): number {
+  return n === 0 ? 1 : 32 - Math.clz32(n);
+}
+/** A compact split record's size: tag, refs, offset, then (not hamming) an f32 scale and the int8 plane. */
+export function compactNodeBytesFor(metric: Metric, dimensions: number): number {
+  return align16(NODE_PLANE + (metric === 'hamming' ? 0 : 4 + dimensions));
+}
+/** The node record size of a header: by its tree encoding. */
+export function nodeBytesOf(h: Pick<Header, 'metric' | 'dimensions' | 'stride' | 'leafCapacity' | 'sectionParams'>): number {
+  return treeEncodingOf(h) === 'compact' ? compactNodeBytesFor(h.metric, h.dimensions) : nodeBytesFor(h.stride, h.leafCapacity);
+}
 
 /** How item vectors are stored (assembly/storage.ts): float32 as Annoy, or fewer bytes a value. */
 export type Storage = 'float32' | 'float16' | 'bfloat16' | 'int8';
@@ -265,7 +295,11 @@ export function checkHeader(head: Uint8Array): Header {
   if (h.dimensions < 1 || h.dimensions > MAX_DIMENSIONS) throw corrupt(`dimensions ${h.dimensions}`);
   if (h.stride !== strideFor(metric, h.dimensions)) throw corrupt(`stride ${h.stride} for ${h.dimensions}-d ${metric}`);
   if (h.leafCapacity < 1 || h.leafCapacity > MAX_LEAF_CAPACITY) throw corrupt(`leaf capacity ${h.leafCapacity}`);
-  if (h.nodeBytes !== nodeBytesFor(h.stride, h.leafCapacity)) throw corrupt(`node size ${h.nodeBytes}, expected ${nodeBytesFor(h.stride, h.leafCapacity)}`);
+  const encoding = treeEncodingOf(h);
+  if (encoding === undefined) throw corrupt(`tree encoding ${h.sectionParams[PARAM_TREE_ENCODING]}`);
+  if (h.nodeBytes !== nodeBytesOf(h)) throw corrupt(`node size ${h.nodeBytes}, expected ${nodeBytesOf(h)}`);
+  const idBits = h.sectionParams[PARAM_LEAF_ID_BITS];
+  if (idBits !== (encoding === 'compact' ? bitsFor(Math.max(0, h.size - 1)) : 0)) throw corrupt(`leaf id bits ${idBits} for ${encoding} trees of ${h.size} ids`);
   if (h.size > 2 ** 31 - 1) throw corrupt(`size ${h.size}`);
   if (h.count > h.size || (h.count === 0) !== (h.size === 0)) throw corrupt(`item count ${h.count} for size ${h.size}`);
   if (h.count === 0 ? h.trees !== 0 || h.nodeCount !== 0 : h.trees === 0) throw corrupt(`${h.trees} trees for ${h.count} items`);
@@ -279,8 +313,10 @@ export function checkHeader(head: Uint8Array): Header {
   ];
   if (version >= 2) {
     h.sectionBytes.forEach((bytes, kind) => {
-      const expected = expectedSectionBytes(h, kind);
-      if (bytes !== expected) throw corrupt(`optional section ${kind} is ${bytes} bytes long, expected ${expected}`);
+      if (!sectionLengthOk(h, kind, bytes)) {
+        const expected = kind === SECTION.LEAVES && encoding === 'compact' ? 'a positive multiple of 16' : expectedSectionBytes(h, kind);
+        throw corrupt(`optional section ${kind} is ${bytes} bytes long, expected ${expected}`);
+      }
       fields.push([`section ${kind} offset`, H.SECTIONS + 16 * kind, s.extra[kind].offset]);
     });
     h.sectionParams.forEach((value, p) => {

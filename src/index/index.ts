@@ -9,7 +9,8 @@ import type { Metric } from '../metric.js';
 import { writeFileAtomic, writeFileAtomicAsync } from '../runtime/node-fs.js';
 import { withScreening, type Screening } from '../build/screening.js';
 import { withStorage, type Storage } from '../build/storage.js';
-import { storageOf } from '../format/layout.js';
+import { checkTreeEncoding, withFullTrees, type TreeEncoding } from '../build/compact-trees.js';
+import { storageOf, treeEncodingOf } from '../format/layout.js';
 import { loadBytes } from '../load/bytes.js';
 import { loadFile, loadFileSync } from '../load/file.js';
 import { loadURL } from '../load/url.js';
@@ -54,6 +55,8 @@ export class Index implements Searchable {
   get screening(): Screening { return this.#h.codes ?? 'none'; }
   /** How item vectors are stored: 'float32' (as in Annoy), 'float16', 'bfloat16' or 'int8'. */
   get storage(): Storage { return storageOf(this.#h) ?? 'float32'; }
+  /** How the trees are stored (IndexBuilder's treeEncoding): 'full' as Annoy, or 'compact'. */
+  get treeEncoding(): TreeEncoding { return treeEncodingOf(this.#h) ?? 'full'; }
   /** Values per screening code: the dimensions for int8, the principal components kept for pca, 0 for none. */
   get screeningDimensions(): number { return this.#h.codeDimensions ?? 0; }
   /** The file's checksum (hex), as stored in its header and verified on load; after remove(), that of the file toBytes writes. */
@@ -243,6 +246,24 @@ export class Index implements Searchable {
     return new Index(image);
   }
 
+  /**
+   * The same index with its trees stored as `encoding`, as a new Index in memory of its own. 'full' from compact
+   * trees writes their decoded planes as f32 and their ids as u32 (the same trees: the answers are the same, up to
+   * the f32 rounding of a margin); an index already so stored is returned as it is. Making full trees compact is a
+   * build option (IndexBuilder's treeEncoding): its planes are chosen before they route the items.
+   */
+  withTreeEncoding(encoding: TreeEncoding): Index {
+    const from = this.#live();
+    const to = checkTreeEncoding(encoding);
+    const now = treeEncodingOf(from.header) ?? 'full';
+    if (to === now) return this;
+    if (to === 'compact') throw new AnnoyError('INVALID_ARGUMENT', "compact trees are made by a build (IndexBuilder's treeEncoding: 'compact'), whose planes route the items as the search reads them");
+    const image = withFullTrees(from);
+    image.removedWords().set(from.removedWords());
+    image.removed.count = from.removed.count;
+    return new Index(image);
+  }
+
   /** The index in the annoy-wasm file format (a copy), with its removals. */
   toBytes(): Uint8Array {
     return this.#bytes().slice();
@@ -257,8 +278,12 @@ export class Index implements Searchable {
     if (image.removed.count > 0) {
       throw new AnnoyError('INVALID_STATE', `this index has ${image.removed.count} removed items, which an Annoy file cannot hide (Annoy would return them): rebuild without them to write an Annoy file`);
     }
-    // Annoy's files hold float32: other storage is widened first (the values stay the stored ones).
-    return writeAnnoy(storageOf(image.header) === 'float32' ? image.file : withStorage(image, 'float32').file);
+    // Annoy's files hold float32 vectors and full trees: other storage is widened first (the values stay the stored
+    // ones), compact trees are expanded (their planes are the decoded values, which the search used too).
+    const full = withFullTrees(image);
+    const file = storageOf(full.header) === 'float32' ? full.file : withStorage(full, 'float32').file;
+    const bytes = writeAnnoy(file);
+    return bytes;
   }
 
   /** Writes the index to `path` as an Annoy .ann file (Node), atomically. */

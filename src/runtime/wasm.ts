@@ -21,6 +21,10 @@ export interface CoreExports {
   beginBuild(file: number, extras: number, scratch: number): void;
   buildTree(file: number, seed: number, tree: number, nodes: number, end: number): number;
   relocate(nodes: number, count: number, nodeBytes: number, delta: number): void;
+  compactForest(file: number, toNodes: number, toRoots: number, toStream: number, map: number): number;
+  compactSplits: WebAssembly.Global;
+  expandForest(file: number, fullBytes: number, toNodes: number, toRoots: number, map: number): number;
+  expandedNodes(file: number): number;
   builtNodes: WebAssembly.Global;
   buildFailed: WebAssembly.Global;
   search(file: number, slot: number, fromItem: number, k: number, searchK: number, rerank: number, ef: number, allow: number, hidden: number): number;

@@ -57,7 +57,7 @@ export class ShardedIndexBuilder {
   #end = 0; // max id + 1 over every id offered, this part's or not
 
   constructor(options: ShardedBuilderOptions) {
-    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys', 'storage', 'shardSize', 'part'], 'ShardedIndexBuilder');
+    const o = checkOptions(options, ['dimensions', 'metric', 'seed', 'screening', 'screeningDimensions', 'leafSize', 'graph', 'keys', 'storage', 'treeEncoding', 'shardSize', 'part'], 'ShardedIndexBuilder');
     metricCode(o.metric);
     const { shardSize: _, part: __, ...shardOptions } = o as unknown as ShardedBuilderOptions;
     const probe = new IndexBuilder(shardOptions); // checks the options once, before any shard exists

@@ -82,6 +82,31 @@ export function makeBases(lib, extra = []) {
     }
     index.free();
   }
+  // compact trees (int8 planes, packed leaf ids: section 4), from a stream of their own as well; where the builder
+  // takes the option. The last fields: graph degree, storage.
+  const compactRng = seedrandom('fuzz-bases compact');
+  rng = compactRng;
+  const compactShapes = [
+    ['angular', 13, 150, 3], ['euclidean', 21, 120, 2, 'int8'], ['dot', 9, 80, 2], ['manhattan', 6, 90, 2], ['hamming', 70, 90, 2],
+    ['euclidean', 38, 240, 2, 'pca', 6], ['angular', 6, 150, 2, 'none', 8], ['euclidean', 14, 100, 2, 'none', undefined, 'int8'],
+    ['angular', 5, 4, 2],
+  ];
+  for (const [metric, dims, n, trees, screening = 'none', degree, storage] of compactShapes) {
+    let b;
+    try {
+      b = new IndexBuilder({ dimensions: dims, metric, seed: 1, screening, ...(degree ? { graph: { degree } } : {}), ...(storage ? { storage } : {}), treeEncoding: 'compact', ...(metric === 'hamming' ? {} : { leafSize: Math.max(3, Math.min(dims + 2, 12)) }) });
+    } catch { break; } // a library without compact trees
+    const next = screening === 'pca' ? lowRank(dims) : () => vector(metric, dims);
+    for (let i = 0; i < n; i++) if (n < 10 || i % 11 !== 4) b.add(i + (n < 10 ? 2 : 0), next());
+    const index = b.build({ trees });
+    const name = `ours ${metric} ${n}${screening === 'none' ? '' : ` ${screening}`}${degree ? ` graph ${degree}` : ''}${storage ? ` ${storage} vectors` : ''} compact trees`;
+    ours.push({ name, bytes: index.toBytes(), screening, graph: index.graph, storage, compact: true });
+    if (metric === 'euclidean' && !storage && screening === 'int8') {
+      index.remove(Array.from({ length: n }, (_, i) => i).filter((i) => i % 11 !== 4 && i % 5 === 1));
+      ours.push({ name: `${name} removed`, bytes: index.toBytes(), screening, graph: index.graph, removals: true, compact: true });
+    }
+    index.free();
+  }
   rng = mainRng;
   // string keys (a keys section), where the builder takes them
   try {
@@ -208,6 +233,11 @@ function damage(rng, base, kind, checksum, layout) {
       if (rng() < 0.9) reseal(bad, checksum, layout);
       break;
     }
+    case 11: { // files of ours with compact trees: their parameters, split records, planes and leaf stream
+      label = damageCompact(rng, bad, dv(), layout);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
+      break;
+    }
     case 6: { // screened files of ours: the screening parameters and the pca basis
       label = damageScreening(rng, bad, dv(), H);
       if (rng() < 0.9) reseal(bad, checksum, layout);
@@ -262,6 +292,49 @@ function damageStorage(rng, bad, dv, { H, SECTION = { STORAGE: 3 }, PARAM_STORAG
       return `record padding byte ${o}`;
     }
   }
+}
+
+/**
+ * One change to a file of ours with compact trees (in place): the tree encoding or id bits parameter (10, 11), the
+ * leaf stream's length (section 4), a split's child ref (to a leaf out of order or past the stream, a node, an
+ * item), a plane's scale, code or padding byte, or a word of the leaf stream (counts, ids, padding bits, the
+ * trailing word); returns its label.
+ */
+function damageCompact(rng, bad, dv, { H, SECTION = { LEAVES: 4 }, PARAM_TREE_ENCODING = 10, PARAM_LEAF_ID_BITS = 11, LEAF_REF = 0x40000000 }) {
+  const int = (n) => Math.floor(rng() * n);
+  const pick = (a) => a[int(a.length)];
+  const nodeCount = dv.getUint32(H.NODE_COUNT, true), nodeBytes = dv.getUint32(H.NODE_BYTES, true), size = dv.getUint32(H.SIZE, true);
+  const dims = dv.getUint32(H.DIMENSIONS, true), hamming = dv.getUint32(H.METRIC, true) === 4;
+  const nodes = Number(dv.getBigUint64(H.NODES_OFFSET, true));
+  const stream = Number(dv.getBigUint64(H.SECTIONS + 16 * SECTION.LEAVES, true)), streamBytes = Number(dv.getBigUint64(H.SECTIONS + 16 * SECTION.LEAVES + 8, true));
+  const words = streamBytes / 4;
+  const bits = dv.getUint32(H.SECTION_PARAMS + 4 * PARAM_LEAF_ID_BITS, true);
+  const what = int(8);
+  if (what === 0) { const v = pick([0, 2, 3, 2 ** 32 - 1]); dv.setUint32(H.SECTION_PARAMS + 4 * PARAM_TREE_ENCODING, v >>> 0, true); return `tree encoding -> ${v}`; }
+  if (what === 1) { const v = pick([0, bits - 1, bits + 1, 31, 32, 2 ** 32 - 1]); dv.setUint32(H.SECTION_PARAMS + 4 * PARAM_LEAF_ID_BITS, v >>> 0, true); return `leaf id bits ${bits} -> ${v}`; }
+  if (what === 2) { const v = pick([0, 16, streamBytes - 16, streamBytes + 16, 2 ** 31]); dv.setBigUint64(H.SECTIONS + 16 * SECTION.LEAVES + 8, BigInt(Math.max(0, v)), true); return `leaf stream length ${streamBytes} -> ${v}`; }
+  if ((what === 3 || what === 4) && nodeCount > 0) {
+    const k = int(nodeCount), at = nodes + k * nodeBytes;
+    if (what === 3) {
+      const c = pick([4, 8]);
+      const v = pick([LEAF_REF + int(words + 4), LEAF_REF - 1, int(nodeCount), -(1 + int(size + 2)), 0x7FFFFFFF, dv.getInt32(at + 12 - c, true)]);
+      dv.setInt32(at + c, v, true);
+      return `split ${k} child at ${c} -> ${v}`;
+    }
+    if (hamming) { const v = pick([0, 64, dims, dims + 1, 2 ** 31]); dv.setUint32(at + 12, v, true); return `split ${k} bit -> ${v}`; }
+    const part = int(3);
+    if (part === 0) { const v = pick([NaN, Infinity, -Infinity, 0, -1, 1e-40, 3e38, 1e30, 2]); dv.setFloat32(at + 16, v, true); return `split ${k} plane scale -> ${v}`; }
+    if (part === 1) { const j = int(dims), v = pick([-128, 127, -127, 0, int(256) - 128]); dv.setInt8(at + 20 + j, v); return `split ${k} code ${j} -> ${v}`; }
+    if (20 + dims < nodeBytes) { const o = 20 + dims + int(nodeBytes - 20 - dims); bad[at + o] = 1 + int(255); return `split ${k} padding byte ${o}`; }
+    bad[at + 20] ^= 0x80;
+    return `split ${k} code 0 flipped`;
+  }
+  if (words === 0) { bad[nodes] ^= 1; return 'node byte 0 flipped'; }
+  const w = int(words), at = stream + 4 * w;
+  if (what === 5) { const b = int(32); dv.setUint32(at, dv.getUint32(at, true) ^ (1 << b), true); return `leaf stream word ${w} bit ${b} flipped`; }
+  const v = pick([0, 0xFFFFFFFF, int(2 ** 32), 1, size]);
+  dv.setUint32(at, v >>> 0, true);
+  return `leaf stream word ${w} -> ${v}`;
 }
 
 /** One change to the removed-items section of a file of ours (in place); returns its label. */
@@ -486,7 +559,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const screened = base.screening !== undefined && base.screening !== 'none';
-      const kind = base.storage && rng() < 0.4 ? 10 : screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
+      const kind = base.compact && rng() < 0.5 ? 11 : base.storage && rng() < 0.4 ? 10 : screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
