@@ -26,12 +26,19 @@
 // The seeding's random top-up of short lists, the reverse edges and the in-degree repair are scatters and run on
 // one thread (they are cheap).
 //
+// Locality: the build works on ranks, not ids. The present items are ranked in the leaf order of the first tree
+// (localityOrder), the vectors are copied into that order, and every list, candidate heap and mask is indexed by
+// rank and holds ranks: an item's neighbours, and their neighbours, then sit at nearby ranks, so a join's vectors
+// and lists share cache lines and pages instead of being scattered over the whole set (random memory access, not
+// arithmetic, dominated the build's profile). The rows are written with ids at the end. The order is a function of
+// the file, so the graph still depends on the items, the options and the seed only.
+//
 // The graph section: `degree` u32 neighbour ids per item slot (holes included), nearest first, NO_NEIGHBOUR past
 // the last.
 import {
   H_METRIC, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_ROOTS_OFFSET,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT,
-  SPLIT_TAG, NODE_LEAF_IDS, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
+  SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
 import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
@@ -49,18 +56,20 @@ let metric: u32 = 0;
 let stride: usize = 0;
 let size: u32 = 0;
 let count: u32 = 0;
-let lists: usize = 0;   // size * K u64 keys (distance, id), ascending, EMPTY past the last
-let fresh: usize = 0;   // size u64 masks: bit s set when list entry s is new (not yet joined)
-let newCands: usize = 0; // size * C u64 (hash, id) max-heaps: the sampled new candidates of each item
+// Everything below is indexed by rank (see Locality above) and lists ranks.
+let lists: usize = 0;   // count * K u64 keys (distance, rank), ascending, EMPTY past the last
+let fresh: usize = 0;   // count u64 masks: bit s set when list entry s is new (not yet joined)
+let newCands: usize = 0; // count * C u64 (hash, rank) max-heaps: the sampled new candidates of each item
 let oldCands: usize = 0;
-let newCounts: usize = 0; // size u32
+let newCounts: usize = 0; // count u32
 let oldCounts: usize = 0;
-let norms: usize = 0;   // size f32: angular 1 / |v| (0 for a zero vector); dot: the extra coordinate sqrt(M^2 - |v|^2)
+let norms: usize = 0;   // count f32: angular 1 / |v| (0 for a zero vector); dot: the extra coordinate sqrt(M^2 - |v|^2)
 let squaredRadius: f32 = 0; // dot: M^2, the largest squared norm
-let worst: usize = 0;   // size u64: each list's last key (a compact copy: the join checks it for every pair)
-let ids: usize = 0;     // count u32: the present ids, ascending
+let worst: usize = 0;   // count u64: each list's last key (a compact copy: the join checks it for every pair)
+let ids: usize = 0;     // count u32: the present ids in the build's order (localityOrder): ids[rank] is the item
+let rankOf: usize = 0;  // size u32: an item's rank (NO_NEIGHBOUR for a hole)
 let unionArea: usize = 0; // threads * 4 * degree u64: one item's forward and reverse edges, and those kept (pruning)
-let added: usize = 0;   // size u64 masks: bit s set when list entry s came in during this round
+let added: usize = 0;   // count u64 masks: bit s set when list entry s came in during this round
 let threads: u32 = 1;   // update buffers (threads generating at once)
 let bufferCap: u32 = 0; // updates one buffer holds: a whole chunk's, at most
 let updates: usize = 0; // threads * (16 + bufferCap * 16): each buffer's count, then its (key u64, destination u32)
@@ -138,16 +147,17 @@ const GRAPH_CHUNK: u32 = 512;
 @inline function capOf(file: usize, c: u32): u64 {
   return max<u64>(<u64>min<u32>(GRAPH_CHUNK, max<u32>(1, hdr32(file, H_COUNT))) * updatesPerCentre(c), updatesPerLeaf(file));
 }
-const STATE_BYTES: usize = 128;
+const STATE_BYTES: usize = 256;
 const UPDATE_BYTES: usize = 16;
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
 
 export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, threadCount: u32): usize {
   const t = <u64>max<u32>(1, threadCount);
-  const n = <u64>hdr32(file, H_SIZE);
+  const n = <u64>hdr32(file, H_COUNT);
   const cs = <u64>max<u32>(c, degree);
-  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(<u64>hdr32(file, H_COUNT) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
-    + align16(n * 8) + t * bufferBytes(capOf(file, c)) + projectionBytes(file));
+  const copy = projects(file) ? projectionBytes(file) : align16(n * <u64>hdr32(file, H_STRIDE));
+  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
+    + align16(n * 8) + t * bufferBytes(capOf(file, c)) + copy);
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -156,17 +166,16 @@ function project(file: usize, at: usize): void {
   const tracked = trackedComponents(file, PROJECT_COMPONENTS);
   const fullStride = <usize>hdr32(file, H_STRIDE);
   const projected = at;
-  const pca = projected + <usize>align16(<u64>size * align16(<u64>tracked * 4));
+  const pca = projected + <usize>align16(<u64>size * align16(<u64>tracked * 4)); // room for every slot (projectionBytes)
   const basis = pca + pcaScratchBytes(file, tracked);
   const offsets = basis + <usize>tracked * fullStride;
   const m = principalComponents(file, PROJECT_COMPONENTS, load<u32>(file + H_SEED), pca, basis, offsets, metric == METRIC_ANGULAR);
   const pStride = <usize>align16(<u64>m * 4); // the area has room for `tracked`
   const angularItems = metric == METRIC_ANGULAR;
-  for (let id: u32 = 0; id < size; id++) {
-    const out = projected + <usize>id * pStride;
+  for (let r: u32 = 0; r < count; r++) {
+    const out = projected + <usize>r * pStride;
     memory.fill(out, 0, pStride);
-    if (!isPresent(file, id)) continue;
-    const v = vectorOf(file, id);
+    const v = vectorOf(file, idOf(r));
     let scaleBy: f32 = 1;
     if (angularItems) {
       const nn = sqrt<f32>(dot(v, v, fullStride));
@@ -192,9 +201,8 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   stride = <usize>hdr32(file, H_STRIDE);
   size = hdr32(file, H_SIZE);
   count = hdr32(file, H_COUNT);
-  vectors = vectorOf(file, 0);
   K = k; C = c; candStride = max<u32>(c, degree);
-  const n = <u64>size;
+  const n = <u64>count;
   lists = scratch;
   fresh = lists + <usize>align16(n * <u64>K * 8);
   newCands = fresh + <usize>align16(n * 8);
@@ -203,35 +211,69 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   oldCounts = newCounts + <usize>align16(n * 4);
   norms = oldCounts + <usize>align16(n * 4);
   ids = norms + <usize>align16(n * 4);
-  worst = ids + <usize>align16(<u64>count * 4);
+  rankOf = ids + <usize>align16(n * 4);
+  worst = rankOf + <usize>align16(<u64>size * 4);
   memory.fill(worst, 0xFF, <usize>(n * 8));
   unionArea = worst + <usize>align16(n * 8);
   added = unionArea + <usize>(<u64>threads * align16(<u64>degree * 32));
   memory.fill(added, 0, <usize>(n * 8));
   updates = added + <usize>align16(n * 8);
-  const projectAt = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
+  const copyAt = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
-  let c0: u32 = 0;
+  localityOrder(file);
+  if (projects(file)) { project(file, copyAt); }
+  else {
+    for (let r: u32 = 0; r < count; r++) memory.copy(copyAt + <usize>r * stride, vectorOf(file, idOf(r)), stride);
+    vectors = copyAt;
+  }
   let maxNorm: f32 = 0;
   squaredRadius = 0;
-  for (let id: u32 = 0; id < size; id++) {
+  for (let r: u32 = 0; r < count; r++) {
     let x: f32 = 0;
-    if (isPresent(file, id)) {
-      store<u32>(ids + (<usize>(c0++) << 2), id);
-      if (metric == METRIC_ANGULAR) { const nn = sqrt<f32>(dot(vec(id), vec(id), stride)); x = nn > 0 ? 1 / nn : 0; }
-      else if (metric == METRIC_DOT) { x = dot(vec(id), vec(id), stride); maxNorm = max<f32>(maxNorm, x); }
-    }
-    store<f32>(norms + (<usize>id << 2), x);
+    if (metric == METRIC_ANGULAR) { const nn = sqrt<f32>(dot(vec(r), vec(r), stride)); x = nn > 0 ? 1 / nn : 0; }
+    else if (metric == METRIC_DOT) { x = dot(vec(r), vec(r), stride); maxNorm = max<f32>(maxNorm, x); }
+    store<f32>(norms + (<usize>r << 2), x);
   }
   if (metric == METRIC_DOT) {
     squaredRadius = maxNorm;
-    for (let id: u32 = 0; id < size; id++) {
-      const gap = maxNorm - load<f32>(norms + (<usize>id << 2));
-      store<f32>(norms + (<usize>id << 2), isPresent(file, id) && gap > 0 ? sqrt<f32>(gap) : 0);
+    for (let r: u32 = 0; r < count; r++) {
+      const gap = maxNorm - load<f32>(norms + (<usize>r << 2));
+      store<f32>(norms + (<usize>r << 2), gap > 0 ? sqrt<f32>(gap) : 0);
     }
   }
-  if (projects(file)) project(file, projectAt);
+}
+
+// Ranks the present items (ids, rankOf) in the order the first tree's leaves list them: close items share a leaf
+// or a nearby one. Tree 0's nodes are 0 ..= its root (post-order); an item that is a one-item subtree is ranked
+// when its parent split is met. Items no leaf of tree 0 lists (none in a built index) follow, ascending.
+function ranked(file: usize, id: u32, r: u32): u32 {
+  if (id >= size || !isPresent(file, id)) return r;
+  const at = rankOf + (<usize>id << 2);
+  if (load<u32>(at) != NO_NEIGHBOUR) return r;
+  store<u32>(at, r);
+  store<u32>(ids + (<usize>r << 2), id);
+  return r + 1;
+}
+function localityOrder(file: usize): void {
+  memory.fill(rankOf, 0xFF, <usize>size << 2);
+  let r: u32 = 0;
+  if (hdr32(file, H_TREES) > 0) {
+    const root = load<i32>(file + <usize>hdr64(file, H_ROOTS_OFFSET));
+    if (root < 0) r = ranked(file, <u32>~root, r);
+    for (let node: i32 = 0; node <= root; node++) {
+      const at = nodeAt(file, <u32>node);
+      const tag = load<u32>(at);
+      if (tag == SPLIT_TAG) {
+        const c0 = load<i32>(at, NODE_CHILD0), c1 = load<i32>(at, NODE_CHILD1);
+        if (c0 < 0) r = ranked(file, <u32>~c0, r);
+        if (c1 < 0) r = ranked(file, <u32>~c1, r);
+        continue;
+      }
+      for (let x: u32 = 0; x < tag; x++) r = ranked(file, load<u32>(at + NODE_LEAF_IDS + (<usize>x << 2)), r);
+    }
+  }
+  for (let id: u32 = 0; id < size && r < count; id++) r = ranked(file, id, r);
 }
 
 // Puts (d, j) into item i's list if it is better than the worst there and j is not listed yet; marks it new.
@@ -296,11 +338,13 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     const at = at0 + NODE_LEAF_IDS;
     const span = min<u32>(SEED_WINDOW, tag >> 1); // y and tag - y are the same pair: half the cycle covers all
     for (let x: u32 = 0; x < tag; x++) {
-      const a = load<u32>(at + (<usize>x << 2));
+      const a = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>x << 2)) << 2));
+      if (a == NO_NEIGHBOUR) continue; // a listed hole (Annoy's files)
       const va = vec(a);
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
-        const b = load<u32>(at + (<usize>((x + y) % tag) << 2));
+        const b = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>((x + y) % tag) << 2)) << 2));
+        if (b == NO_NEIGHBOUR) continue;
         const bits = <u64>orderedBits(pairDistance(a, b, va, vec(b))) << 32;
         n = offer(buffer, n, a, bits | <u64>b);
         n = offer(buffer, n, b, bits | <u64>a);
@@ -314,10 +358,10 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
 export function graphTopUp(): void {
   if (count < 2) return;
   for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+    const i = x;
     let tries: u32 = 0;
     while (idAt(listOf(i), K - 1) == NO_NEIGHBOUR && tries < 2 * K) {
-      const pick = load<u32>(ids + (<usize>(pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count) << 2));
+      const pick = pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count;
       if (pick != i) tryPair(i, pick, distanceOf(i, pick));
       tries++;
     }
@@ -350,19 +394,19 @@ function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void 
 
 let sink: u32 = 0;
 
-// The destinations of the item range [lo, hi) of the present ids: ids[lo] ..= ids[hi - 1].
-@inline function idOf(x: u32): u32 { return load<u32>(ids + (<usize>x << 2)); }
+// The item of rank r.
+@inline function idOf(r: u32): u32 { return load<u32>(ids + (<usize>r << 2)); }
 
 // sample: the new and old candidates of the items in [lo, hi), from every list in one order (forward and reverse).
 // Starts a round: this range's counts and added masks are reset.
 function sample(r: u32, lo: u32, hi: u32): void {
   if (lo >= hi) return;
-  const first = idOf(lo), last = idOf(hi - 1);
+  const first = lo, last = hi - 1;
   memory.fill(newCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(oldCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(added + (<usize>first << 3), 0, <usize>(last - first + 1) << 3);
   for (let x: u32 = 0; x < count; x++) {
-    const i = idOf(x);
+    const i = x;
     const iHere = i >= first && i <= last;
     const p = listOf(i);
     const m = load<u64>(fresh + (<usize>i << 3));
@@ -386,7 +430,7 @@ function sample(r: u32, lo: u32, hi: u32): void {
 // mark: entries sampled as i's new candidates are joined this round: they are old from here on.
 function mark(lo: u32, hi: u32): void {
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const p = listOf(i);
     const fm = fresh + (<usize>i << 3);
     let m = load<u64>(fm);
@@ -420,7 +464,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
   let n: u32 = 0;
   let touched: u32 = 0;
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
@@ -452,7 +496,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
 // chunk hold 0 updates).
 function apply(lo: u32, hi: u32): void {
   if (lo >= hi) return;
-  const first = idOf(lo), last = idOf(hi - 1);
+  const first = lo, last = hi - 1;
   for (let t: u32 = 0; t < threads; t++) {
     const buffer = bufferOf(t);
     const n = load<u32>(buffer);
@@ -469,7 +513,7 @@ function apply(lo: u32, hi: u32): void {
 // The list entries that came in during the round and are still there: the same for any order of the updates.
 function addedEntries(): u32 {
   let n: u64 = 0;
-  for (let x: u32 = 0; x < count; x++) n += popcnt<u64>(load<u64>(added + (<usize>idOf(x) << 3)));
+  for (let x: u32 = 0; x < count; x++) n += popcnt<u64>(load<u64>(added + (<usize>x << 3)));
   return <u32>n;
 }
 
@@ -585,6 +629,7 @@ function saveState(): void {
   store<u32>(state, <u32>added, 80); store<u32>(state, threads, 84); store<u32>(state, bufferCap, 88); store<u32>(state, <u32>updates, 92);
   store<u32>(state, <u32>graphOut, 96); store<u32>(state, degreeNow, 100); store<u32>(state, roundsMost, 104); store<u32>(state, seedNow, 108);
   store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
+  store<u32>(state, <u32>rankOf, 128);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -598,6 +643,7 @@ export function graphAttach(at: usize): void {
   added = <usize>load<u32>(at, 80); threads = load<u32>(at, 84); bufferCap = load<u32>(at, 88); updates = <usize>load<u32>(at, 92);
   graphOut = <usize>load<u32>(at, 96); degreeNow = load<u32>(at, 100); roundsMost = load<u32>(at, 104); seedNow = load<u32>(at, 108);
   mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
+  rankOf = <usize>load<u32>(at, 128);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
@@ -631,7 +677,7 @@ function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
 // forward: the diversified lists of [lo, hi).
 function forward(lo: u32, hi: u32): void {
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const p = listOf(i);
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
@@ -644,9 +690,9 @@ function forward(lo: u32, hi: u32): void {
 export function graphReverse(): void {
   const degree = degreeNow;
   memory.fill(graphOut, 0xFF, (<usize>size * <usize>degree) << 2);
-  memory.fill(oldCounts, 0, <usize>size << 2);
+  memory.fill(oldCounts, 0, <usize>count << 2);
   for (let x: u32 = 0; x < count; x++) {
-    const i = idOf(x);
+    const i = x;
     const fw = newCands + ((<usize>i * <usize>candStride) << 3);
     const n = load<u32>(newCounts + (<usize>i << 2));
     for (let t: u32 = 0; t < n; t++) {
@@ -665,24 +711,24 @@ function unite(lo: u32, hi: u32, thread: u32): void {
   const union = unionArea + <usize>thread * <usize>align16(<u64>degree * 32);
   const kept = union + (<usize>(2 * degree) << 3);
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const fw = newCands + ((<usize>i * <usize>candStride) << 3);
     const rv = oldCands + ((<usize>i * <usize>candStride) << 3);
     const nf = load<u32>(newCounts + (<usize>i << 2));
     const nr = load<u32>(oldCounts + (<usize>i << 2));
-    const row = graphOut + ((<usize>i * <usize>degree) << 2);
+    const row = graphOut + ((<usize>idOf(i) * <usize>degree) << 2);
     let out: u32 = 0;
     if (mergeNow == 1) {
-      for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
+      for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), idOf(<u32>load<u64>(fw + (<usize>t << 3))));
       for (let t: u32 = 0; t < nr && out < degree; t++) {
-        const j = <u32>load<u64>(rv + (<usize>t << 3));
+        const j = idOf(<u32>load<u64>(rv + (<usize>t << 3)));
         if (!listed(row, out, j)) store<u32>(row + (<usize>(out++) << 2), j);
       }
       continue;
     }
     const n = unionSorted(fw, nf, rv, nr, union);
     const m = diversify(union, n, kept, degree);
-    for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), <u32>load<u64>(kept + (<usize>t << 3)));
+    for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), idOf(<u32>load<u64>(kept + (<usize>t << 3))));
   }
 }
 
@@ -691,32 +737,31 @@ function unite(lo: u32, hi: u32, thread: u32): void {
 export function graphInDegree(): void {
   const degree = degreeNow;
   const graph = graphOut;
-  const indegree = newCounts;
-  memory.fill(indegree, 0, <usize>size << 2);
+  const indegree = newCounts; // by rank
+  memory.fill(indegree, 0, <usize>count << 2);
   for (let x: u32 = 0; x < count; x++) {
     const row = graph + ((<usize>idOf(x) * <usize>degree) << 2);
     for (let t: u32 = 0; t < degree; t++) {
       const j = load<u32>(row + (<usize>t << 2));
       if (j == NO_NEIGHBOUR) break;
-      const c = indegree + (<usize>j << 2);
+      const c = indegree + (<usize>load<u32>(rankOf + (<usize>j << 2)) << 2);
       store<u32>(c, load<u32>(c) + 1);
     }
   }
-  for (let x: u32 = 0; x < count; x++) {
-    const i = idOf(x);
+  for (let i: u32 = 0; i < count; i++) {
     if (load<u32>(indegree + (<usize>i << 2)) != 0) continue;
     const near = idAt(listOf(i), 0);
     if (near == NO_NEIGHBOUR) continue;
-    const row = graph + ((<usize>near * <usize>degree) << 2);
+    const row = graph + ((<usize>idOf(near) * <usize>degree) << 2);
     let t: u32 = 0;
     while (t < degree && load<u32>(row + (<usize>t << 2)) != NO_NEIGHBOUR) t++;
     if (t == degree) {
       t = degree - 1;
       const dropped = load<u32>(row + (<usize>t << 2));
-      const c = indegree + (<usize>dropped << 2);
+      const c = indegree + (<usize>load<u32>(rankOf + (<usize>dropped << 2)) << 2);
       store<u32>(c, load<u32>(c) - 1);
     }
-    store<u32>(row + (<usize>t << 2), i);
+    store<u32>(row + (<usize>t << 2), idOf(i));
     store<u32>(indegree + (<usize>i << 2), 1);
   }
 }
