@@ -73,6 +73,8 @@ let added: usize = 0;   // count u64 masks: bit s set when list entry s came in 
 let threads: u32 = 1;   // update buffers (threads generating at once)
 let bufferCap: u32 = 0; // updates one buffer holds: a whole chunk's, at most
 let updates: usize = 0; // threads * (16 + bufferCap * 16): each buffer's count, then its (key u64, destination u32)
+let buckets: usize = 0; // threads * (threads + 1) u32: where each buffer's updates for each thread's destinations
+                        // start; then threads * threads u32, each partition's fill points
 let graphOut: usize = 0;
 let degreeNow: u32 = 0;
 let roundsMost: u32 = 0;
@@ -86,6 +88,8 @@ let candStride: u32 = 0; // entries per item in the candidate areas (also used b
 
 export let graphRounds: u32 = 0;  // NN-descent rounds the last build ran
 export let graphUpdates: u32 = 0; // list changes in its last round
+export let graphPairs: u64 = 0;  // pairs the joins compared so far (labs: bench/lab/graph-rounds.mjs)
+export let graphOffers: u64 = 0; // updates they offered to lists (past the worst-key filter)
 
 @inline function mix(x: u64): u64 {
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9;
@@ -149,6 +153,7 @@ const GRAPH_CHUNK: u32 = 512;
 }
 const STATE_BYTES: usize = 256;
 const UPDATE_BYTES: usize = 16;
+@inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 1) * 4); }
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
 
 export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, threadCount: u32): usize {
@@ -157,7 +162,7 @@ export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, thre
   const cs = <u64>max<u32>(c, degree);
   const copy = projects(file) ? projectionBytes(file) : align16(n * <u64>hdr32(file, H_STRIDE));
   return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
-    + align16(n * 8) + t * bufferBytes(capOf(file, c)) + copy);
+    + align16(n * 8) + t * bufferBytes(capOf(file, c)) + bucketBytes(<u32>t) + copy);
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -218,7 +223,8 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   added = unionArea + <usize>(<u64>threads * align16(<u64>degree * 32));
   memory.fill(added, 0, <usize>(n * 8));
   updates = added + <usize>align16(n * 8);
-  const copyAt = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
+  buckets = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
+  const copyAt = buckets + <usize>bucketBytes(threads);
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
   localityOrder(file);
@@ -352,6 +358,7 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     }
   }
   store<u32>(buffer, n);
+  partition(t);
 }
 
 // Tops short lists up with hash-chosen items (one thread: each pick also enters the pick's list).
@@ -476,6 +483,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
       for (let b: u32 = a + 1; b < nNew; b++) {
         const q = candAt(newCands, i, b);
         const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
       }
@@ -483,30 +491,93 @@ function generate(lo: u32, hi: u32, t: u32): void {
         const q = candAt(oldCands, i, b);
         if (q == p) continue;
         const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
       }
     }
   }
   store<u32>(buffer, n);
+  graphOffers += <u64>n;
+  partition(t);
   sink = touched;
 }
 
 // apply: every buffer's updates for the destinations of [lo, hi) (buffers of threads that generated nothing this
-// chunk hold 0 updates).
-function apply(lo: u32, hi: u32): void {
+// chunk hold 0 updates). When the threads split all ranks between them (graph.ts: thread t gets the t-th of
+// `threads` equal parts), thread t applies instead the updates of its bucket (bucketOf) of every buffer
+// (partition): the threads still share every destination out between them, and none scans the others' updates.
+function apply(lo: u32, hi: u32, t: u32): void {
   if (lo >= hi) return;
-  const first = lo, last = hi - 1;
-  for (let t: u32 = 0; t < threads; t++) {
-    const buffer = bufferOf(t);
-    const n = load<u32>(buffer);
-    for (let u: u32 = 0; u < n; u++) {
-      const at = buffer + 16 + <usize>u * UPDATE_BYTES;
-      const dest = load<u32>(at, 8);
-      if (dest < first || dest > last) continue;
-      const key = load<u64>(at);
-      if (key < load<u64>(worst + (<usize>dest << 3))) insertKey(dest, key);
+  if (threads > 1 && t < threads && lo == bucketStart(t) && hi == bucketStart(t + 1)) {
+    for (let u: u32 = 0; u < threads; u++) {
+      const buffer = bufferOf(u);
+      const starts = buckets + ((<usize>u * <usize>(threads + 1)) << 2);
+      applyRun(buffer, load<u32>(starts + (<usize>t << 2)), load<u32>(starts + (<usize>(t + 1) << 2)), 0, 0xFFFFFFFF);
     }
+    return;
+  }
+  for (let u: u32 = 0; u < threads; u++) {
+    const buffer = bufferOf(u);
+    applyRun(buffer, 0, load<u32>(buffer), lo, hi - 1);
+  }
+}
+
+@inline function applyRun(buffer: usize, from: u32, to: u32, first: u32, last: u32): void {
+  for (let u: u32 = from; u < to; u++) {
+    const at = buffer + 16 + <usize>u * UPDATE_BYTES;
+    const dest = load<u32>(at, 8);
+    if (dest < first || dest > last) continue;
+    const key = load<u64>(at);
+    if (key < load<u64>(worst + (<usize>dest << 3))) insertKey(dest, key);
+  }
+}
+
+// Thread b's part of the ranks [0, count) starts here (graph.ts splits every step's range the same way).
+@inline function bucketStart(b: u32): u32 { return <u32>((<u64>count * <u64>b) / <u64>threads); }
+// The thread that applies the updates for rank `dest`: blocks of BUCKET_BLOCK ranks dealt out in turn. Not
+// contiguous parts: a chunk's centres are neighbours in the locality order, so nearly all of a chunk's updates go
+// to a few nearby ranks, and contiguous parts would give one thread almost all of each chunk's work.
+const BUCKET_BLOCK: u32 = 32;
+@inline function bucketOf(dest: u32): u32 { return (dest / BUCKET_BLOCK) % threads; }
+
+// Sorts buffer t's updates by the thread whose destinations they are (in place, American flag sort), so that each
+// thread's apply reads its own bucket of every buffer instead of scanning them all. The order within a bucket
+// changes; a list keeps the best keys whatever the order, so the result does not.
+function partition(t: u32): void {
+  const buffer = bufferOf(t);
+  const n = load<u32>(buffer);
+  const starts = buckets + ((<usize>t * <usize>(threads + 1)) << 2);
+  if (threads == 1) { store<u32>(starts, 0); store<u32>(starts, n, 4); return; }
+  // counts, then starts; `next`: each bucket's fill point
+  const next = buckets + ((<usize>threads * <usize>(threads + 1) + <usize>t * <usize>threads) << 2);
+  for (let b: u32 = 0; b <= threads; b++) store<u32>(starts + (<usize>b << 2), 0);
+  for (let u: u32 = 0; u < n; u++) {
+    const b = bucketOf(load<u32>(buffer + 16 + <usize>u * UPDATE_BYTES, 8));
+    const c = starts + (<usize>(b + 1) << 2);
+    store<u32>(c, load<u32>(c) + 1);
+  }
+  for (let b: u32 = 0; b < threads; b++) {
+    const c = starts + (<usize>(b + 1) << 2);
+    store<u32>(c, load<u32>(c) + load<u32>(starts + (<usize>b << 2)));
+    store<u32>(next + (<usize>b << 2), load<u32>(starts + (<usize>b << 2)));
+  }
+  for (let b: u32 = 0; b < threads; b++) {
+    const end = load<u32>(starts + (<usize>(b + 1) << 2));
+    let x = load<u32>(next + (<usize>b << 2));
+    while (x < end) {
+      const at = buffer + 16 + <usize>x * UPDATE_BYTES;
+      const d = bucketOf(load<u32>(at, 8));
+      if (d == b) { x++; continue; }
+      const np = next + (<usize>d << 2);
+      const y = load<u32>(np);
+      store<u32>(np, y + 1);
+      const other = buffer + 16 + <usize>y * UPDATE_BYTES;
+      const k = load<u64>(at), dd = load<u32>(at, 8);
+      store<u64>(at, load<u64>(other)); store<u32>(at, load<u32>(other, 8), 8);
+      store<u64>(other, k); store<u32>(other, dd, 8);
+    }
+    store<u32>(next + (<usize>b << 2), x);
   }
 }
 
@@ -525,7 +596,7 @@ export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
   if (step == STEP_SAMPLE) sample(r, lo, hi);
   else if (step == STEP_MARK) mark(lo, hi);
   else if (step == STEP_GENERATE) generate(lo, hi, t);
-  else if (step == STEP_APPLY) apply(lo, hi);
+  else if (step == STEP_APPLY) apply(lo, hi, t);
   else if (step == STEP_FORWARD) forward(lo, hi);
   else if (step == STEP_UNION) unite(lo, hi, t);
   else if (step == STEP_SEED) seedLeaves(lo, hi, t);
@@ -629,7 +700,7 @@ function saveState(): void {
   store<u32>(state, <u32>added, 80); store<u32>(state, threads, 84); store<u32>(state, bufferCap, 88); store<u32>(state, <u32>updates, 92);
   store<u32>(state, <u32>graphOut, 96); store<u32>(state, degreeNow, 100); store<u32>(state, roundsMost, 104); store<u32>(state, seedNow, 108);
   store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
-  store<u32>(state, <u32>rankOf, 128);
+  store<u32>(state, <u32>rankOf, 128); store<u32>(state, <u32>buckets, 132);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -643,7 +714,7 @@ export function graphAttach(at: usize): void {
   added = <usize>load<u32>(at, 80); threads = load<u32>(at, 84); bufferCap = load<u32>(at, 88); updates = <usize>load<u32>(at, 92);
   graphOut = <usize>load<u32>(at, 96); degreeNow = load<u32>(at, 100); roundsMost = load<u32>(at, 104); seedNow = load<u32>(at, 108);
   mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
-  rankOf = <usize>load<u32>(at, 128);
+  rankOf = <usize>load<u32>(at, 128); buckets = <usize>load<u32>(at, 132);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
