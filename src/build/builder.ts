@@ -444,9 +444,10 @@ export class IndexBuilder {
       const seal = () => {
         try {
           convertStorage(core, this.storage); // last: everything above was built from the vectors as given
-          core.exports.seal(base, sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES))).fileBytes);
+          const sealed = sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES)));
+          core.exports.seal(base, sealed.fileBytes);
           // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
-          const index = new Index(IndexImage.open(core, 1, codes !== null && this.storage === 'float32'));
+          const index = new Index(IndexImage.open(this.graphDegree !== 0 ? intoOwnMemory(core, sealed.memoryBytes) : core, 1, codes !== null && this.storage === 'float32'));
           this.#core = null;
           return index;
         } catch (e) {
@@ -622,4 +623,18 @@ function checkBuildOptions(options: unknown, known: string[]): { trees: number; 
 function capacityError(cause: unknown, items: number, stride: number): unknown {
   if (!(cause instanceof AnnoyError)) return cause;
   return new AnnoyError('CAPACITY', `${items} item slots of ${stride} bytes (${formatBytes(items * stride)}) do not fit in the 4 GiB one wasm32 index addresses: ${cause.message}`);
+}
+
+/**
+ * The built index (file and screening codes, `memoryBytes` from core.base) moved into a fresh memory of its own
+ * size. A graph build's scratch (NN-descent's lists and candidates, a copy of the vectors: several times the
+ * graph's size) sits past the index in the builder's memory, and wasm memory never shrinks: the index would keep
+ * it for its whole life. The builder's memory is dropped with the builder.
+ */
+function intoOwnMemory(core: Core, memoryBytes: number): Core {
+  const own = new Core(HEADER_BYTES, core.shared);
+  own.bytes.set(core.bytes.subarray(core.base, core.base + HEADER_BYTES), own.base);
+  IndexImage.reserve(own, 1); // the file and one scratch slot at once, as a load reserves them
+  own.bytes.set(core.bytes.subarray(core.base, core.base + memoryBytes), own.base);
+  return own;
 }
