@@ -415,24 +415,38 @@ function sample(r: u32, lo: u32, hi: u32): void {
   memory.fill(newCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(oldCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(added + (<usize>first << 3), 0, <usize>(last - first + 1) << 3);
-  for (let x: u32 = 0; x < count; x++) {
-    const i = x;
+  // New candidates first (the fresh entries only), then old ones, each in the order of one scan of every list,
+  // so each heap sees its keys in the same order as a single pass would give it. An item's old candidates serve
+  // only its own join, which runs only when it has new ones: in the last rounds most items have none, and their
+  // old entries cost neither a hash nor a heap step.
+  for (let i: u32 = 0; i < count; i++) {
     const iHere = i >= first && i <= last;
+    const p = listOf(i);
+    let m = load<u64>(fresh + (<usize>i << 3));
+    while (m != 0) {
+      const s = <u32>ctz<u64>(m);
+      m &= m - 1;
+      const j = idAt(p, s);
+      const jHere = j >= first && j <= last;
+      if (!iHere && !jHere) continue;
+      const h = pairHash(seedNow, r, i, j);
+      if (iHere) addCandidate(newCands, newCounts, i, j, h);
+      if (jHere) addCandidate(newCands, newCounts, j, i, h);
+    }
+  }
+  for (let i: u32 = 0; i < count; i++) {
+    const iJoins = i >= first && i <= last && load<u32>(newCounts + (<usize>i << 2)) != 0;
     const p = listOf(i);
     const m = load<u64>(fresh + (<usize>i << 3));
     for (let s: u32 = 0; s < K; s++) {
       const j = idAt(p, s);
       if (j == NO_NEIGHBOUR) break;
-      const jHere = j >= first && j <= last;
-      if (!iHere && !jHere) continue;
+      if (((m >> <u64>s) & 1) != 0) continue;
+      const jJoins = j >= first && j <= last && load<u32>(newCounts + (<usize>j << 2)) != 0;
+      if (!iJoins && !jJoins) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (((m >> <u64>s) & 1) != 0) {
-        if (iHere) addCandidate(newCands, newCounts, i, j, h);
-        if (jHere) addCandidate(newCands, newCounts, j, i, h);
-      } else {
-        if (iHere) addCandidate(oldCands, oldCounts, i, j, h);
-        if (jHere) addCandidate(oldCands, oldCounts, j, i, h);
-      }
+      if (iJoins) addCandidate(oldCands, oldCounts, i, j, h);
+      if (jJoins) addCandidate(oldCands, oldCounts, j, i, h);
     }
   }
 }
