@@ -158,6 +158,13 @@ describe('graph files', () => {
       const q = glove.queries.subarray(0, 100);
       expect(index.search(q, 10, { ef: 40 })).toEqual(loaded.search(q, 10, { ef: 40 }));
       expect(index.searchAll(5, { ef: 32 })).toEqual(loaded.searchAll(5, { ef: 32 }));
+      // indexes made from it (other screening, other storage) are the ones made from the loaded copy
+      const screened = index.withScreening({ screening: 'int8' }), screenedLoaded = loaded.withScreening({ screening: 'int8' });
+      expect(Buffer.compare(Buffer.from(screened.toBytes()), Buffer.from(screenedLoaded.toBytes()))).toBe(0);
+      const stored = index.withStorage('float16'), storedLoaded = loaded.withStorage('float16');
+      expect(Buffer.compare(Buffer.from(stored.toBytes()), Buffer.from(storedLoaded.toBytes()))).toBe(0);
+      expect(stored.search(q, 10, { ef: 40 })).toEqual(storedLoaded.search(q, 10, { ef: 40 }));
+      for (const x of [screened, screenedLoaded, stored, storedLoaded]) x.free();
       index.remove([0, 1, 2]);
       loaded.remove([0, 1, 2]);
       expect(index.search(q, 10, { ef: 40 })).toEqual(loaded.search(q, 10, { ef: 40 }));
