@@ -26,12 +26,19 @@
 // The seeding's random top-up of short lists, the reverse edges and the in-degree repair are scatters and run on
 // one thread (they are cheap).
 //
+// Locality: the build works on ranks, not ids. The present items are ranked in the leaf order of the first tree
+// (localityOrder), and every list, candidate heap and mask is indexed by rank and holds ranks: an item's
+// neighbours, and their neighbours, then sit at nearby ranks, so a join's lists, heaps and masks share cache lines
+// and pages instead of being scattered over the whole set (random memory access, not arithmetic, dominated the
+// build's profile). The rows are written with ids at the end. The order is a function of
+// the file, so the graph still depends on the items, the options and the seed only.
+//
 // The graph section: `degree` u32 neighbour ids per item slot (holes included), nearest first, NO_NEIGHBOUR past
 // the last.
 import {
   H_METRIC, H_STRIDE, H_SIZE, H_COUNT, H_TREES, H_ROOTS_OFFSET,
   METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT,
-  SPLIT_TAG, NODE_LEAF_IDS, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
+  SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
 import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
@@ -49,21 +56,25 @@ let metric: u32 = 0;
 let stride: usize = 0;
 let size: u32 = 0;
 let count: u32 = 0;
-let lists: usize = 0;   // size * K u64 keys (distance, id), ascending, EMPTY past the last
-let fresh: usize = 0;   // size u64 masks: bit s set when list entry s is new (not yet joined)
-let newCands: usize = 0; // size * C u64 (hash, id) max-heaps: the sampled new candidates of each item
+// Everything below is indexed by rank (see Locality above) and lists ranks.
+let lists: usize = 0;   // count * K u64 keys (distance, rank), ascending, EMPTY past the last
+let fresh: usize = 0;   // count u64 masks: bit s set when list entry s is new (not yet joined)
+let newCands: usize = 0; // count * C u64 (hash, rank) max-heaps: the sampled new candidates of each item
 let oldCands: usize = 0;
-let newCounts: usize = 0; // size u32
+let newCounts: usize = 0; // count u32
 let oldCounts: usize = 0;
-let norms: usize = 0;   // size f32: angular 1 / |v| (0 for a zero vector); dot: the extra coordinate sqrt(M^2 - |v|^2)
+let norms: usize = 0;   // count f32: angular 1 / |v| (0 for a zero vector); dot: the extra coordinate sqrt(M^2 - |v|^2)
 let squaredRadius: f32 = 0; // dot: M^2, the largest squared norm
-let worst: usize = 0;   // size u64: each list's last key (a compact copy: the join checks it for every pair)
-let ids: usize = 0;     // count u32: the present ids, ascending
+let worst: usize = 0;   // count u64: each list's last key (a compact copy: the join checks it for every pair)
+let ids: usize = 0;     // count u32: the present ids in the build's order (localityOrder): ids[rank] is the item
+let rankOf: usize = 0;  // size u32: an item's rank (NO_NEIGHBOUR for a hole)
 let unionArea: usize = 0; // threads * 4 * degree u64: one item's forward and reverse edges, and those kept (pruning)
-let added: usize = 0;   // size u64 masks: bit s set when list entry s came in during this round
+let added: usize = 0;   // count u64 masks: bit s set when list entry s came in during this round
 let threads: u32 = 1;   // update buffers (threads generating at once)
 let bufferCap: u32 = 0; // updates one buffer holds: a whole chunk's, at most
 let updates: usize = 0; // threads * (16 + bufferCap * 16): each buffer's count, then its (key u64, destination u32)
+let buckets: usize = 0; // threads * (threads + 1) u32: where each buffer's updates for each thread's destinations
+                        // start; then threads * threads u32, each partition's fill points
 let graphOut: usize = 0;
 let degreeNow: u32 = 0;
 let roundsMost: u32 = 0;
@@ -77,6 +88,8 @@ let candStride: u32 = 0; // entries per item in the candidate areas (also used b
 
 export let graphRounds: u32 = 0;  // NN-descent rounds the last build ran
 export let graphUpdates: u32 = 0; // list changes in its last round
+export let graphPairs: u64 = 0;  // pairs the joins compared so far (labs: bench/lab/graph-rounds.mjs)
+export let graphOffers: u64 = 0; // updates they offered to lists (past the worst-key filter)
 
 @inline function mix(x: u64): u64 {
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9;
@@ -109,7 +122,9 @@ export let graphUpdates: u32 = 0; // list changes in its last round
 }
 
 let vectors: usize = 0;
-@inline function vec(id: u32): usize { return vectors + <usize>id * stride; }
+// Rank r's vector (the vectors stay in id order: a copy in rank order was measured at most ~5% faster, on 50k
+// and 150k GloVe rows, and would add the vectors' size to the build's peak memory).
+@inline function vec(r: u32): usize { return vectors + <usize>load<u32>(ids + (<usize>r << 2)) * stride; }
 @inline function distanceOf(a: u32, b: u32): f32 { return pairDistance(a, b, vec(a), vec(b)); }
 
 // High-dimensional euclidean and angular items are compared by their first principal components during the build
@@ -138,16 +153,18 @@ const GRAPH_CHUNK: u32 = 512;
 @inline function capOf(file: usize, c: u32): u64 {
   return max<u64>(<u64>min<u32>(GRAPH_CHUNK, max<u32>(1, hdr32(file, H_COUNT))) * updatesPerCentre(c), updatesPerLeaf(file));
 }
-const STATE_BYTES: usize = 128;
+const STATE_BYTES: usize = 256;
 const UPDATE_BYTES: usize = 16;
+@inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 1) * 4); }
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
 
 export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, threadCount: u32): usize {
   const t = <u64>max<u32>(1, threadCount);
-  const n = <u64>hdr32(file, H_SIZE);
+  const n = <u64>hdr32(file, H_COUNT);
   const cs = <u64>max<u32>(c, degree);
-  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(<u64>hdr32(file, H_COUNT) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
-    + align16(n * 8) + t * bufferBytes(capOf(file, c)) + projectionBytes(file));
+  const copy = projectionBytes(file);
+  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
+    + align16(n * 8) + t * bufferBytes(capOf(file, c)) + bucketBytes(<u32>t) + copy);
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -156,16 +173,16 @@ function project(file: usize, at: usize): void {
   const tracked = trackedComponents(file, PROJECT_COMPONENTS);
   const fullStride = <usize>hdr32(file, H_STRIDE);
   const projected = at;
-  const pca = projected + <usize>align16(<u64>size * align16(<u64>tracked * 4));
+  const pca = projected + <usize>align16(<u64>size * align16(<u64>tracked * 4)); // room for every slot (projectionBytes)
   const basis = pca + pcaScratchBytes(file, tracked);
   const offsets = basis + <usize>tracked * fullStride;
   const m = principalComponents(file, PROJECT_COMPONENTS, load<u32>(file + H_SEED), pca, basis, offsets, metric == METRIC_ANGULAR);
   const pStride = <usize>align16(<u64>m * 4); // the area has room for `tracked`
   const angularItems = metric == METRIC_ANGULAR;
-  for (let id: u32 = 0; id < size; id++) {
+  for (let r: u32 = 0; r < count; r++) {
+    const id = idOf(r);
     const out = projected + <usize>id * pStride;
     memory.fill(out, 0, pStride);
-    if (!isPresent(file, id)) continue;
     const v = vectorOf(file, id);
     let scaleBy: f32 = 1;
     if (angularItems) {
@@ -192,9 +209,8 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   stride = <usize>hdr32(file, H_STRIDE);
   size = hdr32(file, H_SIZE);
   count = hdr32(file, H_COUNT);
-  vectors = vectorOf(file, 0);
   K = k; C = c; candStride = max<u32>(c, degree);
-  const n = <u64>size;
+  const n = <u64>count;
   lists = scratch;
   fresh = lists + <usize>align16(n * <u64>K * 8);
   newCands = fresh + <usize>align16(n * 8);
@@ -203,35 +219,67 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   oldCounts = newCounts + <usize>align16(n * 4);
   norms = oldCounts + <usize>align16(n * 4);
   ids = norms + <usize>align16(n * 4);
-  worst = ids + <usize>align16(<u64>count * 4);
+  rankOf = ids + <usize>align16(n * 4);
+  worst = rankOf + <usize>align16(<u64>size * 4);
   memory.fill(worst, 0xFF, <usize>(n * 8));
   unionArea = worst + <usize>align16(n * 8);
   added = unionArea + <usize>(<u64>threads * align16(<u64>degree * 32));
   memory.fill(added, 0, <usize>(n * 8));
   updates = added + <usize>align16(n * 8);
-  const projectAt = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
+  buckets = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
+  const projectAt = buckets + <usize>bucketBytes(threads);
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
-  let c0: u32 = 0;
+  localityOrder(file);
+  vectors = vectorOf(file, 0);
+  if (projects(file)) project(file, projectAt);
   let maxNorm: f32 = 0;
   squaredRadius = 0;
-  for (let id: u32 = 0; id < size; id++) {
+  for (let r: u32 = 0; r < count; r++) {
     let x: f32 = 0;
-    if (isPresent(file, id)) {
-      store<u32>(ids + (<usize>(c0++) << 2), id);
-      if (metric == METRIC_ANGULAR) { const nn = sqrt<f32>(dot(vec(id), vec(id), stride)); x = nn > 0 ? 1 / nn : 0; }
-      else if (metric == METRIC_DOT) { x = dot(vec(id), vec(id), stride); maxNorm = max<f32>(maxNorm, x); }
-    }
-    store<f32>(norms + (<usize>id << 2), x);
+    if (metric == METRIC_ANGULAR) { const nn = sqrt<f32>(dot(vec(r), vec(r), stride)); x = nn > 0 ? 1 / nn : 0; }
+    else if (metric == METRIC_DOT) { x = dot(vec(r), vec(r), stride); maxNorm = max<f32>(maxNorm, x); }
+    store<f32>(norms + (<usize>r << 2), x);
   }
   if (metric == METRIC_DOT) {
     squaredRadius = maxNorm;
-    for (let id: u32 = 0; id < size; id++) {
-      const gap = maxNorm - load<f32>(norms + (<usize>id << 2));
-      store<f32>(norms + (<usize>id << 2), isPresent(file, id) && gap > 0 ? sqrt<f32>(gap) : 0);
+    for (let r: u32 = 0; r < count; r++) {
+      const gap = maxNorm - load<f32>(norms + (<usize>r << 2));
+      store<f32>(norms + (<usize>r << 2), gap > 0 ? sqrt<f32>(gap) : 0);
     }
   }
-  if (projects(file)) project(file, projectAt);
+}
+
+// Ranks the present items (ids, rankOf) in the order the first tree's leaves list them: close items share a leaf
+// or a nearby one. Tree 0's nodes are 0 ..= its root (post-order); an item that is a one-item subtree is ranked
+// when its parent split is met. Items no leaf of tree 0 lists (none in a built index) follow, ascending.
+function ranked(file: usize, id: u32, r: u32): u32 {
+  if (id >= size || !isPresent(file, id)) return r;
+  const at = rankOf + (<usize>id << 2);
+  if (load<u32>(at) != NO_NEIGHBOUR) return r;
+  store<u32>(at, r);
+  store<u32>(ids + (<usize>r << 2), id);
+  return r + 1;
+}
+function localityOrder(file: usize): void {
+  memory.fill(rankOf, 0xFF, <usize>size << 2);
+  let r: u32 = 0;
+  if (hdr32(file, H_TREES) > 0) {
+    const root = load<i32>(file + <usize>hdr64(file, H_ROOTS_OFFSET));
+    if (root < 0) r = ranked(file, <u32>~root, r);
+    for (let node: i32 = 0; node <= root; node++) {
+      const at = nodeAt(file, <u32>node);
+      const tag = load<u32>(at);
+      if (tag == SPLIT_TAG) {
+        const c0 = load<i32>(at, NODE_CHILD0), c1 = load<i32>(at, NODE_CHILD1);
+        if (c0 < 0) r = ranked(file, <u32>~c0, r);
+        if (c1 < 0) r = ranked(file, <u32>~c1, r);
+        continue;
+      }
+      for (let x: u32 = 0; x < tag; x++) r = ranked(file, load<u32>(at + NODE_LEAF_IDS + (<usize>x << 2)), r);
+    }
+  }
+  for (let id: u32 = 0; id < size && r < count; id++) r = ranked(file, id, r);
 }
 
 // Puts (d, j) into item i's list if it is better than the worst there and j is not listed yet; marks it new.
@@ -240,12 +288,15 @@ function insert(i: u32, d: f32, j: u32): u32 { return insertKey(i, keyOf(d, j));
 function insertKey(i: u32, key: u64): u32 {
   const p = listOf(i);
   if (key >= load<u64>(worst + (<usize>i << 3))) return 0;
-  let s: u32 = K - 1;
-  // Find the place from the end. A pair has one key (distances are symmetric and exact), so j listed already
-  // sits right below that place.
-  while (s > 0 && load<u64>(p + (<usize>(s - 1) << 3)) > key) s--;
+  // The place: the first entry above the key (binary search; EMPTY entries are above every key). A pair has one
+  // key (distances are symmetric and exact), so j listed already sits right below that place.
+  let s: u32 = 0, e: u32 = K - 1; // key < worst: the place is below K - 1 + 1
+  while (s < e) {
+    const m = (s + e) >> 1;
+    if (load<u64>(p + (<usize>m << 3)) > key) e = m; else s = m + 1;
+  }
   if (s > 0 && load<u64>(p + (<usize>(s - 1) << 3)) == key) return 0;
-  for (let t: u32 = K - 1; t > s; t--) store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
+  memory.copy(p + (<usize>(s + 1) << 3), p + (<usize>s << 3), <usize>(K - 1 - s) << 3);
   store<u64>(p + (<usize>s << 3), key);
   store<u64>(worst + (<usize>i << 3), load<u64>(p + (<usize>(K - 1) << 3)));
   const all: u64 = K == 64 ? EMPTY : (<u64>1 << <u64>K) - 1;
@@ -296,11 +347,13 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     const at = at0 + NODE_LEAF_IDS;
     const span = min<u32>(SEED_WINDOW, tag >> 1); // y and tag - y are the same pair: half the cycle covers all
     for (let x: u32 = 0; x < tag; x++) {
-      const a = load<u32>(at + (<usize>x << 2));
+      const a = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>x << 2)) << 2));
+      if (a == NO_NEIGHBOUR) continue; // a listed hole (Annoy's files)
       const va = vec(a);
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
-        const b = load<u32>(at + (<usize>((x + y) % tag) << 2));
+        const b = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>((x + y) % tag) << 2)) << 2));
+        if (b == NO_NEIGHBOUR) continue;
         const bits = <u64>orderedBits(pairDistance(a, b, va, vec(b))) << 32;
         n = offer(buffer, n, a, bits | <u64>b);
         n = offer(buffer, n, b, bits | <u64>a);
@@ -308,16 +361,17 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     }
   }
   store<u32>(buffer, n);
+  partition(t);
 }
 
 // Tops short lists up with hash-chosen items (one thread: each pick also enters the pick's list).
 export function graphTopUp(): void {
   if (count < 2) return;
   for (let x: u32 = 0; x < count; x++) {
-    const i = load<u32>(ids + (<usize>x << 2));
+    const i = x;
     let tries: u32 = 0;
     while (idAt(listOf(i), K - 1) == NO_NEIGHBOUR && tries < 2 * K) {
-      const pick = load<u32>(ids + (<usize>(pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count) << 2));
+      const pick = pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count;
       if (pick != i) tryPair(i, pick, distanceOf(i, pick));
       tries++;
     }
@@ -350,35 +404,49 @@ function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void 
 
 let sink: u32 = 0;
 
-// The destinations of the item range [lo, hi) of the present ids: ids[lo] ..= ids[hi - 1].
-@inline function idOf(x: u32): u32 { return load<u32>(ids + (<usize>x << 2)); }
+// The item of rank r.
+@inline function idOf(r: u32): u32 { return load<u32>(ids + (<usize>r << 2)); }
 
 // sample: the new and old candidates of the items in [lo, hi), from every list in one order (forward and reverse).
 // Starts a round: this range's counts and added masks are reset.
 function sample(r: u32, lo: u32, hi: u32): void {
   if (lo >= hi) return;
-  const first = idOf(lo), last = idOf(hi - 1);
+  const first = lo, last = hi - 1;
   memory.fill(newCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(oldCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(added + (<usize>first << 3), 0, <usize>(last - first + 1) << 3);
-  for (let x: u32 = 0; x < count; x++) {
-    const i = idOf(x);
+  // New candidates first (the fresh entries only), then old ones, each in the order of one scan of every list,
+  // so each heap sees its keys in the same order as a single pass would give it. An item's old candidates serve
+  // only its own join, which runs only when it has new ones: in the last rounds most items have none, and their
+  // old entries cost neither a hash nor a heap step.
+  for (let i: u32 = 0; i < count; i++) {
     const iHere = i >= first && i <= last;
+    const p = listOf(i);
+    let m = load<u64>(fresh + (<usize>i << 3));
+    while (m != 0) {
+      const s = <u32>ctz<u64>(m);
+      m &= m - 1;
+      const j = idAt(p, s);
+      const jHere = j >= first && j <= last;
+      if (!iHere && !jHere) continue;
+      const h = pairHash(seedNow, r, i, j);
+      if (iHere) addCandidate(newCands, newCounts, i, j, h);
+      if (jHere) addCandidate(newCands, newCounts, j, i, h);
+    }
+  }
+  for (let i: u32 = 0; i < count; i++) {
+    const iJoins = i >= first && i <= last && load<u32>(newCounts + (<usize>i << 2)) != 0;
     const p = listOf(i);
     const m = load<u64>(fresh + (<usize>i << 3));
     for (let s: u32 = 0; s < K; s++) {
       const j = idAt(p, s);
       if (j == NO_NEIGHBOUR) break;
-      const jHere = j >= first && j <= last;
-      if (!iHere && !jHere) continue;
+      if (((m >> <u64>s) & 1) != 0) continue;
+      const jJoins = j >= first && j <= last && load<u32>(newCounts + (<usize>j << 2)) != 0;
+      if (!iJoins && !jJoins) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (((m >> <u64>s) & 1) != 0) {
-        if (iHere) addCandidate(newCands, newCounts, i, j, h);
-        if (jHere) addCandidate(newCands, newCounts, j, i, h);
-      } else {
-        if (iHere) addCandidate(oldCands, oldCounts, i, j, h);
-        if (jHere) addCandidate(oldCands, oldCounts, j, i, h);
-      }
+      if (iJoins) addCandidate(oldCands, oldCounts, i, j, h);
+      if (jJoins) addCandidate(oldCands, oldCounts, j, i, h);
     }
   }
 }
@@ -386,7 +454,7 @@ function sample(r: u32, lo: u32, hi: u32): void {
 // mark: entries sampled as i's new candidates are joined this round: they are old from here on.
 function mark(lo: u32, hi: u32): void {
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const p = listOf(i);
     const fm = fresh + (<usize>i << 3);
     let m = load<u64>(fm);
@@ -420,7 +488,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
   let n: u32 = 0;
   let touched: u32 = 0;
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
@@ -432,6 +500,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
       for (let b: u32 = a + 1; b < nNew; b++) {
         const q = candAt(newCands, i, b);
         const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
       }
@@ -439,37 +508,100 @@ function generate(lo: u32, hi: u32, t: u32): void {
         const q = candAt(oldCands, i, b);
         if (q == p) continue;
         const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
       }
     }
   }
   store<u32>(buffer, n);
+  graphOffers += <u64>n;
+  partition(t);
   sink = touched;
 }
 
 // apply: every buffer's updates for the destinations of [lo, hi) (buffers of threads that generated nothing this
-// chunk hold 0 updates).
-function apply(lo: u32, hi: u32): void {
+// chunk hold 0 updates). When the threads split all ranks between them (graph.ts: thread t gets the t-th of
+// `threads` equal parts), thread t applies instead the updates of its bucket (bucketOf) of every buffer
+// (partition): the threads still share every destination out between them, and none scans the others' updates.
+function apply(lo: u32, hi: u32, t: u32): void {
   if (lo >= hi) return;
-  const first = idOf(lo), last = idOf(hi - 1);
-  for (let t: u32 = 0; t < threads; t++) {
-    const buffer = bufferOf(t);
-    const n = load<u32>(buffer);
-    for (let u: u32 = 0; u < n; u++) {
-      const at = buffer + 16 + <usize>u * UPDATE_BYTES;
-      const dest = load<u32>(at, 8);
-      if (dest < first || dest > last) continue;
-      const key = load<u64>(at);
-      if (key < load<u64>(worst + (<usize>dest << 3))) insertKey(dest, key);
+  if (threads > 1 && t < threads && lo == bucketStart(t) && hi == bucketStart(t + 1)) {
+    for (let u: u32 = 0; u < threads; u++) {
+      const buffer = bufferOf(u);
+      const starts = buckets + ((<usize>u * <usize>(threads + 1)) << 2);
+      applyRun(buffer, load<u32>(starts + (<usize>t << 2)), load<u32>(starts + (<usize>(t + 1) << 2)), 0, 0xFFFFFFFF);
     }
+    return;
+  }
+  for (let u: u32 = 0; u < threads; u++) {
+    const buffer = bufferOf(u);
+    applyRun(buffer, 0, load<u32>(buffer), lo, hi - 1);
+  }
+}
+
+@inline function applyRun(buffer: usize, from: u32, to: u32, first: u32, last: u32): void {
+  for (let u: u32 = from; u < to; u++) {
+    const at = buffer + 16 + <usize>u * UPDATE_BYTES;
+    const dest = load<u32>(at, 8);
+    if (dest < first || dest > last) continue;
+    const key = load<u64>(at);
+    if (key < load<u64>(worst + (<usize>dest << 3))) insertKey(dest, key);
+  }
+}
+
+// Thread b's part of the ranks [0, count) starts here (graph.ts splits every step's range the same way).
+@inline function bucketStart(b: u32): u32 { return <u32>((<u64>count * <u64>b) / <u64>threads); }
+// The thread that applies the updates for rank `dest`: blocks of BUCKET_BLOCK ranks dealt out in turn. Not
+// contiguous parts: a chunk's centres are neighbours in the locality order, so nearly all of a chunk's updates go
+// to a few nearby ranks, and contiguous parts would give one thread almost all of each chunk's work.
+const BUCKET_BLOCK: u32 = 32;
+@inline function bucketOf(dest: u32): u32 { return (dest / BUCKET_BLOCK) % threads; }
+
+// Sorts buffer t's updates by the thread whose destinations they are (in place, American flag sort), so that each
+// thread's apply reads its own bucket of every buffer instead of scanning them all. The order within a bucket
+// changes; a list keeps the best keys whatever the order, so the result does not.
+function partition(t: u32): void {
+  const buffer = bufferOf(t);
+  const n = load<u32>(buffer);
+  const starts = buckets + ((<usize>t * <usize>(threads + 1)) << 2);
+  if (threads == 1) { store<u32>(starts, 0); store<u32>(starts, n, 4); return; }
+  // counts, then starts; `next`: each bucket's fill point
+  const next = buckets + ((<usize>threads * <usize>(threads + 1) + <usize>t * <usize>threads) << 2);
+  for (let b: u32 = 0; b <= threads; b++) store<u32>(starts + (<usize>b << 2), 0);
+  for (let u: u32 = 0; u < n; u++) {
+    const b = bucketOf(load<u32>(buffer + 16 + <usize>u * UPDATE_BYTES, 8));
+    const c = starts + (<usize>(b + 1) << 2);
+    store<u32>(c, load<u32>(c) + 1);
+  }
+  for (let b: u32 = 0; b < threads; b++) {
+    const c = starts + (<usize>(b + 1) << 2);
+    store<u32>(c, load<u32>(c) + load<u32>(starts + (<usize>b << 2)));
+    store<u32>(next + (<usize>b << 2), load<u32>(starts + (<usize>b << 2)));
+  }
+  for (let b: u32 = 0; b < threads; b++) {
+    const end = load<u32>(starts + (<usize>(b + 1) << 2));
+    let x = load<u32>(next + (<usize>b << 2));
+    while (x < end) {
+      const at = buffer + 16 + <usize>x * UPDATE_BYTES;
+      const d = bucketOf(load<u32>(at, 8));
+      if (d == b) { x++; continue; }
+      const np = next + (<usize>d << 2);
+      const y = load<u32>(np);
+      store<u32>(np, y + 1);
+      const other = buffer + 16 + <usize>y * UPDATE_BYTES;
+      const k = load<u64>(at), dd = load<u32>(at, 8);
+      store<u64>(at, load<u64>(other)); store<u32>(at, load<u32>(other, 8), 8);
+      store<u64>(other, k); store<u32>(other, dd, 8);
+    }
+    store<u32>(next + (<usize>b << 2), x);
   }
 }
 
 // The list entries that came in during the round and are still there: the same for any order of the updates.
 function addedEntries(): u32 {
   let n: u64 = 0;
-  for (let x: u32 = 0; x < count; x++) n += popcnt<u64>(load<u64>(added + (<usize>idOf(x) << 3)));
+  for (let x: u32 = 0; x < count; x++) n += popcnt<u64>(load<u64>(added + (<usize>x << 3)));
   return <u32>n;
 }
 
@@ -481,7 +613,7 @@ export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
   if (step == STEP_SAMPLE) sample(r, lo, hi);
   else if (step == STEP_MARK) mark(lo, hi);
   else if (step == STEP_GENERATE) generate(lo, hi, t);
-  else if (step == STEP_APPLY) apply(lo, hi);
+  else if (step == STEP_APPLY) apply(lo, hi, t);
   else if (step == STEP_FORWARD) forward(lo, hi);
   else if (step == STEP_UNION) unite(lo, hi, t);
   else if (step == STEP_SEED) seedLeaves(lo, hi, t);
@@ -585,6 +717,7 @@ function saveState(): void {
   store<u32>(state, <u32>added, 80); store<u32>(state, threads, 84); store<u32>(state, bufferCap, 88); store<u32>(state, <u32>updates, 92);
   store<u32>(state, <u32>graphOut, 96); store<u32>(state, degreeNow, 100); store<u32>(state, roundsMost, 104); store<u32>(state, seedNow, 108);
   store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
+  store<u32>(state, <u32>rankOf, 128); store<u32>(state, <u32>buckets, 132);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -598,6 +731,7 @@ export function graphAttach(at: usize): void {
   added = <usize>load<u32>(at, 80); threads = load<u32>(at, 84); bufferCap = load<u32>(at, 88); updates = <usize>load<u32>(at, 92);
   graphOut = <usize>load<u32>(at, 96); degreeNow = load<u32>(at, 100); roundsMost = load<u32>(at, 104); seedNow = load<u32>(at, 108);
   mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
+  rankOf = <usize>load<u32>(at, 128); buckets = <usize>load<u32>(at, 132);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
@@ -631,7 +765,7 @@ function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
 // forward: the diversified lists of [lo, hi).
 function forward(lo: u32, hi: u32): void {
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const p = listOf(i);
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
@@ -644,9 +778,9 @@ function forward(lo: u32, hi: u32): void {
 export function graphReverse(): void {
   const degree = degreeNow;
   memory.fill(graphOut, 0xFF, (<usize>size * <usize>degree) << 2);
-  memory.fill(oldCounts, 0, <usize>size << 2);
+  memory.fill(oldCounts, 0, <usize>count << 2);
   for (let x: u32 = 0; x < count; x++) {
-    const i = idOf(x);
+    const i = x;
     const fw = newCands + ((<usize>i * <usize>candStride) << 3);
     const n = load<u32>(newCounts + (<usize>i << 2));
     for (let t: u32 = 0; t < n; t++) {
@@ -665,24 +799,24 @@ function unite(lo: u32, hi: u32, thread: u32): void {
   const union = unionArea + <usize>thread * <usize>align16(<u64>degree * 32);
   const kept = union + (<usize>(2 * degree) << 3);
   for (let x: u32 = lo; x < hi; x++) {
-    const i = idOf(x);
+    const i = x;
     const fw = newCands + ((<usize>i * <usize>candStride) << 3);
     const rv = oldCands + ((<usize>i * <usize>candStride) << 3);
     const nf = load<u32>(newCounts + (<usize>i << 2));
     const nr = load<u32>(oldCounts + (<usize>i << 2));
-    const row = graphOut + ((<usize>i * <usize>degree) << 2);
+    const row = graphOut + ((<usize>idOf(i) * <usize>degree) << 2);
     let out: u32 = 0;
     if (mergeNow == 1) {
-      for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), <u32>load<u64>(fw + (<usize>t << 3)));
+      for (let t: u32 = 0; t < nf; t++) store<u32>(row + (<usize>(out++) << 2), idOf(<u32>load<u64>(fw + (<usize>t << 3))));
       for (let t: u32 = 0; t < nr && out < degree; t++) {
-        const j = <u32>load<u64>(rv + (<usize>t << 3));
+        const j = idOf(<u32>load<u64>(rv + (<usize>t << 3)));
         if (!listed(row, out, j)) store<u32>(row + (<usize>(out++) << 2), j);
       }
       continue;
     }
     const n = unionSorted(fw, nf, rv, nr, union);
     const m = diversify(union, n, kept, degree);
-    for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), <u32>load<u64>(kept + (<usize>t << 3)));
+    for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), idOf(<u32>load<u64>(kept + (<usize>t << 3))));
   }
 }
 
@@ -691,32 +825,31 @@ function unite(lo: u32, hi: u32, thread: u32): void {
 export function graphInDegree(): void {
   const degree = degreeNow;
   const graph = graphOut;
-  const indegree = newCounts;
-  memory.fill(indegree, 0, <usize>size << 2);
+  const indegree = newCounts; // by rank
+  memory.fill(indegree, 0, <usize>count << 2);
   for (let x: u32 = 0; x < count; x++) {
     const row = graph + ((<usize>idOf(x) * <usize>degree) << 2);
     for (let t: u32 = 0; t < degree; t++) {
       const j = load<u32>(row + (<usize>t << 2));
       if (j == NO_NEIGHBOUR) break;
-      const c = indegree + (<usize>j << 2);
+      const c = indegree + (<usize>load<u32>(rankOf + (<usize>j << 2)) << 2);
       store<u32>(c, load<u32>(c) + 1);
     }
   }
-  for (let x: u32 = 0; x < count; x++) {
-    const i = idOf(x);
+  for (let i: u32 = 0; i < count; i++) {
     if (load<u32>(indegree + (<usize>i << 2)) != 0) continue;
     const near = idAt(listOf(i), 0);
     if (near == NO_NEIGHBOUR) continue;
-    const row = graph + ((<usize>near * <usize>degree) << 2);
+    const row = graph + ((<usize>idOf(near) * <usize>degree) << 2);
     let t: u32 = 0;
     while (t < degree && load<u32>(row + (<usize>t << 2)) != NO_NEIGHBOUR) t++;
     if (t == degree) {
       t = degree - 1;
       const dropped = load<u32>(row + (<usize>t << 2));
-      const c = indegree + (<usize>dropped << 2);
+      const c = indegree + (<usize>load<u32>(rankOf + (<usize>dropped << 2)) << 2);
       store<u32>(c, load<u32>(c) - 1);
     }
-    store<u32>(row + (<usize>t << 2), i);
+    store<u32>(row + (<usize>t << 2), idOf(i));
     store<u32>(indegree + (<usize>i << 2), 1);
   }
 }

@@ -149,6 +149,31 @@ describe('graph files', () => {
     expect(exact).toBe(n - 1);
   });
 
+  it('hold no build scratch once built, and answer, search all, remove and save as an index loaded from their bytes', async () => {
+    for (const jobs of [1, 2]) {
+      const index = await build(jobs);
+      const loaded = Index.fromBytes(index.toBytes());
+      // the graph build's scratch is several times the file: an index that kept it would hold far more than this
+      expect(index.heldBytes).toBeLessThanOrEqual(loaded.heldBytes);
+      const q = glove.queries.subarray(0, 100);
+      expect(index.search(q, 10, { ef: 40 })).toEqual(loaded.search(q, 10, { ef: 40 }));
+      expect(index.searchAll(5, { ef: 32 })).toEqual(loaded.searchAll(5, { ef: 32 }));
+      // indexes made from it (other screening, other storage) are the ones made from the loaded copy
+      const screened = index.withScreening({ screening: 'int8' }), screenedLoaded = loaded.withScreening({ screening: 'int8' });
+      expect(Buffer.compare(Buffer.from(screened.toBytes()), Buffer.from(screenedLoaded.toBytes()))).toBe(0);
+      const stored = index.withStorage('float16'), storedLoaded = loaded.withStorage('float16');
+      expect(Buffer.compare(Buffer.from(stored.toBytes()), Buffer.from(storedLoaded.toBytes()))).toBe(0);
+      expect(stored.search(q, 10, { ef: 40 })).toEqual(storedLoaded.search(q, 10, { ef: 40 }));
+      for (const x of [screened, screenedLoaded, stored, storedLoaded]) x.free();
+      index.remove([0, 1, 2]);
+      loaded.remove([0, 1, 2]);
+      expect(index.search(q, 10, { ef: 40 })).toEqual(loaded.search(q, 10, { ef: 40 }));
+      expect(Buffer.compare(Buffer.from(index.toBytes()), Buffer.from(loaded.toBytes()))).toBe(0);
+      index.free();
+      loaded.free();
+    }
+  });
+
   it('refuse a damaged graph section and a degree the format does not allow', async () => {
     const index = await build(1);
     const bytes = index.toBytes();

@@ -3,7 +3,7 @@
 // (assembly/graph-build.ts graphStep) on this thread alone, running each thread's part of every step one after
 // another and timing it: the path is the one-thread steps plus, per step, the slowest thread's part. It leaves out
 // message latency and memory-bandwidth contention; it checks that the rebuilt graph equals the built one.
-//   node bench/lab/graph-jobs-path.mjs n=50000 threads=2
+//   node bench/lab/graph-jobs-path.mjs n=50000 threads=2 [cpu=1]
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { IndexBuilder } from '../../dist/esm/index.js';
@@ -22,7 +22,10 @@ const graphAt = image.sections.extra[0].offset;
 const before = core.bytes.slice(base + graphAt, base + graphAt + n * 32 * 4);
 const scratch = Math.ceil(core.memory.buffer.byteLength / 64) * 64;
 core.ensure(scratch + (ex.buildScratchBytesForGraph(base, Math.max(1, T)) >>> 0));
-const time = (f) => { const t = performance.now(); f(); return performance.now() - t; };
+// cpu=1: each part's CPU time instead of its wall time (steadier on a loaded machine)
+const time = o.cpu === '1'
+  ? (f) => { const c = process.cpuUsage(); f(); const d = process.cpuUsage(c); return (d.user + d.system) / 1000; }
+  : (f) => { const t = performance.now(); f(); return performance.now() - t; };
 function rebuild(T) {
   let serial = 0, path1 = 0;
   const per = [0, 0, 0, 0, 0, 0, 0];

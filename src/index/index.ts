@@ -51,6 +51,8 @@ export class Index implements Searchable {
   get graph(): number { return graphDegreeOf(this.#h); }
   /** Bytes of the index file (toBytes().length). */
   get byteLength(): number { return this.#live().sections.fileBytes; }
+  /** @internal The wasm memory this index holds (file, codes, scratch slots and any build scratch left): tests. */
+  get heldBytes(): number { return this.#live().core.memory.buffer.byteLength; }
   /** How candidates are screened before the exact re-rank (IndexBuilder's screening option). */
   get screening(): Screening { return this.#h.codes ?? 'none'; }
   /** How item vectors are stored: 'float32' (as in Annoy), 'float16', 'bfloat16' or 'int8'. */
