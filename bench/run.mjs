@@ -11,7 +11,8 @@
 // data), annoy-wasm-graph (with its neighbour graph: a degree grid, ef swept), annoy-wasm-none, annoy-wasm-int8 and
 // annoy-wasm-pca (the same with screening none / int8 / pca asked for; annoy-wasm-none is not in the default list),
 // annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-wasm-f16 and annoy-wasm-int8-storage (item vectors stored as
-// float16 / int8: the "peak RSS" column shows what that saves), annoy-cpp and hnswlib-cpp
+// float16 / int8: the "peak RSS" column shows what that saves), annoy-wasm-compact and annoy-wasm-int8-compact (compact
+// trees, with float32 / int8 vectors: the file column shows the trees' share), annoy-cpp and hnswlib-cpp
 // (the libraries' own C++ called directly by our harness in bench/native/, compiled at first use with -O3 -march=native,
 // headers from Debian at bench time: the anchors), annoy-native (Annoy's C++ via the `annoy` package, compiled here with -march=native), annoy-npm
 // (the same package as a plain npm install builds it: SSE2), hnswlib-node, usearch, hnswlib-wasm, exact (JS brute
@@ -37,8 +38,8 @@ import { recallChart } from './plot.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 
-export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-graph', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-wasm-f16', 'annoy-wasm-int8-storage', 'annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
-const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-base': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-wasm-f16': 'tree', 'annoy-wasm-int8-storage': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
+export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-graph', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-wasm-f16', 'annoy-wasm-int8-storage', 'annoy-wasm-compact', 'annoy-wasm-int8-compact', 'annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
+const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-base': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-wasm-f16': 'tree', 'annoy-wasm-int8-storage': 'tree', 'annoy-wasm-compact': 'tree', 'annoy-wasm-int8-compact': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
 // library -> package it needs in bench/node_modules (annoy-npm uses the root devDependency)
 const BENCH_PACKAGE = { 'annoy-native': 'annoy', 'hnswlib-node': 'hnswlib-node', usearch: 'usearch', 'hnswlib-wasm': 'hnswlib-wasm' };
 export const CXXFLAGS = '-O3 -march=native -ffast-math -fno-associative-math';
