@@ -3,7 +3,8 @@
 // median over chunks of each variant's time against the first's, and the ratio of total times. Load drifts over
 // seconds, so a chunk's variants see the same load; the median discards chunks a burst hit.
 //   node bench/lab/compact-ab.mjs glove-100-angular [trees=10] [searchK=1000,10000] [rounds=3] [chunk=50] [queries=1000]
-//     [variants=compact-as-full,compact,full] [storage=float32|int8] [seed=42]
+//     [variants=compact-as-full,compact,full] [storage=float32|int8] [seed=42]   (variants may name a storage:
+//     int8-compact, int8-full, float16-full ...; storage= applies to the others)
 // compact-as-full: the compact build's trees in full records (withTreeEncoding('full')): against `compact` it is the
 // cost of decoding planes and unpacking leaves alone (same trees, same candidates).
 import os from 'node:os';
@@ -24,10 +25,16 @@ const make = (treeEncoding) => {
   const index = new IndexBuilder({ dimensions: d, metric, seed, treeEncoding }).addBatch(train).build({ trees });
   return o.storage && o.storage !== 'float32' ? index.withStorage(o.storage) : index;
 };
+// A variant may name its vectors' storage first: int8-compact, float16-full (default: the storage option).
 const built = {};
-if (variants.some((v) => v.startsWith('compact'))) built.compact = make('compact');
-if (variants.includes('full')) built.full = make('full');
-const indexes = Object.fromEntries(variants.map((v) => [v, v === 'compact-as-full' ? built.compact.withTreeEncoding('full') : built[v]]));
+if (variants.some((v) => v.includes('compact'))) built.compact = make('compact');
+if (variants.some((v) => v.endsWith('-full') ? !v.endsWith('as-full') : v === 'full')) built.full = make('full');
+const indexOf = (v) => {
+  if (v === 'compact-as-full') return built.compact.withTreeEncoding('full');
+  const m = /^(float16|bfloat16|int8)-(compact|full)$/.exec(v);
+  return m ? built[m[2]].withStorage(m[1]) : built[v];
+};
+const indexes = Object.fromEntries(variants.map((v) => [v, indexOf(v)]));
 console.log(`searchK | ${variants.map((v) => `${v} recall`).join(' | ')} | median chunk time vs ${variants[0]} | total time vs ${variants[0]}`);
 for (const searchK of searchKs) {
   const total = Object.fromEntries(variants.map((v) => [v, 0]));
