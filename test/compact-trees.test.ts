@@ -187,6 +187,15 @@ describe('compact trees with everything else that reads trees', () => {
     expect(back.search(query, 10)).toEqual(index.search(query, 10));
   });
 
+  it('a graph index gets compact trees unless it asks for full ones; trees alone stay full by default', () => {
+    const { treeEncoding: _, ...plain } = options;
+    const graph = build({ ...plain, graph: { degree: 8 } }, x.subarray(0, 500 * d), 4);
+    expect(graph.treeEncoding).toBe('compact');
+    expect(readHeaderFields(graph.toBytes()).sectionBytes[SECTION.LEAVES]).toBeGreaterThan(0);
+    expect(build({ ...plain, graph: { degree: 8 }, treeEncoding: 'full' }, x.subarray(0, 500 * d), 4).treeEncoding).toBe('full');
+    expect(build(plain, x.subarray(0, 500 * d), 4).treeEncoding).toBe('full');
+  });
+
   it('IndexPool (shared memory) and ShardedIndex answer as Index', async () => {
     const index = build(options, x, 4);
     const file = join(dir, 'pool-compact.annoy');

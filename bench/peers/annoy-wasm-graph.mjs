@@ -9,7 +9,7 @@ export const kind = 'graph';
 export async function load() {
   lib = await import('../../dist/esm/index.js');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return { version: pkg.version, notes: 'this library (dist/esm), IndexBuilder { graph: { degree } }, Index.searchBatch({ ef }), wasm SIMD' };
+  return { version: pkg.version, notes: 'this library (dist/esm), IndexBuilder { graph: { degree } } (compact trees, the default with a graph), Index.searchBatch({ ef }), wasm SIMD' };
 }
 
 export function build({ train, dimensions, metric, params }) {

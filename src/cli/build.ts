@@ -62,7 +62,8 @@ options:
   --storage <s>         how item vectors are stored: float32 (default), float16, bfloat16 or int8 (half, half, a
                         quarter of the bytes; distances from the stored values; README "Storage"); not for hamming
   --compact-trees       store the trees compactly: int8 split planes chosen before they route the items, leaf ids
-                        packed at ceil(log2(size)) bits (glove-100, 100 trees: 0.47x the file; README "Compact trees")
+                        packed at ceil(log2(size)) bits (glove-100, 100 trees: 0.47x the file; README "Compact
+                        trees"); always so with --graph
   --leaf-size <n>       most items in a leaf, 2 .. dimensions + 2 (default: dimensions + 2, Annoy's)
   --graph               also build a neighbour graph (stored in the file): queries walk it from the trees' best
                         candidates (query --ef), much faster at high recall; with it --trees defaults to 8
@@ -143,7 +144,7 @@ export async function build(args: string[], io: Io): Promise<number> {
   if (screeningDimensions !== undefined && screening !== 'pca') throw new UsageError('--screening-dimensions is for --screening pca');
   const storage = oneOf(p, 'storage', STORAGES, 'float32');
   if (storage !== 'float32' && metricName === 'hamming') throw new UsageError(`--storage ${storage} is not for hamming (its vectors are already one bit a dimension)`);
-  const treeEncoding = p.values['compact-trees'] === true ? 'compact' as const : 'full' as const;
+  const treeEncoding = p.values['compact-trees'] === true ? 'compact' as const : undefined; // else the library's default
   const skipInvalid = p.values['skip-invalid'] === true;
   const keys = p.values.keys === true;
   const delimiter = str(p, 'delimiter');
@@ -307,7 +308,7 @@ interface ShardBuild {
   metricName: Metric; trees: number | undefined; seed: number; dimensions: number | undefined; jobs: number;
   leafSize: number | undefined; graph: { degree: number } | undefined; screening: Codes | 'auto'; screeningDimensions: number | undefined;
   skipInvalid: boolean; delimiter: string | undefined; shardSize: number | undefined; part: { index: number; of: number } | undefined;
-  storage: Storage; treeEncoding: 'full' | 'compact';
+  storage: Storage; treeEncoding: 'compact' | undefined;
 }
 
 /**
