@@ -13,6 +13,7 @@ import {
   LEAF_REF, SECTION_LEAVES, PARAM_LEAF_ID_BITS, hdr32, hdr64, sectionAt, sectionBytes, sectionParam, isPresent,
   planeValuesFor, compactNodeBytesFor, bitsFor, nodeAt, align16,
 } from './layout';
+import { widenI8 } from './simd';
 
 const INT8_MAX: f32 = 127;
 
@@ -57,17 +58,7 @@ export function writeCompactSplit(node: usize, split: usize, values: u32, child0
 // NODE_PLANE + 4 * align16(values) bytes; lanes past `values` are zero since the codes' padding is).
 export function decodePlane(node: usize, into: usize, values: u32): usize {
   store<u32>(into + NODE_OFFSET, load<u32>(node + NODE_OFFSET));
-  const s = f32x4.splat(load<f32>(node + NODE_PLANE_SCALE));
-  const codes = node + NODE_PLANE_CODES, out = into + NODE_PLANE;
-  for (let i: usize = 0; i < <usize>values; i += 16) {
-    const c = v128.load(codes + i);
-    const lo = i16x8.extend_low_i8x16_s(c), hi = i16x8.extend_high_i8x16_s(c);
-    const o = out + (i << 2);
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), s));
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), s), 16);
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), s), 32);
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), s), 48);
-  }
+  widenI8(node + NODE_PLANE_CODES, load<f32>(node + NODE_PLANE_SCALE), into + NODE_PLANE, <usize>values);
   return into;
 }
 

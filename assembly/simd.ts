@@ -98,6 +98,21 @@ export function scale(v: usize, bytes: usize, s: f32): void {
   for (let i: usize = 0; i < bytes; i += 16) v128.store(v + i, f32x4.mul(v128.load(v + i), m));
 }
 
+// out[i] = s * codes[i] for `lanes` int8 codes (a multiple of 16): int8 vectors (storage.ts) and compact planes
+// (compact.ts) decode through it.
+export function widenI8(codes: usize, s: f32, out: usize, lanes: usize): void {
+  const m = f32x4.splat(s);
+  for (let i: usize = 0; i < lanes; i += 16) {
+    const c = v128.load(codes + i);
+    const lo = i16x8.extend_low_i8x16_s(c), hi = i16x8.extend_high_i8x16_s(c);
+    const o = out + (i << 2);
+    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), m));
+    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), m), 16);
+    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), m), 32);
+    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), m), 48);
+  }
+}
+
 // int8 kernels for the screening codes (codes.ts), widened to i16 and summed in i32x4 lanes.
 @inline function isum(v: v128): i32 {
   return (i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1)) + (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));

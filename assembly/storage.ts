@@ -18,6 +18,7 @@ import {
   H_DIMENSIONS, H_STRIDE, H_SIZE, H_VECTORS_OFFSET, hdr32, hdr64, align16, decodedBytes,
   STORAGE_FLOAT32, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8, storageOf, itemStrideFor, itemStride,
 } from './layout';
+import { widenI8 } from './simd';
 
 
 // ---- decoding (SIMD; wasm has no f16 arithmetic: the bits are rebuilt with integer ops and one f32 multiply)
@@ -50,16 +51,7 @@ export function decodeBfloat16(v: usize, out: usize, lanes: usize): void {
 }
 
 export function decodeInt8(v: usize, out: usize, lanes: usize, record: usize): void {
-  const s = f32x4.splat(load<f32>(v + record - 4));
-  for (let i: usize = 0; i < lanes; i += 16) {
-    const c = v128.load(v + i);
-    const lo = i16x8.extend_low_i8x16_s(c), hi = i16x8.extend_high_i8x16_s(c);
-    const o = out + (i << 2);
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), s));
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), s), 16);
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), s), 32);
-    v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), s), 48);
-  }
+  widenI8(v, load<f32>(v + record - 4), out, lanes);
 }
 
 // The storage policies: the hot loops (search.ts, graph-search.ts) are specialised per storage as per metric

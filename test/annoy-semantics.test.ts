@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
-import { AnnoyError, Index, IndexBuilder, type Metric } from '../src/index.js';
+import { Index, IndexBuilder, type Metric } from '../src/index.js';
+import { expectCode } from './helpers.js';
 
 // ---- helpers ------------------------------------------------------------------------------------------------
 
@@ -60,17 +61,6 @@ const sub = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a, (x, i)
 const f32 = (v: ArrayLike<number>) => Array.from(Float32Array.from(v));
 /** Byte equality without vitest's element-by-element deep equality (slow on large arrays). */
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
-
-function expectCode(fn: () => unknown, code: string): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected an AnnoyError with code ${code}`).toBeInstanceOf(AnnoyError);
-  expect((thrown as AnnoyError).code).toBe(code);
-}
 
 /** A random sample of `count` distinct values of 0..n-1. */
 function sample(rng: Rng, n: number, count: number): number[] {

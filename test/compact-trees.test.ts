@@ -6,32 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AnnoyError, Index, IndexBuilder, IndexPool, ShardedIndex, ShardedIndexBuilder, type Metric } from '../src/index.js';
+import { Index, IndexBuilder, IndexPool, ShardedIndex, ShardedIndexBuilder, type Metric } from '../src/index.js';
 import { H, SECTION, readHeaderFields, sectionsFor, bitsFor } from '../src/format/layout.js';
 import { PARAM_LEAF_ID_BITS, PARAM_TREE_ENCODING, LEAF_REF } from '../src/format/constants.js';
-import { bruteForce, exactDistance, fashionSample, gloveSample, reseal } from './helpers.js';
+import { bruteForce, exactDistance, fashionSample, gloveSample, reseal, recallAt10, expectCode } from './helpers.js';
 
 const glove = gloveSample();
 const fashion = fashionSample();
 const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-compact-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function recallAt10(index: Index, truth: Set<number>[], queries: Float32Array, dims: number, searchK: number) {
-  let hit = 0;
-  truth.forEach((t, q) => { hit += [...index.search(queries.subarray(q * dims, (q + 1) * dims), 10, { searchK }).ids].filter((id) => t.has(id)).length; });
-  return hit / (10 * truth.length);
-}
-function expectCode(f: () => unknown, code: string, message?: RegExp) {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AnnoyError);
-    expect((e as AnnoyError).code).toBe(code);
-    if (message) expect((e as AnnoyError).message).toMatch(message);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 const build = (options: ConstructorParameters<typeof IndexBuilder>[0], data: Float32Array, trees: number) =>
   new IndexBuilder(options).addBatch(data).build({ trees });
 

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { expect } from 'vitest';
-import type { Metric } from '../src/index.js';
+import { AnnoyError, type Index, type Metric } from '../src/index.js';
 import { H } from '../src/format/layout.js';
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'glove-sample');
@@ -87,4 +87,24 @@ export function expectExactTopK(metric: Metric, flat: Float32Array, d: number, q
     if (got.ids[i] !== want[i]) expect(Math.abs(dGot - dWant)).toBeLessThan(1e-5);
     expect(Math.abs(got.distances[i] - dGot)).toBeLessThan(1e-3);
   }
+}
+
+/** Recall@10 of `index.search` at `searchK` against each query's exact top 10 (`truth`, one set per query). */
+export function recallAt10(index: Index, truth: Set<number>[], queries: Float32Array, dims: number, searchK: number): number {
+  let hit = 0;
+  truth.forEach((t, q) => { hit += [...index.search(queries.subarray(q * dims, (q + 1) * dims), 10, { searchK }).ids].filter((id) => t.has(id)).length; });
+  return hit / (10 * truth.length);
+}
+
+/** `f` throws an AnnoyError with `code` (and a message matching `message`, if given). */
+export function expectCode(f: () => unknown, code: string, message?: RegExp): void {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, `expected an AnnoyError with code ${code}`).toBeInstanceOf(AnnoyError);
+  expect((thrown as AnnoyError).code).toBe(code);
+  if (message) expect((thrown as AnnoyError).message).toMatch(message);
 }

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AnnoyError, Index, IndexBuilder, IndexPool, ShardedIndex, ShardedIndexBuilder, type Metric } from '../src/index.js';
+import { Index, IndexBuilder, IndexPool, ShardedIndex, ShardedIndexBuilder, type Metric } from '../src/index.js';
 import { H, SECTION } from '../src/format/layout.js';
 import { PARAM_STORAGE, PARAM_STORAGE_SCALES } from '../src/format/constants.js';
-import { bruteForce, exactDistance, fashionSample, gloveSample, reseal } from './helpers.js';
+import { bruteForce, exactDistance, fashionSample, gloveSample, reseal, recallAt10, expectCode } from './helpers.js';
 
 const glove = gloveSample();
 const fashion = fashionSample();
@@ -24,23 +24,6 @@ const ALLOWED_LOSS: Record<Storage, number> = { float32: 0, float16: 0.005, bflo
 // The exact top 10 of the first `queries` queries, once per data set and metric.
 function truths(metric: Metric, data: { vectors: Float32Array; queries: Float32Array }, dims: number, queries: number) {
   return Array.from({ length: queries }, (_, q) => new Set(bruteForce(metric, data.vectors, dims, data.queries.subarray(q * dims, (q + 1) * dims), 10)));
-}
-function recallAt10(index: Index, truth: Set<number>[], queries: Float32Array, dims: number, searchK: number) {
-  let hit = 0;
-  truth.forEach((t, q) => { hit += [...index.search(queries.subarray(q * dims, (q + 1) * dims), 10, { searchK }).ids].filter((id) => t.has(id)).length; });
-  return hit / (10 * truth.length);
-}
-
-function expectCode(f: () => unknown, code: string, message?: RegExp) {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AnnoyError);
-    expect((e as AnnoyError).code).toBe(code);
-    if (message) expect((e as AnnoyError).message).toMatch(message);
-    return;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 describe('storage: every float metric and kind against exact brute force on the real samples', () => {
