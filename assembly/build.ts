@@ -6,7 +6,7 @@
 // order and the index is the same.
 import {
   H_DIMENSIONS, H_STRIDE, H_SIZE, H_COUNT, H_NODE_BYTES, H_LEAF_CAPACITY, H_VECTORS_OFFSET, H_METRIC, H_CODES_KIND,
-  H_CODE_DIMENSIONS, CODES_PCA, METRIC_ANGULAR, METRIC_EUCLIDEAN,
+  H_CODE_DIMENSIONS, CODES_PCA, METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_HAMMING,
   SPLIT_TAG, NODE_CHILD0, NODE_CHILD1, NODE_OFFSET, NODE_PLANE, NODE_LEAF_IDS,
   hdr32, hdr64, isPresent, align16, vectorOf, pcaRow, treeEncoding, TREES_BUILDING_COMPACT, planeValuesFor,
 } from './layout';
@@ -42,6 +42,7 @@ let regionEnd: usize = 0; // 0: grow memory as needed
 let count: u32 = 0;
 let compact: bool = false;       // a compact build (layout.ts TREES_BUILDING_COMPACT): quantised planes
 let planeValues: u32 = 0;        // values in a plane (hamming: 0)
+let noSplitBit: u32 = 0;         // what an unsplittable node's plane holds: see clearSplit
 let fileVectors: usize = 0;      // the stored vectors (vectors is the projections' when splitting in their space)
 
 export let builtNodes: u32 = 0;       // nodes of the tree built last
@@ -122,6 +123,7 @@ export function beginBuild(file: usize, extrasAt: usize, scratch: usize): void {
   count = hdr32(file, H_COUNT);
   compact = treeEncoding(file) == TREES_BUILDING_COMPACT;
   planeValues = planeValuesFor(hdr32(file, H_METRIC), dims);
+  noSplitBit = hdr32(file, H_METRIC) == METRIC_HAMMING ? 63 : 0;
   extras = extrasAt;
   normsOffsetNow = normsOffset(file);
   spaceDims = componentDims(file);
@@ -188,7 +190,7 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
   }
   // No plane separates these items (duplicates, say): split them at random, as Annoy does.
   while (imbalance(left, n) > 0.99) {
-    memory.fill(split + NODE_OFFSET, 0, stride + 4);
+    clearSplit(split, stride);
     if (compact) quantisePlane(split, 0);
     left = randomPartition(lo, hi);
   }
@@ -199,7 +201,7 @@ function makeTree<M>(lo: u32, hi: u32, depth: u32, isRoot: bool): i32 {
     quantisePlane(split, planeValues);
     left = partitionInFileSpace<M>(split, lo, hi);
     while (imbalance(left, n) > 0.99) {
-      memory.fill(split + NODE_OFFSET, 0, fileStride + 4);
+      clearSplit(split, fileStride);
       quantisePlane(split, 0);
       left = randomPartition(lo, hi);
     }
@@ -242,6 +244,14 @@ function toFilePlane(split: usize): void {
     const row = basis + <usize>j * fileStride;
     for (let i: usize = 0; i < fileStride; i += 16) v128.store(plane + i, f32x4.add(v128.load(plane + i), f32x4.mul(s, v128.load(row + i))));
   }
+}
+
+// The split of items no plane separates, as Annoy writes it: a zero plane and offset. For hamming that plane tests
+// Annoy's bit 0, which is our bit 63 (Annoy numbers bits MSB-first in each word: src/format/annoy.ts), so an Annoy
+// file written from the index holds Annoy's own zero split, which Annoy's readers (and ours) take as one.
+function clearSplit(split: usize, planeBytes: usize): void {
+  memory.fill(split + NODE_OFFSET, 0, planeBytes + 4);
+  store<u32>(split + NODE_OFFSET, noSplitBit);
 }
 
 @inline function imbalance(left: u32, n: u32): f32 {
