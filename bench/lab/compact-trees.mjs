@@ -4,7 +4,8 @@
 //   compact          a build with treeEncoding 'compact' (int8 planes chosen before routing, packed leaf ids)
 //   compact-as-full  the compact build's very trees in today's encoding (withTreeEncoding('full')): against
 //                    `compact` it isolates what decoding planes and unpacking leaves costs a query
-//   int8-full, int8-compact   the full / compact build with int8 vectors (withStorage('int8'))
+//   int8-full, int8-compact   the full / compact build with int8 vectors (withStorage('int8')); float16-... and
+//                    bfloat16-... alike
 // Every searchK point runs each variant once per round, in this order, for `rounds` rounds (interleaved); the best
 // q/s of each is kept. RSS: a fresh process opens the saved file and answers the queries (VmHWM, and RSS added).
 //   node bench/lab/compact-trees.mjs glove-100-angular [trees=10] [searchK=1000,3000,10000,30000] [rounds=3]
@@ -53,7 +54,7 @@ const indexes = {};
 for (const v of variants) {
   if (v === 'full' || v === 'compact') indexes[v] = built[v];
   else if (v === 'compact-as-full') indexes[v] = built.compact.withTreeEncoding('full');
-  else if (v.startsWith('int8-')) indexes[v] = built[v.slice(5)].withStorage('int8');
+  else if (/^(float16|bfloat16|int8)-(full|compact)$/.test(v)) indexes[v] = built[v.split('-')[1]].withStorage(v.split('-')[0]);
   else throw new Error(`unknown variant ${v}`);
 }
 const dir = mkdtempSync(path.join(tmpdir(), 'compact-lab-'));
