@@ -3,13 +3,12 @@
 //
 //   node bench/plot.mjs [bench/results/latest.json]     re-draws the recall plots of a results file next to it
 
+import { LIBRARIES } from './libraries.mjs';
+
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (v) => (v >= 10000 ? `${v / 1000}k` : v >= 1 ? String(Math.round(v * 100) / 100) : String(v));
 
-export const COLORS = {
-  'annoy-wasm': '#d62728', 'annoy-wasm-graph': '#17becf', 'annoy-wasm-none': '#ff9896', 'annoy-wasm-int8': '#e7298a', 'annoy-wasm-pca': '#bcbd22', 'annoy-wasm-int8-leaf64': '#8c564b', 'annoy-wasm-f16': '#ff7f0e', 'annoy-wasm-int8-storage': '#9467bd', 'annoy-wasm-compact': '#fdae6b', 'annoy-wasm-int8-compact': '#54278f', 'annoy-cpp': '#08306b', 'hnswlib-cpp': '#00441b', 'annoy-native': '#1f77b4', 'annoy-npm': '#6baed6', 'hnswlib-node': '#2ca02c',
-  usearch: '#9467bd', 'hnswlib-wasm': '#ff7f0e', exact: '#000000',
-};
+export const COLORS = Object.fromEntries(Object.entries(LIBRARIES).filter(([, l]) => l.colour).map(([name, l]) => [name, l.colour]));
 const EXTRA = ['#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 export const DASHES = ['', '7 4', '2 3', '10 3 2 3'];
 

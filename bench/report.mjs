@@ -1,5 +1,6 @@
 // Summaries of bench/run.mjs results: the recall/queries-per-second frontier, queries/s at a target recall
 // (interpolated on the frontier), same-run ratios, and the markdown tables.
+import { OURS, REFERENCES } from './libraries.mjs';
 
 /** Pareto frontier of {recall, qps} points: ascending recall, descending qps; no point beaten on both. */
 export function frontier(points) {
@@ -72,7 +73,7 @@ export function summarize(builds) {
     // peak RSS at equal tree count (Annoy's builds only)
     const ratios = [];
     // annoy-cpp and hnswlib-cpp are the libraries' own C++ called directly; annoy-native / annoy-npm the npm binding
-    for (const ours of ['annoy-wasm', 'annoy-wasm-none', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-wasm-f16', 'annoy-wasm-int8-storage', 'annoy-wasm-compact', 'annoy-wasm-int8-compact']) for (const ref of ['annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm']) {
+    for (const ours of OURS) for (const ref of REFERENCES) {
       if (!perLibrary[ours] || !perLibrary[ref]) continue;
       const r = { library: ours, against: ref, qps: {}, builds: [] };
       for (const t of TARGETS) {

@@ -7,7 +7,7 @@
 //   npm run bench -- --scaling                      the scaling law instead (bench/scaling.mjs)
 //   node bench/run.mjs --report bench/results/<stamp>.json            redo the tables and plots of a results file
 //
-// Libraries (one adapter each in bench/peers/): annoy-wasm (this library, default options: screening chosen from the
+// Libraries (one adapter each in bench/peers/; the list, with each one's kind and colour: bench/libraries.mjs): annoy-wasm (this library, default options: screening chosen from the
 // data), annoy-wasm-graph (with its neighbour graph: a degree grid, ef swept), annoy-wasm-none, annoy-wasm-int8 and
 // annoy-wasm-pca (the same with screening none / int8 / pca asked for; annoy-wasm-none is not in the default list),
 // annoy-wasm-int8-leaf64 (int8 and leafSize 64), annoy-wasm-f16 and annoy-wasm-int8-storage (item vectors stored as
@@ -34,14 +34,11 @@ import { fileURLToPath } from 'node:url';
 import { prepareSpec } from './derived.mjs';
 import { summarize, fullMarkdown, summaryTable, ratioLines } from './report.mjs';
 import { recallChart } from './plot.mjs';
+import { LIBRARIES, DEFAULT_LIBRARIES } from './libraries.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 
-export const ALL_LIBRARIES = ['annoy-wasm', 'annoy-wasm-graph', 'annoy-wasm-int8', 'annoy-wasm-pca', 'annoy-wasm-int8-leaf64', 'annoy-wasm-f16', 'annoy-wasm-int8-storage', 'annoy-wasm-compact', 'annoy-wasm-int8-compact', 'annoy-cpp', 'hnswlib-cpp', 'annoy-native', 'annoy-npm', 'hnswlib-node', 'usearch', 'hnswlib-wasm', 'exact'];
-const KIND = { 'annoy-wasm': 'tree', 'annoy-wasm-base': 'tree', 'annoy-wasm-graph': 'graph', 'annoy-wasm-none': 'tree', 'annoy-wasm-int8': 'tree', 'annoy-wasm-pca': 'tree', 'annoy-wasm-int8-leaf64': 'tree', 'annoy-wasm-f16': 'tree', 'annoy-wasm-int8-storage': 'tree', 'annoy-wasm-compact': 'tree', 'annoy-wasm-int8-compact': 'tree', 'annoy-cpp': 'tree', 'hnswlib-cpp': 'hnsw', 'annoy-native': 'tree', 'annoy-npm': 'tree', 'hnswlib-node': 'hnsw', usearch: 'hnsw', 'hnswlib-wasm': 'hnsw', exact: 'exact' };
-// library -> package it needs in bench/node_modules (annoy-npm uses the root devDependency)
-const BENCH_PACKAGE = { 'annoy-native': 'annoy', 'hnswlib-node': 'hnswlib-node', usearch: 'usearch', 'hnswlib-wasm': 'hnswlib-wasm' };
 export const CXXFLAGS = '-O3 -march=native -ffast-math -fno-associative-math';
 
 const HNSW_BUILD = { M: 16, efConstruction: 200 };
@@ -61,14 +58,14 @@ const log = (m) => process.stderr.write(`${m}\n`);
 /** npm install --prefix bench (with CXXFLAGS) when a needed peer package is missing; once per bench/package.json. */
 export function ensurePeers(libraries, { install = true, reinstall = false } = {}) {
   const benchModules = path.join(here, 'node_modules');
-  const missing = libraries.filter((l) => BENCH_PACKAGE[l] && !fs.existsSync(path.join(benchModules, BENCH_PACKAGE[l], 'package.json')));
+  const missing = libraries.filter((l) => LIBRARIES[l]?.npm && !fs.existsSync(path.join(benchModules, LIBRARIES[l].npm, 'package.json')));
   if (!reinstall && (!missing.length || !install)) return;
   const hash = createHash('sha256').update(fs.readFileSync(path.join(here, 'package.json'))).digest('hex');
   const marker = path.join(benchModules, '.bench-install.json');
   let prev = null;
   try { prev = JSON.parse(fs.readFileSync(marker, 'utf8')); } catch { /* never installed */ }
   if (!reinstall && prev?.hash === hash) {
-    log(`bench peers ${missing.map((l) => BENCH_PACKAGE[l]).join(', ')} missing, but npm install --prefix bench already ran for this bench/package.json (${prev.at}, exit ${prev.status}); --reinstall to retry`);
+    log(`bench peers ${missing.map((l) => LIBRARIES[l].npm).join(', ')} missing, but npm install --prefix bench already ran for this bench/package.json (${prev.at}, exit ${prev.status}); --reinstall to retry`);
     return;
   }
   log(`installing the benchmark's peers: CXXFLAGS='${CXXFLAGS}' npm install --prefix bench (optional dependencies; each may fail alone) ...`);
@@ -117,7 +114,7 @@ async function main(argv) {
     args: argv,
     options: {
       datasets: { type: 'string', default: 'glove-100-angular,fashion-mnist-784-euclidean' },
-      libraries: { type: 'string', default: ALL_LIBRARIES.join(',') },
+      libraries: { type: 'string', default: DEFAULT_LIBRARIES.join(',') },
       queries: { type: 'string' },
       passes: { type: 'string' },
       k: { type: 'string', default: '10' },
@@ -145,7 +142,7 @@ async function main(argv) {
   }
   const quick = args.quick;
   const libraries = list(args.libraries);
-  for (const l of libraries) if (!KIND[l]) throw new Error(`unknown library ${l}; known: ${ALL_LIBRARIES.join(', ')}`);
+  for (const l of libraries) if (!LIBRARIES[l]) throw new Error(`unknown library ${l}; known: ${Object.keys(LIBRARIES).join(', ')}`);
   const datasets = list(args.datasets).map((d) => (quick && !d.includes(':') ? `${d}:n=${QUICK_ROWS}` : d));
   const queries = Number(args.queries ?? (quick ? 200 : 1000));
   const passes = Number(args.passes ?? (quick ? 2 : 3));
@@ -173,7 +170,7 @@ async function main(argv) {
     log(`\n== ${spec}: ${info.nTrain} x ${info.dimensions} ${info.metric}, ${Math.min(queries, info.nQueries)} queries, k=${k}, best of ${passes}`);
     for (const library of libraries) {
       if (skipped.has(library)) continue;
-      const kind = KIND[library];
+      const kind = LIBRARIES[library].kind;
       const configs = kind === 'tree' ? trees.map((t) => ({ trees: t })) : kind === 'hnsw' ? [HNSW_BUILD] : kind === 'graph' ? degree.map((d) => ({ degree: d })) : [{}];
       const grid = kind === 'tree' ? searchK.map((s) => ({ searchK: s })) : kind === 'hnsw' ? ef.map((e) => ({ ef: e })) : kind === 'graph' ? graphEf.map((e) => ({ ef: e })) : [{}];
       for (const build of configs) {
