@@ -2,17 +2,19 @@
 // into usage errors (exit 2) naming the option and what was expected.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { METRICS, type Metric } from '../metric.js';
-import { UsageError } from './errors.js';
+import { HelpRequested, UsageError } from './errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
-  help: boolean;
 }
 
-/** Parses `args` against `options` (plus -h/--help); unknown options and missing values are usage errors. */
+/**
+ * Parses `args` against `options` (plus -h/--help, which throws HelpRequested: the dispatcher prints the command's
+ * usage); unknown options and missing values are usage errors.
+ */
 export function parse(args: string[], options: Options): Parsed {
   try {
     const { values, positionals } = parseArgs({
@@ -20,7 +22,8 @@ export function parse(args: string[], options: Options): Parsed {
       options: { ...options, help: { type: 'boolean', short: 'h' } },
     });
     const v = values as Parsed['values'];
-    return { values: v, positionals, help: v.help === true };
+    if (v.help === true) throw new HelpRequested();
+    return { values: v, positionals };
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       throw new UsageError((e as Error).message.replace(/\. To specify a positional argument[^]*$/, '.').replace(/\s*\n\s*/g, ' '));

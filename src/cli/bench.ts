@@ -44,10 +44,6 @@ const OPTIONS = {
 
 export async function bench(args: string[], io: Io): Promise<number> {
   const p = parse(args, OPTIONS);
-  if (p.help) {
-    println(io.stdout, BENCH_USAGE);
-    return 0;
-  }
   const [path] = positionals(p, ['index']);
   const queriesPath = str(p, 'queries');
   if (queriesPath === undefined) throw new UsageError('--queries is required (a file of query vectors)');

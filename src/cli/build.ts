@@ -113,10 +113,6 @@ export const BUILD_OPTIONS = {
 
 export async function build(args: string[], io: Io): Promise<number> {
   const p = parse(args, BUILD_OPTIONS);
-  if (p.help) {
-    println(io.stdout, BUILD_USAGE);
-    return 0;
-  }
   const [input] = positionals(p, ['input']);
   const output = required(p, 'output', 'the index file to write');
   const shardSize = int(p, 'shard-size', 1, 2 ** 31 - 1);

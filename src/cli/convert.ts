@@ -45,10 +45,6 @@ type AnnoyWriter = Index & { saveAnnoy?: (path: string) => Promise<void>; toAnno
 
 export async function convert(args: string[], io: Io): Promise<number> {
   const p = parse(args, OPTIONS);
-  if (p.help) {
-    println(io.stdout, CONVERT_USAGE);
-    return 0;
-  }
   const [input] = positionals(p, ['in']);
   const output = required(p, 'output', 'the file to write');
   const from = str(p, 'from');

@@ -17,10 +17,6 @@ const EXAMPLES = ['king', 'paris', 'computer', 'coffee', 'football'];
 
 export async function demo(args: string[], io: Io): Promise<number> {
   const p = parse(args, {});
-  if (p.help) {
-    println(io.stdout, DEMO_USAGE);
-    return 0;
-  }
   return demoWords(p.positionals, (line) => println(io.stdout, line));
 }
 

@@ -1,4 +1,5 @@
-// The two ways a command fails: bad usage (exit 2, the usage text follows) and a failure while working (exit 1).
+// The two ways a command fails: bad usage (exit 2, the usage text follows) and a failure while working (exit 1);
+// and --help, which ends a command early with its usage on stdout (exit 0).
 // Messages name the file and the problem; the dispatcher prefixes "annoy-wasm <command>: ".
 import { AnnoyError } from '../errors.js';
 
@@ -8,6 +9,14 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** -h/--help among a command's arguments: the dispatcher prints that command's usage and exits 0. */
+export class HelpRequested extends Error {
+  constructor() {
+    super('help requested');
+    this.name = 'HelpRequested';
   }
 }
 

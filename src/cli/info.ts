@@ -39,10 +39,6 @@ function nativeHeader(path: string) {
 
 export async function info(args: string[], io: Io): Promise<number> {
   const p = parse(args, OPTIONS);
-  if (p.help) {
-    println(io.stdout, INFO_USAGE);
-    return 0;
-  }
   const [path] = positionals(p, ['index']);
   if (manifestPath(path) !== undefined) return shardsInfo(path, p.values.json === true, io, await openSearchable(path, indexSpec(p)));
   const started = performance.now();

@@ -24,10 +24,6 @@ const OPTIONS = { 'shard-size': { type: 'string' }, quiet: { type: 'boolean', sh
 
 export async function manifest(args: string[], io: Io): Promise<number> {
   const p = parse(args, OPTIONS);
-  if (p.help) {
-    println(io.stdout, MANIFEST_USAGE);
-    return 0;
-  }
   const [dir] = positionals(p, ['dir']);
   const shardSize = int(p, 'shard-size', 1, 2 ** 31 - 1);
   let path: string;

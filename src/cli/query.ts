@@ -56,10 +56,6 @@ const f32 = (d: number) => Number(d.toPrecision(9));
 
 export async function query(args: string[], io: Io): Promise<number> {
   const p = parse(args, OPTIONS);
-  if (p.help) {
-    println(io.stdout, QUERY_USAGE);
-    return 0;
-  }
   const [path] = positionals(p, ['index']);
   const given = (['item', 'vector', 'input', 'all'] as const).filter((o) => p.values[o] !== undefined);
   if (given.length !== 1) throw new UsageError(given.length === 0 ? 'give one of --item, --vector, --input or --all' : `give only one of --${given.join(', --')}`);

@@ -5,7 +5,7 @@ import { bench, BENCH_USAGE } from './bench.js';
 import { build, BUILD_USAGE } from './build.js';
 import { convert, CONVERT_USAGE } from './convert.js';
 import { demo, DEMO_USAGE } from './demo.js';
-import { describe, UsageError } from './errors.js';
+import { describe, HelpRequested, UsageError } from './errors.js';
 import { info, INFO_USAGE } from './info.js';
 import { manifest, MANIFEST_USAGE } from './manifest.js';
 import { println, type Io } from './io.js';
@@ -59,6 +59,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      println(io.stdout, command.usage);
+      return 0;
+    }
     if (e instanceof UsageError) {
       println(io.stderr, `annoy-wasm ${name}: ${e.message}\nRun "annoy-wasm ${name} --help" for usage.`);
       return 2;
