@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import { AnnoyError, IdFilter, Index, IndexBuilder, IndexPool, ShardedIndex, ShardedIndexBuilder, type Metric } from '../src/index.js';
 import { setScanRatio, SCAN_RATIO } from '../src/filter/id-filter.js';
-import { bruteForceAmong, expectExactTopK as expectExact, gloveSample } from './helpers.js';
+import { bruteForceAmong, expectExactTopK as expectExact, filterCases, gloveSample, range } from './helpers.js';
 
 const METRICS: Metric[] = ['angular', 'euclidean', 'manhattan', 'dot', 'hamming'];
 const N = 500, TREES = 4;
@@ -32,8 +32,6 @@ function expected(metric: Metric, flat: Float32Array, d: number, q: ArrayLike<nu
   return bruteForceAmong(metric, flat, d, q, k, [...allowed].filter((i) => !hole(i)));
 }
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
 describe.each(METRICS)('filtered search, %s', (metric) => {
   const { d, flat, index, rng } = dataset(metric, `filter-${metric}`);
   const queries = Array.from({ length: 8 }, () => {
@@ -42,14 +40,7 @@ describe.each(METRICS)('filtered search, %s', (metric) => {
     return q;
   });
   const some = range(N).filter(() => rng() < 0.3);
-  const cases: [string, { allow: number[] } | { exclude: number[] }, Set<number>][] = [
-    ['allow 30%', { allow: some }, new Set(some)],
-    ['exclude 30%', { exclude: some }, new Set(range(N).filter((i) => !some.includes(i)))],
-    ['allow nothing', { allow: [] }, new Set()],
-    ['exclude nothing (all)', { exclude: [] }, new Set(range(N))],
-    ['allow one item', { allow: [42] }, new Set([42])],
-    ['allow holes only', { allow: [3, 10] }, new Set()],
-  ];
+  const cases = [...filterCases(N, some), ['allow holes only', { allow: [3, 10] }, new Set<number>()] as const];
 
   it.each(cases)('%s: the exact top k of the allowed items, walked exhaustively or scanned', (_name, spec, allowed) => {
     const filter = index.createFilter(spec);

@@ -9,12 +9,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import { Index, IndexBuilder, IndexPool, ShardedIndex, ShardedIndexBuilder, type Metric } from '../src/index.js';
 import { setScanRatio, SCAN_RATIO } from '../src/filter/id-filter.js';
-import { bruteForceAmong, expectExactTopK as expectExact, gloveSample } from './helpers.js';
+import { bruteForceAmong, expectExactTopK as expectExact, filterCases, gloveSample, range } from './helpers.js';
 
 const METRICS: Metric[] = ['angular', 'euclidean', 'manhattan', 'dot', 'hamming'];
 const N = 400;
 const hole = (i: number) => i % 11 === 5;
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const dir = mkdtempSync(join(tmpdir(), 'annoy-wasm-graph-filter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => { setScanRatio(SCAN_RATIO); });
@@ -38,13 +37,7 @@ function expected(metric: Metric, flat: Float32Array, d: number, q: ArrayLike<nu
 describe.each(METRICS)('filters on a graph index, %s', (metric) => {
   const { d, flat, index, rng, queries } = dataset(metric, `graph-filter-${metric}`);
   const some = range(N).filter(() => rng() < 0.3);
-  const cases: [string, { allow: number[] } | { exclude: number[] }, Set<number>][] = [
-    ['allow 30%', { allow: some }, new Set(some)],
-    ['exclude 30%', { exclude: some }, new Set(range(N).filter((i) => !some.includes(i)))],
-    ['allow nothing', { allow: [] }, new Set()],
-    ['exclude nothing (all)', { exclude: [] }, new Set(range(N))],
-    ['allow one item', { allow: [42] }, new Set([42])],
-  ];
+  const cases = filterCases(N, some);
 
   it.each(cases)('%s: the exact top k of the allowed items, walked with ef past every item or scanned', (_name, spec, allowed) => {
     expect(index.graph).toBe(16);

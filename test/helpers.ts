@@ -108,3 +108,19 @@ export function expectCode(f: () => unknown, code: string, message?: RegExp): vo
   expect((thrown as AnnoyError).code).toBe(code);
   if (message) expect((thrown as AnnoyError).message).toMatch(message);
 }
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * A filter spec for each everyday shape over ids [0, n), `some` (about 30% of them) allowed or excluded, with the ids
+ * each allows (holes included: callers drop them).
+ */
+export function filterCases(n: number, some: number[]): [string, { allow: number[] } | { exclude: number[] }, Set<number>][] {
+  return [
+    ['allow 30%', { allow: some }, new Set(some)],
+    ['exclude 30%', { exclude: some }, new Set(range(n).filter((i) => !some.includes(i)))],
+    ['allow nothing', { allow: [] }, new Set()],
+    ['exclude nothing (all)', { exclude: [] }, new Set(range(n))],
+    ['allow one item', { allow: [42] }, new Set([42])],
+  ];
+}
