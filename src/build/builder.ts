@@ -430,11 +430,15 @@ export class IndexBuilder {
         header.sectionParams[PARAM_KEY_BYTES] = keys.keyBytes;
       }
       const s = sectionsFor(header);
-      // Assemble the trees in order past everything built so far, then move the block into place.
+      // The trees go in order straight to their place when that covers no tree still to move (a serial build's lie
+      // in order past it); else they are assembled past everything built so far and the block moved into place. An
+      // assembly area would stay in the builder's memory, and the index's until it settles: the nodes' size again.
       const scratchEnd = trees.reduce((end, t) => Math.max(end, t.at + t.nodes * header.nodeBytes), base + s.nodesOffset);
-      const assembly = align64(scratchEnd);
+      const direct = straightIntoPlace(trees, base + s.nodesOffset, header.nodeBytes);
+      const assembly = direct ? base + s.nodesOffset : align64(scratchEnd);
       core.ensure(assembly + s.nodesBytes, 'the build');
-      const codes = this.#codesFromProjections(core, Math.max(assembly + s.nodesBytes, base + s.memoryBytes));
+      // before the trees move: the projections the codes come from lie where the nodes go
+      const codes = this.#codesFromProjections(core, Math.max(direct ? scratchEnd : assembly + s.nodesBytes, base + s.memoryBytes));
       const roots: number[] = [];
       let done = 0;
       for (const t of trees) {
@@ -444,7 +448,7 @@ export class IndexBuilder {
         roots.push(t.root + done);
         done += t.nodes;
       }
-      core.bytes.copyWithin(base + s.nodesOffset, assembly, assembly + s.nodesBytes);
+      if (!direct) core.bytes.copyWithin(base + s.nodesOffset, assembly, assembly + s.nodesBytes);
       core.ensure(base + s.fileBytes, 'the index');
       const bytes = core.bytes;
       bytes.fill(0, base + s.rootsOffset, base + s.fileBytes);
@@ -460,7 +464,7 @@ export class IndexBuilder {
           const sealed = sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES)));
           core.exports.seal(base, sealed.fileBytes);
           // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
-          const index = new Index(IndexImage.open(this.graphDegree !== 0 ? settled(core, sealed.memoryBytes) : core, 1, codes !== null && this.storage === 'float32'));
+          const index = new Index(IndexImage.open(settled(core, sealed.memoryBytes), 1, codes !== null && this.storage === 'float32'));
           this.#core = null;
           return index;
         } catch (e) {
@@ -606,6 +610,21 @@ export class IndexBuilder {
   }
 }
 
+/**
+ * Whether the trees, moved in order to `to` one after another, can go straight there: no tree's place covers the
+ * nodes of a tree moved after it (its own may overlap: copyWithin moves like memmove).
+ */
+function straightIntoPlace(trees: BuiltTree[], to: number, nodeBytes: number): boolean {
+  let at = to;
+  const ends = trees.map((t) => (at += t.nodes * nodeBytes));
+  let lowestLater = Infinity;
+  for (let k = trees.length - 1; k >= 0; k--) {
+    if (ends[k] > lowestLater) return false;
+    lowestLater = Math.min(lowestLater, trees[k].at);
+  }
+  return true;
+}
+
 /** The finished trees 0, 1, ... without a gap. */
 function prefixLength(built: BuiltTree[]): number {
   let n = 0;
@@ -639,17 +658,25 @@ function capacityError(cause: unknown, items: number, stride: number): unknown {
 }
 
 /**
- * The memory a built graph index keeps. A graph build's scratch (NN-descent's lists, candidate heaps and update
- * buffers) sits past the index in the builder's memory, and wasm memory never shrinks: the index would hold it for
- * its whole life. When that scratch is bigger than the index (file and screening codes, `memoryBytes` from
- * core.base), the index moves into a fresh memory of its own size (the builder's is dropped with the builder):
- * the move costs the process the index's size once more at its peak, and saves it the scratch for good. (50k GloVe
- * rows: 30 MiB file, 90 MiB scratch; full GloVe: 208 MiB file, ~300 MiB scratch; Fashion-MNIST keeps its memory:
- * 60k items' scratch is smaller than its 784-d vectors.)
+ * The memory a built index keeps. Wasm memory never shrinks, and a build leaves scratch past the index in the
+ * builder's memory: the float32 vectors an int8, float16 or bfloat16 index was built from, full trees a compact
+ * index was made from, a graph's NN-descent state, the parallel build's tree regions. The index would hold it for its
+ * whole life. When that scratch is bigger than the index itself (file and screening codes, `memoryBytes` from
+ * core.base), the index moves into a fresh memory of its own size (the builder's is dropped with the builder): the
+ * move costs the process the index's size once more at its peak, and saves it the scratch for good; below that the
+ * saving would not pay for the peak. So an index never holds more than twice its own memory. (Full GloVe, 10 trees:
+ * an int8 + compact index holds its 87 MiB instead of 264; a 32-degree graph its 232 MiB instead of ~500; README
+ * "Memory".) When no second memory can be had, the index keeps the builder's: the build does not fail over it.
  */
 function settled(core: Core, memoryBytes: number): Core {
   const scratch = core.memory.buffer.byteLength - (core.base + memoryBytes);
-  return scratch > memoryBytes ? intoOwnMemory(core, memoryBytes) : core;
+  if (scratch <= memoryBytes) return core;
+  try {
+    return intoOwnMemory(core, memoryBytes);
+  } catch (e) {
+    if ((e instanceof AnnoyError && e.code === 'CAPACITY') || e instanceof RangeError) return core; // RangeError: no new Memory
+    throw e;
+  }
 }
 
 /** The index at core.base (`memoryBytes`) in a fresh memory of its size, with its one scratch slot. */

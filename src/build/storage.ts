@@ -37,17 +37,33 @@ export function convertStorage(core: Core, to: Storage): void {
   if (fromKind === to) return;
   const next: Header = withStorageParams(from, to);
   const os = sectionsFor(from), ns = sectionsFor(next);
-  // Scratch past both layouts: a copy of everything after the vectors (present bitmap first), then the work area.
+  const x = core.exports, kinds = [STORAGES.indexOf(fromKind), STORAGES.indexOf(to)] as const;
+  if (ns.presentOffset <= os.presentOffset) {
+    // Records that shrink (every build's case): each is written at or before where it was read, and below the
+    // present bitmap, so the file itself is read and everything after the vectors moves down by the same amount
+    // afterwards. No copy of it: that copy would stay in a builder's memory (the nodes' size and more).
+    const work = align64(base + os.fileBytes);
+    core.ensure(work + Number(x.convertScratchBytes(from.dimensions)), `converting this index's vectors to ${to}`);
+    const present = base + os.presentOffset;
+    const bad = x.convertItems(base, kinds[0], kinds[1], present, work, 1);
+    if (bad >= 0) throw tooBig(bad);
+    x.convertItems(base, kinds[0], kinds[1], present, work, 0);
+    core.bytes.copyWithin(base + ns.presentOffset, present, base + os.fileBytes);
+    writeHeader(core.bytes.subarray(base), next);
+    core.bytes.fill(0, base + ns.fileBytes, work + Number(x.convertScratchBytes(from.dimensions))); // what the old layout left behind
+    return;
+  }
+  // Records that grow: scratch past both layouts, a copy of everything after the vectors (present bitmap first),
+  // then the work area.
   const tail = align64(base + Math.max(os.fileBytes, ns.fileBytes));
   const tailBytes = os.fileBytes - os.presentOffset;
   const work = align64(tail + tailBytes);
-  core.ensure(work + Number(core.exports.convertScratchBytes(from.dimensions)), `converting this index's vectors to ${to}`);
-  const x = core.exports, kinds = [STORAGES.indexOf(fromKind), STORAGES.indexOf(to)] as const;
+  core.ensure(work + Number(x.convertScratchBytes(from.dimensions)), `converting this index's vectors to ${to}`);
   core.bytes.copyWithin(tail, base + os.presentOffset, base + os.fileBytes);
   const bad = x.convertItems(base, kinds[0], kinds[1], tail, work, 1);
   if (bad >= 0) {
     core.bytes.fill(0, tail, work);
-    throw new AnnoyError('INVALID_ARGUMENT', `item ${bad} holds a value beyond float16's largest (65504): store it as bfloat16 or float32`);
+    throw tooBig(bad);
   }
   x.convertItems(base, kinds[0], kinds[1], tail, work, 0);
   const bytes = core.bytes;
@@ -61,6 +77,10 @@ export function convertStorage(core: Core, to: Storage): void {
   move(ns.codesOffset, os.codesOffset, os.codesBytes);
   writeHeader(bytes.subarray(base), next);
   bytes.fill(0, base + ns.fileBytes, work); // what the old layout and the copy left behind
+}
+
+function tooBig(item: number): AnnoyError {
+  return new AnnoyError('INVALID_ARGUMENT', `item ${item} holds a value beyond float16's largest (65504): store it as bfloat16 or float32`);
 }
 
 /** The same index with its vectors stored as `storage`, in memory of its own (Index.withStorage). */
