@@ -459,12 +459,13 @@ export class IndexBuilder {
       if (codes) core.bytes.copyWithin(base + align64(s.fileBytes), codes.at, codes.at + codes.bytes);
       const seal = () => {
         try {
-          compactTrees(core); // after the graph, whose seeding reads full leaf records
+          // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
+          const codesReady = codes !== null && this.storage === 'float32';
+          compactTrees(core, codesReady); // after the graph, whose seeding reads full leaf records
           convertStorage(core, this.storage); // last: everything above was built from the vectors as given
           const sealed = sectionsFor(readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES)));
           core.exports.seal(base, sealed.fileBytes);
-          // codes from the build's projections are of the float32 values: other storage computes them from the stored ones, as a load does
-          const index = new Index(IndexImage.open(settled(core, sealed.memoryBytes), 1, codes !== null && this.storage === 'float32'));
+          const index = new Index(IndexImage.open(settled(core, sealed.memoryBytes), 1, codesReady));
           this.#core = null;
           return index;
         } catch (e) {

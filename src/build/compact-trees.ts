@@ -31,12 +31,14 @@ export function buildingParams(h: Header, encoding: TreeEncoding): Header {
 
 /**
  * Moves everything after the nodes of `from`'s layout (at core.base) to `next`'s, with new nodes, roots and leaf
- * stream written by `write` into the places it is given. In-memory screening codes past the file move too.
+ * stream written by `write` into the places it is given. In-memory screening codes past the file move too when
+ * `codes` says they are there (not when they are still to be computed, by IndexImage.open: their copy would only
+ * grow the memory).
  */
-function relayout(core: Core, from: Header, next: Header, scratchFrom: number, write: (nodes: number, roots: number, stream: number) => void): void {
+function relayout(core: Core, from: Header, next: Header, scratchFrom: number, codes: boolean, write: (nodes: number, roots: number, stream: number) => void): void {
   const base = core.base;
   const os = sectionsFor(from), ns = sectionsFor(next);
-  const codesBytes = os.memoryCodesBytes - (align64(os.fileBytes) - os.fileBytes);
+  const codesBytes = codes ? os.memoryCodesBytes - (align64(os.fileBytes) - os.fileBytes) : 0;
   const tail = align64(scratchFrom);
   const tailBytes = os.fileBytes - os.rootsOffset;
   const codesAt = align64(tail + tailBytes);
@@ -68,9 +70,10 @@ function relayout(core: Core, from: Header, next: Header, scratchFrom: number, w
 
 /**
  * Makes the built forest at core.base compact (header TREES_BUILDING_COMPACT: its split records are compact ones in
- * full-size records); a no-op for any other header. The caller seals the checksum.
+ * full-size records); a no-op for any other header. `codes`: the screening codes past the file are computed and
+ * move with it (else IndexImage.open computes them later). The caller seals the checksum.
  */
-export function compactTrees(core: Core): void {
+export function compactTrees(core: Core, codes: boolean): void {
   const base = core.base;
   const from = readHeaderFields(core.bytes.subarray(base, base + HEADER_BYTES));
   if (from.sectionParams[PARAM_TREE_ENCODING] !== TREES_BUILDING_COMPACT) return;
@@ -86,7 +89,7 @@ export function compactTrees(core: Core): void {
   sectionParams[PARAM_LEAF_ID_BITS] = bitsFor(from.size - 1);
   sectionBytes[SECTION.LEAVES] = align16(4 * (words + 1));
   const next: Header = { ...from, nodeCount: splits, nodeBytes: compactNodeBytesFor(from.metric, from.dimensions), sectionParams, sectionBytes };
-  relayout(core, from, next, map + 4 * from.nodeCount, (nodes, roots, stream) => {
+  relayout(core, from, next, map + 4 * from.nodeCount, codes, (nodes, roots, stream) => {
     x.compactForest(base, nodes, roots, stream, map);
   });
 }
@@ -116,7 +119,7 @@ export function withFullTrees(image: IndexImage): IndexImage {
   core.ensure(full + ns.nodesBytes + ns.rootsBytes + 64, 're-laying the trees of this index');
   const fullRoots = full + align16(ns.nodesBytes);
   x.expandForest(base, fullBytes, full, fullRoots, map);
-  relayout(core, from, next, fullRoots + ns.rootsBytes, (toNodes, toRoots) => {
+  relayout(core, from, next, fullRoots + ns.rootsBytes, false, (toNodes, toRoots) => { // IndexImage.open computes the codes
     core.bytes.copyWithin(toNodes, full, full + ns.nodesBytes);
     core.bytes.copyWithin(toRoots, fullRoots, fullRoots + ns.rootsBytes);
   });
