@@ -1,5 +1,6 @@
 // IndexBuilder: collects item vectors straight into wasm memory (in file order, so the build moves nothing but
-// the nodes) and builds the forest into that same memory, which the resulting Index then owns.
+// the nodes) and builds the forest into that same memory, which the resulting Index then owns; or, when the build
+// left more scratch there than the index itself takes, a fresh memory of the index's size (`settled`).
 import { AnnoyError, show } from '../errors.js';
 import { checkBatch, checkId, checkOptions, checkVector, MAX_ID, type Vector } from '../checks.js';
 import { HEADER_BYTES, MAX_DIMENSIONS, defaultLeafCapacity, noSections, withGraph, nodeBytesFor, readHeaderFields, sectionsFor, strideFor, writeHeader, type Header, type Sections } from '../format/layout.js';
@@ -284,7 +285,7 @@ export class IndexBuilder {
     if (id >= this.#size) this.#size = id + 1;
   }
 
-  /** Builds the forest. The builder is spent afterwards (its memory now belongs to the index). */
+  /** Builds the forest. The builder is spent afterwards (its memory now belongs to the index, or is dropped). */
   build(options?: BuildOptions): Index {
     const core = this.#live();
     const { trees, onProgress } = this.#withGraphTrees(options, checkBuildOptions(options, ['trees', 'onProgress']));
@@ -665,9 +666,9 @@ function capacityError(cause: unknown, items: number, stride: number): unknown {
  * whole life. When that scratch is bigger than the index itself (file and screening codes, `memoryBytes` from
  * core.base), the index moves into a fresh memory of its own size (the builder's is dropped with the builder): the
  * move costs the process the index's size once more at its peak, and saves it the scratch for good; below that the
- * saving would not pay for the peak. So an index never holds more than twice its own memory. (Full GloVe, 10 trees:
- * an int8 + compact index holds its 87 MiB instead of 264; a 32-degree graph its 232 MiB instead of ~500; README
- * "Memory".) When no second memory can be had, the index keeps the builder's: the build does not fail over it.
+ * saving would not pay for the peak. So an index never holds more than twice its own memory. (Full GloVe, int8
+ * vectors and compact trees: 95 MiB of wasm memory instead of the builder's 264 at 10 trees, 238 instead of 1,049 at
+ * 100; README, Limits.) When no second memory can be had, the index keeps the builder's: the build does not fail.
  */
 function settled(core: Core, memoryBytes: number): Core {
   const scratch = core.memory.buffer.byteLength - (core.base + memoryBytes);
