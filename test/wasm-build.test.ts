@@ -27,6 +27,8 @@ describe('the wasm build a builder runs on', () => {
     const project = task.file.projectName;
     expect(['shared', 'plain']).toContain(project);
     const made = memoriesMadeBy(() => new IndexBuilder({ dimensions: 3, metric: 'euclidean', seed: 1 }).add(0, [1, 2, 3]).build({ trees: 1 }));
-    expect(made).toEqual([project === 'shared']);
+    // the builder's memory, and the built index's own when it moves out of it (builder.ts settled): one kind
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    expect(made).toEqual(made.map(() => project === 'shared'));
   });
 });
