@@ -41,6 +41,7 @@ import {
   SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
+import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
 import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
@@ -122,10 +123,26 @@ export let graphOffers: u64 = 0; // updates they offered to lists (past the wors
 }
 
 let vectors: usize = 0;
+// The joins' copy (pair-codes.ts): count records of `record` bytes, in rank order, and each record's scale.
+let codes: usize = 0;
+let record: usize = 0;
+let codeKind: u32 = 0;
+let codeNorms: usize = 0; // count f32: CODES_COSINE 1 / |codes|; CODES_DOT the extra coordinate in code units
+let codeRadius: f32 = 0;  // CODES_DOT: M^2 in code units
 // Rank r's vector (the vectors stay in id order: a copy in rank order was measured at most ~5% faster, on 50k
 // and 150k GloVe rows, and would add the vectors' size to the build's peak memory).
 @inline function vec(r: u32): usize { return vectors + <usize>load<u32>(ids + (<usize>r << 2)) * stride; }
-@inline function distanceOf(a: u32, b: u32): f32 { return pairDistance(a, b, vec(a), vec(b)); }
+
+// What seeding, the top-up and the joins rank a pair by: the distance of the codes of ranks a and b, on the scale
+// of pairDistance's (angular 2 - 2 cos, dot M^2 - a'.b'; the others in code units), symmetric to the bit (integer
+// kernels; scale products taken in one order), so a pair has one key in both lists.
+@inline function codeDistance(a: u32, b: u32): f32 {
+  const x = <f32>codeKernel(codeKind, codes + <usize>a * record, codes + <usize>b * record, record);
+  if (codeKind == CODES_COSINE) return 2 - 2 * x * (load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
+  if (codeKind == CODES_DOT) return codeRadius - (x + load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
+  return x;
+}
+@inline function codeAt(r: u32): usize { return codes + <usize>r * record; }
 
 // High-dimensional euclidean and angular items are compared by their first principal components during the build
 // (pca.ts; 64 of them): NN-descent computes hundreds of distances per item and round, and the components rank
@@ -162,9 +179,38 @@ export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, thre
   const t = <u64>max<u32>(1, threadCount);
   const n = <u64>hdr32(file, H_COUNT);
   const cs = <u64>max<u32>(c, degree);
-  const copy = projectionBytes(file);
+  const copy = projectionBytes(file) + align16(n * <u64>buildRecordBytes(file)) + align16(n * 4);
   return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
     + align16(n * 8) + t * bufferBytes(capOf(file, c)) + bucketBytes(<u32>t) + copy);
+}
+
+// The bytes of one code record of the build's vectors (the projection's when the build projects).
+function buildRecordBytes(file: usize): usize {
+  if (projects(file)) return codeRecordBytes(CODES_L2, trackedComponents(file, PROJECT_COMPONENTS), 0);
+  return codeRecordBytes(codesKindOf(hdr32(file, H_METRIC)), hdr32(file, H_DIMENSIONS), hdr32(file, H_STRIDE));
+}
+
+// The codes of the build's vectors (vec, stride, metric: after any projection), in rank order.
+function encodeCodes(): void {
+  codeKind = codesKindOf(metric);
+  memory.fill(codes, 0, <usize>count * record);
+  if (codeKind == CODES_BITS) {
+    for (let r: u32 = 0; r < count; r++) memory.copy(codeAt(r), vec(r), stride);
+    return;
+  }
+  const dims = stride >> 2; // the padding floats are zero and give zero codes
+  let big: f32 = 0;
+  if (codeKind != CODES_COSINE) for (let r: u32 = 0; r < count; r++) big = max<f32>(big, largestMagnitude(vec(r), dims));
+  const one: f32 = big > 0 ? <f32>127 / big : 0;
+  for (let r: u32 = 0; r < count; r++) {
+    const top = codeKind == CODES_COSINE ? largestMagnitude(vec(r), dims) : big;
+    const nn = quantize(vec(r), dims, top > 0 ? <f32>127 / top : 0, codeAt(r));
+    let x: f32 = 0;
+    if (codeKind == CODES_COSINE) x = nn > 0 ? <f32>1 / sqrt<f32>(<f32>nn) : 0;
+    else if (codeKind == CODES_DOT) x = load<f32>(norms + (<usize>r << 2)) * one;
+    store<f32>(codeNorms + (<usize>r << 2), x);
+  }
+  codeRadius = squaredRadius * (one * one);
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -227,7 +273,10 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   memory.fill(added, 0, <usize>(n * 8));
   updates = added + <usize>align16(n * 8);
   buckets = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
-  const projectAt = buckets + <usize>bucketBytes(threads);
+  codes = buckets + <usize>bucketBytes(threads);
+  record = buildRecordBytes(file);
+  codeNorms = codes + <usize>align16(n * <u64>record);
+  const projectAt = codeNorms + <usize>align16(n * 4);
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
   localityOrder(file);
@@ -248,6 +297,7 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
       store<f32>(norms + (<usize>r << 2), gap > 0 ? sqrt<f32>(gap) : 0);
     }
   }
+  encodeCodes();
 }
 
 // Ranks the present items (ids, rankOf) in the order the first tree's leaves list them: close items share a leaf
@@ -349,12 +399,11 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     for (let x: u32 = 0; x < tag; x++) {
       const a = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>x << 2)) << 2));
       if (a == NO_NEIGHBOUR) continue; // a listed hole (Annoy's files)
-      const va = vec(a);
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
         const b = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>((x + y) % tag) << 2)) << 2));
         if (b == NO_NEIGHBOUR) continue;
-        const bits = <u64>orderedBits(pairDistance(a, b, va, vec(b))) << 32;
+        const bits = <u64>orderedBits(codeDistance(a, b)) << 32;
         n = offer(buffer, n, a, bits | <u64>b);
         n = offer(buffer, n, b, bits | <u64>a);
       }
@@ -372,7 +421,7 @@ export function graphTopUp(): void {
     let tries: u32 = 0;
     while (idAt(listOf(i), K - 1) == NO_NEIGHBOUR && tries < 2 * K) {
       const pick = pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count;
-      if (pick != i) tryPair(i, pick, distanceOf(i, pick));
+      if (pick != i) tryPair(i, pick, codeDistance(i, pick));
       tries++;
     }
   }
@@ -492,14 +541,13 @@ function generate(lo: u32, hi: u32, t: u32): void {
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
-    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(vec(candAt(newCands, i, a)));
-    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(vec(candAt(oldCands, i, a)));
+    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(codeAt(candAt(newCands, i, a)));
+    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(codeAt(candAt(oldCands, i, a)));
     for (let a: u32 = 0; a < nNew; a++) {
       const p = candAt(newCands, i, a);
-      const vp = vec(p);
       for (let b: u32 = a + 1; b < nNew; b++) {
         const q = candAt(newCands, i, b);
-        const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
         graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
@@ -507,7 +555,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
       for (let b: u32 = 0; b < nOld; b++) {
         const q = candAt(oldCands, i, b);
         if (q == p) continue;
-        const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
         graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
@@ -718,6 +766,8 @@ function saveState(): void {
   store<u32>(state, <u32>graphOut, 96); store<u32>(state, degreeNow, 100); store<u32>(state, roundsMost, 104); store<u32>(state, seedNow, 108);
   store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
   store<u32>(state, <u32>rankOf, 128); store<u32>(state, <u32>buckets, 132);
+  store<u32>(state, <u32>codes, 136); store<u32>(state, <u32>record, 140); store<u32>(state, codeKind, 144); store<u32>(state, <u32>codeNorms, 148);
+  store<f32>(state, codeRadius, 152);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -732,6 +782,8 @@ export function graphAttach(at: usize): void {
   graphOut = <usize>load<u32>(at, 96); degreeNow = load<u32>(at, 100); roundsMost = load<u32>(at, 104); seedNow = load<u32>(at, 108);
   mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
   rankOf = <usize>load<u32>(at, 128); buckets = <usize>load<u32>(at, 132);
+  codes = <usize>load<u32>(at, 136); record = <usize>load<u32>(at, 140); codeKind = load<u32>(at, 144); codeNorms = <usize>load<u32>(at, 148);
+  codeRadius = load<f32>(at, 152);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
@@ -762,6 +814,22 @@ function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
 // row, which relaxed diversification makes common). merge 1 (lab only): forward edges first, then reverse ones in
 // the room left.
 
+// The list of rank i (n keys at p) keyed again by the exact distances (the stored vectors, or the projection's),
+// ascending: NN-descent ranked by the codes, and the pruning's rule compares distances, so it needs the exact ones.
+function rekey(i: u32, p: usize, n: u32): void {
+  const vi = vec(i);
+  for (let s: u32 = 0; s < n; s++) {
+    const j = idAt(p, s);
+    const key = keyOf(pairDistance(i, j, vi, vec(j)), j);
+    let t = s;
+    while (t > 0 && load<u64>(p + (<usize>(t - 1) << 3)) > key) {
+      store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
+      t--;
+    }
+    store<u64>(p + (<usize>t << 3), key);
+  }
+}
+
 // forward: the diversified lists of [lo, hi).
 function forward(lo: u32, hi: u32): void {
   for (let x: u32 = lo; x < hi; x++) {
@@ -769,6 +837,7 @@ function forward(lo: u32, hi: u32): void {
     const p = listOf(i);
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
+    rekey(i, p, n);
     const to = newCands + ((<usize>i * <usize>candStride) << 3);
     store<u32>(newCounts + (<usize>i << 2), diversify(p, n, to, degreeNow));
   }
