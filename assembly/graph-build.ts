@@ -42,7 +42,7 @@ import {
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
 import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
-import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
+import { orderedBits, floatOfOrderedBits } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
 
@@ -60,8 +60,10 @@ let count: u32 = 0;
 // Everything below is indexed by rank (see Locality above) and lists ranks.
 let lists: usize = 0;   // count * K u64 keys (distance, rank), ascending, EMPTY past the last
 let fresh: usize = 0;   // count u64 masks: bit s set when list entry s is new (not yet joined)
-let newCands: usize = 0; // count * C u64 (hash, rank) max-heaps: the sampled new candidates of each item
+let newCands: usize = 0; // count * candStride u32 rank max-heaps (addCandidate): the sampled new candidates
 let oldCands: usize = 0;
+let newTops: usize = 0; // count u32: the hash of each heap's top key
+let oldTops: usize = 0;
 let newCounts: usize = 0; // count u32
 let oldCounts: usize = 0;
 let norms: usize = 0;   // count f32: angular 1 / |v| (0 for a zero vector); dot: the extra coordinate sqrt(M^2 - |v|^2)
@@ -171,7 +173,7 @@ const GRAPH_CHUNK: u32 = 512;
   return max<u64>(<u64>min<u32>(GRAPH_CHUNK, max<u32>(1, hdr32(file, H_COUNT))) * updatesPerCentre(c), updatesPerLeaf(file));
 }
 const STATE_BYTES: usize = 256;
-const UPDATE_BYTES: usize = 16;
+const UPDATE_BYTES: usize = 12; // (key u64, destination u32)
 @inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 1) * 4); }
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
 
@@ -179,8 +181,8 @@ export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, thre
   const t = <u64>max<u32>(1, threadCount);
   const n = <u64>hdr32(file, H_COUNT);
   const cs = <u64>max<u32>(c, degree);
-  const copy = projectionBytes(file) + align16(n * <u64>buildRecordBytes(file)) + align16(n * 4);
-  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
+  const copy = projectionBytes(file) + align16(n * <u64>buildRecordBytes(file)) + 3 * align16(n * 4);
+  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 4) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
     + align16(n * 8) + t * bufferBytes(capOf(file, c)) + bucketBytes(<u32>t) + copy);
 }
 
@@ -260,8 +262,8 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   lists = scratch;
   fresh = lists + <usize>align16(n * <u64>K * 8);
   newCands = fresh + <usize>align16(n * 8);
-  oldCands = newCands + <usize>align16(n * <u64>candStride * 8);
-  newCounts = oldCands + <usize>align16(n * <u64>candStride * 8);
+  oldCands = newCands + <usize>align16(n * <u64>candStride * 4);
+  newCounts = oldCands + <usize>align16(n * <u64>candStride * 4);
   oldCounts = newCounts + <usize>align16(n * 4);
   norms = oldCounts + <usize>align16(n * 4);
   ids = norms + <usize>align16(n * 4);
@@ -276,7 +278,9 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   codes = buckets + <usize>bucketBytes(threads);
   record = buildRecordBytes(file);
   codeNorms = codes + <usize>align16(n * <u64>record);
-  const projectAt = codeNorms + <usize>align16(n * 4);
+  newTops = codeNorms + <usize>align16(n * 4);
+  oldTops = newTops + <usize>align16(n * 4);
+  const projectAt = oldTops + <usize>align16(n * 4);
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
   localityOrder(file);
@@ -431,25 +435,61 @@ export function graphTopUp(): void {
 export function graphSeedNodes(): u32 { return <u32>(seedEnd + 1); }
 export function graphSeedChunk(): u32 { return seedChunk; }
 
-// Adds candidate j to item i's sampled candidates (a max-heap of C (hash, id) keys keeping the smallest).
-function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void {
-  const heap = area + ((<usize>i * <usize>candStride) << 3);
+// Adds candidate j to item i's sampled candidates: a max-heap of the C smallest (hash, rank) keys, stored as ranks
+// alone (the hash is recomputed when two entries are compared: pairHash is a few multiplies, and the heaps are
+// then half the bytes).
+let roundNow: u32 = 0;
+@inline function candKey(i: u32, j: u32): u64 { return (<u64>pairHash(seedNow, roundNow, i, j) << 32) | <u64>j; }
+// tops: count u32, each heap's top key's hash (kept beside the heap: most offers are refused by the top alone).
+function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h: u32): void {
+  const heap = area + ((<usize>i * <usize>candStride) << 2);
   const cp = counts + (<usize>i << 2);
   const n = load<u32>(cp);
   const key = (<u64>h << 32) | <u64>j;
-  if (n == C && key >= load<u64>(heap)) return;
-  for (let t: u32 = 0; t < n; t++) if (load<u64>(heap + (<usize>t << 3)) == key) return;
+  const tp = tops + (<usize>i << 2);
+  if (n == C && key >= ((<u64>load<u32>(tp) << 32) | <u64>load<u32>(heap))) return;
+  for (let t: u32 = 0; t < n; t++) if (load<u32>(heap + (<usize>t << 2)) == j) return;
   if (n < C) {
-    heapPush(heap, n, key);
+    let x = n;
+    while (x > 0) {
+      const parent = (x - 1) >> 1;
+      const pj = load<u32>(heap + (<usize>parent << 2));
+      if (candKey(i, pj) >= key) break;
+      store<u32>(heap + (<usize>x << 2), pj);
+      x = parent;
+    }
+    store<u32>(heap + (<usize>x << 2), j);
     store<u32>(cp, n + 1);
+    store<u32>(tp, x == 0 ? h : load<u32>(tp));
     return;
   }
-  siftDown(heap, n, key); // replace the largest kept key
+  // replace the largest kept key
+  let x: u32 = 0;
+  while (true) {
+    let child: u32 = 2 * x + 1;
+    if (child >= n) break;
+    let cj = load<u32>(heap + (<usize>child << 2));
+    let ck = candKey(i, cj);
+    if (child + 1 < n) {
+      const rj = load<u32>(heap + (<usize>(child + 1) << 2));
+      const rk = candKey(i, rj);
+      if (rk > ck) { child++; ck = rk; cj = rj; }
+    }
+    if (ck <= key) break;
+    store<u32>(heap + (<usize>x << 2), cj);
+    x = child;
+  }
+  store<u32>(heap + (<usize>x << 2), j);
+  const top = load<u32>(heap);
+  store<u32>(tp, top == j ? h : pairHash(seedNow, roundNow, i, top));
 }
 
 @inline function candAt(area: usize, i: u32, t: u32): u32 {
-  return <u32>load<u64>(area + ((<usize>i * <usize>candStride + <usize>t) << 3));
+  return load<u32>(area + ((<usize>i * <usize>candStride + <usize>t) << 2));
 }
+// Pruning's reverse edges: `degree` (distance, rank) keys per item over both candidate areas (free by then; they
+// are contiguous and hold candStride >= degree u64 per item).
+@inline function reverseOf(i: u32): usize { return newCands + ((<usize>i * <usize>candStride) << 3); }
 
 let sink: u32 = 0;
 
@@ -460,6 +500,7 @@ let sink: u32 = 0;
 // Starts a round: this range's counts and added masks are reset.
 function sample(r: u32, lo: u32, hi: u32): void {
   if (lo >= hi) return;
+  roundNow = r;
   const first = lo, last = hi - 1;
   memory.fill(newCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(oldCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
@@ -479,8 +520,8 @@ function sample(r: u32, lo: u32, hi: u32): void {
       const jHere = j >= first && j <= last;
       if (!iHere && !jHere) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (iHere) addCandidate(newCands, newCounts, i, j, h);
-      if (jHere) addCandidate(newCands, newCounts, j, i, h);
+      if (iHere) addCandidate(newCands, newCounts, newTops, i, j, h);
+      if (jHere) addCandidate(newCands, newCounts, newTops, j, i, h);
     }
   }
   for (let i: u32 = 0; i < count; i++) {
@@ -494,8 +535,8 @@ function sample(r: u32, lo: u32, hi: u32): void {
       const jJoins = j >= first && j <= last && load<u32>(newCounts + (<usize>j << 2)) != 0;
       if (!iJoins && !jJoins) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (iJoins) addCandidate(oldCands, oldCounts, i, j, h);
-      if (jJoins) addCandidate(oldCands, oldCounts, j, i, h);
+      if (iJoins) addCandidate(oldCands, oldCounts, oldTops, i, j, h);
+      if (jJoins) addCandidate(oldCands, oldCounts, oldTops, j, i, h);
     }
   }
 }
@@ -767,7 +808,7 @@ function saveState(): void {
   store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
   store<u32>(state, <u32>rankOf, 128); store<u32>(state, <u32>buckets, 132);
   store<u32>(state, <u32>codes, 136); store<u32>(state, <u32>record, 140); store<u32>(state, codeKind, 144); store<u32>(state, <u32>codeNorms, 148);
-  store<f32>(state, codeRadius, 152);
+  store<f32>(state, codeRadius, 152); store<u32>(state, <u32>newTops, 156); store<u32>(state, <u32>oldTops, 160);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -783,7 +824,7 @@ export function graphAttach(at: usize): void {
   mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
   rankOf = <usize>load<u32>(at, 128); buckets = <usize>load<u32>(at, 132);
   codes = <usize>load<u32>(at, 136); record = <usize>load<u32>(at, 140); codeKind = load<u32>(at, 144); codeNorms = <usize>load<u32>(at, 148);
-  codeRadius = load<f32>(at, 152);
+  codeRadius = load<f32>(at, 152); newTops = <usize>load<u32>(at, 156); oldTops = <usize>load<u32>(at, 160);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
@@ -838,8 +879,8 @@ function forward(lo: u32, hi: u32): void {
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
     rekey(i, p, n);
-    const to = newCands + ((<usize>i * <usize>candStride) << 3);
-    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, to, degreeNow));
+    // in place: the s-th key is read before the kept ones (at most s) are written
+    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, p, degreeNow));
   }
 }
 
@@ -850,12 +891,12 @@ export function graphReverse(): void {
   memory.fill(oldCounts, 0, <usize>count << 2);
   for (let x: u32 = 0; x < count; x++) {
     const i = x;
-    const fw = newCands + ((<usize>i * <usize>candStride) << 3);
+    const fw = listOf(i);
     const n = load<u32>(newCounts + (<usize>i << 2));
     for (let t: u32 = 0; t < n; t++) {
       const key = load<u64>(fw + (<usize>t << 3));
       const j = <u32>key;
-      const rp = oldCands + ((<usize>j * <usize>candStride) << 3);
+      const rp = reverseOf(j);
       const cp = oldCounts + (<usize>j << 2);
       store<u32>(cp, insertSorted(rp, load<u32>(cp), degree, (key & 0xFFFFFFFF00000000) | <u64>i));
     }
@@ -869,8 +910,8 @@ function unite(lo: u32, hi: u32, thread: u32): void {
   const kept = union + (<usize>(2 * degree) << 3);
   for (let x: u32 = lo; x < hi; x++) {
     const i = x;
-    const fw = newCands + ((<usize>i * <usize>candStride) << 3);
-    const rv = oldCands + ((<usize>i * <usize>candStride) << 3);
+    const fw = listOf(i);
+    const rv = reverseOf(i);
     const nf = load<u32>(newCounts + (<usize>i << 2));
     const nr = load<u32>(oldCounts + (<usize>i << 2));
     const row = graphOut + ((<usize>idOf(i) * <usize>degree) << 2);
