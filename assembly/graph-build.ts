@@ -41,7 +41,7 @@ import {
   SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
-import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
+import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
 import { orderedBits, floatOfOrderedBits } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
@@ -131,6 +131,8 @@ let record: usize = 0;
 let codeKind: u32 = 0;
 let codeNorms: usize = 0; // count f32: CODES_COSINE 1 / |codes|; CODES_DOT the extra coordinate in code units
 let codeRadius: f32 = 0;  // CODES_DOT: M^2 in code units
+let codeToExact: f32 = 1; // a code distance times this is on pairDistance's scale (approximately)
+const PRUNE_BY_CODES: bool = true;
 // Rank r's vector (the vectors stay in id order: a copy in rank order was measured at most ~5% faster, on 50k
 // and 150k GloVe rows, and would add the vectors' size to the build's peak memory).
 @inline function vec(r: u32): usize { return vectors + <usize>load<u32>(ids + (<usize>r << 2)) * stride; }
@@ -164,7 +166,7 @@ function projectionBytes(file: usize): u64 {
 }
 
 // Centres per chunk of a join: a constant, so the chunks (and the graph) are the same for any number of threads.
-const GRAPH_CHUNK: u32 = 512;
+const GRAPH_CHUNK: u32 = 256;
 // Updates one centre can make in a round, at most: each of its new-new and new-old pairs may enter both lists.
 @inline function updatesPerCentre(c: u32): u64 { return 2 * (<u64>c * <u64>(c - 1) / 2 + <u64>c * <u64>c); }
 // Updates one leaf can make while seeding, at most: each item paired with the next SEED_WINDOW, both ends.
@@ -195,6 +197,7 @@ function buildRecordBytes(file: usize): usize {
 // The codes of the build's vectors (vec, stride, metric: after any projection), in rank order.
 function encodeCodes(): void {
   codeKind = codesKindOf(metric);
+  codeToExact = 1;
   memory.fill(codes, 0, <usize>count * record);
   if (codeKind == CODES_BITS) {
     for (let r: u32 = 0; r < count; r++) memory.copy(codeAt(r), vec(r), stride);
@@ -213,6 +216,7 @@ function encodeCodes(): void {
     store<f32>(codeNorms + (<usize>r << 2), x);
   }
   codeRadius = squaredRadius * (one * one);
+  codeToExact = one == 0 || codeKind == CODES_COSINE ? 1 : codeKind == CODES_L1 ? 1 / one : 1 / (one * one);
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -716,12 +720,20 @@ function diversify(from: usize, n: u32, to: usize, cap: u32): u32 {
     const key = load<u64>(from + (<usize>s << 3));
     const j = <u32>key;
     const dij = floatOfOrderedBits(<u32>(key >> 32));
-    const vj = vec(j);
     let good = true;
-    for (let t: u32 = 0; t < kept; t++) {
-      const c = <u32>load<u64>(to + (<usize>t << 3));
-      if (c == j) { good = false; break; }
-      if (alpha * pairDistance(c, j, vec(c), vj) < dij) { good = false; break; }
+    if (PRUNE_BY_CODES) {
+      const bound = dij / (alpha * codeToExact); // alpha * d(c, j) < d(i, j), d(c, j) in code units
+      for (let t: u32 = 0; t < kept; t++) {
+        const c = <u32>load<u64>(to + (<usize>t << 3));
+        if (c == j || codeDistance(c, j) < bound) { good = false; break; }
+      }
+    } else {
+      const vj = vec(j);
+      for (let t: u32 = 0; t < kept; t++) {
+        const c = <u32>load<u64>(to + (<usize>t << 3));
+        if (c == j) { good = false; break; }
+        if (alpha * pairDistance(c, j, vec(c), vj) < dij) { good = false; break; }
+      }
     }
     if (good) store<u64>(to + (<usize>(kept++) << 3), key);
   }
@@ -808,7 +820,7 @@ function saveState(): void {
   store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
   store<u32>(state, <u32>rankOf, 128); store<u32>(state, <u32>buckets, 132);
   store<u32>(state, <u32>codes, 136); store<u32>(state, <u32>record, 140); store<u32>(state, codeKind, 144); store<u32>(state, <u32>codeNorms, 148);
-  store<f32>(state, codeRadius, 152); store<u32>(state, <u32>newTops, 156); store<u32>(state, <u32>oldTops, 160);
+  store<f32>(state, codeRadius, 152); store<u32>(state, <u32>newTops, 156); store<u32>(state, <u32>oldTops, 160); store<f32>(state, codeToExact, 164);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -824,7 +836,7 @@ export function graphAttach(at: usize): void {
   mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
   rankOf = <usize>load<u32>(at, 128); buckets = <usize>load<u32>(at, 132);
   codes = <usize>load<u32>(at, 136); record = <usize>load<u32>(at, 140); codeKind = load<u32>(at, 144); codeNorms = <usize>load<u32>(at, 148);
-  codeRadius = load<f32>(at, 152); newTops = <usize>load<u32>(at, 156); oldTops = <usize>load<u32>(at, 160);
+  codeRadius = load<f32>(at, 152); newTops = <usize>load<u32>(at, 156); oldTops = <usize>load<u32>(at, 160); codeToExact = load<f32>(at, 164);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
