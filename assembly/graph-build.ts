@@ -445,15 +445,15 @@ export function graphSeedChunk(): u32 { return seedChunk; }
 let roundNow: u32 = 0;
 @inline function candKey(i: u32, j: u32): u64 { return (<u64>pairHash(seedNow, roundNow, i, j) << 32) | <u64>j; }
 // tops: count u32, each heap's top key's hash (kept beside the heap: most offers are refused by the top alone).
-function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h: u32): void {
+function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h: u32, cap: u32): void {
   const heap = area + ((<usize>i * <usize>candStride) << 2);
   const cp = counts + (<usize>i << 2);
   const n = load<u32>(cp);
   const key = (<u64>h << 32) | <u64>j;
   const tp = tops + (<usize>i << 2);
-  if (n == C && key >= ((<u64>load<u32>(tp) << 32) | <u64>load<u32>(heap))) return;
+  if (n == cap && key >= ((<u64>load<u32>(tp) << 32) | <u64>load<u32>(heap))) return;
   for (let t: u32 = 0; t < n; t++) if (load<u32>(heap + (<usize>t << 2)) == j) return;
-  if (n < C) {
+  if (n < cap) {
     let x = n;
     while (x > 0) {
       const parent = (x - 1) >> 1;
@@ -524,8 +524,8 @@ function sample(r: u32, lo: u32, hi: u32): void {
       const jHere = j >= first && j <= last;
       if (!iHere && !jHere) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (iHere) addCandidate(newCands, newCounts, newTops, i, j, h);
-      if (jHere) addCandidate(newCands, newCounts, newTops, j, i, h);
+      if (iHere) addCandidate(newCands, newCounts, newTops, i, j, h, C);
+      if (jHere) addCandidate(newCands, newCounts, newTops, j, i, h, C);
     }
   }
   for (let i: u32 = 0; i < count; i++) {
@@ -539,8 +539,8 @@ function sample(r: u32, lo: u32, hi: u32): void {
       const jJoins = j >= first && j <= last && load<u32>(newCounts + (<usize>j << 2)) != 0;
       if (!iJoins && !jJoins) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (iJoins) addCandidate(oldCands, oldCounts, oldTops, i, j, h);
-      if (jJoins) addCandidate(oldCands, oldCounts, oldTops, j, i, h);
+      if (iJoins) addCandidate(oldCands, oldCounts, oldTops, i, j, h, C);
+      if (jJoins) addCandidate(oldCands, oldCounts, oldTops, j, i, h, C);
     }
   }
 }
@@ -714,16 +714,22 @@ export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
 
 // Keeps from the `n` (distance, id) keys at `from` (ascending) those no kept neighbour is closer to than the
 // item is, at most `cap`, into `to`; returns how many.
-function diversify(from: usize, n: u32, to: usize, cap: u32): u32 {
+// known: bit s set when key s is one of the item's diversified forward edges (union only; s < 64): two of those
+// were compared by forward already and neither drops the other, so the test is skipped (the same rows, fewer
+// distances: most of a union is forward edges).
+function diversify(from: usize, n: u32, to: usize, cap: u32, known: u64): u32 {
   let kept: u32 = 0;
+  let keptKnown: u64 = 0; // bit t set when kept entry t is a known one
   for (let s: u32 = 0; s < n && kept < cap; s++) {
     const key = load<u64>(from + (<usize>s << 3));
     const j = <u32>key;
     const dij = floatOfOrderedBits(<u32>(key >> 32));
     let good = true;
+    const isKnown = s < 64 && ((known >> <u64>s) & 1) != 0;
     if (PRUNE_BY_CODES) {
       const bound = dij / (alpha * codeToExact); // alpha * d(c, j) < d(i, j), d(c, j) in code units
       for (let t: u32 = 0; t < kept; t++) {
+        if (isKnown && t < 64 && ((keptKnown >> <u64>t) & 1) != 0) continue;
         const c = <u32>load<u64>(to + (<usize>t << 3));
         if (c == j || codeDistance(c, j) < bound) { good = false; break; }
       }
@@ -735,7 +741,10 @@ function diversify(from: usize, n: u32, to: usize, cap: u32): u32 {
         if (alpha * pairDistance(c, j, vec(c), vj) < dij) { good = false; break; }
       }
     }
-    if (good) store<u64>(to + (<usize>(kept++) << 3), key);
+    if (good) {
+      if (isKnown && kept < 64) keptKnown |= <u64>1 << <u64>kept;
+      store<u64>(to + (<usize>(kept++) << 3), key);
+    }
   }
   return kept;
 }
@@ -845,15 +854,23 @@ export function graphAttach(at: usize): void {
 }
 
 // Merges the sorted key runs at a (na keys) and b (nb keys) into `to`, each id once; returns how many.
+// unionFromA: bit s set when merged key s (s < 64) came from run a.
+let unionFromA: u64 = 0;
 function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
   let n: u32 = 0, x: u32 = 0, y: u32 = 0;
+  unionFromA = 0;
   while (x < na || y < nb) {
     const ka = x < na ? load<u64>(a + (<usize>x << 3)) : EMPTY;
     const kb = y < nb ? load<u64>(b + (<usize>y << 3)) : EMPTY;
     const key = ka <= kb ? ka : kb;
-    if (ka <= kb) x++; else y++;
+    const fromA = ka <= kb;
+    if (fromA) x++; else y++;
     // a pair has one key in both runs (symmetric distances), so a repeated id sits right after itself
-    if (n > 0 && load<u64>(to + (<usize>(n - 1) << 3)) == key) continue;
+    if (n > 0 && load<u64>(to + (<usize>(n - 1) << 3)) == key) {
+      if (fromA && n - 1 < 64) unionFromA |= <u64>1 << <u64>(n - 1);
+      continue;
+    }
+    if (fromA && n < 64) unionFromA |= <u64>1 << <u64>n;
     store<u64>(to + (<usize>(n++) << 3), key);
   }
   return n;
@@ -892,7 +909,7 @@ function forward(lo: u32, hi: u32): void {
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
     rekey(i, p, n);
     // in place: the s-th key is read before the kept ones (at most s) are written
-    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, p, degreeNow));
+    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, p, degreeNow, 0));
   }
 }
 
@@ -937,7 +954,7 @@ function unite(lo: u32, hi: u32, thread: u32): void {
       continue;
     }
     const n = unionSorted(fw, nf, rv, nr, union);
-    const m = diversify(union, n, kept, degree);
+    const m = diversify(union, n, kept, degree, unionFromA);
     for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), idOf(<u32>load<u64>(kept + (<usize>t << 3))));
   }
 }
