@@ -33,6 +33,11 @@
 // build's profile). The rows are written with ids at the end. The order is a function of
 // the file, so the graph still depends on the items, the options and the seed only.
 //
+// Codes: seeding, the top-up and the joins rank pairs by int8 codes of the items (pair-codes.ts, the encoding
+// searchAll's joins use), copied in rank order: a glove-100 record is 112 bytes instead of a 400-byte vector, so a
+// join's items stay in the cache, and the integer kernels make a pair's distance the same from either end (one key
+// in both lists). Pruning ranks each list again by exact distances (rekey) before diversifying.
+//
 // The graph section: `degree` u32 neighbour ids per item slot (holes included), nearest first, NO_NEIGHBOUR past
 // the last.
 import {
