@@ -33,6 +33,11 @@
 // build's profile). The rows are written with ids at the end. The order is a function of
 // the file, so the graph still depends on the items, the options and the seed only.
 //
+// Codes: seeding, the top-up and the joins rank pairs by int8 codes of the items (pair-codes.ts, the encoding
+// searchAll's joins use), copied in rank order: a glove-100 record is 112 bytes instead of a 400-byte vector, so a
+// join's items stay in the cache, and the integer kernels make a pair's distance the same from either end (one key
+// in both lists). Pruning ranks each list again by exact distances (rekey) before diversifying.
+//
 // The graph section: `degree` u32 neighbour ids per item slot (holes included), nearest first, NO_NEIGHBOUR past
 // the last.
 import {
@@ -41,7 +46,8 @@ import {
   SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
-import { orderedBits, floatOfOrderedBits, heapPush, siftDown } from './heap';
+import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
+import { orderedBits, floatOfOrderedBits } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
 
@@ -59,8 +65,10 @@ let count: u32 = 0;
 // Everything below is indexed by rank (see Locality above) and lists ranks.
 let lists: usize = 0;   // count * K u64 keys (distance, rank), ascending, EMPTY past the last
 let fresh: usize = 0;   // count u64 masks: bit s set when list entry s is new (not yet joined)
-let newCands: usize = 0; // count * C u64 (hash, rank) max-heaps: the sampled new candidates of each item
+let newCands: usize = 0; // count * candStride u32 rank max-heaps (addCandidate): the sampled new candidates
 let oldCands: usize = 0;
+let newTops: usize = 0; // count u32: the hash of each heap's top key
+let oldTops: usize = 0;
 let newCounts: usize = 0; // count u32
 let oldCounts: usize = 0;
 let norms: usize = 0;   // count f32: angular 1 / |v| (0 for a zero vector); dot: the extra coordinate sqrt(M^2 - |v|^2)
@@ -122,10 +130,28 @@ export let graphOffers: u64 = 0; // updates they offered to lists (past the wors
 }
 
 let vectors: usize = 0;
+// The joins' copy (pair-codes.ts): count records of `record` bytes, in rank order, and each record's scale.
+let codes: usize = 0;
+let record: usize = 0;
+let codeKind: u32 = 0;
+let codeNorms: usize = 0; // count f32: CODES_COSINE 1 / |codes|; CODES_DOT the extra coordinate in code units
+let codeRadius: f32 = 0;  // CODES_DOT: M^2 in code units
+let codeToExact: f32 = 1; // a code distance times this is on pairDistance's scale (approximately)
+const PRUNE_BY_CODES: bool = true;
 // Rank r's vector (the vectors stay in id order: a copy in rank order was measured at most ~5% faster, on 50k
 // and 150k GloVe rows, and would add the vectors' size to the build's peak memory).
 @inline function vec(r: u32): usize { return vectors + <usize>load<u32>(ids + (<usize>r << 2)) * stride; }
-@inline function distanceOf(a: u32, b: u32): f32 { return pairDistance(a, b, vec(a), vec(b)); }
+
+// What seeding, the top-up and the joins rank a pair by: the distance of the codes of ranks a and b, on the scale
+// of pairDistance's (angular 2 - 2 cos, dot M^2 - a'.b'; the others in code units), symmetric to the bit (integer
+// kernels; scale products taken in one order), so a pair has one key in both lists.
+@inline function codeDistance(a: u32, b: u32): f32 {
+  const x = <f32>codeKernel(codeKind, codes + <usize>a * record, codes + <usize>b * record, record);
+  if (codeKind == CODES_COSINE) return 2 - 2 * x * (load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
+  if (codeKind == CODES_DOT) return codeRadius - (x + load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
+  return x;
+}
+@inline function codeAt(r: u32): usize { return codes + <usize>r * record; }
 
 // High-dimensional euclidean and angular items are compared by their first principal components during the build
 // (pca.ts; 64 of them): NN-descent computes hundreds of distances per item and round, and the components rank
@@ -145,7 +171,7 @@ function projectionBytes(file: usize): u64 {
 }
 
 // Centres per chunk of a join: a constant, so the chunks (and the graph) are the same for any number of threads.
-const GRAPH_CHUNK: u32 = 512;
+const GRAPH_CHUNK: u32 = 256;
 // Updates one centre can make in a round, at most: each of its new-new and new-old pairs may enter both lists.
 @inline function updatesPerCentre(c: u32): u64 { return 2 * (<u64>c * <u64>(c - 1) / 2 + <u64>c * <u64>c); }
 // Updates one leaf can make while seeding, at most: each item paired with the next SEED_WINDOW, both ends.
@@ -154,7 +180,7 @@ const GRAPH_CHUNK: u32 = 512;
   return max<u64>(<u64>min<u32>(GRAPH_CHUNK, max<u32>(1, hdr32(file, H_COUNT))) * updatesPerCentre(c), updatesPerLeaf(file));
 }
 const STATE_BYTES: usize = 256;
-const UPDATE_BYTES: usize = 16;
+const UPDATE_BYTES: usize = 12; // (key u64, destination u32)
 @inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 1) * 4); }
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
 
@@ -162,9 +188,40 @@ export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, thre
   const t = <u64>max<u32>(1, threadCount);
   const n = <u64>hdr32(file, H_COUNT);
   const cs = <u64>max<u32>(c, degree);
-  const copy = projectionBytes(file);
-  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 8) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
+  const copy = projectionBytes(file) + align16(n * <u64>buildRecordBytes(file)) + 3 * align16(n * 4);
+  return <usize>(<u64>STATE_BYTES + align16(n * <u64>k * 8) + align16(n * 8) + 2 * align16(n * cs * 4) + 3 * align16(n * 4) + align16(n * 4) + align16(<u64>hdr32(file, H_SIZE) * 4) + align16(n * 8) + t * align16(<u64>degree * 32)
     + align16(n * 8) + t * bufferBytes(capOf(file, c)) + bucketBytes(<u32>t) + copy);
+}
+
+// The bytes of one code record of the build's vectors (the projection's when the build projects).
+function buildRecordBytes(file: usize): usize {
+  if (projects(file)) return codeRecordBytes(CODES_L2, trackedComponents(file, PROJECT_COMPONENTS), 0);
+  return codeRecordBytes(codesKindOf(hdr32(file, H_METRIC)), hdr32(file, H_DIMENSIONS), hdr32(file, H_STRIDE));
+}
+
+// The codes of the build's vectors (vec, stride, metric: after any projection), in rank order.
+function encodeCodes(): void {
+  codeKind = codesKindOf(metric);
+  codeToExact = 1;
+  memory.fill(codes, 0, <usize>count * record);
+  if (codeKind == CODES_BITS) {
+    for (let r: u32 = 0; r < count; r++) memory.copy(codeAt(r), vec(r), stride);
+    return;
+  }
+  const dims = stride >> 2; // the padding floats are zero and give zero codes
+  let big: f32 = 0;
+  if (codeKind != CODES_COSINE) for (let r: u32 = 0; r < count; r++) big = max<f32>(big, largestMagnitude(vec(r), dims));
+  const one: f32 = big > 0 ? <f32>127 / big : 0;
+  for (let r: u32 = 0; r < count; r++) {
+    const top = codeKind == CODES_COSINE ? largestMagnitude(vec(r), dims) : big;
+    const nn = quantize(vec(r), dims, top > 0 ? <f32>127 / top : 0, codeAt(r));
+    let x: f32 = 0;
+    if (codeKind == CODES_COSINE) x = nn > 0 ? <f32>1 / sqrt<f32>(<f32>nn) : 0;
+    else if (codeKind == CODES_DOT) x = load<f32>(norms + (<usize>r << 2)) * one;
+    store<f32>(codeNorms + (<usize>r << 2), x);
+  }
+  codeRadius = squaredRadius * (one * one);
+  codeToExact = one == 0 || codeKind == CODES_COSINE ? 1 : codeKind == CODES_L1 ? 1 / one : 1 / (one * one);
 }
 
 // Replaces the build's vectors by the items' principal components (angular: of the unit vectors), compared by
@@ -214,8 +271,8 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   lists = scratch;
   fresh = lists + <usize>align16(n * <u64>K * 8);
   newCands = fresh + <usize>align16(n * 8);
-  oldCands = newCands + <usize>align16(n * <u64>candStride * 8);
-  newCounts = oldCands + <usize>align16(n * <u64>candStride * 8);
+  oldCands = newCands + <usize>align16(n * <u64>candStride * 4);
+  newCounts = oldCands + <usize>align16(n * <u64>candStride * 4);
   oldCounts = newCounts + <usize>align16(n * 4);
   norms = oldCounts + <usize>align16(n * 4);
   ids = norms + <usize>align16(n * 4);
@@ -227,7 +284,12 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
   memory.fill(added, 0, <usize>(n * 8));
   updates = added + <usize>align16(n * 8);
   buckets = updates + <usize>(<u64>threads * bufferBytes(<u64>bufferCap));
-  const projectAt = buckets + <usize>bucketBytes(threads);
+  codes = buckets + <usize>bucketBytes(threads);
+  record = buildRecordBytes(file);
+  codeNorms = codes + <usize>align16(n * <u64>record);
+  newTops = codeNorms + <usize>align16(n * 4);
+  oldTops = newTops + <usize>align16(n * 4);
+  const projectAt = oldTops + <usize>align16(n * 4);
   memory.fill(lists, 0xFF, <usize>(n * <u64>K * 8));
   memory.fill(fresh, 0, <usize>(n * 8));
   localityOrder(file);
@@ -248,6 +310,7 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
       store<f32>(norms + (<usize>r << 2), gap > 0 ? sqrt<f32>(gap) : 0);
     }
   }
+  encodeCodes();
 }
 
 // Ranks the present items (ids, rankOf) in the order the first tree's leaves list them: close items share a leaf
@@ -349,12 +412,11 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     for (let x: u32 = 0; x < tag; x++) {
       const a = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>x << 2)) << 2));
       if (a == NO_NEIGHBOUR) continue; // a listed hole (Annoy's files)
-      const va = vec(a);
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
         const b = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>((x + y) % tag) << 2)) << 2));
         if (b == NO_NEIGHBOUR) continue;
-        const bits = <u64>orderedBits(pairDistance(a, b, va, vec(b))) << 32;
+        const bits = <u64>orderedBits(codeDistance(a, b)) << 32;
         n = offer(buffer, n, a, bits | <u64>b);
         n = offer(buffer, n, b, bits | <u64>a);
       }
@@ -372,7 +434,7 @@ export function graphTopUp(): void {
     let tries: u32 = 0;
     while (idAt(listOf(i), K - 1) == NO_NEIGHBOUR && tries < 2 * K) {
       const pick = pairHash(seedNow, 0xFFFFFFFF - tries, i, i) % count;
-      if (pick != i) tryPair(i, pick, distanceOf(i, pick));
+      if (pick != i) tryPair(i, pick, codeDistance(i, pick));
       tries++;
     }
   }
@@ -382,25 +444,61 @@ export function graphTopUp(): void {
 export function graphSeedNodes(): u32 { return <u32>(seedEnd + 1); }
 export function graphSeedChunk(): u32 { return seedChunk; }
 
-// Adds candidate j to item i's sampled candidates (a max-heap of C (hash, id) keys keeping the smallest).
-function addCandidate(area: usize, counts: usize, i: u32, j: u32, h: u32): void {
-  const heap = area + ((<usize>i * <usize>candStride) << 3);
+// Adds candidate j to item i's sampled candidates: a max-heap of the C smallest (hash, rank) keys, stored as ranks
+// alone (the hash is recomputed when two entries are compared: pairHash is a few multiplies, and the heaps are
+// then half the bytes).
+let roundNow: u32 = 0;
+@inline function candKey(i: u32, j: u32): u64 { return (<u64>pairHash(seedNow, roundNow, i, j) << 32) | <u64>j; }
+// tops: count u32, each heap's top key's hash (kept beside the heap: most offers are refused by the top alone).
+function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h: u32, cap: u32): void {
+  const heap = area + ((<usize>i * <usize>candStride) << 2);
   const cp = counts + (<usize>i << 2);
   const n = load<u32>(cp);
   const key = (<u64>h << 32) | <u64>j;
-  if (n == C && key >= load<u64>(heap)) return;
-  for (let t: u32 = 0; t < n; t++) if (load<u64>(heap + (<usize>t << 3)) == key) return;
-  if (n < C) {
-    heapPush(heap, n, key);
+  const tp = tops + (<usize>i << 2);
+  if (n == cap && key >= ((<u64>load<u32>(tp) << 32) | <u64>load<u32>(heap))) return;
+  for (let t: u32 = 0; t < n; t++) if (load<u32>(heap + (<usize>t << 2)) == j) return;
+  if (n < cap) {
+    let x = n;
+    while (x > 0) {
+      const parent = (x - 1) >> 1;
+      const pj = load<u32>(heap + (<usize>parent << 2));
+      if (candKey(i, pj) >= key) break;
+      store<u32>(heap + (<usize>x << 2), pj);
+      x = parent;
+    }
+    store<u32>(heap + (<usize>x << 2), j);
     store<u32>(cp, n + 1);
+    store<u32>(tp, x == 0 ? h : load<u32>(tp));
     return;
   }
-  siftDown(heap, n, key); // replace the largest kept key
+  // replace the largest kept key
+  let x: u32 = 0;
+  while (true) {
+    let child: u32 = 2 * x + 1;
+    if (child >= n) break;
+    let cj = load<u32>(heap + (<usize>child << 2));
+    let ck = candKey(i, cj);
+    if (child + 1 < n) {
+      const rj = load<u32>(heap + (<usize>(child + 1) << 2));
+      const rk = candKey(i, rj);
+      if (rk > ck) { child++; ck = rk; cj = rj; }
+    }
+    if (ck <= key) break;
+    store<u32>(heap + (<usize>x << 2), cj);
+    x = child;
+  }
+  store<u32>(heap + (<usize>x << 2), j);
+  const top = load<u32>(heap);
+  store<u32>(tp, top == j ? h : pairHash(seedNow, roundNow, i, top));
 }
 
 @inline function candAt(area: usize, i: u32, t: u32): u32 {
-  return <u32>load<u64>(area + ((<usize>i * <usize>candStride + <usize>t) << 3));
+  return load<u32>(area + ((<usize>i * <usize>candStride + <usize>t) << 2));
 }
+// Pruning's reverse edges: `degree` (distance, rank) keys per item over both candidate areas (free by then; they
+// are contiguous and hold candStride >= degree u64 per item).
+@inline function reverseOf(i: u32): usize { return newCands + ((<usize>i * <usize>candStride) << 3); }
 
 let sink: u32 = 0;
 
@@ -411,6 +509,7 @@ let sink: u32 = 0;
 // Starts a round: this range's counts and added masks are reset.
 function sample(r: u32, lo: u32, hi: u32): void {
   if (lo >= hi) return;
+  roundNow = r;
   const first = lo, last = hi - 1;
   memory.fill(newCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
   memory.fill(oldCounts + (<usize>first << 2), 0, <usize>(last - first + 1) << 2);
@@ -430,8 +529,8 @@ function sample(r: u32, lo: u32, hi: u32): void {
       const jHere = j >= first && j <= last;
       if (!iHere && !jHere) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (iHere) addCandidate(newCands, newCounts, i, j, h);
-      if (jHere) addCandidate(newCands, newCounts, j, i, h);
+      if (iHere) addCandidate(newCands, newCounts, newTops, i, j, h, C);
+      if (jHere) addCandidate(newCands, newCounts, newTops, j, i, h, C);
     }
   }
   for (let i: u32 = 0; i < count; i++) {
@@ -445,8 +544,8 @@ function sample(r: u32, lo: u32, hi: u32): void {
       const jJoins = j >= first && j <= last && load<u32>(newCounts + (<usize>j << 2)) != 0;
       if (!iJoins && !jJoins) continue;
       const h = pairHash(seedNow, r, i, j);
-      if (iJoins) addCandidate(oldCands, oldCounts, i, j, h);
-      if (jJoins) addCandidate(oldCands, oldCounts, j, i, h);
+      if (iJoins) addCandidate(oldCands, oldCounts, oldTops, i, j, h, C);
+      if (jJoins) addCandidate(oldCands, oldCounts, oldTops, j, i, h, C);
     }
   }
 }
@@ -492,14 +591,13 @@ function generate(lo: u32, hi: u32, t: u32): void {
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
-    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(vec(candAt(newCands, i, a)));
-    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(vec(candAt(oldCands, i, a)));
+    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(codeAt(candAt(newCands, i, a)));
+    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(codeAt(candAt(oldCands, i, a)));
     for (let a: u32 = 0; a < nNew; a++) {
       const p = candAt(newCands, i, a);
-      const vp = vec(p);
       for (let b: u32 = a + 1; b < nNew; b++) {
         const q = candAt(newCands, i, b);
-        const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
         graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
@@ -507,7 +605,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
       for (let b: u32 = 0; b < nOld; b++) {
         const q = candAt(oldCands, i, b);
         if (q == p) continue;
-        const bits = <u64>orderedBits(pairDistance(p, q, vp, vec(q))) << 32;
+        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
         graphPairs++;
         n = offer(buffer, n, p, bits | <u64>q);
         n = offer(buffer, n, q, bits | <u64>p);
@@ -621,20 +719,37 @@ export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
 
 // Keeps from the `n` (distance, id) keys at `from` (ascending) those no kept neighbour is closer to than the
 // item is, at most `cap`, into `to`; returns how many.
-function diversify(from: usize, n: u32, to: usize, cap: u32): u32 {
+// known: bit s set when key s is one of the item's diversified forward edges (union only; s < 64): two of those
+// were compared by forward already and neither drops the other, so the test is skipped (the same rows, fewer
+// distances: most of a union is forward edges).
+function diversify(from: usize, n: u32, to: usize, cap: u32, known: u64): u32 {
   let kept: u32 = 0;
+  let keptKnown: u64 = 0; // bit t set when kept entry t is a known one
   for (let s: u32 = 0; s < n && kept < cap; s++) {
     const key = load<u64>(from + (<usize>s << 3));
     const j = <u32>key;
     const dij = floatOfOrderedBits(<u32>(key >> 32));
-    const vj = vec(j);
     let good = true;
-    for (let t: u32 = 0; t < kept; t++) {
-      const c = <u32>load<u64>(to + (<usize>t << 3));
-      if (c == j) { good = false; break; }
-      if (alpha * pairDistance(c, j, vec(c), vj) < dij) { good = false; break; }
+    const isKnown = s < 64 && ((known >> <u64>s) & 1) != 0;
+    if (PRUNE_BY_CODES) {
+      const bound = dij / (alpha * codeToExact); // alpha * d(c, j) < d(i, j), d(c, j) in code units
+      for (let t: u32 = 0; t < kept; t++) {
+        if (isKnown && t < 64 && ((keptKnown >> <u64>t) & 1) != 0) continue;
+        const c = <u32>load<u64>(to + (<usize>t << 3));
+        if (c == j || codeDistance(c, j) < bound) { good = false; break; }
+      }
+    } else {
+      const vj = vec(j);
+      for (let t: u32 = 0; t < kept; t++) {
+        const c = <u32>load<u64>(to + (<usize>t << 3));
+        if (c == j) { good = false; break; }
+        if (alpha * pairDistance(c, j, vec(c), vj) < dij) { good = false; break; }
+      }
     }
-    if (good) store<u64>(to + (<usize>(kept++) << 3), key);
+    if (good) {
+      if (isKnown && kept < 64) keptKnown |= <u64>1 << <u64>kept;
+      store<u64>(to + (<usize>(kept++) << 3), key);
+    }
   }
   return kept;
 }
@@ -718,6 +833,8 @@ function saveState(): void {
   store<u32>(state, <u32>graphOut, 96); store<u32>(state, degreeNow, 100); store<u32>(state, roundsMost, 104); store<u32>(state, seedNow, 108);
   store<u32>(state, mergeNow, 112); store<u32>(state, <u32>fileNow, 116); store<i32>(state, seedEnd, 120); store<u32>(state, seedChunk, 124);
   store<u32>(state, <u32>rankOf, 128); store<u32>(state, <u32>buckets, 132);
+  store<u32>(state, <u32>codes, 136); store<u32>(state, <u32>record, 140); store<u32>(state, codeKind, 144); store<u32>(state, <u32>codeNorms, 148);
+  store<f32>(state, codeRadius, 152); store<u32>(state, <u32>newTops, 156); store<u32>(state, <u32>oldTops, 160); store<f32>(state, codeToExact, 164);
 }
 
 // Points this instance's globals at the build state at `at` (another thread's graphBeginWith wrote it).
@@ -732,6 +849,8 @@ export function graphAttach(at: usize): void {
   graphOut = <usize>load<u32>(at, 96); degreeNow = load<u32>(at, 100); roundsMost = load<u32>(at, 104); seedNow = load<u32>(at, 108);
   mergeNow = load<u32>(at, 112); fileNow = <usize>load<u32>(at, 116); seedEnd = load<i32>(at, 120); seedChunk = load<u32>(at, 124);
   rankOf = <usize>load<u32>(at, 128); buckets = <usize>load<u32>(at, 132);
+  codes = <usize>load<u32>(at, 136); record = <usize>load<u32>(at, 140); codeKind = load<u32>(at, 144); codeNorms = <usize>load<u32>(at, 148);
+  codeRadius = load<f32>(at, 152); newTops = <usize>load<u32>(at, 156); oldTops = <usize>load<u32>(at, 160); codeToExact = load<f32>(at, 164);
 }
 
 @inline function listed(row: usize, n: u32, j: u32): bool {
@@ -740,15 +859,23 @@ export function graphAttach(at: usize): void {
 }
 
 // Merges the sorted key runs at a (na keys) and b (nb keys) into `to`, each id once; returns how many.
+// unionFromA: bit s set when merged key s (s < 64) came from run a.
+let unionFromA: u64 = 0;
 function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
   let n: u32 = 0, x: u32 = 0, y: u32 = 0;
+  unionFromA = 0;
   while (x < na || y < nb) {
     const ka = x < na ? load<u64>(a + (<usize>x << 3)) : EMPTY;
     const kb = y < nb ? load<u64>(b + (<usize>y << 3)) : EMPTY;
     const key = ka <= kb ? ka : kb;
-    if (ka <= kb) x++; else y++;
+    const fromA = ka <= kb;
+    if (fromA) x++; else y++;
     // a pair has one key in both runs (symmetric distances), so a repeated id sits right after itself
-    if (n > 0 && load<u64>(to + (<usize>(n - 1) << 3)) == key) continue;
+    if (n > 0 && load<u64>(to + (<usize>(n - 1) << 3)) == key) {
+      if (fromA && n - 1 < 64) unionFromA |= <u64>1 << <u64>(n - 1);
+      continue;
+    }
+    if (fromA && n < 64) unionFromA |= <u64>1 << <u64>n;
     store<u64>(to + (<usize>(n++) << 3), key);
   }
   return n;
@@ -762,6 +889,22 @@ function unionSorted(a: usize, na: u32, b: usize, nb: u32, to: usize): u32 {
 // row, which relaxed diversification makes common). merge 1 (lab only): forward edges first, then reverse ones in
 // the room left.
 
+// The list of rank i (n keys at p) keyed again by the exact distances (the stored vectors, or the projection's),
+// ascending: NN-descent ranked by the codes, and the pruning's rule compares distances, so it needs the exact ones.
+function rekey(i: u32, p: usize, n: u32): void {
+  const vi = vec(i);
+  for (let s: u32 = 0; s < n; s++) {
+    const j = idAt(p, s);
+    const key = keyOf(pairDistance(i, j, vi, vec(j)), j);
+    let t = s;
+    while (t > 0 && load<u64>(p + (<usize>(t - 1) << 3)) > key) {
+      store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
+      t--;
+    }
+    store<u64>(p + (<usize>t << 3), key);
+  }
+}
+
 // forward: the diversified lists of [lo, hi).
 function forward(lo: u32, hi: u32): void {
   for (let x: u32 = lo; x < hi; x++) {
@@ -769,8 +912,9 @@ function forward(lo: u32, hi: u32): void {
     const p = listOf(i);
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
-    const to = newCands + ((<usize>i * <usize>candStride) << 3);
-    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, to, degreeNow));
+    rekey(i, p, n);
+    // in place: the s-th key is read before the kept ones (at most s) are written
+    store<u32>(newCounts + (<usize>i << 2), diversify(p, n, p, degreeNow, 0));
   }
 }
 
@@ -781,12 +925,12 @@ export function graphReverse(): void {
   memory.fill(oldCounts, 0, <usize>count << 2);
   for (let x: u32 = 0; x < count; x++) {
     const i = x;
-    const fw = newCands + ((<usize>i * <usize>candStride) << 3);
+    const fw = listOf(i);
     const n = load<u32>(newCounts + (<usize>i << 2));
     for (let t: u32 = 0; t < n; t++) {
       const key = load<u64>(fw + (<usize>t << 3));
       const j = <u32>key;
-      const rp = oldCands + ((<usize>j * <usize>candStride) << 3);
+      const rp = reverseOf(j);
       const cp = oldCounts + (<usize>j << 2);
       store<u32>(cp, insertSorted(rp, load<u32>(cp), degree, (key & 0xFFFFFFFF00000000) | <u64>i));
     }
@@ -800,8 +944,8 @@ function unite(lo: u32, hi: u32, thread: u32): void {
   const kept = union + (<usize>(2 * degree) << 3);
   for (let x: u32 = lo; x < hi; x++) {
     const i = x;
-    const fw = newCands + ((<usize>i * <usize>candStride) << 3);
-    const rv = oldCands + ((<usize>i * <usize>candStride) << 3);
+    const fw = listOf(i);
+    const rv = reverseOf(i);
     const nf = load<u32>(newCounts + (<usize>i << 2));
     const nr = load<u32>(oldCounts + (<usize>i << 2));
     const row = graphOut + ((<usize>idOf(i) * <usize>degree) << 2);
@@ -815,7 +959,7 @@ function unite(lo: u32, hi: u32, thread: u32): void {
       continue;
     }
     const n = unionSorted(fw, nf, rv, nr, union);
-    const m = diversify(union, n, kept, degree);
+    const m = diversify(union, n, kept, degree, unionFromA);
     for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), idOf(<u32>load<u64>(kept + (<usize>t << 3))));
   }
 }

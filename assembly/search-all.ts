@@ -35,7 +35,7 @@ import {
 import { leafAt, leafBits, countBits, idBits } from './compact';
 import { touch } from './search';
 import { orderedBits } from './heap';
-import { dotI8, squaredL2I8, l1I8, hammingBits } from './simd';
+import { CODES_COSINE, CODES_DOT, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
 import { itemF32 } from './storage';
 
 const EMPTY: u64 = 0xFFFFFFFFFFFFFFFF;
@@ -47,13 +47,6 @@ const MAX_CANDIDATES: u32 = 24;
 const CHUNK_PAIRS: u64 = 1 << 18;
 // An update: (a, b, rank bits), 12 bytes.
 const UPDATE_BYTES: usize = 12;
-
-// What the joins rank a pair by (the record kind of the compact copy).
-const CODES_COSINE: u32 = 0;    // angular: int8 per vector, -cos of the codes
-const CODES_DOT: u32 = 1;       // dot: int8, one scale, -dot of the codes
-const CODES_L2: u32 = 2;        // euclidean: int8, one scale, squared distance of the codes
-const CODES_L1: u32 = 3;        // manhattan: int8, one scale, L1 distance of the codes
-const CODES_BITS: u32 = 4;      // hamming: the stored bits, differing bits
 
 // The state lives in the scratch area; its first 64 bytes say where everything is, so that every thread's instance
 // can attach to the same state (a pool's workers) with only the scratch address.
@@ -110,7 +103,7 @@ function candidatesOf(w: u32): u32 {
   return min<u32>(MAX_CANDIDATES, max<u32>(2 * w, 8));
 }
 function recordOf(f: usize): usize {
-  return hdr32(f, H_METRIC) == METRIC_HAMMING ? <usize>align16(<u64>hdr32(f, H_STRIDE)) : <usize>align16(<u64>hdr32(f, H_DIMENSIONS));
+  return codeRecordBytes(codesKindOf(hdr32(f, H_METRIC)), hdr32(f, H_DIMENSIONS), hdr32(f, H_STRIDE));
 }
 // A buffer: its count, room for a centre's graph neighbours (round 0), then its updates.
 const NEAR_BYTES: usize = <usize>MAX_GRAPH_DEGREE << 2;
@@ -183,8 +176,7 @@ export function searchAllBegin(f: usize, scratch: usize, w: u32, threads: u32, h
   store<u32>(scratch + S_CHUNK, partCentres(degree, c, threads) * threads);
   store<u32>(scratch + S_BUFFERS, threads);
   store<u32>(scratch + S_BUFFER_CAP, <u32>(<u64>partCentres(degree, c, threads) * pairsPerCentre(degree, c)));
-  store<u32>(scratch + S_KIND, metric == METRIC_ANGULAR ? CODES_COSINE : metric == METRIC_DOT ? CODES_DOT
-    : metric == METRIC_EUCLIDEAN ? CODES_L2 : metric == METRIC_MANHATTAN ? CODES_L1 : CODES_BITS);
+  store<u32>(scratch + S_KIND, codesKindOf(metric));
   store<u32>(scratch + S_RECORD, <u32>recordOf(f));
   store<u32>(scratch + S_ROW_K, k);
   store<u32>(scratch + S_COUNT, 0);
@@ -248,25 +240,13 @@ function encode(): void {
   let big: f32 = 0;
   if (kind != CODES_COSINE) {
     for (let p: u32 = 0; p < count; p++) {
-      const v = itemF32(file, load<u32>(order + (<usize>p << 2)), decoded);
-      for (let j: usize = 0; j < dims; j++) big = max<f32>(big, abs<f32>(load<f32>(v + (j << 2))));
+      big = max<f32>(big, largestMagnitude(itemF32(file, load<u32>(order + (<usize>p << 2)), decoded), dims));
     }
   }
   for (let p: u32 = 0; p < count; p++) {
     const v = itemF32(file, load<u32>(order + (<usize>p << 2)), decoded);
-    let top = big;
-    if (kind == CODES_COSINE) {
-      top = 0;
-      for (let j: usize = 0; j < dims; j++) top = max<f32>(top, abs<f32>(load<f32>(v + (j << 2))));
-    }
-    const s: f32 = top > 0 ? <f32>127 / top : 0;
-    const c = codeOf(p);
-    let nn: i32 = 0;
-    for (let j: usize = 0; j < dims; j++) {
-      const q = <i32>nearest<f32>(min<f32>(127, max<f32>(-127, load<f32>(v + (j << 2)) * s)));
-      store<i8>(c + j, <i8>q);
-      nn += q * q;
-    }
+    const top = kind == CODES_COSINE ? largestMagnitude(v, dims) : big;
+    const nn = quantize(v, dims, top > 0 ? <f32>127 / top : 0, codeOf(p));
     store<f32>(scales + (<usize>p << 2), nn > 0 ? <f32>1 / sqrt<f32>(<f32>nn) : 0);
   }
 }
@@ -274,14 +254,11 @@ function encode(): void {
 // The rank bits of the pair's approximate distance, symmetric to the bit (a pair has one key in both lists).
 @inline function rankOf(a: u32, b: u32): u32 {
   const va = codeOf(a), vb = codeOf(b);
-  if (kind == CODES_COSINE) {
-    // scales multiplied first: a * b == b * a exactly, so the rank is the same from either end
-    return orderedBits(-(<f32>dotI8(va, vb, record)) * (load<f32>(scales + (<usize>a << 2)) * load<f32>(scales + (<usize>b << 2))));
-  }
-  if (kind == CODES_DOT) return orderedBits(-<f32>dotI8(va, vb, record));
-  if (kind == CODES_L2) return orderedBits(<f32>squaredL2I8(va, vb, record));
-  if (kind == CODES_L1) return orderedBits(<f32>l1I8(va, vb, record));
-  return orderedBits(<f32>hammingBits(va, vb, record));
+  const x = <f32>codeKernel(kind, va, vb, record);
+  // scales multiplied first: a * b == b * a exactly, so the rank is the same from either end
+  if (kind == CODES_COSINE) return orderedBits(-x * (load<f32>(scales + (<usize>a << 2)) * load<f32>(scales + (<usize>b << 2))));
+  if (kind == CODES_DOT) return orderedBits(-x);
+  return orderedBits(x);
 }
 
 // Starts the memory loads of position j's record and worst key (wasm has no prefetch: bare loads in a loop of
