@@ -46,7 +46,7 @@ import {
   SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
-import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
+import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, encodeRecords } from './pair-codes';
 import { orderedBits, floatOfOrderedBits } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
@@ -200,26 +200,15 @@ function buildRecordBytes(file: usize): usize {
 }
 
 // The codes of the build's vectors (vec, stride, metric: after any projection), in rank order.
+function vectorOfRank(r: u32): usize { return vec(r); }
 function encodeCodes(): void {
   codeKind = codesKindOf(metric);
   codeToExact = 1;
-  memory.fill(codes, 0, <usize>count * record);
-  if (codeKind == CODES_BITS) {
-    for (let r: u32 = 0; r < count; r++) memory.copy(codeAt(r), vec(r), stride);
-    return;
-  }
-  const dims = stride >> 2; // the padding floats are zero and give zero codes
-  let big: f32 = 0;
-  if (codeKind != CODES_COSINE) for (let r: u32 = 0; r < count; r++) big = max<f32>(big, largestMagnitude(vec(r), dims));
-  const one: f32 = big > 0 ? <f32>127 / big : 0;
-  for (let r: u32 = 0; r < count; r++) {
-    const top = codeKind == CODES_COSINE ? largestMagnitude(vec(r), dims) : big;
-    const nn = quantize(vec(r), dims, top > 0 ? <f32>127 / top : 0, codeAt(r));
-    let x: f32 = 0;
-    if (codeKind == CODES_COSINE) x = nn > 0 ? <f32>1 / sqrt<f32>(<f32>nn) : 0;
-    else if (codeKind == CODES_DOT) x = load<f32>(norms + (<usize>r << 2)) * one;
-    store<f32>(codeNorms + (<usize>r << 2), x);
-  }
+  // the padding floats (stride past the dimensions) are zero and give zero codes
+  const one = encodeRecords(codeKind, count, vectorOfRank, stride >> 2, stride, codes, record, codeNorms);
+  if (codeKind == CODES_BITS) return;
+  // dot: each record's extra coordinate in code units, in place of its inverse length
+  if (codeKind == CODES_DOT) for (let r: u32 = 0; r < count; r++) store<f32>(codeNorms + (<usize>r << 2), load<f32>(norms + (<usize>r << 2)) * one);
   codeRadius = squaredRadius * (one * one);
   codeToExact = one == 0 || codeKind == CODES_COSINE ? 1 : codeKind == CODES_L1 ? 1 / one : 1 / (one * one);
 }

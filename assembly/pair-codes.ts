@@ -27,7 +27,7 @@ export function codeRecordBytes(kind: u32, dims: u32, stride: u32): usize {
 }
 
 // The largest magnitude among the `dims` floats at v.
-export function largestMagnitude(v: usize, dims: usize): f32 {
+function largestMagnitude(v: usize, dims: usize): f32 {
   let big: f32 = 0;
   for (let j: usize = 0; j < dims; j++) big = max<f32>(big, abs<f32>(load<f32>(v + (j << 2))));
   return big;
@@ -35,7 +35,7 @@ export function largestMagnitude(v: usize, dims: usize): f32 {
 
 // The codes of the `dims` floats at v scaled by s, rounded and clamped to +-127, into out (its padding must be
 // zero); returns the codes' squared length.
-export function quantize(v: usize, dims: usize, s: f32, out: usize): i32 {
+function quantize(v: usize, dims: usize, s: f32, out: usize): i32 {
   let nn: i32 = 0;
   for (let j: usize = 0; j < dims; j++) {
     const q = <i32>nearest<f32>(min<f32>(127, max<f32>(-127, load<f32>(v + (j << 2)) * s)));
@@ -43,6 +43,28 @@ export function quantize(v: usize, dims: usize, s: f32, out: usize): i32 {
     nn += q * q;
   }
   return nn;
+}
+
+// Writes the codes of `count` vectors, vectorOf(0 .. count - 1), into records of `record` bytes from `codes` on (the
+// records are zeroed first: padding stays zero), and each record's 1 / |codes| (0 for an all-zero record) from
+// `inverseLengths` on. A vector is `dims` floats, or for CODES_BITS `bits` bytes copied as they are (no lengths).
+// Returns the one scale every record but CODES_COSINE's was coded with (127 / the largest magnitude; 0 when every
+// value is zero, and for CODES_COSINE and CODES_BITS).
+export function encodeRecords(kind: u32, count: u32, vectorOf: (r: u32) => usize, dims: usize, bits: usize, codes: usize, record: usize, inverseLengths: usize): f32 {
+  memory.fill(codes, 0, <usize>count * record);
+  if (kind == CODES_BITS) {
+    for (let r: u32 = 0; r < count; r++) memory.copy(codes + <usize>r * record, vectorOf(r), bits);
+    return 0;
+  }
+  let big: f32 = 0;
+  if (kind != CODES_COSINE) for (let r: u32 = 0; r < count; r++) big = max<f32>(big, largestMagnitude(vectorOf(r), dims));
+  for (let r: u32 = 0; r < count; r++) {
+    const v = vectorOf(r);
+    const top = kind == CODES_COSINE ? largestMagnitude(v, dims) : big;
+    const nn = quantize(v, dims, top > 0 ? <f32>127 / top : 0, codes + <usize>r * record);
+    store<f32>(inverseLengths + (<usize>r << 2), nn > 0 ? <f32>1 / sqrt<f32>(<f32>nn) : 0);
+  }
+  return kind != CODES_COSINE && big > 0 ? <f32>127 / big : 0;
 }
 
 // The records' integer comparison: CODES_COSINE and CODES_DOT their dot product, the others their distance.

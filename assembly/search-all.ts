@@ -35,7 +35,7 @@ import {
 import { leafAt, leafBits, countBits, idBits } from './compact';
 import { touch } from './search';
 import { orderedBits } from './heap';
-import { CODES_COSINE, CODES_DOT, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, largestMagnitude, quantize } from './pair-codes';
+import { CODES_COSINE, CODES_DOT, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, encodeRecords } from './pair-codes';
 import { itemF32 } from './storage';
 
 const EMPTY: u64 = 0xFFFFFFFFFFFFFFFF;
@@ -229,26 +229,10 @@ export function searchAllBegin(f: usize, scratch: usize, w: u32, threads: u32, h
 }
 
 // The compact copy, in position order (any storage kind decodes to f32 first).
+function orderedItem(p: u32): usize { return itemF32(file, load<u32>(order + (<usize>p << 2)), decoded); }
 function encode(): void {
-  const dims = <usize>hdr32(file, H_DIMENSIONS), stride = <usize>hdr32(file, H_STRIDE);
-  memory.fill(codes, 0, <usize>count * record);
-  if (kind == CODES_BITS) {
-    for (let p: u32 = 0; p < count; p++) memory.copy(codeOf(p), itemF32(file, load<u32>(order + (<usize>p << 2)), decoded), stride);
-    return;
-  }
   // one scale for all (the largest magnitude), or each vector its own (cosine)
-  let big: f32 = 0;
-  if (kind != CODES_COSINE) {
-    for (let p: u32 = 0; p < count; p++) {
-      big = max<f32>(big, largestMagnitude(itemF32(file, load<u32>(order + (<usize>p << 2)), decoded), dims));
-    }
-  }
-  for (let p: u32 = 0; p < count; p++) {
-    const v = itemF32(file, load<u32>(order + (<usize>p << 2)), decoded);
-    const top = kind == CODES_COSINE ? largestMagnitude(v, dims) : big;
-    const nn = quantize(v, dims, top > 0 ? <f32>127 / top : 0, codeOf(p));
-    store<f32>(scales + (<usize>p << 2), nn > 0 ? <f32>1 / sqrt<f32>(<f32>nn) : 0);
-  }
+  encodeRecords(kind, count, orderedItem, <usize>hdr32(file, H_DIMENSIONS), <usize>hdr32(file, H_STRIDE), codes, record, scales);
 }
 
 // The rank bits of the pair's approximate distance, symmetric to the bit (a pair has one key in both lists).
