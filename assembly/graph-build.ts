@@ -125,7 +125,7 @@ export let graphOffers: u64 = 0; // updates they offered to lists (past the wors
   if (metric == METRIC_MANHATTAN) return l1(va, vb, stride);
   // M^2 - a'.b' (half the squared chord between the augmented vectors, all of length M): not negative, so the
   // relaxed diversification's factor scales it as it does the other metrics' distances
-  if (metric == METRIC_DOT) return squaredRadius - (dot(va, vb, stride) + load<f32>(norms + (<usize>a << 2)) * load<f32>(norms + (<usize>b << 2)));
+  if (metric == METRIC_DOT) return squaredRadius - (dot(va, vb, stride) + (!augNow ? 0 : load<f32>(norms + (<usize>a << 2)) * load<f32>(norms + (<usize>b << 2))));
   return <f32>hammingBits(va, vb, stride);
 }
 
@@ -138,6 +138,11 @@ let codeNorms: usize = 0; // count f32: CODES_COSINE 1 / |codes|; CODES_DOT the 
 let codeRadius: f32 = 0;  // CODES_DOT: M^2 in code units
 let codeToExact: f32 = 1; // a code distance times this is on pairDistance's scale (approximately)
 const PRUNE_BY_CODES: bool = true;
+// LAB: 0 augmented, 1 raw inner product (RNG pruning on it), 2 raw inner product without pruning
+export let dotVariant: u32 = 0;
+export function setDotVariant(v: u32): void { dotVariant = v; }
+let pruneItem: u32 = 0;
+let augNow: bool = true; // lab: v0 always; v4 while pruning; v3 never (its own rule)
 // Rank r's vector (the vectors stay in id order: a copy in rank order was measured at most ~5% faster, on 50k
 // and 150k GloVe rows, and would add the vectors' size to the build's peak memory).
 @inline function vec(r: u32): usize { return vectors + <usize>load<u32>(ids + (<usize>r << 2)) * stride; }
@@ -148,7 +153,7 @@ const PRUNE_BY_CODES: bool = true;
 @inline function codeDistance(a: u32, b: u32): f32 {
   const x = <f32>codeKernel(codeKind, codes + <usize>a * record, codes + <usize>b * record, record);
   if (codeKind == CODES_COSINE) return 2 - 2 * x * (load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
-  if (codeKind == CODES_DOT) return codeRadius - (x + load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
+  if (codeKind == CODES_DOT) return codeRadius - (x + (!augNow ? 0 : load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2))));
   return x;
 }
 @inline function codeAt(r: u32): usize { return codes + <usize>r * record; }
@@ -296,10 +301,11 @@ function begin(file: usize, k: u32, c: u32, degree: u32, scratchAt: usize, threa
     squaredRadius = maxNorm;
     for (let r: u32 = 0; r < count; r++) {
       const gap = maxNorm - load<f32>(norms + (<usize>r << 2));
-      store<f32>(norms + (<usize>r << 2), gap > 0 ? sqrt<f32>(gap) : 0);
+      store<f32>(norms + (<usize>r << 2), gap > 0 && dotVariant != 1 && dotVariant != 2 ? sqrt<f32>(gap) : 0);
     }
   }
   encodeCodes();
+  augNow = dotVariant == 0;
 }
 
 // Ranks the present items (ids, rankOf) in the order the first tree's leaves list them: close items share a leaf
@@ -712,6 +718,11 @@ export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
 // were compared by forward already and neither drops the other, so the test is skipped (the same rows, fewer
 // distances: most of a union is forward edges).
 function diversify(from: usize, n: u32, to: usize, cap: u32, known: u64): u32 {
+  if (metric == METRIC_DOT && dotVariant == 2) {
+    const m = min<u32>(n, cap);
+    if (from != to) memory.copy(to, from, <usize>m << 3);
+    return m;
+  }
   let kept: u32 = 0;
   let keptKnown: u64 = 0; // bit t set when kept entry t is a known one
   for (let s: u32 = 0; s < n && kept < cap; s++) {
@@ -720,7 +731,16 @@ function diversify(from: usize, n: u32, to: usize, cap: u32, known: u64): u32 {
     const dij = floatOfOrderedBits(<u32>(key >> 32));
     let good = true;
     const isKnown = s < 64 && ((known >> <u64>s) & 1) != 0;
-    if (PRUNE_BY_CODES) {
+    if (metric == METRIC_DOT && dotVariant == 3) {
+      // lab: raw lists, the rule on the augmented distances
+      const ej = load<f32>(codeNorms + (<usize>j << 2));
+      const bound = (dij - load<f32>(norms + (<usize>pruneItem << 2)) * load<f32>(norms + (<usize>j << 2))) / (alpha * codeToExact);
+      for (let t: u32 = 0; t < kept; t++) {
+        if (isKnown && t < 64 && ((keptKnown >> <u64>t) & 1) != 0) continue;
+        const c = <u32>load<u64>(to + (<usize>t << 3));
+        if (c == j || codeDistance(c, j) - load<f32>(codeNorms + (<usize>c << 2)) * ej < bound) { good = false; break; }
+      }
+    } else if (PRUNE_BY_CODES) {
       const bound = dij / (alpha * codeToExact); // alpha * d(c, j) < d(i, j), d(c, j) in code units
       for (let t: u32 = 0; t < kept; t++) {
         if (isKnown && t < 64 && ((keptKnown >> <u64>t) & 1) != 0) continue;
@@ -901,7 +921,9 @@ function forward(lo: u32, hi: u32): void {
     const p = listOf(i);
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
+    augNow = dotVariant == 0 || dotVariant == 4;
     rekey(i, p, n);
+    pruneItem = i;
     // in place: the s-th key is read before the kept ones (at most s) are written
     store<u32>(newCounts + (<usize>i << 2), diversify(p, n, p, degreeNow, 0));
   }
@@ -948,6 +970,8 @@ function unite(lo: u32, hi: u32, thread: u32): void {
       continue;
     }
     const n = unionSorted(fw, nf, rv, nr, union);
+    augNow = dotVariant == 0 || dotVariant == 4;
+    pruneItem = i;
     const m = diversify(union, n, kept, degree, unionFromA);
     for (let t: u32 = 0; t < m; t++) store<u32>(row + (<usize>t << 2), idOf(<u32>load<u64>(kept + (<usize>t << 3))));
   }
