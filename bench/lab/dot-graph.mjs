@@ -1,15 +1,19 @@
-// Lab: the dot (maximum inner product) graph, built in different spaces, measured against exact brute-force MIPS.
-// Builds one dot graph index with the library's settings (cached in /tmp), then rebuilds its graph in place once
-// per variant (the lab-only setDotVariant export), and runs the queries on every variant interleaved: each pass
-// runs every (variant, ef) once, in turn, and q/s is the best pass.
-//   node bench/lab/dot-graph.mjs data=glove n=100000 nq=1000 scale=none variants=0,1,2,3 efs=10,20,40,80,160
+// Lab: the dot (maximum inner product) graph, measured against exact brute-force MIPS, every index's queries run
+// interleaved (each pass runs every (index, ef) once, in turn; q/s is the best pass, by process CPU time).
+//   node bench/lab/dot-graph.mjs data=glove n=100000 nq=1000 scale=none library=1 trees=10 efs=10,20,40,80,160
+// Builds one dot graph index with the library's settings (cached in /tmp; full tree records, so that a rebuild of
+// its graph in place gives the library's bytes). library=1: that index. trees=<n>: a trees-only index with n trees,
+// over searchKs. variants=v[:alpha],...: the graph rebuilt in place once per variant; needs the lab-only export
+// setDotVariant, which existed at commit d371280 (git checkout d371280 -- assembly && npm run build): 0 lists and
+// pruning by the augmented distance (the trees' space); 1 lists and pruning by raw inner product (M^2 - a.b);
+// 2 raw lists, no pruning (the top `degree`); 3 raw lists, pruned by the augmented distance (the library's choice
+// since); 4 raw NN-descent, lists ranked again and pruned by the augmented distance.
 // data: glove (bench/.cache glove-100 train rows), fashion (fashion-mnist train pixels), glove-sample,
 // fashion-sample (data/); scale=spread multiplies row i by a length in [0.25, 3.25] (a hash of i) after any
-// normalisation, norm=unit normalises rows first. Variants: 0 augmented (the trees' space), 1 raw inner product
-// lists and pruning, 2 raw lists, no pruning (the top `degree`), 3 raw lists, the pruning rule on the augmented
-// distances. trees=<n>: also a trees-only index with that many trees, swept over searchKs.
+// normalisation, norm=unit normalises rows first.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { IndexBuilder, Index } from '../../dist/esm/index.js';
 import { loadDataset, bruteForceTopKParallel } from '../datasets.mjs';
 import { loadFileSync } from '../../dist/esm/load/file.js';
@@ -18,7 +22,7 @@ const o = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const num = (key, d) => (o[key] === undefined ? d : Number(o[key]));
 const data = o.data ?? 'glove', scale = o.scale ?? 'none', norm = o.norm ?? 'none';
 const efs = (o.efs ?? '10,20,40,80,160').split(',').map(Number);
-const variants = (o.variants ?? '0,1,2,3').split(',').map((x) => x.split(':').map(Number)); // variant[:alpha]
+const variants = (o.variants ?? '').split(',').filter(Boolean).map((x) => x.split(':').map(Number)); // variant[:alpha]
 const passes = num('passes', 3), seed = num('seed', 1), screening = o.screening ?? 'none', storage = o.storage ?? 'float32';
 const k = 10;
 
@@ -54,7 +58,9 @@ let gt;
 if (existsSync(gtFile)) gt = new Uint32Array(readFileSync(gtFile).buffer.slice(0));
 else { gt = (await bruteForceTopKParallel(train, queries, dims, 'dot', k, { threads: 1 })).ids; writeFileSync(gtFile, gt); }
 
-const file = `/tmp/dotlab-${tag}-${seed}-${screening}-${storage}.idx`;
+// the cached index is the build of this wasm (a hash of it in the name)
+const wasm = createHash('sha1').update(readFileSync(new URL('../../build/annoy.wasm', import.meta.url))).digest('hex').slice(0, 8);
+const file = `/tmp/dotlab-${tag}-${seed}-${screening}-${storage}-${wasm}.idx`;
 let t0 = performance.now();
 if (!existsSync(file)) {
   const index = new IndexBuilder({ dimensions: dims, metric: 'dot', seed, screening, storage, graph: true, treeEncoding: 'full' }).addBatch(train).build();
@@ -71,6 +77,7 @@ for (const [v, alpha = 1.44] of variants) {
   const scratch = Math.ceil(core.memory.buffer.byteLength / 64) * 64;
   const degree = 32;
   core.ensure(scratch + (ex.graphScratchBytes(base, 32, 32, degree, 1) >>> 0));
+  if (!ex.setDotVariant) throw new Error('variants need the lab-only export setDotVariant (commit d371280)');
   ex.setDotVariant(v);
   t0 = performance.now();
   const c0 = process.cpuUsage();
