@@ -158,7 +158,7 @@ const PRUNE_BY_CODES: bool = true;
 // (pca.ts; 64 of them): NN-descent computes hundreds of distances per item and round, and the components rank
 // neighbours nearly as the full vectors do at a fraction of the cost (fashion-mnist: 784 dimensions, 64 components
 // hold ~86% of the variance). The graph is searched with the full vectors.
-const PROJECT_ABOVE: u32 = 128;
+export const PROJECT_ABOVE: u32 = 128;
 const PROJECT_COMPONENTS: u32 = 64;
 @inline function projects(file: usize): bool {
   const m = hdr32(file, H_METRIC);
@@ -911,28 +911,13 @@ function forward(lo: u32, hi: u32): void {
 }
 
 // The nearest section's row of rank i (layout.ts SECTION_NEAREST): the first S of its exactly keyed list (n keys at
-// p), as ids. A row is whole words, so threads writing their own ranges never share a word. A projected build keyed
-// its list by the components: its S nearest by the stored vectors are picked from the whole list instead (on the
-// Fashion-MNIST sample, the components' first 10 held 0.77 of the true 10), in rank i's room of the candidate
-// areas (free since the last round; candStride >= S keys).
+// p), as ids. A row is whole words, so threads writing their own ranges never share a word.
 function writeNearest(i: u32, p: usize, n: u32): void {
   const s = nearestCount(fileNow);
   if (s == 0) return;
   const bits = nearestBitsFor(size);
-  let from = p, m = min<u32>(n, s);
-  if (projects(fileNow)) {
-    from = reverseOf(i);
-    m = 0;
-    const fs = <usize>hdr32(fileNow, H_STRIDE), vi = vectorOf(fileNow, idOf(i));
-    const ii: f32 = metric == METRIC_ANGULAR ? dot(vi, vi, fs) : 0;
-    for (let t: u32 = 0; t < n; t++) {
-      const j = idAt(p, t), vj = vectorOf(fileNow, idOf(j));
-      const d: f32 = metric == METRIC_ANGULAR ? <f32>2 - <f32>2 * dot(vi, vj, fs) / sqrt<f32>(ii * dot(vj, vj, fs)) : squaredL2(vi, vj, fs);
-      m = insertSorted(from, m, min<u32>(s, candStride), keyOf(d == d ? d : <f32>4, j));
-    }
-  }
   packStart(sectionAt(fileNow, SECTION_NEAREST) + ((<usize>idOf(i) * <usize>nearestRowWordsFor(s, size)) << 2));
-  for (let t: u32 = 0; t < s; t++) packPut(t < m ? idOf(idAt(from, t)) : (<u32>1 << bits) - 1, bits);
+  for (let t: u32 = 0; t < s; t++) packPut(t < n ? idOf(idAt(p, t)) : (<u32>1 << bits) - 1, bits);
   packEnd();
 }
 // The rows of the holes: none listed (one thread, before the steps).

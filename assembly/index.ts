@@ -38,6 +38,7 @@ export {
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
+export { PROJECT_ABOVE as GRAPH_PROJECT_ABOVE } from './graph-build';
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphPairs, graphOffers, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
 export {
   searchAllScratchBytes, searchAllBegin, searchAllAttach, searchAllGenerate, searchAllApply, searchAllPrepare, searchAllSettle,

@@ -135,7 +135,8 @@ export function bitsFor(n: u32): u32 { return n == 0 ? 1 : 32 - clz<u32>(n); }
 
 // Each item's nearest other items as the graph build found them (graph-build.ts forward: its NN-descent list,
 // ranked again by exact distances, before pruning), so searchAll can answer k <= NEAREST_STORED from the file
-// (search-all.ts searchAllStored). Section parameter 12 is the count S per item (0: no section). Item i's row is
+// (nearest.ts). Only builds that rank by the metric on the full vectors store them (src/format/layout.ts
+// storesNearest). Section parameter 12 is the count S per item (0: no section). Item i's row is
 // S ids of nearestBits(size) = bitsFor(size) bits each, from bit 0 of word i * nearestRowWords upwards, nearest
 // first, then the all-ones value (never an id) past the last; a hole's row lists none; unused bits are zero. One
 // zero word follows the last row (an id is read as a 64-bit window: compact.ts leafBits), then zero padding to 16.

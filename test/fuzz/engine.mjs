@@ -15,7 +15,7 @@
 // after a row's end, rows copied over others, the degree field changed, the section's bits flipped. Files with the
 // build's stored nearest neighbours (section 5) get their damage too (ids past the items, at holes, the row's own
 // item, repeats, ids after a row's end, non-zero unused bits, the count and the section's length changed), and
-// every loaded graph file answers searchAll, each checked row as a search's results are.
+// every loaded file that has them answers searchAll, each row checked as a search's results are.
 // Anything else is a finding: a wasm trap (RuntimeError), a RangeError, another exception, a wrong answer, a case
 // slower than `slowMs` (a hang in the making), or wasm memory grown past what the file's size allows (an
 // allocation sized by a field that was not checked first).
@@ -573,8 +573,9 @@ function tryCase(lib, rng, base, bytes, layout, stats) {
         }
       }
     }
-    if (index.graph > 0 && index.count > 1) {
-      // searchAll (from the stored nearest neighbours where the file has them): every row as a search's results
+    if (index.graph > 0 && index.count > 1 && nearestOf(bytes, layout) >= k) {
+      // searchAll from the stored nearest neighbours (k <= their count): every row as a search's results. (Not the
+      // joins: their scratch is sized by the items, not the file, past what the memory check below allows.)
       const all = index.searchAll(k);
       for (let id = 0; id < index.size; id++) {
         const row = all.row(id);
@@ -623,7 +624,7 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
       const screened = base.screening !== undefined && base.screening !== 'none';
       // nearest: files with stored nearest neighbours get their damage half the time (an option, so that the other
       // runs keep their sequences of cases)
-      const kind = nearest && nearestOf(base.bytes, layout) > 0 && rng() < 0.5 ? 12 : base.compact && rng() < 0.5 ? 11 : base.storage && rng() < 0.4 ? 10 : screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
+      const kind = nearest && base.metric === undefined && nearestOf(base.bytes, layout) > 0 && rng() < 0.5 ? 12 : base.compact && rng() < 0.5 ? 11 : base.storage && rng() < 0.4 ? 10 : screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
