@@ -98,6 +98,12 @@ function packLeaf(leaf: usize, cBits: u32, iBits: u32): void {
   if (held > 0) put(0, 32 - held);
 }
 
+// The same packing for another stream (layout.ts SECTION_NEAREST's rows): packStart at a word, packPut values, then
+// packEnd pads the last word with zero bits. Per instance state: each thread packs its own rows.
+export function packStart(at: usize): void { writeAt = at; written = 0; acc = 0; held = 0; }
+export function packPut(value: u32, bits: u32): void { put(value, bits); }
+export function packEnd(): void { if (held > 0) put(0, 32 - held); }
+
 // ---- compaction (a build's last step on the trees: src/build/compact-trees.ts)
 
 export let compactSplits: u32 = 0;

@@ -51,7 +51,8 @@ import { dot, squaredL2, l1, hammingBits } from './simd';
 import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, encodeRecords } from './pair-codes';
 import { orderedBits, floatOfOrderedBits } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
-import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
+import { H_DIMENSIONS, H_LEAF_CAPACITY, SECTION_NEAREST, sectionAt, nearestCount, nearestBitsFor, nearestRowWordsFor } from './layout';
+import { packStart, packPut, packEnd } from './compact';
 
 const EMPTY: u64 = 0xFFFFFFFFFFFFFFFF;
 // NN-descent stops when a round changes fewer than this share of all list entries.
@@ -174,7 +175,7 @@ const PRUNE_BY_CODES: bool = true;
 // (pca.ts; 64 of them): NN-descent computes hundreds of distances per item and round, and the components rank
 // neighbours nearly as the full vectors do at a fraction of the cost (fashion-mnist: 784 dimensions, 64 components
 // hold ~86% of the variance). The graph is searched with the full vectors.
-const PROJECT_ABOVE: u32 = 128;
+export const PROJECT_ABOVE: u32 = 128;
 const PROJECT_COMPONENTS: u32 = 64;
 @inline function projects(file: usize): bool {
   const m = hdr32(file, H_METRIC);
@@ -815,6 +816,7 @@ export function graphBeginWith(file: usize, graph: usize, degree: u32, k: u32, c
   fileNow = file;
   seedEnd = seedEndOf(file, seedTrees);
   seedChunk = <u32>max<u64>(1, <u64>bufferCap / updatesPerLeaf(file));
+  nearestHoles(file);
   saveState();
   return count;
 }
@@ -919,8 +921,32 @@ function forward(lo: u32, hi: u32): void {
     let n: u32 = 0;
     while (n < K && idAt(p, n) != NO_NEIGHBOUR) n++;
     rekey(i, p, n);
+    writeNearest(i, p, n);
     // in place: the s-th key is read before the kept ones (at most s) are written
     store<u32>(newCounts + (<usize>i << 2), diversify(i, p, n, p, degreeNow, 0));
+  }
+}
+
+// The nearest section's row of rank i (layout.ts SECTION_NEAREST): the first S of its exactly keyed list (n keys at
+// p), as ids. A row is whole words, so threads writing their own ranges never share a word.
+function writeNearest(i: u32, p: usize, n: u32): void {
+  const s = nearestCount(fileNow);
+  if (s == 0) return;
+  const bits = nearestBitsFor(size);
+  packStart(sectionAt(fileNow, SECTION_NEAREST) + ((<usize>idOf(i) * <usize>nearestRowWordsFor(s, size)) << 2));
+  for (let t: u32 = 0; t < s; t++) packPut(t < n ? idOf(idAt(p, t)) : (<u32>1 << bits) - 1, bits);
+  packEnd();
+}
+// The rows of the holes: none listed (one thread, before the steps).
+function nearestHoles(file: usize): void {
+  const s = nearestCount(file);
+  if (s == 0) return;
+  const bits = nearestBitsFor(size), words = <usize>nearestRowWordsFor(s, size);
+  for (let id: u32 = 0; id < size; id++) {
+    if (isPresent(file, id)) continue;
+    packStart(sectionAt(file, SECTION_NEAREST) + ((<usize>id * words) << 2));
+    for (let t: u32 = 0; t < s; t++) packPut((<u32>1 << bits) - 1, bits);
+    packEnd();
   }
 }
 

@@ -20,10 +20,11 @@ export {
   NODE_PLANE_SCALE, NODE_PLANE_CODES, LEAF_REF, compactNodeBytesFor, bitsFor,
   SECTION_STORAGE, PARAM_STORAGE, PARAM_STORAGE_SCALES, INT8_SCALE_PER_VECTOR,
   STORAGE_FLOAT32, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8,
+  SECTION_NEAREST, PARAM_NEAREST_COUNT, NEAREST_STORED, MAX_NEAREST_STORED,
   strideFor, slotOffset, slotBytes,
 } from './layout';
 export { MAX_COMPONENTS as PCA_MAX_COMPONENTS } from './pca';
-export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH, BAD_REMOVED, BAD_KEYS, BAD_LEAVES } from './validate';
+export { BAD_VECTOR, BAD_PRESENT, BAD_NODE, BAD_REF, BAD_ROOT, BAD_CODES, BAD_GRAPH, BAD_REMOVED, BAD_KEYS, BAD_LEAVES, BAD_NEAREST } from './validate';
 export { compactForest, compactSplits, expandForest, expandedNodes } from './compact';
 export { extrasBytes, buildScratchBytes, beginBuild, relocate, builtNodes, buildFailed, componentDims, projectionsOffset } from './build';
 export { detail as validateDetail } from './validate';
@@ -32,11 +33,12 @@ export { convertItems, convertScratchBytes } from './storage';
 export { screeningScratchBytes } from './codes';
 // Every entry point that depends on the metric, specialised per metric and chosen once per call.
 export {
-  search, scan, searchAllRows, itemDistance, queryDistance, itemValues, prepareBuild, buildTree,
+  search, scan, searchAllRows, searchAllStored, itemDistance, queryDistance, itemValues, prepareBuild, buildTree,
   prepareScreening, encodeCodes, encodeCodesFrom, validate,
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
+export { PROJECT_ABOVE as GRAPH_PROJECT_ABOVE } from './graph-build';
 export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphPairs, graphOffers, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
 export {
   searchAllScratchBytes, searchAllBegin, searchAllAttach, searchAllGenerate, searchAllApply, searchAllPrepare, searchAllSettle,

@@ -133,6 +133,26 @@ export function bitsFor(n: u32): u32 { return n == 0 ? 1 : 32 - clz<u32>(n); }
   return treeEncoding(file) == TREES_COMPACT && hdr32(file, H_METRIC) != METRIC_HAMMING;
 }
 
+// Each item's nearest other items as the graph build found them (graph-build.ts forward: its NN-descent list,
+// ranked again by exact distances, before pruning), so searchAll can answer k <= NEAREST_STORED from the file
+// (nearest.ts). Only builds that rank by the metric on the full vectors store them (src/format/layout.ts
+// storesNearest). Section parameter 12 is the count S per item (0: no section). Item i's row is
+// S ids of nearestBits(size) = bitsFor(size) bits each, from bit 0 of word i * nearestRowWords upwards, nearest
+// first, then the all-ones value (never an id) past the last; a hole's row lists none; unused bits are zero. One
+// zero word follows the last row (an id is read as a 64-bit window: compact.ts leafBits), then zero padding to 16.
+// On glove-100 (340k ids, 19 bits) S = 10 is 24 bytes an item, 7.8 MiB: 4.2% of the graph file.
+export const SECTION_NEAREST: u32 = 5;
+export const PARAM_NEAREST_COUNT: u32 = 12;
+export const NEAREST_STORED: u32 = 10;
+export const MAX_NEAREST_STORED: u32 = 64;
+@inline export function nearestBitsFor(size: u32): u32 { return bitsFor(size); }
+@inline export function nearestRowWordsFor(count: u32, size: u32): u32 { return (count * nearestBitsFor(size) + 31) >> 5; }
+@inline export function nearestCount(file: usize): u32 { return sectionParam(file, PARAM_NEAREST_COUNT); }
+// The bytes of the section for `count` ids per row over `size` slots.
+export function nearestBytesFor(count: u32, size: u32): u64 {
+  return count == 0 ? 0 : align16((<u64>size * <u64>nearestRowWordsFor(count, size) + 1) << 2);
+}
+
 export const CODES_NONE: u32 = 0;
 export const CODES_INT8: u32 = 1;  // each vector quantised to int8
 export const CODES_PCA: u32 = 2;   // each vector's first m principal components, quantised to int8

@@ -13,7 +13,8 @@ import {
   storageOf, itemStride, SLOT_ITEMS, STORAGE_FLOAT32,
   treeEncoding, TREES_COMPACT, LEAF_REF, SLOT_PLANE, H_METRIC, H_NODE_BYTES, planeValuesFor, PARAM_LEAF_ID_BITS, bitsFor,
 } from './layout';
-import { compactPlaneOk, decodePlane, leafOk, streamEndOk } from './compact';
+import { compactPlaneOk, decodePlane, leafOk, streamEndOk, leafBits } from './compact';
+import { SECTION_NEAREST, nearestCount, nearestBitsFor, nearestRowWordsFor } from './layout';
 import * as compact from './compact';
 import { recordOk, itemF32 } from './storage';
 import { dot } from './simd';
@@ -32,6 +33,8 @@ export const BAD_REMOVED: i32 = 8;     // the removed bitmap marks an id that is
 export const BAD_KEYS: i32 = 9;        // the string keys section is inconsistent (keys.ts)
 export const BAD_LEAVES: i32 = 10;     // compact trees: a leaf out of order or past the stream, a count or id out of
                                        // range, an id not present, non-zero unused bits or stream padding
+export const BAD_NEAREST: i32 = 11;    // a stored nearest row lists an id past the items, a hole, the item itself, an
+                                       // id twice or after its end; a hole's row lists one; non-zero unused bits
 
 export let detail: u32 = 0; // where the problem is: item id, node index or tree number
 
@@ -161,6 +164,8 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
     detail = size;
     for (let o = used; o < align16(used); o += 4) if (load<u32>(graph + <usize>o) != 0) return BAD_GRAPH;
   }
+  const nearest = nearestRowsOk(file, size);
+  if (nearest != OK) return nearest;
   // removed items: a subset of the present ones, as many as the section's parameter says (its length is checked
   // with the header). Leaves and graph rows may still list them: both walks keep them out of results (search.ts
   // collect, graph-search.ts).
@@ -176,6 +181,35 @@ export function validateWith<M>(file: usize, slot: usize): i32 {
   }
   if (!keysOk(file)) { detail = keysDetail; return BAD_KEYS; }
   detail = 0;
+  return OK;
+}
+
+// The build's nearest neighbours (layout.ts SECTION_NEAREST): every row lists present items other than itself, each
+// once, then only the end value (a hole's row lists none); each row's unused bits, the zero word after the rows and
+// the padding are zero. The count was checked with the header and the section's length against it.
+function nearestRowsOk(file: usize, size: u32): i32 {
+  const s = nearestCount(file);
+  if (s == 0) return OK;
+  const rows = sectionAt(file, SECTION_NEAREST);
+  const bits = nearestBitsFor(size), words = <usize>nearestRowWordsFor(s, size);
+  const none: u32 = (<u32>1 << bits) - 1;
+  const end: u64 = <u64>s * <u64>bits;
+  for (let id: u32 = 0; id < size; id++) {
+    detail = id;
+    const row = rows + ((<usize>id * words) << 2);
+    let ended = !isPresent(file, id);
+    for (let t: u32 = 0; t < s; t++) {
+      const j = leafBits(row, <u64>t * <u64>bits, bits);
+      if (j == none) { ended = true; continue; }
+      if (ended || j >= size || j == id || !isPresent(file, j)) return BAD_NEAREST;
+      for (let u: u32 = 0; u < t; u++) if (leafBits(row, <u64>u * <u64>bits, bits) == j) return BAD_NEAREST;
+    }
+    if ((end & 31) != 0 && (load<u32>(row + <usize>((end >> 5) << 2)) >> <u32>(end & 31)) != 0) return BAD_NEAREST;
+  }
+  detail = size;
+  for (let o: u64 = (<u64>size * <u64>words) << 2; o < sectionBytes(file, SECTION_NEAREST); o += 4) {
+    if (load<u32>(rows + <usize>o) != 0) return BAD_NEAREST;
+  }
   return OK;
 }
 

@@ -7,7 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lib from '../dist/esm/index.js';
 import { makeBases, runFuzz } from '../test/fuzz/engine.mjs';
-import { H, HEADER_BYTES, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, SECTION } from '../dist/esm/format/layout.js';
+import { H, HEADER_BYTES, PARAM_KEY_BYTES, PARAM_NEAREST_COUNT, PARAM_REMOVED_COUNT, SECTION } from '../dist/esm/format/layout.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -32,7 +32,7 @@ const annoyTest = { name: 'annoy-test.tree', bytes: new Uint8Array(readFileSync(
 
 console.log(`fuzzing both loaders for ${seconds} s, seed ${JSON.stringify(seed)}`);
 const result = runFuzz(lib, {
-  seed, seconds, bases: makeBases(lib, [annoyTest]), checksum, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES },
+  seed, seconds, bases: makeBases(lib, [annoyTest]), checksum, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES, PARAM_NEAREST_COUNT }, nearest: true,
   onProgress: (p) => { if (p.cases % 100000 === 0) console.log(`  ${p.cases} cases, ${p.seconds.toFixed(0)} s, ${p.findings} findings`); },
 });
 console.log(`${result.cases} cases in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(0)} cases/s`);

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import { makeBases, runFuzz } from './fuzz/engine.mjs';
-import { H, HEADER_BYTES, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, SECTION } from '../src/format/layout.js';
+import { H, HEADER_BYTES, PARAM_KEY_BYTES, PARAM_NEAREST_COUNT, PARAM_REMOVED_COUNT, SECTION } from '../src/format/layout.js';
 import { checksumOf } from './helpers.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
@@ -85,6 +85,15 @@ describe('loader fuzz, both formats', () => {
     expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
     for (const [name, outcomes] of Object.entries(result.byBase)) expect([name, outcomes.CORRUPT_INDEX > 200, outcomes.loaded > 50]).toEqual([name, true, true]);
     expect(result.compared).toBeGreaterThan(50);
+  });
+
+  it('3,000 damaged files with the build\'s stored nearest neighbours (rows, count and length damaged too): each loads and answers searchAll from valid structure, or is refused', () => {
+    const ours = all.ours.filter((b) => b.graph > 0 && new DataView(b.bytes.buffer, b.bytes.byteOffset).getUint32(H.SECTION_PARAMS + 4 * PARAM_NEAREST_COUNT, true) > 0);
+    expect(ours.length).toBeGreaterThanOrEqual(4);
+    const result = runFuzz(lib, { seed: 'annoy-wasm fuzz nearest', cases: 3_000, bases: { ours, annoy: [] }, checksum: checksumOf, layout: { H, HEADER_BYTES, SECTION, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES, PARAM_NEAREST_COUNT }, slowMs: Infinity, nearest: true });
+    for (const f of result.findings.slice(0, 5)) console.error(f.base, f.damage, f.error);
+    expect(result.findings.map((f) => `${f.base}: ${f.damage}: ${f.error}`)).toEqual([]);
+    for (const [name, outcomes] of Object.entries(result.byBase)) expect([name, outcomes.CORRUPT_INDEX > 100, outcomes.loaded > 20]).toEqual([name, true, true]);
   });
 
   it('replays the regression corpus (test/fixtures/fuzz/): each case is refused as its file says', () => {

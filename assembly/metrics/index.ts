@@ -36,6 +36,7 @@ import { Dot } from './dot';
 import { Hamming } from './hamming';
 import { searchGraphWith } from '../graph-search';
 import { searchAllRowsWith } from '../search-all';
+import { searchAllStoredWith } from '../nearest';
 import { graphDegree } from '../layout';
 import { storageOf, STORAGE_FLOAT16, STORAGE_BFLOAT16, STORAGE_INT8 } from '../layout';
 import { Float32Storage, Float16Storage, Bfloat16Storage, Int8Storage } from '../storage';
@@ -182,6 +183,16 @@ export function validate(file: usize, slot: usize): i32 {
 
 // Every item's neighbours at once on a graph index (search-all.ts): the rows of positions [lo, hi), re-ranked by
 // the metric (the joins themselves rank by codes and need no metric dispatch).
+// searchAll's rows from the file's stored nearest neighbours (nearest.ts).
+export function searchAllStored(file: usize, slot: usize, rows: usize, k: u32, hidden: usize, lo: u32, hi: u32): void {
+  const metric = hdr32(file, H_METRIC);
+  if (metric == METRIC_ANGULAR) searchAllStoredWith<Angular>(file, slot, rows, k, hidden, lo, hi);
+  else if (metric == METRIC_EUCLIDEAN) searchAllStoredWith<Euclidean>(file, slot, rows, k, hidden, lo, hi);
+  else if (metric == METRIC_MANHATTAN) searchAllStoredWith<Manhattan>(file, slot, rows, k, hidden, lo, hi);
+  else if (metric == METRIC_DOT) searchAllStoredWith<Dot>(file, slot, rows, k, hidden, lo, hi);
+  else searchAllStoredWith<Hamming>(file, slot, rows, k, hidden, lo, hi);
+}
+
 export function searchAllRows(file: usize, slot: usize, lo: u32, hi: u32): void {
   const metric = hdr32(file, H_METRIC);
   if (metric == METRIC_ANGULAR) searchAllRowsWith<Angular>(slot, lo, hi);

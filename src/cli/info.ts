@@ -1,7 +1,7 @@
 // `annoy-wasm info`: what an index file holds, after the same full check a load does (header, checksum,
 // structure): a file that info accepts is one that services can load.
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { HEADER_BYTES, SECTION, itemStrideOf, readHeader, sectionsFor } from '../format/layout.js';
+import { HEADER_BYTES, SECTION, itemStrideOf, nearestCountOf, readHeader, sectionsFor } from '../format/layout.js';
 import { parse, positionals } from './args.js';
 import { println, type Io } from './io.js';
 import { INDEX_OPTIONS, INDEX_OPTIONS_HELP, indexSpec, openIndex, manifestPath, openSearchable } from './open-index.js';
@@ -13,7 +13,8 @@ export const INFO_USAGE = `usage: annoy-wasm info <index> [--json]
 
 Checks an index file as loading it does (header, checksum, every node) and prints what it holds: format and
 version, metric, dimensions, items (ids below "size"; ids never added are holes), trees, graph degree, nodes, seed, screening, vectors' storage
-(int8 or pca codes, which loading computes into memory: they are not in the file), bytes.
+(int8 or pca codes, which loading computes into memory: they are not in the file), the nearest neighbours the graph
+build stored per item (what searchAll answers from), bytes.
 Given a shard manifest (or the folder holding manifest.json), it loads and checks every shard the same way and
 prints the whole and one line per shard.
 
@@ -60,6 +61,7 @@ export async function info(args: string[], io: Io): Promise<number> {
       holes: index.size - index.count,
       trees: index.trees,
       graphDegree: index.graph,
+      storedNeighbours: h ? nearestCountOf(h) : 0,
       nodes: h?.nodeCount ?? null,
       nodeBytes: h?.nodeBytes ?? null,
       leafCapacity: h?.leafCapacity ?? null,
@@ -95,6 +97,8 @@ export async function info(args: string[], io: Io): Promise<number> {
         : `${count(h.nodeCount)} of ${h.nodeBytes} bytes (leaves hold up to ${h.leafCapacity} ids)`;
       lines.push(['nodes', nodes], ['seed', String(index.seed)], ['screening', screening]);
       lines.push(['vectors', `${index.storage} (${count(itemStrideOf(h))} bytes an item)`]);
+      const nearest = nearestCountOf(h);
+      lines.push(['nearest', nearest ? `${nearest} per item, found by the graph build (searchAll answers k <= ${nearest} from them), ${count(h.sectionBytes[SECTION.NEAREST])} bytes` : 'none']);
     }
     lines.push(['bytes', `${count(facts.bytes)} (${(facts.bytes / 2 ** 20).toFixed(1)} MiB)`]);
     lines.push(['checksum', h ? `${facts.checksum} verified, structure checked (${checkMs.toFixed(0)} ms)` : `structure checked (${checkMs.toFixed(0)} ms; Annoy files carry no checksum)`]);

@@ -4,11 +4,11 @@
 import { AnnoyError } from '../errors.js';
 import { METRICS, type Metric } from '../metric.js';
 import {
-  FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PCA_MAX_COMPONENTS, SECTION,
+  FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, PARAM_KEY_BYTES, PARAM_NEAREST_COUNT, NEAREST_STORED, MAX_NEAREST_STORED, GRAPH_PROJECT_ABOVE, PARAM_REMOVED_COUNT, PCA_MAX_COMPONENTS, SECTION,
   PARAM_STORAGE, PARAM_STORAGE_SCALES, INT8_SCALE_PER_VECTOR, PARAM_TREE_ENCODING, PARAM_LEAF_ID_BITS, TREES_COMPACT,
 } from './constants.js';
 
-export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PARAM_KEY_BYTES, PARAM_REMOVED_COUNT, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
+export { FORMAT_VERSION, H, HEADER_BYTES, HEADER_V1_BYTES, MAGIC, MAX_GRAPH_DEGREE, NODE, NO_NEIGHBOUR, PARAM_KEY_BYTES, PARAM_NEAREST_COUNT, NEAREST_STORED, PARAM_REMOVED_COUNT, PROBLEM, SECTION, SLOT, SPLIT_TAG } from './constants.js';
 export const NODE_PLANE = NODE.PLANE;
 export const NODE_LEAF_IDS = NODE.LEAF_IDS;
 /** Dimensions beyond this are refused: nothing in the library is tuned for them and a node would be huge. */
@@ -72,6 +72,8 @@ function expectedSectionBytes(h: Pick<Header, 'size' | 'count' | 'sectionParams'
   }
   // the neighbour graph: `degree` u32 ids per item slot
   if (kind === SECTION.GRAPH) return h.size * h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] * 4;
+  // the build's nearest neighbours: whole-word rows of S packed ids, one zero word (assembly/layout.ts nearestBytesFor)
+  if (kind === SECTION.NEAREST) return nearestBytesFor(h.sectionParams[PARAM_NEAREST_COUNT], h.size);
   // SECTION.STORAGE: reserved for scales kept apart from the records; int8's per-vector scales are in the records
   // SECTION.LEAVES: compact trees' leaf stream; its length depends on the leaves (sectionLengthOk), else empty
   return 0;
@@ -84,7 +86,7 @@ function sectionLengthOk(h: Pick<Header, 'size' | 'count' | 'sectionParams'>, ki
 }
 
 /** The section parameters some section uses (the others must be 0). This is where a new section's parameters go. */
-const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES, PARAM_STORAGE, PARAM_STORAGE_SCALES, PARAM_TREE_ENCODING, PARAM_LEAF_ID_BITS];
+const PARAMS_IN_USE: readonly number[] = [SECTION.PARAM_GRAPH_DEGREE, PARAM_NEAREST_COUNT, PARAM_REMOVED_COUNT, PARAM_KEY_BYTES, PARAM_STORAGE, PARAM_STORAGE_SCALES, PARAM_TREE_ENCODING, PARAM_LEAF_ID_BITS];
 
 /**
  * How trees are stored (assembly/layout.ts TREES_*, assembly/compact.ts): 'full' as Annoy (f32 planes, u32 ids in
@@ -135,12 +137,41 @@ export function withStorageParams<T extends Pick<Header, 'sectionParams'>>(h: T,
 export function graphDegreeOf(h: Pick<Header, 'sectionParams'>): number {
   return h.sectionParams[SECTION.PARAM_GRAPH_DEGREE] ?? 0;
 }
-/** A header's graph: its degree parameter and its section's length. */
-export function withGraph<T extends Pick<Header, 'size' | 'sectionBytes' | 'sectionParams'>>(h: T, degree: number): T {
+/**
+ * Whether a graph build of this metric and dimensions stores each item's nearest (NEAREST_STORED): where it ranks
+ * pairs as the metric does, on the full vectors (assembly/graph-build.ts pairDistance), so that its lists hold each
+ * item's nearest by the metric. Not dot (its build ranks by the augmented vectors' angle, not a.b: the first 10
+ * held 0.41 of the true 10 on the GloVe sample), hamming (ties make the first 10 an arbitrary cut: 0.91), nor
+ * angular and euclidean items of more than GRAPH_PROJECT_ABOVE dimensions (the build ranks by 64 principal
+ * components: on all of fashion-mnist the best 10 of each list by the pixels held 0.936 of the true 10, the joins
+ * 0.992). Those answer searchAll by the joins.
+ */
+export function storesNearest(metric: Metric, dimensions: number): boolean {
+  if (metric === 'manhattan') return true;
+  return (metric === 'angular' || metric === 'euclidean') && dimensions <= GRAPH_PROJECT_ABOVE;
+}
+
+/**
+ * A header's graph: its degree parameter and its section's length, and the build's nearest neighbours that come
+ * with every graph that storesNearest (NEAREST_STORED per item: what searchAll answers from).
+ */
+export function withGraph<T extends Pick<Header, 'metric' | 'dimensions' | 'size' | 'sectionBytes' | 'sectionParams'>>(h: T, degree: number): T {
   const sectionParams = [...h.sectionParams], sectionBytes = [...h.sectionBytes];
+  const nearest = degree > 0 && storesNearest(h.metric, h.dimensions) ? NEAREST_STORED : 0;
   sectionParams[SECTION.PARAM_GRAPH_DEGREE] = degree;
   sectionBytes[SECTION.GRAPH] = h.size * degree * 4;
+  sectionParams[PARAM_NEAREST_COUNT] = nearest;
+  sectionBytes[SECTION.NEAREST] = nearestBytesFor(nearest, h.size);
   return { ...h, sectionParams, sectionBytes };
+}
+
+/** The nearest other items the file stores per item (0: none: no graph, or a file from before the section). */
+export function nearestCountOf(h: Pick<Header, 'sectionParams'>): number {
+  return h.sectionParams[PARAM_NEAREST_COUNT] ?? 0;
+}
+/** The nearest section's bytes for `count` ids per item over `size` slots (assembly/layout.ts nearestBytesFor). */
+export function nearestBytesFor(count: number, size: number): number {
+  return count === 0 ? 0 : align16(4 * (size * Math.ceil((count * bitsFor(size)) / 32) + 1));
 }
 
 export type Codes = 'none' | 'int8' | 'pca';
@@ -312,6 +343,11 @@ export function checkHeader(head: Uint8Array): Header {
     ['codes offset', H.CODES_OFFSET, s.codesOffset], ['codes length', H.CODES_BYTES, s.codesBytes],
   ];
   if (version >= 2) {
+    const nearest = nearestCountOf(h);
+    if (nearest > MAX_NEAREST_STORED || (nearest > 0 && (graphDegreeOf(h) === 0 || !storesNearest(metric, h.dimensions)))) {
+      const why = nearest > MAX_NEAREST_STORED ? `more than ${MAX_NEAREST_STORED}` : graphDegreeOf(h) === 0 ? 'without a graph' : `for ${h.dimensions}-d ${metric}`;
+      throw corrupt(`${nearest} nearest neighbours stored per item, ${why}`);
+    }
     h.sectionBytes.forEach((bytes, kind) => {
       if (!sectionLengthOk(h, kind, bytes)) {
         const expected = kind === SECTION.LEAVES && encoding === 'compact' ? 'a positive multiple of 16' : expectedSectionBytes(h, kind);

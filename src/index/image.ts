@@ -12,7 +12,7 @@ import { loadRemovals } from './removals.js';
 import { KeyTable } from '../keys/key-table.js';
 import { SECTION } from '../format/layout.js';
 import type { SearchResult } from './results.js';
-import { beginJoin, joinSync, rowsOf } from './search-all.js';
+import { beginJoin, beginStored, joinSync, rowsOf, runStep, storedRowsOf, storedSteps } from './search-all.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
@@ -133,15 +133,28 @@ export class IndexImage {
   }
 
   /**
-   * Every item's k nearest other items, row i for item i (a hole's or removed item's row is empty). A graph index
-   * with a `width` (searchAll's ef) takes the rows from joins over its graph (index/search-all.ts); otherwise each
-   * row is one search from the item (a graph index: a walk that starts at the item itself, searchK 0).
+   * Every item's k nearest other items, row i for item i (a hole's or removed item's row is empty). `stored`: the
+   * rows are the file's stored nearest neighbours (index/search-all.ts answersFromStored). Else a graph index
+   * with a `width` (searchAll's ef) takes the rows from joins over its graph; otherwise each row is one search from
+   * the item (a graph index: a walk that starts at the item itself, searchK 0).
    */
-  searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void, width?: number): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
+  searchAllRows(k: number, plan: QueryPlan, onProgress?: (p: { done: number; total: number }) => void, width?: number, stored = false): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
     const { size, count } = this.header;
     const graphDegree = graphDegreeOf(this.header);
     const v = this.#view;
     const hidden = this.removed.count > 0 ? this.removed.at : 0; // removed items: no row, and in no row
+    if (stored) {
+      const at = beginStored(this, k);
+      const x = this.core.exports, base = this.core.base, slot = this.slot(0);
+      const blocks = Math.ceil(size / 16384);
+      storedSteps(this, at, k, blocks).forEach((s) => {
+        runStep(x, base, slot, s);
+        onProgress?.({ done: Math.min(size - 1, s.hi), total: size });
+      });
+      const rows = storedRowsOf(this, at, k, (id) => this.walkRow(id, k, plan));
+      onProgress?.({ done: size, total: size });
+      return rows;
+    }
     if (graphDegree !== 0 && width !== undefined) {
       // the joins over the graph (index/search-all.ts)
       const join = beginJoin(this, k, width, 1);
@@ -168,6 +181,12 @@ export class IndexImage {
       onProgress?.({ done: hi, total: size });
     }
     return { ids, distances, counts };
+  }
+
+  /** Item id's row by a walk from the item (slot 0): a stored row that removals left short. */
+  walkRow(id: number, k: number, plan: QueryPlan): { ids: Uint32Array; distances: Float32Array; counts: Uint32Array } {
+    const { ask, searchK, ef, present } = this.itemRowsPlan(k, plan);
+    return searchItemRows(this.#view, id, id + 1, k, ask, searchK, plan.rerank, ef, present, this.removed.count > 0 ? this.removed.at >>> 2 : 0);
   }
 
   /** searchItemRows' parameters for this index: k + 1 asked (the item comes back too), where the bitmaps are. */

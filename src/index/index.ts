@@ -21,7 +21,7 @@ import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResu
 import { filterOf, makeFilter, maskOf, type FilterSpec, type IdFilter } from '../filter/id-filter.js';
 import type { Mask } from './slot-search.js';
 import { fileWithRemovals, removeIds } from './removals.js';
-import { searchAllWidth } from './search-all.js';
+import { answersFromStored, searchAllWidth } from './search-all.js';
 
 export class Index implements Searchable {
   #image: IndexImage | null;
@@ -169,9 +169,11 @@ export class Index implements Searchable {
 
   /**
    * Every item's k nearest other items, for offline jobs that publish a "similar items" table: row i of the result
-   * holds item i's neighbours, best first (a hole's row is empty; rows has size entries). On a graph index each row
-   * is a short walk that starts at the item itself (its graph neighbours first, no tree descent); ef as in search.
-   * Without a graph each row is searchItem(i, k + 1) less the item itself.
+   * holds item i's neighbours, best first (a hole's row is empty; rows has size entries). On a graph index, for k up
+   * to the neighbours the build stored per item and no ef, each row is the stored list: no search, only exact
+   * distances (a row its removed neighbours leave short is walked again); with an ef, or a larger k, the rows
+   * come from joins over the graph (SearchAllOptions.ef). Without a graph each row is searchItem(i, k + 1) less the
+   * item itself.
    */
   searchAll(k: number, options?: SearchAllOptions): BatchResult {
     const image = this.#live();
@@ -181,7 +183,8 @@ export class Index implements Searchable {
     checkBatchK(image.header.size, k);
     const plan = checkSearchOptions(rest, k, image.header.trees, graphDegreeOf(image.header));
     const width = graphDegreeOf(image.header) !== 0 ? searchAllWidth(k, rest.ef as number | undefined) : undefined;
-    const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress'], width);
+    const stored = answersFromStored(image, k, rest.ef as number | undefined);
+    const { ids, distances, counts } = image.searchAllRows(k, plan, onProgress as SearchAllOptions['onProgress'], width, stored);
     return this.#withKeys(image, new BatchResult(ids, distances, counts, k));
   }
 

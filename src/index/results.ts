@@ -32,6 +32,13 @@ export interface SearchOptions {
 /** Progress of searchAll: rows done of all rows. */
 export interface SearchAllProgress { done: number; total: number }
 export interface SearchAllOptions extends SearchOptions {
+  /**
+   * On a graph index. Unset, with k at most the neighbours the build stored per item (10; `annoy-wasm info` shows
+   * them): each row is the build's stored list (less removed items, distances recomputed exactly). Set, or k
+   * larger: the rows come from joins over the graph, each row keeping `ef` candidates (default max(k, 12)); above
+   * 256, each row is a walk with that ef.
+   */
+  ef?: number;
   /** Called every 1,024 rows and at the end. */
   onProgress?: (progress: SearchAllProgress) => void;
 }

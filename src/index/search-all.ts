@@ -1,9 +1,24 @@
-// Every item's nearest other items on a graph index, from neighbourhood joins over the stored graph
-// (assembly/search-all.ts). The rounds run in chunks of centres: a chunk's pairs are generated against the lists as
+// Every item's nearest other items on a graph index: from the nearest neighbours the build stored (assembly/nearest.ts)
+// when they are enough, else from neighbourhood joins over the stored graph (assembly/search-all.ts). The rounds run in chunks of centres: a chunk's pairs are generated against the lists as
 // the chunk found them, then offered to the lists; a list keeps the best keys offered, whatever their order, so the
 // rows are the same for any number of threads. Every step but the stop rule splits into parts by range (centres
 // for generate, destination lists for the others): IndexPool.searchAll runs one part per worker.
 import type { IndexImage } from './image.js';
+import { nearestCountOf } from '../format/layout.js';
+
+/**
+ * Whether searchAll's rows come from the file's stored nearest neighbours: the file has them (every graph build
+ * writes NEAREST_STORED per item), k is at most that, and no ef asks for a search.
+ */
+export function answersFromStored(image: IndexImage, k: number, ef: number | undefined): boolean {
+  return ef === undefined && k <= nearestCountOf(image.header);
+}
+
+/** The stored rows' area (ids, distances, counts for every slot) in the image's scratch. */
+export function beginStored(image: IndexImage, k: number): number {
+  const size = image.header.size;
+  return image.scratch(size * k * 8 + size * 4, `searchAll's rows (k ${k})`);
+}
 
 /** The joins stop after a round in which fewer than this share of the rows' entries (each list's first k) came in. */
 export const SEARCH_ALL_DELTA = 0.01;
@@ -34,7 +49,8 @@ export interface Join { scratch: number; items: number; chunk: number; k: number
 export type Step =
   | { step: 'generate'; round: number; lo: number; hi: number; part: number }
   | { step: 'apply' | 'settle' | 'rows'; lo: number; hi: number }
-  | { step: 'prepare'; round: number; lo: number; hi: number };
+  | { step: 'prepare'; round: number; lo: number; hi: number }
+  | { step: 'stored'; rows: number; k: number; hidden: number; lo: number; hi: number };
 
 /** Sets up the join state for `threads` update buffers in the image's scratch. */
 export function beginJoin(image: IndexImage, k: number, width: number, threads: number): Join {
@@ -45,8 +61,9 @@ export function beginJoin(image: IndexImage, k: number, width: number, threads: 
 }
 
 /** Runs one step on this thread (the state must be attached: begin did, or searchAllAttach). */
-export function runStep(x: { searchAllGenerate: Function; searchAllApply: Function; searchAllPrepare: Function; searchAllSettle: Function; searchAllRows: Function }, base: number, slot: number, s: Step): number {
+export function runStep(x: { searchAllGenerate: Function; searchAllApply: Function; searchAllPrepare: Function; searchAllSettle: Function; searchAllRows: Function; searchAllStored: Function }, base: number, slot: number, s: Step): number {
   switch (s.step) {
+    case 'stored': x.searchAllStored(base, slot, s.rows, s.k, s.hidden, s.lo, s.hi); return 0;
     case 'generate': return x.searchAllGenerate(s.round, s.lo, s.hi, s.part) >>> 0;
     case 'apply': x.searchAllApply(s.lo, s.hi); return 0;
     case 'prepare': return x.searchAllPrepare(s.round, s.lo, s.hi) >>> 0;
@@ -104,6 +121,35 @@ export async function joinAsync(image: IndexImage, j: Join, parts: number, run: 
     sum = (await Promise.all(r.value.steps.map((s, p) => run(s, p)))).reduce((a, b) => a + b, 0);
     progress(r.value.done);
   }
+}
+
+/** The stored-rows steps over [0, size): `parts` ranges of ids (assembly/nearest.ts searchAllStored). */
+export function storedSteps(image: IndexImage, rows: number, k: number, parts: number): Step[] {
+  const size = image.header.size, hidden = image.removed.count > 0 ? image.removed.at : 0;
+  return Array.from({ length: parts }, (_, p) => partOf(0, size, p, parts)).filter(([lo, hi]) => hi > lo)
+    .map(([lo, hi]) => ({ step: 'stored', rows, k, hidden, lo, hi }));
+}
+
+/**
+ * The rows the stored steps wrote at `at`. A row the removals left shorter than the items allow (its stored
+ * neighbours removed) is answered again by `walk` (a graph walk from the item, for those items only).
+ */
+export function storedRowsOf(image: IndexImage, at: number, k: number, walk: (id: number) => { ids: Uint32Array; distances: Float32Array; counts: Uint32Array }): Rows {
+  const size = image.header.size, v = image.view;
+  const ids = v.u32.slice(at >>> 2, (at >>> 2) + size * k);
+  const distances = v.f32.slice((at >>> 2) + size * k, (at >>> 2) + 2 * size * k);
+  const counts = v.u32.slice((at >>> 2) + 2 * size * k, (at >>> 2) + 2 * size * k + size);
+  const want = Math.min(k, image.header.count - image.removed.count - 1);
+  for (let i = 0; i < size; i++) {
+    const n = counts[i];
+    if (n < k) { ids.fill(0xFFFFFFFF, i * k + n, (i + 1) * k); distances.fill(NaN, i * k + n, (i + 1) * k); }
+    if (n >= want || !image.isPresent(i) || image.isRemoved(i)) continue;
+    const r = walk(i);
+    ids.set(r.ids, i * k);
+    distances.set(r.distances, i * k);
+    counts[i] = r.counts[0];
+  }
+  return { ids, distances, counts };
 }
 
 /**

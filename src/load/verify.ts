@@ -14,6 +14,7 @@ const STRUCTURE_PROBLEMS: Record<number, (detail: number) => string> = {
   [PROBLEM.BAD_ROOT]: (d) => `the root of tree ${d} is not a valid node or item`,
   [PROBLEM.BAD_CODES]: (d) => `pca screening basis row ${d} is not finite, of unit length and zero padded`,
   [PROBLEM.BAD_GRAPH]: (d) => `the graph row of item ${d} lists an id past the items, a hole, the item itself, or an id after its end (or the section's padding is not zero)`,
+  [PROBLEM.BAD_NEAREST]: (d) => `the stored nearest neighbours of item ${d} list an id past the items, a hole, the item itself, an id twice or after the row's end (or a hole's row lists one, or unused bits or the section's padding are not zero)`,
   [PROBLEM.BAD_LEAVES]: (d) => `compact trees: the leaf stream is inconsistent near split or tree ${d} (a leaf out of order or past the stream, a count or id out of range, an id not present, or non-zero padding)`,
   [PROBLEM.BAD_KEYS]: (d) => `the string keys section is inconsistent near id ${d} (offsets, UTF-8, or keys out of order or repeated)`,
   [PROBLEM.BAD_REMOVED]: (d) => `the removed-items section marks an id that was never added, or not as many ids as it says (near ${d})`,

@@ -10,7 +10,7 @@ import { checkBatch, checkBatchK, checkId, checkK, checkOptions, checkSearchOpti
 import { Index } from '../index/index.js';
 import type { IndexImage, MemoryPlan } from '../index/image.js';
 import { BatchResult, type SearchAllOptions, type SearchOptions, type SearchResult, type Searchable } from '../index/results.js';
-import { beginJoin, joinAsync, rowsOf, searchAllWidth } from '../index/search-all.js';
+import { answersFromStored, beginJoin, beginStored, joinAsync, rowsOf, searchAllWidth, storedRowsOf, storedSteps, type Step } from '../index/search-all.js';
 import { loadBytes } from '../load/bytes.js';
 import { loadFile } from '../load/file.js';
 import type { LoadOptions, URLLoadOptions } from '../load/options.js';
@@ -570,7 +570,17 @@ export class IndexPool implements Searchable<true> {
         if (onProgress && done !== last) onProgress({ done: (last = done), total: size });
       };
       let rows: { ids: Uint32Array; distances: Float32Array; counts: Uint32Array };
-      if (width !== undefined) {
+      const ask = (step: Step, p: number) => {
+        const alive = this.#threads.filter((t): t is Thread => t?.alive === true);
+        const message = { op: 'join', scratch: 0, step, gen };
+        return alive.length > 0 ? this.#ask(alive[p % alive.length], message, []) : this.#submit(message as RequestBody, gen);
+      };
+      if (answersFromStored(image, k, options.ef as number | undefined)) {
+        // the stored rows: one range of ids per worker, then any row removals left short walked again here
+        const at = beginStored(image, k);
+        await Promise.all(storedSteps(image, at, k, parts).map((s, p) => ask(s, p)));
+        rows = storedRowsOf(image, at, k, (id) => image.walkRow(id, k, plan));
+      } else if (width !== undefined) {
         // every step split into one part per worker (each worker attaches to the state in the shared memory). Part p
         // goes to worker p itself: through the queue, one worker could take both parts of a phase (it holds
         // PER_WORKER requests) and run them one after the other.

@@ -52,6 +52,7 @@ export interface CoreExports {
   searchAllChunk(): number;
   searchAllRows(file: number, slot: number, lo: number, hi: number): void;
   searchAllRowsAt(): number;
+  searchAllStored(file: number, slot: number, rows: number, k: number, hidden: number, lo: number, hi: number): void;
   screeningScratchBytes(file: number, asked: number): number;
   prepareScreening(file: number, asked: number, scratch: number): number;
   encodeCodes(file: number, slot: number): void;

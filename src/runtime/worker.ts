@@ -131,7 +131,7 @@ export function workerMain(view: typeof slotView, one: typeof searchOne, rows: t
       } else if (m.op === 'join') {
         // searchAll's joins (index/search-all.ts): the state is in the shared memory at m.scratch
         const x = shards[0].x;
-        x.searchAllAttach(m.scratch);
+        if (m.step.step !== 'stored') x.searchAllAttach(m.scratch); // the stored rows need no join state
         post({ id: m.id, n: joinStep(x, shards[0].base, shards[0].slot, m.step) });
       } else if (m.op === 'build') {
         const root = builder.buildTree(setup.base, m.seed, m.tree, m.nodes, m.end);

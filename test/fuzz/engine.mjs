@@ -12,7 +12,10 @@
 // bitmap, nodes and roots (only screening parameters or the checksum differ), its exhaustive re-rank (rerank: -1)
 // must answer exactly as the clean file's does: screening may only reorder candidates, never change the answer.
 // Files with a neighbour graph get graph damage too: neighbour ids past the items, at holes, at the row's own item,
-// after a row's end, rows copied over others, the degree field changed, the section's bits flipped.
+// after a row's end, rows copied over others, the degree field changed, the section's bits flipped. Files with the
+// build's stored nearest neighbours (section 5) get their damage too (ids past the items, at holes, the row's own
+// item, repeats, ids after a row's end, non-zero unused bits, the count and the section's length changed), and
+// every loaded file that has them answers searchAll, each row checked as a search's results are.
 // Anything else is a finding: a wasm trap (RuntimeError), a RangeError, another exception, a wrong answer, a case
 // slower than `slowMs` (a hang in the making), or wasm memory grown past what the file's size allows (an
 // allocation sized by a field that was not checked first).
@@ -238,6 +241,11 @@ function damage(rng, base, kind, checksum, layout) {
       if (rng() < 0.9) reseal(bad, checksum, layout);
       break;
     }
+    case 12: { // files of ours with stored nearest neighbours: their rows, count and section length
+      label = damageNearest(rng, bad, dv(), layout);
+      if (rng() < 0.9) reseal(bad, checksum, layout);
+      break;
+    }
     case 6: { // screened files of ours: the screening parameters and the pca basis
       label = damageScreening(rng, bad, dv(), H);
       if (rng() < 0.9) reseal(bad, checksum, layout);
@@ -450,6 +458,51 @@ function damageGraph(rng, bad, dv, H) {
   }
 }
 
+/** The stored nearest neighbours per item of a file of ours (section parameter 12; 0: none). */
+function nearestOf(bytes, { H, HEADER_BYTES, PARAM_NEAREST_COUNT = 12 }) {
+  if (bytes.length < HEADER_BYTES) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(H.SECTION_PARAMS + 4 * PARAM_NEAREST_COUNT, true);
+}
+
+/** One change to the stored nearest neighbours of a file of ours that has them (in place); returns its label. */
+function damageNearest(rng, bad, dv, { H, SECTION = { NEAREST: 5 }, PARAM_NEAREST_COUNT = 12 }) {
+  const int = (n) => Math.floor(rng() * n);
+  const pick = (a) => a[int(a.length)];
+  const countAt = H.SECTION_PARAMS + 4 * PARAM_NEAREST_COUNT, entry = H.SECTIONS + 16 * SECTION.NEAREST;
+  const s = dv.getUint32(countAt, true), size = dv.getUint32(H.SIZE, true);
+  const at = Number(dv.getBigUint64(entry, true)), bytes = Number(dv.getBigUint64(entry + 8, true));
+  const bits = size === 0 ? 1 : 32 - Math.clz32(size), words = Math.ceil((s * bits) / 32);
+  const none = 2 ** bits - 1;
+  const present = (id) => ((dv.getUint32(Number(dv.getBigUint64(H.PRESENT_OFFSET, true)) + 4 * (id >>> 5), true) >>> (id & 31)) & 1) === 1;
+  const rowBit = (item, t) => 8 * (at + 4 * item * words) + t * bits;
+  const read = (p) => { let v = 0; for (let b = 0; b < bits; b++) v += ((bad[(p + b) >>> 3] >>> ((p + b) & 7)) & 1) * 2 ** b; return v; };
+  const write = (p, v, n = bits) => { for (let b = 0; b < n; b++) { const q = p + b, bit = Math.floor(v / 2 ** b) % 2; bad[q >>> 3] = (bad[q >>> 3] & ~(1 << (q & 7))) | (bit << (q & 7)); } };
+  const item = int(size), t = int(Math.max(1, s));
+  switch (int(7)) {
+    case 0: { // an id: past the items, the last item, the row's own item, a hole, the row's first id again, the end value
+      let hole = -1;
+      for (let id = 0; id < size; id++) if (!present(id)) { hole = id; break; }
+      const v = pick([size, size - 1, item, hole < 0 ? none - 1 : hole, read(rowBit(item, 0)), none, int(size), 0]);
+      write(rowBit(item, t), v);
+      return `nearest row ${item} [${t}] = ${v}`;
+    }
+    case 1: { // the end value early (valid: a shorter row), then an id after it (invalid)
+      write(rowBit(item, t), none);
+      if (t + 1 < s) write(rowBit(item, t + 1), int(size));
+      return `nearest row ${item} ends at ${t}, then an id`;
+    }
+    case 2: { // a row's unused bits, or the zero word after the rows, or the padding
+      const p = pick([rowBit(item, s), 8 * (at + 4 * size * words), 8 * (at + bytes) - 1 - int(32)]);
+      if (p < 8 * (at + bytes)) write(p, 1, 1);
+      return `nearest section bit ${p - 8 * at} set`;
+    }
+    case 3: { const v = pick([0, 1, s - 1, s + 1, 64, 65, 2 ** 31]); dv.setUint32(countAt, v >>> 0, true); return `nearest count ${s} -> ${v}`; }
+    case 4: { const v = pick([0, 16, bytes - 16, bytes + 16, 2 ** 40]); dv.setBigUint64(entry + 8, BigInt(v), true); return `nearest section length ${bytes} -> ${v}`; }
+    case 5: { const other = int(size); bad.copyWithin(at + 4 * item * words, at + 4 * other * words, at + 4 * (other + 1) * words); return `nearest row ${other} copied over ${item}`; }
+    default: { const flips = 1 + int(3); for (let f = 0; f < flips; f++) bad[at + int(Math.max(1, bytes))] ^= 1 << int(8); return `flip ${flips} bits of the nearest section`; }
+  }
+}
+
 function reseal(bytes, checksum, { H, HEADER_BYTES }) {
   if (bytes.length < HEADER_BYTES || !checksum) return;
   new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(H.CHECKSUM, checksum(bytes), true);
@@ -520,6 +573,16 @@ function tryCase(lib, rng, base, bytes, layout, stats) {
         }
       }
     }
+    if (index.graph > 0 && index.count > 1 && nearestOf(bytes, layout) >= k) {
+      // searchAll from the stored nearest neighbours (k <= their count): every row as a search's results. (Not the
+      // joins: their scratch is sized by the items, not the file, past what the memory check below allows.)
+      const all = index.searchAll(k);
+      for (let id = 0; id < index.size; id++) {
+        const row = all.row(id);
+        if (row.ids.includes(id)) throw new Error(`searchAll's row ${id} holds the item itself`);
+        if (row.ids.length > 0) check(row, id);
+      }
+    }
     if (index.count > 0) {
       for (let id = 0; id < index.size; id++) {
         try { check(index.searchItem(id, k), id); break; } catch (e) { if (!(e instanceof AnnoyError && e.code === 'INVALID_ID')) throw e; }
@@ -536,7 +599,7 @@ function tryCase(lib, rng, base, bytes, layout, stats) {
  * base), compared (loaded cases checked against the clean file's answers), findings, slowest }; with
  * `stopOnFinding`, returns at the first finding.
  */
-export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, seconds = Infinity, bases, checksum, layout, slowMs = 2000, stopOnFinding = false, onProgress } = {}) {
+export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, seconds = Infinity, bases, checksum, layout, slowMs = 2000, stopOnFinding = false, onProgress, nearest = false } = {}) {
   const rng = seedrandom(seed);
   const all = [...bases.ours, ...bases.annoy];
   // the clean files of ours, loaded once: what a damaged file that keeps their structure must answer
@@ -559,7 +622,9 @@ export function runFuzz(lib, { seed = 'annoy-wasm fuzz', cases = Infinity, secon
     for (; c < cases && (performance.now() - started) / 1000 < seconds; c++) {
       const base = all[c % all.length];
       const screened = base.screening !== undefined && base.screening !== 'none';
-      const kind = base.compact && rng() < 0.5 ? 11 : base.storage && rng() < 0.4 ? 10 : screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
+      // nearest: files with stored nearest neighbours get their damage half the time (an option, so that the other
+      // runs keep their sequences of cases)
+      const kind = nearest && base.metric === undefined && nearestOf(base.bytes, layout) > 0 && rng() < 0.5 ? 12 : base.compact && rng() < 0.5 ? 11 : base.storage && rng() < 0.4 ? 10 : screened && rng() < 0.4 ? 6 : base.removals && rng() < 0.4 ? 8 : base.graph > 0 && rng() < 0.5 ? 7 : base.keys && rng() < 0.5 ? 9 : Math.floor(rng() * 6);
       const { bytes, label } = damage(rng, base, kind, checksum, layout);
       const t0 = performance.now();
       grownTo = 0;
