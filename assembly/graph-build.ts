@@ -46,7 +46,7 @@ import {
   SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
-import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, encodeRecords } from './pair-codes';
+import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, codeKernel4, encodeRecords } from './pair-codes';
 import { orderedBits, floatOfOrderedBits } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS, H_LEAF_CAPACITY } from './layout';
@@ -146,7 +146,10 @@ const PRUNE_BY_CODES: bool = true;
 // of pairDistance's (angular 2 - 2 cos, dot M^2 - a'.b'; the others in code units), symmetric to the bit (integer
 // kernels; scale products taken in one order), so a pair has one key in both lists.
 @inline function codeDistance(a: u32, b: u32): f32 {
-  const x = <f32>codeKernel(codeKind, codes + <usize>a * record, codes + <usize>b * record, record);
+  return codeDistanceOf(<f32>codeKernel(codeKind, codes + <usize>a * record, codes + <usize>b * record, record), a, b);
+}
+// The same from the records' kernel value x (codeKernel4 gives four at once).
+@inline function codeDistanceOf(x: f32, a: u32, b: u32): f32 {
   if (codeKind == CODES_COSINE) return 2 - 2 * x * (load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
   if (codeKind == CODES_DOT) return codeRadius - (x + load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
   return x;
@@ -580,31 +583,46 @@ function generate(lo: u32, hi: u32, t: u32): void {
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
-    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(codeAt(candAt(newCands, i, a)));
-    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(codeAt(candAt(oldCands, i, a)));
+    const news = newCands + ((<usize>i * <usize>candStride) << 2), olds = oldCands + ((<usize>i * <usize>candStride) << 2);
+    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(codeAt(load<u32>(news + (<usize>a << 2))));
+    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(codeAt(load<u32>(olds + (<usize>a << 2))));
     for (let a: u32 = 0; a < nNew; a++) {
-      const p = candAt(newCands, i, a);
-      for (let b: u32 = a + 1; b < nNew; b++) {
-        const q = candAt(newCands, i, b);
-        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
-        graphPairs++;
-        n = offer(buffer, n, p, bits | <u64>q);
-        n = offer(buffer, n, q, bits | <u64>p);
-      }
-      for (let b: u32 = 0; b < nOld; b++) {
-        const q = candAt(oldCands, i, b);
-        if (q == p) continue;
-        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
-        graphPairs++;
-        n = offer(buffer, n, p, bits | <u64>q);
-        n = offer(buffer, n, q, bits | <u64>p);
-      }
+      const p = load<u32>(news + (<usize>a << 2));
+      n = joinRow(buffer, n, p, news + (<usize>(a + 1) << 2), nNew - 1 - a);
+      n = joinRow(buffer, n, p, olds, nOld);
     }
   }
   store<u32>(buffer, n);
   graphOffers += <u64>n;
   partition(t);
   sink = touched;
+}
+
+// The updates of the pairs of rank p with each of the m ranks at qs (but p itself), into the buffer from its n-th
+// update on; returns its updates. Four at a time: p's record is read once for the four (codeKernel4).
+@inline function joinRow(buffer: usize, n: u32, p: u32, qs: usize, m: u32): u32 {
+  const cp = codeAt(p);
+  graphPairs += <u64>m;
+  let b: u32 = 0;
+  for (; b + 4 <= m; b += 4) {
+    const at = qs + (<usize>b << 2);
+    const q0 = load<u32>(at), q1 = load<u32>(at, 4), q2 = load<u32>(at, 8), q3 = load<u32>(at, 12);
+    const x = codeKernel4(codeKind, cp, codeAt(q0), codeAt(q1), codeAt(q2), codeAt(q3), record);
+    if (q0 != p) n = offerPair(buffer, n, p, q0, codeDistanceOf(<f32>i32x4.extract_lane(x, 0), p, q0));
+    if (q1 != p) n = offerPair(buffer, n, p, q1, codeDistanceOf(<f32>i32x4.extract_lane(x, 1), p, q1));
+    if (q2 != p) n = offerPair(buffer, n, p, q2, codeDistanceOf(<f32>i32x4.extract_lane(x, 2), p, q2));
+    if (q3 != p) n = offerPair(buffer, n, p, q3, codeDistanceOf(<f32>i32x4.extract_lane(x, 3), p, q3));
+  }
+  for (; b < m; b++) {
+    const q = load<u32>(qs + (<usize>b << 2));
+    if (q != p) n = offerPair(buffer, n, p, q, codeDistance(p, q));
+  }
+  return n;
+}
+@inline function offerPair(buffer: usize, n: u32, p: u32, q: u32, d: f32): u32 {
+  const bits = <u64>orderedBits(d) << 32;
+  n = offer(buffer, n, p, bits | <u64>q);
+  return offer(buffer, n, q, bits | <u64>p);
 }
 
 // apply: every buffer's updates for the destinations of [lo, hi) (buffers of threads that generated nothing this
