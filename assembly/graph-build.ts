@@ -939,8 +939,33 @@ export function graphReverse(): void {
       const j = <u32>key;
       const rp = reverseOf(j);
       const cp = oldCounts + (<usize>j << 2);
-      store<u32>(cp, insertSorted(rp, load<u32>(cp), degree, (key & 0xFFFFFFFF00000000) | <u64>i));
+      const m = load<u32>(cp);
+      const rkey = (key & 0xFFFFFFFF00000000) | <u64>i;
+      if (m < degree) {
+        // appended unsorted until the run is full (most never are), then sorted once and kept sorted
+        store<u64>(rp + (<usize>m << 3), rkey);
+        store<u32>(cp, m + 1);
+        if (m + 1 == degree) sortKeys(rp, degree);
+      } else insertSorted(rp, m, degree, rkey);
     }
+  }
+  // the runs that never filled, sorted in one pass over the items (each run's lines at hand, not scattered)
+  for (let j: u32 = 0; j < count; j++) {
+    const m = load<u32>(oldCounts + (<usize>j << 2));
+    if (m < degree) sortKeys(reverseOf(j), m);
+  }
+}
+
+// Sorts the n distinct keys at p ascending (insertion sort: n is at most the degree).
+function sortKeys(p: usize, n: u32): void {
+  for (let s: u32 = 1; s < n; s++) {
+    const key = load<u64>(p + (<usize>s << 3));
+    let t = s;
+    while (t > 0 && load<u64>(p + (<usize>(t - 1) << 3)) > key) {
+      store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
+      t--;
+    }
+    store<u64>(p + (<usize>t << 3), key);
   }
 }
 
