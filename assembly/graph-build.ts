@@ -343,15 +343,20 @@ function insert(i: u32, d: f32, j: u32): u32 { return insertKey(i, keyOf(d, j));
 function insertKey(i: u32, key: u64): u32 {
   const p = listOf(i);
   if (key >= load<u64>(worst + (<usize>i << 3))) return 0;
-  // The place: the first entry above the key (binary search; EMPTY entries are above every key). A pair has one
-  // key (distances are symmetric and exact), so j listed already sits right below that place.
-  let s: u32 = 0, e: u32 = K - 1; // key < worst: the place is below K - 1 + 1
-  while (s < e) {
-    const m = (s + e) >> 1;
-    if (load<u64>(p + (<usize>m << 3)) > key) e = m; else s = m + 1;
+  // The place: the first entry above the key (EMPTY entries are above every key; key < worst: the place is below
+  // K). A binary search without branches (a select per halving: which half is taken is a coin toss the CPU could
+  // not predict). A pair has one key (distances are symmetric and exact), so j listed already sits right below
+  // that place.
+  let s: u32 = 0, len: u32 = K;
+  while (len > 1) { // the place is in [s, s + len]
+    const half = len >> 1;
+    s = select<u32>(s + half, s, load<u64>(p + (<usize>(s + half - 1) << 3)) <= key);
+    len -= half;
   }
+  s += <u32>(load<u64>(p + (<usize>s << 3)) <= key);
   if (s > 0 && load<u64>(p + (<usize>(s - 1) << 3)) == key) return 0;
-  memory.copy(p + (<usize>(s + 1) << 3), p + (<usize>s << 3), <usize>(K - 1 - s) << 3);
+  // shift the entries from s on down by one (the last drops out): a short loop, not memory.copy (a call per insert)
+  for (let t: u32 = K - 1; t > s; t--) store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
   store<u64>(p + (<usize>s << 3), key);
   store<u64>(worst + (<usize>i << 3), load<u64>(p + (<usize>(K - 1) << 3)));
   const all: u64 = K == 64 ? EMPTY : (<u64>1 << <u64>K) - 1;
