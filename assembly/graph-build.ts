@@ -454,7 +454,7 @@ function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h
   const key = (<u64>h << 32) | <u64>j;
   const tp = tops + (<usize>i << 2);
   if (n == cap && key >= ((<u64>load<u32>(tp) << 32) | <u64>load<u32>(heap))) return;
-  for (let t: u32 = 0; t < n; t++) if (load<u32>(heap + (<usize>t << 2)) == j) return;
+  if (holds(heap, n, j)) return;
   if (n < cap) {
     let x = n;
     while (x > 0) {
@@ -488,6 +488,16 @@ function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h
   store<u32>(heap + (<usize>x << 2), j);
   const top = load<u32>(heap);
   store<u32>(tp, top == j ? h : pairHash(seedNow, roundNow, i, top));
+}
+
+// Whether the n ranks at p include j: four at a time (every offer that passes a full heap's top is checked).
+@inline function holds(p: usize, n: u32, j: u32): bool {
+  const want = i32x4.splat(j);
+  let hit = i32x4.splat(0);
+  let t: u32 = 0;
+  for (; t + 4 <= n; t += 4) hit = v128.or(hit, i32x4.eq(v128.load(p + (<usize>t << 2)), want));
+  for (; t < n; t++) if (load<u32>(p + (<usize>t << 2)) == j) return true;
+  return v128.any_true(hit);
 }
 
 @inline function candAt(area: usize, i: u32, t: u32): u32 {
