@@ -17,9 +17,9 @@
 //   sample    each thread fills the candidate heaps of its own range of destinations, scanning every list in the
 //             same order one thread would (so even a heap's layout is the same);
 //   mark      per item;
-//   generate  a chunk of GRAPH_CHUNK centres (a constant: never a function of the thread count) is joined against
-//             the lists as they stood when the chunk began (read only); each thread writes its pairs' updates
-//             (destination, key) into its own buffer;
+//   generate  each thread joins centres of its own part of the ranks, as many as its buffer surely holds, reading
+//             the lists (read only) as they stood when the step began; it writes its pairs' updates
+//             (destination, key) into its own buffer (how the centres are cut into steps changes nothing);
 //   apply     each thread offers every buffer's updates to its own range of destinations; a list keeps the best keys
 //             offered, whatever their order, and an entry's fresh bit only says whether it came in;
 //   forward, union   pruning, per item.
@@ -82,7 +82,8 @@ let threads: u32 = 1;   // update buffers (threads generating at once)
 let bufferCap: u32 = 0; // updates one buffer holds: a whole chunk's, at most
 let updates: usize = 0; // threads * (16 + bufferCap * 16): each buffer's count, then its (key u64, destination u32)
 let buckets: usize = 0; // threads * (threads + 1) u32: where each buffer's updates for each thread's destinations
-                        // start; then threads * threads u32, each partition's fill points
+                        // start; then threads * threads u32, each partition's fill points; then threads u32,
+                        // where each thread's last generate stopped (graphGenerated)
 let graphOut: usize = 0;
 let degreeNow: u32 = 0;
 let roundsMost: u32 = 0;
@@ -173,7 +174,8 @@ function projectionBytes(file: usize): u64 {
   return align16(<u64>hdr32(file, H_SIZE) * align16(tracked * 4)) + <u64>pcaScratchBytes(file, <u32>tracked) + tracked * s + align16(tracked * 4) + 64;
 }
 
-// Centres per chunk of a join: a constant, so the chunks (and the graph) are the same for any number of threads.
+// Centres one thread joins per generate (generate: the graph is the same for any cut); the update buffers hold
+// this many centres' updates at the most.
 const GRAPH_CHUNK: u32 = 256;
 // Updates one centre can make in a round, at most: each of its new-new and new-old pairs may enter both lists.
 @inline function updatesPerCentre(c: u32): u64 { return 2 * (<u64>c * <u64>(c - 1) / 2 + <u64>c * <u64>c); }
@@ -184,7 +186,7 @@ const GRAPH_CHUNK: u32 = 256;
 }
 const STATE_BYTES: usize = 256;
 const UPDATE_BYTES: usize = 12; // (key u64, destination u32)
-@inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 1) * 4); }
+@inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 2) * 4); }
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
 
 export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, threadCount: u32): usize {
@@ -577,6 +579,10 @@ function mark(lo: u32, hi: u32): void {
   }
 }
 
+@inline function generatedAt(t: u32): usize { return buckets + ((<usize>threads * (2 * <usize>threads + 1) + <usize>t) << 2); }
+// Where thread t's last generate stopped: the first centre it did not join.
+export function graphGenerated(t: u32): u32 { return load<u32>(generatedAt(t)); }
+
 @inline function bufferOf(t: u32): usize { return updates + <usize>(<u64>t * bufferBytes(<u64>bufferCap)); }
 
 // An update for `dest` when it beats the list's worst key as the chunk began (apply checks again).
@@ -588,16 +594,25 @@ function mark(lo: u32, hi: u32): void {
   return n + 1;
 }
 
-// generate: the local joins of the centres [lo, hi) (a part of one chunk), into buffer t. Reads the lists only.
+// generate: the local joins of the centres [lo, hi), or of as many of them from lo on as buffer t surely holds,
+// into buffer t; graphGenerated(t) then says where it stopped. Reads the lists only (each list's worst key, to
+// drop the updates that cannot enter it).
+// How the centres are cut into generate calls changes nothing: a list keeps the best keys it is offered whatever
+// their order, and an update dropped because it is not below the list's worst key then could never have entered
+// later (the worst key only falls). So one thread joins GRAPH_CHUNK centres at a time (their lists and codes stay
+// in the cache), and threads join until their buffers are full (graph.ts: fewer waits for each other).
 function generate(lo: u32, hi: u32, t: u32): void {
   const buffer = bufferOf(t);
   let n: u32 = 0;
   let touched: u32 = 0;
-  for (let x: u32 = lo; x < hi; x++) {
+  let x: u32 = lo;
+  for (; x < hi; x++) {
     const i = x;
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
+    // the most updates this centre can make: each of its new-new and new-old pairs may enter both lists
+    if (x > lo && <u64>n + 2 * (<u64>nNew * <u64>(nNew - 1) / 2 + <u64>nNew * <u64>nOld) > <u64>bufferCap) break;
     const news = newCands + ((<usize>i * <usize>candStride) << 2), olds = oldCands + ((<usize>i * <usize>candStride) << 2);
     for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(codeAt(load<u32>(news + (<usize>a << 2))));
     for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(codeAt(load<u32>(olds + (<usize>a << 2))));
@@ -607,6 +622,7 @@ function generate(lo: u32, hi: u32, t: u32): void {
       n = joinRow(buffer, n, p, olds, nOld);
     }
   }
+  store<u32>(generatedAt(t), x);
   store<u32>(buffer, n);
   graphOffers += <u64>n;
   partition(t);
@@ -804,9 +820,8 @@ export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c
   for (let r: u32 = 0; ; r++) {
     graphStep(STEP_SAMPLE, r, 0, count, 0);
     graphStep(STEP_MARK, r, 0, count, 0);
-    for (let x: u32 = 0; x < count; x += GRAPH_CHUNK) {
-      const end = min<u32>(count, x + GRAPH_CHUNK);
-      graphStep(STEP_GENERATE, r, x, end, 0);
+    for (let x: u32 = 0; x < count; x = graphGenerated(0)) {
+      graphStep(STEP_GENERATE, r, x, min<u32>(count, x + GRAPH_CHUNK), 0);
       graphStep(STEP_APPLY, r, 0, count, 0);
     }
     if (graphEndRound(r) == 0) break;

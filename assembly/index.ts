@@ -37,7 +37,7 @@ export {
 } from './metrics/index';
 
 export function heapBase(): usize { return __heap_base; }
-export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphPairs, graphOffers, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
+export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphPairs, graphOffers, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphGenerated, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
 export {
   searchAllScratchBytes, searchAllBegin, searchAllAttach, searchAllGenerate, searchAllApply, searchAllPrepare, searchAllSettle,
   searchAllFresh, searchAllChunk, searchAllRowsAt,
