@@ -411,14 +411,28 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     for (let x: u32 = 0; x < tag; x++) {
       const a = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>x << 2)) << 2));
       if (a == NO_NEIGHBOUR) continue; // a listed hole (Annoy's files)
+      // a's partners four at a time (codeKernel4: a's record read once for the four)
+      const ca = codeAt(a);
+      let b0: u32 = 0, b1: u32 = 0, b2: u32 = 0, m: u32 = 0;
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
         const b = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>((x + y) % tag) << 2)) << 2));
         if (b == NO_NEIGHBOUR) continue;
-        const bits = <u64>orderedBits(codeDistance(a, b)) << 32;
-        n = offer(buffer, n, a, bits | <u64>b);
-        n = offer(buffer, n, b, bits | <u64>a);
+        if (m < 3) {
+          if (m == 0) b0 = b; else if (m == 1) b1 = b; else b2 = b;
+          m++;
+          continue;
+        }
+        const v = codeKernel4(codeKind, ca, codeAt(b0), codeAt(b1), codeAt(b2), codeAt(b), record);
+        m = 0;
+        n = offerPair(buffer, n, a, b0, codeDistanceOf(<f32>i32x4.extract_lane(v, 0), a, b0));
+        n = offerPair(buffer, n, a, b1, codeDistanceOf(<f32>i32x4.extract_lane(v, 1), a, b1));
+        n = offerPair(buffer, n, a, b2, codeDistanceOf(<f32>i32x4.extract_lane(v, 2), a, b2));
+        n = offerPair(buffer, n, a, b, codeDistanceOf(<f32>i32x4.extract_lane(v, 3), a, b));
       }
+      if (m > 0) n = offerPair(buffer, n, a, b0, codeDistance(a, b0));
+      if (m > 1) n = offerPair(buffer, n, a, b1, codeDistance(a, b1));
+      if (m > 2) n = offerPair(buffer, n, a, b2, codeDistance(a, b2));
     }
   }
   store<u32>(buffer, n);
@@ -771,11 +785,25 @@ function diversify(from: usize, n: u32, to: usize, cap: u32, known: u64): u32 {
     const isKnown = s < 64 && ((known >> <u64>s) & 1) != 0;
     if (PRUNE_BY_CODES) {
       const bound = dij / (alpha * codeToExact); // alpha * d(c, j) < d(i, j), d(c, j) in code units
+      // j against the kept entries four at a time (codeKernel4 reads j's record once for the four): the answer is
+      // whether any of them drops j, whatever the order they are compared in
+      const cj = codeAt(j);
+      let c0: u32 = 0, c1: u32 = 0, c2: u32 = 0, m: u32 = 0;
       for (let t: u32 = 0; t < kept; t++) {
         if (isKnown && t < 64 && ((keptKnown >> <u64>t) & 1) != 0) continue;
         const c = <u32>load<u64>(to + (<usize>t << 3));
-        if (c == j || codeDistance(c, j) < bound) { good = false; break; }
+        if (c == j) { good = false; break; }
+        if (m < 3) {
+          if (m == 0) c0 = c; else if (m == 1) c1 = c; else c2 = c;
+          m++;
+          continue;
+        }
+        const x = codeKernel4(codeKind, cj, codeAt(c0), codeAt(c1), codeAt(c2), codeAt(c), record);
+        m = 0;
+        if (codeDistanceOf(<f32>i32x4.extract_lane(x, 0), c0, j) < bound || codeDistanceOf(<f32>i32x4.extract_lane(x, 1), c1, j) < bound
+          || codeDistanceOf(<f32>i32x4.extract_lane(x, 2), c2, j) < bound || codeDistanceOf(<f32>i32x4.extract_lane(x, 3), c, j) < bound) { good = false; break; }
       }
+      if (good && m > 0) good = !(codeDistance(c0, j) < bound) && !(m > 1 && codeDistance(c1, j) < bound) && !(m > 2 && codeDistance(c2, j) < bound);
     } else {
       const vj = vec(j);
       for (let t: u32 = 0; t < kept; t++) {
