@@ -19,9 +19,9 @@
 //   sample    each thread fills the candidate heaps of its own range of destinations, scanning every list in the
 //             same order one thread would (so even a heap's layout is the same);
 //   mark      per item;
-//   generate  a chunk of GRAPH_CHUNK centres (a constant: never a function of the thread count) is joined against
-//             the lists as they stood when the chunk began (read only); each thread writes its pairs' updates
-//             (destination, key) into its own buffer;
+//   generate  each thread joins centres of its own part of the ranks, as many as its buffer surely holds, reading
+//             the lists (read only) as they stood when the step began; it writes its pairs' updates
+//             (destination, key) into its own buffer (how the centres are cut into steps changes nothing);
 //   apply     each thread offers every buffer's updates to its own range of destinations; a list keeps the best keys
 //             offered, whatever their order, and an entry's fresh bit only says whether it came in;
 //   forward, union   pruning, per item.
@@ -48,7 +48,7 @@ import {
   SPLIT_TAG, NODE_LEAF_IDS, NODE_CHILD0, NODE_CHILD1, NO_NEIGHBOUR, hdr32, hdr64, isPresent, vectorOf, nodeAt, align16, graphOf, graphDegree, H_SEED,
 } from './layout';
 import { dot, squaredL2, l1, hammingBits } from './simd';
-import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, encodeRecords } from './pair-codes';
+import { CODES_COSINE, CODES_DOT, CODES_L2, CODES_L1, CODES_BITS, codesKindOf, codeRecordBytes, codeKernel, codeKernel4, encodeRecords } from './pair-codes';
 import { orderedBits, floatOfOrderedBits } from './heap';
 import { principalComponents, pcaScratchBytes, trackedComponents } from './pca';
 import { H_DIMENSIONS, H_LEAF_CAPACITY, SECTION_NEAREST, sectionAt, nearestCount, nearestBitsFor, nearestRowWordsFor } from './layout';
@@ -85,7 +85,8 @@ let threads: u32 = 1;   // update buffers (threads generating at once)
 let bufferCap: u32 = 0; // updates one buffer holds: a whole chunk's, at most
 let updates: usize = 0; // threads * (16 + bufferCap * 16): each buffer's count, then its (key u64, destination u32)
 let buckets: usize = 0; // threads * (threads + 1) u32: where each buffer's updates for each thread's destinations
-                        // start; then threads * threads u32, each partition's fill points
+                        // start; then threads * threads u32, each partition's fill points; then threads u32,
+                        // where each thread's last generate stopped (graphGenerated)
 let graphOut: usize = 0;
 let degreeNow: u32 = 0;
 let roundsMost: u32 = 0;
@@ -163,8 +164,10 @@ const PRUNE_BY_CODES: bool = true;
 // What seeding, the top-up and the joins rank a pair by: the distance of the codes of ranks a and b, on the scale
 // of pairDistance's (angular 2 - 2 cos, dot M^2 - a.b; the others in code units), symmetric to the bit (integer
 // kernels; scale products taken in one order), so a pair has one key in both lists.
-@inline function codeDistance(a: u32, b: u32): f32 {
-  const x = <f32>codeKernel(codeKind, codes + <usize>a * record, codes + <usize>b * record, record);
+@inline function codeDistance(a: u32, b: u32): f32 { return codeDistanceOf(codeKernelOf(a, b), a, b); }
+@inline function codeKernelOf(a: u32, b: u32): f32 { return <f32>codeKernel(codeKind, codes + <usize>a * record, codes + <usize>b * record, record); }
+// The same from the records' kernel value x (codeKernel4 gives four at once).
+@inline function codeDistanceOf(x: f32, a: u32, b: u32): f32 {
   if (codeKind == CODES_COSINE) return 2 - 2 * x * (load<f32>(codeNorms + (<usize>a << 2)) * load<f32>(codeNorms + (<usize>b << 2)));
   if (codeKind == CODES_DOT) return codeRadius - x;
   return x;
@@ -188,7 +191,8 @@ function projectionBytes(file: usize): u64 {
   return align16(<u64>hdr32(file, H_SIZE) * align16(tracked * 4)) + <u64>pcaScratchBytes(file, <u32>tracked) + tracked * s + align16(tracked * 4) + 64;
 }
 
-// Centres per chunk of a join: a constant, so the chunks (and the graph) are the same for any number of threads.
+// Centres one thread joins per generate (generate: the graph is the same for any cut); the update buffers hold
+// this many centres' updates at the most.
 const GRAPH_CHUNK: u32 = 256;
 // Updates one centre can make in a round, at most: each of its new-new and new-old pairs may enter both lists.
 @inline function updatesPerCentre(c: u32): u64 { return 2 * (<u64>c * <u64>(c - 1) / 2 + <u64>c * <u64>c); }
@@ -199,7 +203,7 @@ const GRAPH_CHUNK: u32 = 256;
 }
 const STATE_BYTES: usize = 256;
 const UPDATE_BYTES: usize = 12; // (key u64, destination u32)
-@inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 1) * 4); }
+@inline function bucketBytes(t: u32): u64 { return align16(<u64>t * (2 * <u64>t + 2) * 4); }
 @inline function bufferBytes(cap: u64): u64 { return align16(16 + cap * <u64>UPDATE_BYTES); }
 
 export function graphScratchBytes(file: usize, k: u32, c: u32, degree: u32, threadCount: u32): usize {
@@ -358,15 +362,20 @@ function insert(i: u32, d: f32, j: u32): u32 { return insertKey(i, keyOf(d, j));
 function insertKey(i: u32, key: u64): u32 {
   const p = listOf(i);
   if (key >= load<u64>(worst + (<usize>i << 3))) return 0;
-  // The place: the first entry above the key (binary search; EMPTY entries are above every key). A pair has one
-  // key (distances are symmetric and exact), so j listed already sits right below that place.
-  let s: u32 = 0, e: u32 = K - 1; // key < worst: the place is below K - 1 + 1
-  while (s < e) {
-    const m = (s + e) >> 1;
-    if (load<u64>(p + (<usize>m << 3)) > key) e = m; else s = m + 1;
+  // The place: the first entry above the key (EMPTY entries are above every key; key < worst: the place is below
+  // K). A binary search without branches (a select per halving: which half is taken is a coin toss the CPU could
+  // not predict). A pair has one key (distances are symmetric and exact), so j listed already sits right below
+  // that place.
+  let s: u32 = 0, len: u32 = K;
+  while (len > 1) { // the place is in [s, s + len]
+    const half = len >> 1;
+    s = select<u32>(s + half, s, load<u64>(p + (<usize>(s + half - 1) << 3)) <= key);
+    len -= half;
   }
+  s += <u32>(load<u64>(p + (<usize>s << 3)) <= key);
   if (s > 0 && load<u64>(p + (<usize>(s - 1) << 3)) == key) return 0;
-  memory.copy(p + (<usize>(s + 1) << 3), p + (<usize>s << 3), <usize>(K - 1 - s) << 3);
+  // shift the entries from s on down by one (the last drops out): a short loop, not memory.copy (a call per insert)
+  for (let t: u32 = K - 1; t > s; t--) store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
   store<u64>(p + (<usize>s << 3), key);
   store<u64>(worst + (<usize>i << 3), load<u64>(p + (<usize>(K - 1) << 3)));
   const all: u64 = K == 64 ? EMPTY : (<u64>1 << <u64>K) - 1;
@@ -419,14 +428,28 @@ function seedLeaves(lo: u32, hi: u32, t: u32): void {
     for (let x: u32 = 0; x < tag; x++) {
       const a = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>x << 2)) << 2));
       if (a == NO_NEIGHBOUR) continue; // a listed hole (Annoy's files)
+      // a's partners four at a time (codeKernel4: a's record read once for the four)
+      const ca = codeAt(a);
+      let b0: u32 = 0, b1: u32 = 0, b2: u32 = 0, m: u32 = 0;
       for (let y: u32 = 1; y <= span; y++) {
         if (2 * y == tag && x >= y) break; // the pair (x, x + tag / 2) was made from the other side
         const b = load<u32>(rankOf + (<usize>load<u32>(at + (<usize>((x + y) % tag) << 2)) << 2));
         if (b == NO_NEIGHBOUR) continue;
-        const bits = <u64>orderedBits(codeDistance(a, b)) << 32;
-        n = offer(buffer, n, a, bits | <u64>b);
-        n = offer(buffer, n, b, bits | <u64>a);
+        if (m < 3) {
+          if (m == 0) b0 = b; else if (m == 1) b1 = b; else b2 = b;
+          m++;
+          continue;
+        }
+        const v = codeKernel4(codeKind, ca, codeAt(b0), codeAt(b1), codeAt(b2), codeAt(b), record);
+        m = 0;
+        n = offerPair(buffer, n, a, b0, codeDistanceOf(<f32>i32x4.extract_lane(v, 0), a, b0));
+        n = offerPair(buffer, n, a, b1, codeDistanceOf(<f32>i32x4.extract_lane(v, 1), a, b1));
+        n = offerPair(buffer, n, a, b2, codeDistanceOf(<f32>i32x4.extract_lane(v, 2), a, b2));
+        n = offerPair(buffer, n, a, b, codeDistanceOf(<f32>i32x4.extract_lane(v, 3), a, b));
       }
+      if (m > 0) n = offerPair(buffer, n, a, b0, codeDistance(a, b0));
+      if (m > 1) n = offerPair(buffer, n, a, b1, codeDistance(a, b1));
+      if (m > 2) n = offerPair(buffer, n, a, b2, codeDistance(a, b2));
     }
   }
   store<u32>(buffer, n);
@@ -464,7 +487,7 @@ function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h
   const key = (<u64>h << 32) | <u64>j;
   const tp = tops + (<usize>i << 2);
   if (n == cap && key >= ((<u64>load<u32>(tp) << 32) | <u64>load<u32>(heap))) return;
-  for (let t: u32 = 0; t < n; t++) if (load<u32>(heap + (<usize>t << 2)) == j) return;
+  if (holds(heap, n, j)) return;
   if (n < cap) {
     let x = n;
     while (x > 0) {
@@ -498,6 +521,16 @@ function addCandidate(area: usize, counts: usize, tops: usize, i: u32, j: u32, h
   store<u32>(heap + (<usize>x << 2), j);
   const top = load<u32>(heap);
   store<u32>(tp, top == j ? h : pairHash(seedNow, roundNow, i, top));
+}
+
+// Whether the n ranks at p include j: four at a time (every offer that passes a full heap's top is checked).
+@inline function holds(p: usize, n: u32, j: u32): bool {
+  const want = i32x4.splat(j);
+  let hit = i32x4.splat(0);
+  let t: u32 = 0;
+  for (; t + 4 <= n; t += 4) hit = v128.or(hit, i32x4.eq(v128.load(p + (<usize>t << 2)), want));
+  for (; t < n; t++) if (load<u32>(p + (<usize>t << 2)) == j) return true;
+  return v128.any_true(hit);
 }
 
 @inline function candAt(area: usize, i: u32, t: u32): u32 {
@@ -577,6 +610,10 @@ function mark(lo: u32, hi: u32): void {
   }
 }
 
+@inline function generatedAt(t: u32): usize { return buckets + ((<usize>threads * (2 * <usize>threads + 1) + <usize>t) << 2); }
+// Where thread t's last generate stopped: the first centre it did not join.
+export function graphGenerated(t: u32): u32 { return load<u32>(generatedAt(t)); }
+
 @inline function bufferOf(t: u32): usize { return updates + <usize>(<u64>t * bufferBytes(<u64>bufferCap)); }
 
 // An update for `dest` when it beats the list's worst key as the chunk began (apply checks again).
@@ -588,41 +625,66 @@ function mark(lo: u32, hi: u32): void {
   return n + 1;
 }
 
-// generate: the local joins of the centres [lo, hi) (a part of one chunk), into buffer t. Reads the lists only.
+// generate: the local joins of the centres [lo, hi), or of as many of them from lo on as buffer t surely holds,
+// into buffer t; graphGenerated(t) then says where it stopped. Reads the lists only (each list's worst key, to
+// drop the updates that cannot enter it).
+// How the centres are cut into generate calls changes nothing: a list keeps the best keys it is offered whatever
+// their order, and an update dropped because it is not below the list's worst key then could never have entered
+// later (the worst key only falls). So one thread joins GRAPH_CHUNK centres at a time (their lists and codes stay
+// in the cache), and threads join until their buffers are full (graph.ts: fewer waits for each other).
 function generate(lo: u32, hi: u32, t: u32): void {
   const buffer = bufferOf(t);
   let n: u32 = 0;
   let touched: u32 = 0;
-  for (let x: u32 = lo; x < hi; x++) {
+  let x: u32 = lo;
+  for (; x < hi; x++) {
     const i = x;
     const nNew = load<u32>(newCounts + (<usize>i << 2));
     if (nNew == 0) continue;
     const nOld = load<u32>(oldCounts + (<usize>i << 2));
-    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(codeAt(candAt(newCands, i, a)));
-    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(codeAt(candAt(oldCands, i, a)));
+    // the most updates this centre can make: each of its new-new and new-old pairs may enter both lists
+    if (x > lo && <u64>n + 2 * (<u64>nNew * <u64>(nNew - 1) / 2 + <u64>nNew * <u64>nOld) > <u64>bufferCap) break;
+    const news = newCands + ((<usize>i * <usize>candStride) << 2), olds = oldCands + ((<usize>i * <usize>candStride) << 2);
+    for (let a: u32 = 0; a < nNew; a++) touched ^= load<u32>(codeAt(load<u32>(news + (<usize>a << 2))));
+    for (let a: u32 = 0; a < nOld; a++) touched ^= load<u32>(codeAt(load<u32>(olds + (<usize>a << 2))));
     for (let a: u32 = 0; a < nNew; a++) {
-      const p = candAt(newCands, i, a);
-      for (let b: u32 = a + 1; b < nNew; b++) {
-        const q = candAt(newCands, i, b);
-        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
-        graphPairs++;
-        n = offer(buffer, n, p, bits | <u64>q);
-        n = offer(buffer, n, q, bits | <u64>p);
-      }
-      for (let b: u32 = 0; b < nOld; b++) {
-        const q = candAt(oldCands, i, b);
-        if (q == p) continue;
-        const bits = <u64>orderedBits(codeDistance(p, q)) << 32;
-        graphPairs++;
-        n = offer(buffer, n, p, bits | <u64>q);
-        n = offer(buffer, n, q, bits | <u64>p);
-      }
+      const p = load<u32>(news + (<usize>a << 2));
+      n = joinRow(buffer, n, p, news + (<usize>(a + 1) << 2), nNew - 1 - a);
+      n = joinRow(buffer, n, p, olds, nOld);
     }
   }
+  store<u32>(generatedAt(t), x);
   store<u32>(buffer, n);
   graphOffers += <u64>n;
   partition(t);
   sink = touched;
+}
+
+// The updates of the pairs of rank p with each of the m ranks at qs (but p itself), into the buffer from its n-th
+// update on; returns its updates. Four at a time: p's record is read once for the four (codeKernel4).
+@inline function joinRow(buffer: usize, n: u32, p: u32, qs: usize, m: u32): u32 {
+  const cp = codeAt(p);
+  graphPairs += <u64>m;
+  let b: u32 = 0;
+  for (; b + 4 <= m; b += 4) {
+    const at = qs + (<usize>b << 2);
+    const q0 = load<u32>(at), q1 = load<u32>(at, 4), q2 = load<u32>(at, 8), q3 = load<u32>(at, 12);
+    const x = codeKernel4(codeKind, cp, codeAt(q0), codeAt(q1), codeAt(q2), codeAt(q3), record);
+    if (q0 != p) n = offerPair(buffer, n, p, q0, codeDistanceOf(<f32>i32x4.extract_lane(x, 0), p, q0));
+    if (q1 != p) n = offerPair(buffer, n, p, q1, codeDistanceOf(<f32>i32x4.extract_lane(x, 1), p, q1));
+    if (q2 != p) n = offerPair(buffer, n, p, q2, codeDistanceOf(<f32>i32x4.extract_lane(x, 2), p, q2));
+    if (q3 != p) n = offerPair(buffer, n, p, q3, codeDistanceOf(<f32>i32x4.extract_lane(x, 3), p, q3));
+  }
+  for (; b < m; b++) {
+    const q = load<u32>(qs + (<usize>b << 2));
+    if (q != p) n = offerPair(buffer, n, p, q, codeDistance(p, q));
+  }
+  return n;
+}
+@inline function offerPair(buffer: usize, n: u32, p: u32, q: u32, d: f32): u32 {
+  const bits = <u64>orderedBits(d) << 32;
+  n = offer(buffer, n, p, bits | <u64>q);
+  return offer(buffer, n, q, bits | <u64>p);
 }
 
 // apply: every buffer's updates for the destinations of [lo, hi) (buffers of threads that generated nothing this
@@ -729,6 +791,8 @@ export function graphStep(step: u32, r: u32, lo: u32, hi: u32, t: u32): void {
 // known: bit s set when key s is one of the item's diversified forward edges (union only; s < 64): two of those
 // were compared by forward already and neither drops the other, so the test is skipped (the same rows, fewer
 // distances: most of a union is forward edges).
+// Whether kept neighbour c drops j in pruning's code comparison, from their records' kernel value x.
+@inline function drops(x: f32, c: u32, j: u32, bound: f32): bool { return pruneDistance(codeDistanceOf(x, c, j), c, j, true) < bound; }
 function diversify(i: u32, from: usize, n: u32, to: usize, cap: u32, known: u64): u32 {
   let kept: u32 = 0;
   let keptKnown: u64 = 0; // bit t set when kept entry t is a known one
@@ -740,11 +804,26 @@ function diversify(i: u32, from: usize, n: u32, to: usize, cap: u32, known: u64)
     const isKnown = s < 64 && ((known >> <u64>s) & 1) != 0;
     if (PRUNE_BY_CODES) {
       const bound = dij / (alpha * codeToExact); // alpha * d(c, j) < d(i, j), d(c, j) in code units
+      // j against the kept entries four at a time (codeKernel4 reads j's record once for the four): the answer is
+      // whether any of them drops j, whatever the order they are compared in
+      const cj = codeAt(j);
+      let c0: u32 = 0, c1: u32 = 0, c2: u32 = 0, m: u32 = 0;
       for (let t: u32 = 0; t < kept; t++) {
         if (isKnown && t < 64 && ((keptKnown >> <u64>t) & 1) != 0) continue;
         const c = <u32>load<u64>(to + (<usize>t << 3));
-        if (c == j || pruneDistance(codeDistance(c, j), c, j, true) < bound) { good = false; break; }
+        if (c == j) { good = false; break; }
+        if (m < 3) {
+          if (m == 0) c0 = c; else if (m == 1) c1 = c; else c2 = c;
+          m++;
+          continue;
+        }
+        const x = codeKernel4(codeKind, cj, codeAt(c0), codeAt(c1), codeAt(c2), codeAt(c), record);
+        m = 0;
+        if (drops(<f32>i32x4.extract_lane(x, 0), c0, j, bound) || drops(<f32>i32x4.extract_lane(x, 1), c1, j, bound)
+          || drops(<f32>i32x4.extract_lane(x, 2), c2, j, bound) || drops(<f32>i32x4.extract_lane(x, 3), c, j, bound)) { good = false; break; }
       }
+      if (good && m > 0) good = !drops(codeKernelOf(c0, j), c0, j, bound) && !(m > 1 && drops(codeKernelOf(c1, j), c1, j, bound))
+        && !(m > 2 && drops(codeKernelOf(c2, j), c2, j, bound));
     } else {
       const vj = vec(j);
       for (let t: u32 = 0; t < kept; t++) {
@@ -789,9 +868,8 @@ export function buildGraphWith(file: usize, graph: usize, degree: u32, k: u32, c
   for (let r: u32 = 0; ; r++) {
     graphStep(STEP_SAMPLE, r, 0, count, 0);
     graphStep(STEP_MARK, r, 0, count, 0);
-    for (let x: u32 = 0; x < count; x += GRAPH_CHUNK) {
-      const end = min<u32>(count, x + GRAPH_CHUNK);
-      graphStep(STEP_GENERATE, r, x, end, 0);
+    for (let x: u32 = 0; x < count; x = graphGenerated(0)) {
+      graphStep(STEP_GENERATE, r, x, min<u32>(count, x + GRAPH_CHUNK), 0);
       graphStep(STEP_APPLY, r, 0, count, 0);
     }
     if (graphEndRound(r) == 0) break;
@@ -964,8 +1042,33 @@ export function graphReverse(): void {
       const j = <u32>key;
       const rp = reverseOf(j);
       const cp = oldCounts + (<usize>j << 2);
-      store<u32>(cp, insertSorted(rp, load<u32>(cp), degree, (key & 0xFFFFFFFF00000000) | <u64>i));
+      const m = load<u32>(cp);
+      const rkey = (key & 0xFFFFFFFF00000000) | <u64>i;
+      if (m < degree) {
+        // appended unsorted until the run is full (most never are), then sorted once and kept sorted
+        store<u64>(rp + (<usize>m << 3), rkey);
+        store<u32>(cp, m + 1);
+        if (m + 1 == degree) sortKeys(rp, degree);
+      } else insertSorted(rp, m, degree, rkey);
     }
+  }
+  // the runs that never filled, sorted in one pass over the items (each run's lines at hand, not scattered)
+  for (let j: u32 = 0; j < count; j++) {
+    const m = load<u32>(oldCounts + (<usize>j << 2));
+    if (m < degree) sortKeys(reverseOf(j), m);
+  }
+}
+
+// Sorts the n distinct keys at p ascending (insertion sort: n is at most the degree).
+function sortKeys(p: usize, n: u32): void {
+  for (let s: u32 = 1; s < n; s++) {
+    const key = load<u64>(p + (<usize>s << 3));
+    let t = s;
+    while (t > 0 && load<u64>(p + (<usize>(t - 1) << 3)) > key) {
+      store<u64>(p + (<usize>t << 3), load<u64>(p + (<usize>(t - 1) << 3)));
+      t--;
+    }
+    store<u64>(p + (<usize>t << 3), key);
   }
 }
 

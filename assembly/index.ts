@@ -39,7 +39,7 @@ export {
 
 export function heapBase(): usize { return __heap_base; }
 export { PROJECT_ABOVE as GRAPH_PROJECT_ABOVE } from './graph-build';
-export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphPairs, graphOffers, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
+export { graphScratchBytes, buildGraphWith, buildGraph, buildScratchBytesForGraph, graphRounds, graphUpdates, graphPairs, graphOffers, graphBegin, graphStep, graphAttach, graphEndRound, graphChunk, graphGenerated, graphReverse, graphInDegree, graphTopUp, graphSeedNodes, graphSeedChunk } from './graph-build';
 export {
   searchAllScratchBytes, searchAllBegin, searchAllAttach, searchAllGenerate, searchAllApply, searchAllPrepare, searchAllSettle,
   searchAllFresh, searchAllChunk, searchAllRowsAt,

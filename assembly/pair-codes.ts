@@ -8,7 +8,7 @@
 //   hamming                       the stored bits as they are, ranked by differing bits.
 // The kernels are integer (simd.ts), so a pair's code distance is the same from either end, to the bit.
 import { METRIC_ANGULAR, METRIC_EUCLIDEAN, METRIC_MANHATTAN, METRIC_DOT, align16 } from './layout';
-import { dotI8, squaredL2I8, l1I8, hammingBits } from './simd';
+import { dotI8, squaredL2I8, l1I8, hammingBits, dotI8x4, squaredL2I8x4 } from './simd';
 
 export const CODES_COSINE: u32 = 0;    // angular: int8 per vector, the cosine of the codes
 export const CODES_DOT: u32 = 1;       // dot: int8, one scale, the dot product of the codes
@@ -73,4 +73,15 @@ export function encodeRecords(kind: u32, count: u32, vectorOf: (r: u32) => usize
   if (kind == CODES_L2) return squaredL2I8(a, b, record);
   if (kind == CODES_L1) return l1I8(a, b, record);
   return <i32>hammingBits(a, b, record);
+}
+
+// codeKernel of a against b0 .. b3, lane x b_x's: the same integers, four at a time (the int8 kinds share a's
+// loads; the others are compared one by one).
+export function codeKernel4(kind: u32, a: usize, b0: usize, b1: usize, b2: usize, b3: usize, record: usize): v128 {
+  if (kind <= CODES_DOT) return dotI8x4(a, b0, b1, b2, b3, record);
+  if (kind == CODES_L2) return squaredL2I8x4(a, b0, b1, b2, b3, record);
+  let v = i32x4.splat(codeKernel(kind, a, b0, record));
+  v = i32x4.replace_lane(v, 1, codeKernel(kind, a, b1, record));
+  v = i32x4.replace_lane(v, 2, codeKernel(kind, a, b2, record));
+  return i32x4.replace_lane(v, 3, codeKernel(kind, a, b3, record));
 }

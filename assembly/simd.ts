@@ -128,6 +128,52 @@ export function dotI8(a: usize, b: usize, bytes: usize): i32 {
   return isum(acc);
 }
 
+// The four lanes' sums of a, b, c, d as one i32x4 (a's in lane 0): integer adds, so each lane equals isum.
+@inline function isum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7)); // a0+a2 b0+b2 a1+a3 b1+b3
+  const cd = i32x4.add(v128.shuffle<i32>(c, d, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
+}
+
+// dotI8 of a against b0 .. b3 at once, lane x b_x's: a's codes are loaded and widened once for the four (a join
+// compares one item with many).
+export function dotI8x4(a: usize, b0: usize, b1: usize, b2: usize, b3: usize, bytes: usize): v128 {
+  let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const x = v128.load(a + i);
+    const lo = i16x8.extend_low_i8x16_s(x), hi = i16x8.extend_high_i8x16_s(x);
+    const y0 = v128.load(b0 + i), y1 = v128.load(b1 + i), y2 = v128.load(b2 + i), y3 = v128.load(b3 + i);
+    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(y0)));
+    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(y0)));
+    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(y1)));
+    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(y1)));
+    s2 = i32x4.add(s2, i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(y2)));
+    s2 = i32x4.add(s2, i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(y2)));
+    s3 = i32x4.add(s3, i32x4.dot_i16x8_s(lo, i16x8.extend_low_i8x16_s(y3)));
+    s3 = i32x4.add(s3, i32x4.dot_i16x8_s(hi, i16x8.extend_high_i8x16_s(y3)));
+  }
+  return isum4(s0, s1, s2, s3);
+}
+
+// squaredL2I8 of a against b0 .. b3 at once (as dotI8x4).
+export function squaredL2I8x4(a: usize, b0: usize, b1: usize, b2: usize, b3: usize, bytes: usize): v128 {
+  let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const x = v128.load(a + i);
+    const lo = i16x8.extend_low_i8x16_s(x), hi = i16x8.extend_high_i8x16_s(x);
+    const y0 = v128.load(b0 + i), y1 = v128.load(b1 + i), y2 = v128.load(b2 + i), y3 = v128.load(b3 + i);
+    const l0 = i16x8.sub(lo, i16x8.extend_low_i8x16_s(y0)), h0 = i16x8.sub(hi, i16x8.extend_high_i8x16_s(y0));
+    const l1 = i16x8.sub(lo, i16x8.extend_low_i8x16_s(y1)), h1 = i16x8.sub(hi, i16x8.extend_high_i8x16_s(y1));
+    const l2 = i16x8.sub(lo, i16x8.extend_low_i8x16_s(y2)), h2 = i16x8.sub(hi, i16x8.extend_high_i8x16_s(y2));
+    const l3 = i16x8.sub(lo, i16x8.extend_low_i8x16_s(y3)), h3 = i16x8.sub(hi, i16x8.extend_high_i8x16_s(y3));
+    s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(l0, l0), i32x4.dot_i16x8_s(h0, h0)));
+    s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(l1, l1), i32x4.dot_i16x8_s(h1, h1)));
+    s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(l2, l2), i32x4.dot_i16x8_s(h2, h2)));
+    s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(l3, l3), i32x4.dot_i16x8_s(h3, h3)));
+  }
+  return isum4(s0, s1, s2, s3);
+}
+
 export function squaredL2I8(a: usize, b: usize, bytes: usize): i32 {
   let acc = i32x4.splat(0);
   for (let i: usize = 0; i < bytes; i += 16) {

@@ -60,7 +60,6 @@ export async function buildGraphSectionWith(core: Core, from: number, workers: W
   core.ensure(scratch + (core.exports.buildScratchBytesForGraph(core.base, threads) >>> 0), 'the graph build');
   const x = core.exports;
   const count = x.graphBegin(core.base, scratch, threads) >>> 0;
-  const chunk = x.graphChunk() >>> 0;
   let fail: (e: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => { fail = reject; });
   failed.catch(() => {}); // observed through the race below
@@ -69,10 +68,12 @@ export async function buildGraphSectionWith(core: Core, from: number, workers: W
   for (const w of workers) { w.on('error', onError); w.on('exit', onExit); }
   const ask = (w: WorkerLike, m: object) => new Promise<void>((resolve) => { w.once('message', () => resolve()); w.postMessage(m); });
   // Thread t takes the t-th of `threads` equal parts of [lo, hi) (possibly empty).
-  const split = (step: number, round: number, lo: number, hi: number) => Promise.race([failed, Promise.all(workers.map((w, t) => ask(w, {
-    id: 0, op: 'graph', step, scratch, round, thread: t,
-    first: lo + Math.floor(((hi - lo) * t) / threads), last: lo + Math.floor(((hi - lo) * (t + 1)) / threads),
+  const run = (step: number, round: number, parts: [number, number][]) => Promise.race([failed, Promise.all(workers.map((w, t) => ask(w, {
+    id: 0, op: 'graph', step, scratch, round, thread: t, first: parts[t][0], last: parts[t][1],
   })))]);
+  const partsOf = (lo: number, hi: number) => workers.map((_, t): [number, number] =>
+    [lo + Math.floor(((hi - lo) * t) / threads), lo + Math.floor(((hi - lo) * (t + 1)) / threads)]);
+  const split = (step: number, round: number, lo: number, hi: number) => run(step, round, partsOf(lo, hi));
   try {
     const nodes = x.graphSeedNodes() >>> 0, nodeChunk = x.graphSeedChunk() >>> 0;
     for (let c = 0; c < nodes; c += nodeChunk) {
@@ -83,8 +84,12 @@ export async function buildGraphSectionWith(core: Core, from: number, workers: W
     for (let round = 0; ; round++) {
       await split(GRAPH_STEP.sample, round, 0, count);
       await split(GRAPH_STEP.mark, round, 0, count);
-      for (let c = 0; c < count; c += chunk) {
-        await split(GRAPH_STEP.generate, round, c, Math.min(count, c + chunk));
+      // each thread joins the centres of its own part, as many per step as its update buffer holds (the cut
+      // changes nothing: graph-build.ts generate), then every thread applies its share of all the updates
+      const parts = partsOf(0, count);
+      while (parts.some(([at, end]) => at < end)) {
+        await run(GRAPH_STEP.generate, round, parts);
+        parts.forEach((part, t) => { part[0] = x.graphGenerated(t) >>> 0; });
         await split(GRAPH_STEP.apply, round, 0, count);
       }
       if (x.graphEndRound(round) === 0) break;

@@ -109,6 +109,16 @@ describe('graph files', () => {
     expect(plain.graph).toBe(0);
   });
 
+  it('are byte-identical for 1 and 2 build jobs when each thread joins its part of a round in several steps', async () => {
+    // 10,000 items: a thread's update buffer fills before its part of the ranks is joined, so it stops and goes on
+    // from where it stopped (graphGenerated) after the others have applied
+    const all = glove.vectors.subarray(0, 10000 * 100);
+    const build = (jobs: number) => new IndexBuilder({ dimensions: 100, metric: 'angular', seed: 5, graph: true })
+      .addBatch(all).buildAsync({ jobs, trees: 4 });
+    const one = await build(1), two = await build(2);
+    expect(Buffer.compare(Buffer.from(one.toBytes()), Buffer.from(two.toBytes()))).toBe(0);
+  });
+
   it('never return holes, and a pool answers exactly as the index', async () => {
     const index = await build(1);
     const pool = await IndexPool.open(index.toBytes(), { workers: 2 });

@@ -32,6 +32,7 @@ export interface CoreExports {
   buildGraph(file: number, scratch: number): void;
   graphBegin(file: number, scratch: number, threads: number): number;
   graphChunk(): number;
+  graphGenerated(thread: number): number;
   graphEndRound(round: number): number;
   graphReverse(): void;
   graphInDegree(): void;
