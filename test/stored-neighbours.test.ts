@@ -1,6 +1,6 @@
 // searchAll from the nearest neighbours the graph build stores in the file (section 5, assembly/nearest.ts): rows
 // equal to brute force where the build's lists are complete, recall against brute force on the GloVe sample for each
-// metric that stores them (dot, hamming and projected 784-d builds store none), rows that are exactly the stored ids re-ranked by index.distance, removals answered
+// metric that stores them (hamming and projected 784-d builds store none), rows that are exactly the stored ids re-ranked by index.distance, removals answered
 // (short rows walked again), a pool answering as the Index, old files without the section answered by the joins,
 // and a damaged section refused with the item it names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,13 +64,15 @@ function checkRows(index: Index, all: BatchResult): void {
     expect(new Set(ids).size).toBe(ids.length);
     for (let j = 0; j < ids.length; j++) {
       expect(distances[j]).toBe(index.distance(i, ids[j]));
-      if (j > 0) expect(distances[j - 1] < distances[j] || (distances[j - 1] === distances[j] && ids[j - 1] < ids[j])).toBe(true);
+      // nearest first: the smallest distance, or dot's largest inner product
+      const before = index.metric === 'dot' ? distances[j - 1] > distances[j] : distances[j - 1] < distances[j];
+      if (j > 0) expect(before || (distances[j - 1] === distances[j] && ids[j - 1] < ids[j])).toBe(true);
     }
   }
 }
 
 describe('searchAll from the stored nearest neighbours', () => {
-  it.each(['angular', 'euclidean', 'manhattan'] as Metric[])('%s, 30 items (every list holds all the others): each row is the brute force\'s', (metric) => {
+  it.each(['angular', 'euclidean', 'manhattan', 'dot'] as Metric[])('%s, 30 items (every list holds all the others): each row is the brute force\'s', (metric) => {
     const data = glove.vectors.subarray(0, 30 * D);
     const index = new IndexBuilder({ dimensions: D, metric, seed: 5, graph: true }).addBatch(data).build();
     try {
@@ -86,7 +88,7 @@ describe('searchAll from the stored nearest neighbours', () => {
   const built: Record<string, { index: Index; data: Float32Array; d: number; metric: Metric }> = {};
   beforeAll(() => {
     const g = glove.vectors.subarray(0, 4000 * D);
-    for (const metric of ['angular', 'euclidean', 'manhattan'] as Metric[]) {
+    for (const metric of ['angular', 'euclidean', 'manhattan', 'dot'] as Metric[]) {
       built[`glove ${metric}`] = { index: new IndexBuilder({ dimensions: D, metric, seed: 7, graph: true }).addBatch(g).build(), data: g, d: D, metric };
     }
   });
@@ -97,8 +99,10 @@ describe('searchAll from the stored nearest neighbours', () => {
     ['glove angular', 0.99], // 0.9985
     ['glove euclidean', 0.99], // 0.9975
     ['glove manhattan', 0.99], // 0.9975
+    ['glove dot', 0.99], // 0.9975
   ] as [string, number][])('%s: the stored rows reach recall@10 >= %s against brute force, in order, with index.distance', (name, floor) => {
     const { index, data, d, metric } = built[name];
+    expect(readHeaderFields(index.toBytes().subarray(0, HEADER_BYTES)).sectionParams[PARAM_NEAREST_COUNT]).toBe(NEAREST_STORED);
     const all = index.searchAll(K);
     expect(recall(all, metric, data, d, 20)).toBeGreaterThanOrEqual(floor);
     checkRows(index, all);
@@ -203,8 +207,8 @@ describe('searchAll from the stored nearest neighbours', () => {
     } finally { old.free(); }
   });
 
-  it('dot, hamming and 784-d Fashion-MNIST graphs store none (their build ranks unlike the metric) and answer by the joins', () => {
-    for (const metric of ['dot', 'hamming', 'fashion'] as const) {
+  it('hamming and 784-d Fashion-MNIST graphs store none (their build ranks unlike the metric) and answer by the joins', () => {
+    for (const metric of ['hamming', 'fashion'] as const) {
       const data = metric === 'hamming' ? glove.vectors.subarray(0, 500 * D).map((x) => (x > 0 ? 1 : 0)) : metric === 'fashion' ? fashion.vectors.subarray(0, 500 * 784) : glove.vectors.subarray(0, 500 * D);
       const index = new IndexBuilder({ dimensions: metric === 'fashion' ? 784 : D, metric: metric === 'fashion' ? 'euclidean' : metric, seed: 3, graph: true }).addBatch(data).build();
       expect(readHeaderFields(index.toBytes().subarray(0, HEADER_BYTES)).sectionParams[PARAM_NEAREST_COUNT]).toBe(0);
