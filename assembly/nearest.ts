@@ -4,7 +4,7 @@
 // (exactly index.distance's), ordered by (distance, id), its best k kept.
 import { H_SIZE, H_STRIDE, H_DIMENSIONS, SECTION_NEAREST, SLOT_ITEMS, hdr32, sectionAt, nearestCount, nearestBitsFor, nearestRowWordsFor, isPresent, slotOffset, decodedBytes } from './layout';
 import { leafBits } from './compact';
-import { orderedBits } from './heap';
+import { offerToRow } from './search-all';
 import { itemF32 } from './storage';
 
 @inline function hiddenIn(hidden: usize, id: u32): bool {
@@ -34,23 +34,7 @@ export function searchAllStoredWith<M>(file: usize, slot: usize, rows: usize, k:
         const j = leafBits(row, <u64>t * <u64>bits, bits);
         if (j == none) break;
         if (hiddenIn(hidden, j)) continue;
-        const r = metric.rank(metric.distance(q, itemF32(file, j, second), stride, qq));
-        const key = (<u64>orderedBits(r) << 32) | <u64>j;
-        // insertion by (rank, id) into the best k so far
-        if (c == k) {
-          const last = (<u64>orderedBits(load<f32>(distances + (<usize>(c - 1) << 2))) << 32) | <u64>load<u32>(ids + (<usize>(c - 1) << 2));
-          if (key >= last) continue;
-        } else c++;
-        let x = c - 1;
-        while (x > 0) {
-          const prev = (<u64>orderedBits(load<f32>(distances + (<usize>(x - 1) << 2))) << 32) | <u64>load<u32>(ids + (<usize>(x - 1) << 2));
-          if (prev <= key) break;
-          store<u32>(ids + (<usize>x << 2), load<u32>(ids + (<usize>(x - 1) << 2)));
-          store<f32>(distances + (<usize>x << 2), load<f32>(distances + (<usize>(x - 1) << 2)));
-          x--;
-        }
-        store<u32>(ids + (<usize>x << 2), j);
-        store<f32>(distances + (<usize>x << 2), r);
+        c = offerToRow(ids, distances, c, k, j, metric.rank(metric.distance(q, itemF32(file, j, second), stride, qq)));
       }
       for (let t: u32 = 0; t < c; t++) store<f32>(distances + (<usize>t << 2), metric.userOfRank(load<f32>(distances + (<usize>t << 2))));
     }

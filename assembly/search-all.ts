@@ -470,27 +470,32 @@ export function searchAllRowsWith<M>(slot: usize, lo: u32, hi: u32): void {
       const e = load<u64>(p + (<usize>t << 3));
       if (e == EMPTY) break;
       const j = load<u32>(order + (<usize>(<u32>e >> 1) << 2));
-      const r = metric.rank(metric.distance(q, itemF32(file, j, second), stride, qq));
-      const key = (<u64>orderedBits(r) << 32) | <u64>j;
-      // insertion by (rank, id) into the best k so far
-      if (c == k) {
-        const last = (<u64>orderedBits(load<f32>(distances + (<usize>(c - 1) << 2))) << 32) | <u64>load<u32>(ids + (<usize>(c - 1) << 2));
-        if (key >= last) continue;
-      } else c++;
-      let s = c - 1;
-      while (s > 0) {
-        const prev = (<u64>orderedBits(load<f32>(distances + (<usize>(s - 1) << 2))) << 32) | <u64>load<u32>(ids + (<usize>(s - 1) << 2));
-        if (prev <= key) break;
-        store<u32>(ids + (<usize>s << 2), load<u32>(ids + (<usize>(s - 1) << 2)));
-        store<f32>(distances + (<usize>s << 2), load<f32>(distances + (<usize>(s - 1) << 2)));
-        s--;
-      }
-      store<u32>(ids + (<usize>s << 2), j);
-      store<f32>(distances + (<usize>s << 2), r);
+      c = offerToRow(ids, distances, c, k, j, metric.rank(metric.distance(q, itemF32(file, j, second), stride, qq)));
     }
     for (let t: u32 = 0; t < c; t++) store<f32>(distances + (<usize>t << 2), metric.userOfRank(load<f32>(distances + (<usize>t << 2))));
     store<u32>(rowsOut + ((n * <usize>rowK) << 3) + (<usize>id << 2), c);
   }
+}
+
+// Offers item j at rank r to a row of c (rank, id)-ordered entries that keeps the best k; returns the row's count.
+// Shared by the joins' rows (searchAllRowsWith) and the rows read from the stored nearest neighbours (nearest.ts).
+@inline export function offerToRow(ids: usize, distances: usize, c: u32, k: u32, j: u32, r: f32): u32 {
+  const key = (<u64>orderedBits(r) << 32) | <u64>j;
+  if (c == k) {
+    const last = (<u64>orderedBits(load<f32>(distances + (<usize>(c - 1) << 2))) << 32) | <u64>load<u32>(ids + (<usize>(c - 1) << 2));
+    if (key >= last) return c;
+  } else c++;
+  let s = c - 1;
+  while (s > 0) {
+    const prev = (<u64>orderedBits(load<f32>(distances + (<usize>(s - 1) << 2))) << 32) | <u64>load<u32>(ids + (<usize>(s - 1) << 2));
+    if (prev <= key) break;
+    store<u32>(ids + (<usize>s << 2), load<u32>(ids + (<usize>(s - 1) << 2)));
+    store<f32>(distances + (<usize>s << 2), load<f32>(distances + (<usize>(s - 1) << 2)));
+    s--;
+  }
+  store<u32>(ids + (<usize>s << 2), j);
+  store<f32>(distances + (<usize>s << 2), r);
+  return c;
 }
 
 export function searchAllChunk(): u32 { return chunk; }
