@@ -1,8 +1,9 @@
-// Every item's nearest other items on a graph index: from the nearest neighbours the build stored (assembly/nearest.ts)
-// when they are enough, else from neighbourhood joins over the stored graph (assembly/search-all.ts). The rounds run in chunks of centres: a chunk's pairs are generated against the lists as
-// the chunk found them, then offered to the lists; a list keeps the best keys offered, whatever their order, so the
-// rows are the same for any number of threads. Every step but the stop rule splits into parts by range (centres
-// for generate, destination lists for the others): IndexPool.searchAll runs one part per worker.
+// Every item's nearest other items on a graph index: from the nearest neighbours the build stored
+// (assembly/nearest.ts) when they are enough, else from neighbourhood joins over the stored graph
+// (assembly/search-all.ts). The joins' rounds run in chunks of centres: a chunk's pairs are generated against the
+// lists as the chunk found them, then offered to the lists; a list keeps the best keys offered, whatever their
+// order, so the rows are the same for any number of threads. Every step but the stop rule splits into parts by range
+// (centres for generate, destination lists for the others): IndexPool.searchAll runs one part per worker.
 import type { IndexImage } from './image.js';
 import { nearestCountOf } from '../format/layout.js';
 
