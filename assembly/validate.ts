@@ -12,9 +12,9 @@ import {
   SECTION_REMOVED, PARAM_REMOVED_COUNT, sectionAt, sectionBytes, sectionParam,
   storageOf, itemStride, SLOT_ITEMS, STORAGE_FLOAT32,
   treeEncoding, TREES_COMPACT, LEAF_REF, SLOT_PLANE, H_METRIC, H_NODE_BYTES, planeValuesFor, PARAM_LEAF_ID_BITS, bitsFor,
+  SECTION_NEAREST, nearestCount, nearestBitsFor, nearestRowWordsFor,
 } from './layout';
 import { compactPlaneOk, decodePlane, leafOk, streamEndOk, leafBits } from './compact';
-import { SECTION_NEAREST, nearestCount, nearestBitsFor, nearestRowWordsFor } from './layout';
 import * as compact from './compact';
 import { recordOk, itemF32 } from './storage';
 import { dot } from './simd';
